@@ -1,0 +1,58 @@
+#include "store/time_util.h"
+
+#include <gtest/gtest.h>
+
+namespace qcflow {
+namespace {
+
+TEST(TimeUtil, CivilUtcRoundTrip) {
+  CivilTime c{2020, 11, 6, 9, 59, 21, 0};
+  auto t = CivilToUtc(c, "UTC");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(FormatUtcIso(*t), "2020-11-06T09:59:21Z");
+}
+
+TEST(TimeUtil, ZoneConversionUsesOffset) {
+  // Berlin is UTC+1 in November.
+  auto t = CivilToUtc({2020, 11, 6, 9, 59, 21, 0}, "Europe/Berlin");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(FormatUtcIso(*t), "2020-11-06T08:59:21Z");
+  auto back = FormatInZone(*t, "Europe/Berlin", "%Y-%m-%d %H:%M:%S");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, "2020-11-06 09:59:21");
+}
+
+TEST(TimeUtil, AmbiguousLocalTimeTakesEarlierInstant) {
+  // 2020-10-25 02:30 happens twice in Berlin; the first is CEST (UTC+2).
+  auto t = CivilToUtc({2020, 10, 25, 2, 30, 0, 0}, "Europe/Berlin");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatUtcIso(*t), "2020-10-25T00:30:00Z");
+}
+
+TEST(TimeUtil, RejectsInvalidDatesAndZones) {
+  EXPECT_FALSE(CivilToUtc({2021, 2, 30, 0, 0, 0, 0}, "UTC").ok());
+  EXPECT_FALSE(CivilToUtc({2021, 1, 1, 24, 0, 0, 0}, "UTC").ok());
+  auto bad = CivilToUtc({2021, 1, 1, 0, 0, 0, 0}, "Mars/Olympus");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("IANA"), std::string::npos);
+}
+
+TEST(TimeUtil, ParseTimeArgForms) {
+  EXPECT_EQ(FormatUtcIso(*ParseTimeArg("2024-05-01")), "2024-05-01T00:00:00Z");
+  EXPECT_EQ(FormatUtcIso(*ParseTimeArg("2024-05-01 07:30")), "2024-05-01T07:30:00Z");
+  EXPECT_EQ(FormatUtcIso(*ParseTimeArg("2024-05-01T07:30:15.25Z")),
+            "2024-05-01T07:30:15.250000Z");
+  EXPECT_EQ(FormatUtcIso(*ParseTimeArg("2024-05-01 07:30", "Europe/Berlin")),
+            "2024-05-01T05:30:00Z");
+  EXPECT_FALSE(ParseTimeArg("yesterday").ok());
+  EXPECT_FALSE(ParseTimeArg("2024-05-01X07").ok());
+}
+
+TEST(TimeUtil, FormatDirectives) {
+  auto t = *CivilToUtc({2015, 6, 22, 10, 1, 53, 0}, "UTC");
+  EXPECT_EQ(*FormatInZone(t, "UTC", "%d %b %Y %H:%M:%S"), "22 Jun 2015 10:01:53");
+  EXPECT_FALSE(FormatInZone(t, "UTC", "%Q").ok());
+}
+
+}  // namespace
+}  // namespace qcflow
