@@ -1,0 +1,46 @@
+// Results.csv: the table an MPC run writes, read tolerantly.
+//
+// Contract (shared/spec/mpc.md "Results.csv"): UTF-8 with or without BOM, "°"
+// mis-decoded as "Â°", spaces after commas, blank Value or Threshold, rows with
+// fewer columns, CRLF or LF line ends. A blank or non-numeric value is "no value"
+// (nullopt), never 0. Per-leaf MLC rows are kept, flagged `per_leaf`, so callers
+// can leave them out of uploads while the journal keeps them.
+#ifndef QCFLOW_INGEST_MPC_RESULTS_CSV_H_
+#define QCFLOW_INGEST_MPC_RESULTS_CSV_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/status.h"
+
+namespace qcflow::mpc {
+
+struct ResultRow {
+  std::string name;                  // e.g. "IsoCenterGroup/IsoCenterSize [mm]", trimmed
+  std::optional<double> value;       // nullopt: blank or not a number
+  std::string value_text;            // as in the file, trimmed
+  std::optional<double> threshold;   // nullopt: blank (Halcyon) or not a number
+  std::string threshold_text;
+  std::string evaluation;            // "Pass", "Fail", ... or ""
+  bool per_leaf = false;             // per-leaf MLC data: journal only, not uploaded
+};
+
+struct ResultsTable {
+  std::vector<ResultRow> rows;
+  // Non-fatal oddities worth a log line, e.g. "line 7: 2 columns, expected 4".
+  std::vector<std::string> warnings;
+};
+
+// Parses the bytes of one Results.csv. Fails (InvalidArgument, with a readable
+// reason) only when the bytes are not a Results table at all: empty, binary, or
+// no recognisable header. Individual bad rows become warnings.
+Result<ResultsTable> ParseResultsCsv(std::string_view bytes);
+
+// True for the per-leaf rows the spec excludes from uploads.
+bool IsPerLeafRow(std::string_view name);
+
+}  // namespace qcflow::mpc
+
+#endif  // QCFLOW_INGEST_MPC_RESULTS_CSV_H_
