@@ -1,0 +1,247 @@
+#include "store/journal.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "store/coding.h"
+#include "store/db_core.h"
+#include "store/store.h"
+#include "store/store_keys.h"
+
+namespace qcflow {
+
+Journal::Journal(DbCore* core) : core_(core) {}
+
+Status Journal::Load() {
+  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->journal));
+  it->SeekToLast();
+  QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "reading the journal's last record"));
+  if (it->Valid()) {
+    if (it->key().size() != 8) return Status::Corruption("journal key of unexpected size");
+    last_seq_ = coding::GetBigEndian64(std::string_view(it->key().data(), 8));
+  }
+  std::unique_ptr<rocksdb::Iterator> m(core_->db->NewIterator({}, core_->meta));
+  for (m->Seek(rocksdb::Slice(keys::kCountPrefix.data(), keys::kCountPrefix.size())); m->Valid(); m->Next()) {
+    std::string_view key(m->key().data(), m->key().size());
+    if (key.substr(0, keys::kCountPrefix.size()) != keys::kCountPrefix) break;
+    std::string_view value(m->value().data(), m->value().size());
+    Count c;
+    if (key.size() <= keys::kCountPrefix.size() || !coding::GetFixed64(&value, &c.records) ||
+        !coding::GetFixed64(&value, &c.quarantined)) {
+      return Status::Corruption("journal counter entry is garbled");
+    }
+    counts_[{uint8_t(key[keys::kCountPrefix.size()]), std::string(key.substr(keys::kCountPrefix.size() + 1))}] =
+        c;
+  }
+  return FromRocks(m->status(), "reading journal counters");
+}
+
+Status Journal::Validate(const Record& r) const {
+  if (core_->read_only) return Status::FailedPrecondition("the store is open read-only");
+  if (r.source_id.size() >= 65536) return Status::InvalidArgument("source id longer than 64 KiB");
+  if (uint8_t(r.kind) < uint8_t(Kind::kIcom) || uint8_t(r.kind) > uint8_t(Kind::kEvent)) {
+    return Status::InvalidArgument("record kind out of range");
+  }
+  return Status::OK();
+}
+
+Result<AppendResult> Journal::Append(const Record& record) {
+  auto r = AppendBatch(std::vector<Record>{record});
+  if (!r.ok()) return r.status();
+  return r->front();
+}
+
+Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>& records) {
+  for (const Record& r : records) QCFLOW_RETURN_IF_ERROR(Validate(r));
+  const size_t n = records.size();
+  std::vector<AppendResult> results(n);
+  if (n == 0) return results;
+
+  std::vector<std::string> dedup_keys(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!records[i].dedup_key.empty()) dedup_keys[i] = keys::Dedup(records[i].kind, records[i].dedup_key);
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  // Look up every dedup key in one MultiGet (sorted input is faster; we sort indexes).
+  std::vector<size_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (!dedup_keys[i].empty()) order.push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return dedup_keys[a] < dedup_keys[b]; });
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(order.size());
+  for (size_t i : order) keys.emplace_back(dedup_keys[i]);
+  std::vector<rocksdb::PinnableSlice> values(order.size());
+  std::vector<rocksdb::Status> statuses(order.size());
+  if (!order.empty()) {
+    core_->db->MultiGet(rocksdb::ReadOptions(), core_->dedup, order.size(), keys.data(),
+                        values.data(), statuses.data(), /*sorted_input=*/true);
+  }
+  std::vector<bool> known(n, false);
+  for (size_t j = 0; j < order.size(); ++j) {
+    if (statuses[j].IsNotFound()) continue;
+    QCFLOW_RETURN_IF_ERROR(FromRocks(statuses[j], "checking a dedup key"));
+    std::string_view v(values[j].data(), values[j].size());
+    uint64_t seq = 0;
+    if (!coding::GetFixed64(&v, &seq)) return Status::Corruption("dedup entry is garbled");
+    results[order[j]] = {seq, true};
+    known[order[j]] = true;
+  }
+
+  rocksdb::WriteBatch batch;
+  std::unordered_map<std::string_view, uint64_t> in_batch;
+  std::map<CountKey, Count> touched;
+  uint64_t seq = last_seq_;
+  std::string envelope, seq_value;
+  for (size_t i = 0; i < n; ++i) {
+    if (known[i]) continue;
+    const Record& r = records[i];
+    if (!dedup_keys[i].empty()) {
+      auto [it, inserted] = in_batch.emplace(dedup_keys[i], seq + 1);
+      if (!inserted) {
+        results[i] = {it->second, true};
+        continue;
+      }
+    }
+    ++seq;
+    results[i] = {seq, false};
+    EncodeEnvelope(r, &envelope);
+    std::string key = keys::Seq(seq);
+    batch.Put(core_->journal, key, envelope);
+    if (!dedup_keys[i].empty()) {
+      seq_value.clear();
+      coding::PutFixed64(&seq_value, seq);
+      batch.Put(core_->dedup, dedup_keys[i], seq_value);
+    }
+    batch.Put(core_->index, keys::Index(r.kind, r.source_id, r.event_time, seq), rocksdb::Slice());
+    CountKey ck{uint8_t(r.kind), r.source_id};
+    auto t = touched.find(ck);
+    if (t == touched.end()) {
+      auto base = counts_.find(ck);
+      t = touched.emplace(ck, base == counts_.end() ? Count{} : base->second).first;
+    }
+    ++t->second.records;
+    if (r.quarantined()) ++t->second.quarantined;
+  }
+  if (seq == last_seq_) return results;  // all duplicates: nothing to write
+  for (const auto& [ck, c] : touched) {
+    std::string v;
+    coding::PutFixed64(&v, c.records);
+    coding::PutFixed64(&v, c.quarantined);
+    batch.Put(core_->meta, keys::Count(std::get<0>(ck), std::get<1>(ck)), v);
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(core_->db->Write(core_->write_options, &batch),
+                                   "appending to the journal"));
+  last_seq_ = seq;
+  for (auto& [ck, c] : touched) counts_[ck] = c;
+  appended_.notify_all();
+  return results;
+}
+
+Result<Record> Journal::Get(uint64_t seq) {
+  std::string value;
+  auto s = core_->db->Get(rocksdb::ReadOptions(), core_->journal, keys::Seq(seq), &value);
+  if (s.IsNotFound()) return Status::NotFound("no journal record with seq " + std::to_string(seq));
+  QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading journal record " + std::to_string(seq)));
+  auto view = DecodeEnvelope(value);
+  if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+  return view->ToRecord();
+}
+
+Result<uint64_t> Journal::Scan(uint64_t from_seq, size_t limit, const Visitor& visit) {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator(ro, core_->journal));
+  uint64_t next = from_seq;
+  size_t visited = 0;
+  for (it->Seek(keys::Seq(from_seq)); it->Valid() && visited < limit; it->Next()) {
+    uint64_t seq = coding::GetBigEndian64(std::string_view(it->key().data(), 8));
+    auto view = DecodeEnvelope(std::string_view(it->value().data(), it->value().size()));
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    next = seq + 1;
+    ++visited;
+    if (!visit(seq, *view)) break;
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the journal"));
+  return next;
+}
+
+Status Journal::Query(const IndexQuery& q, const Visitor& visit) {
+  std::vector<std::string> sources;
+  if (q.source_id) {
+    sources.push_back(*q.source_id);
+  } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [ck, c] : counts_)
+      if (std::get<0>(ck) == uint8_t(q.kind)) sources.push_back(std::get<1>(ck));
+  }
+  // Collect (time, seq) hits per source, then merge by time: the index orders by
+  // time only within one source.
+  std::vector<std::pair<MicrosUtc, uint64_t>> hits;
+  for (const std::string& source : sources) {
+    std::string prefix = keys::IndexPrefix(q.kind, source);
+    std::string start = prefix;
+    coding::PutBigEndian64(&start, coding::OrderedFromSigned(q.from));
+    std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->index));
+    size_t taken = 0;
+    for (it->Seek(start); it->Valid() && taken < q.limit; it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (key.size() != prefix.size() + 16 || key.substr(0, prefix.size()) != prefix) break;
+      MicrosUtc t = coding::SignedFromOrdered(coding::GetBigEndian64(key.substr(prefix.size())));
+      if (t >= q.until) break;
+      hits.emplace_back(t, coding::GetBigEndian64(key.substr(prefix.size() + 8)));
+      ++taken;
+    }
+    QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "reading the journal index"));
+  }
+  std::sort(hits.begin(), hits.end());
+  if (hits.size() > q.limit) hits.resize(q.limit);
+  std::string value;
+  for (const auto& [t, seq] : hits) {
+    auto s = core_->db->Get(rocksdb::ReadOptions(), core_->journal, keys::Seq(seq), &value);
+    if (s.IsNotFound()) {
+      return Status::Corruption("index points at missing journal record " + std::to_string(seq));
+    }
+    QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading journal record " + std::to_string(seq)));
+    auto view = DecodeEnvelope(value);
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    if (!visit(seq, *view)) break;
+  }
+  return Status::OK();
+}
+
+Result<std::optional<uint64_t>> Journal::FindDedup(Kind kind, const std::string& dedup_key) {
+  std::string value;
+  auto s = core_->db->Get(rocksdb::ReadOptions(), core_->dedup, keys::Dedup(kind, dedup_key), &value);
+  if (s.IsNotFound()) return std::optional<uint64_t>();
+  QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading a dedup key"));
+  std::string_view v(value);
+  uint64_t seq = 0;
+  if (!coding::GetFixed64(&v, &seq)) return Status::Corruption("dedup entry is garbled");
+  return std::optional<uint64_t>(seq);
+}
+
+uint64_t Journal::last_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_seq_;
+}
+
+bool Journal::WaitForAppend(uint64_t after_seq, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return appended_.wait_for(lock, timeout, [&] { return last_seq_ > after_seq; });
+}
+
+std::vector<SourceCount> Journal::Counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<SourceCount> out;
+  for (const auto& [ck, c] : counts_) {
+    out.push_back({Kind(std::get<0>(ck)), std::get<1>(ck), c.records, c.quarantined});
+  }
+  return out;
+}
+
+}  // namespace qcflow

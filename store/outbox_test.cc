@@ -1,0 +1,120 @@
+#include "store/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include "store/derived.h"
+#include "store/store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow {
+namespace {
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto s = Store::Open(dir_.Sub("s"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+  void Enqueue(const std::string& id, const std::string& group = "unit1") {
+    WriteSet ws;
+    ws.PutDerived("session", id, "payload " + id);
+    ws.Enqueue("qatrack", id, "session", id, group);
+    ASSERT_TRUE(store_->Commit(ws).ok());
+  }
+  std::vector<std::string> Ids(bool include_dead = false) {
+    std::vector<std::string> out;
+    for (const auto& item : *store_->outbox().List("qatrack", 100, include_dead)) out.push_back(item.item_id);
+    return out;
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(OutboxTest, ItemsListInEnqueueOrderAndSurviveRestart) {
+  Enqueue("c");
+  Enqueue("a");
+  Enqueue("b");
+  Reopen();
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"c", "a", "b"}));
+  Enqueue("d");  // the order counter continues after a restart
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"c", "a", "b", "d"}));
+  auto items = *store_->outbox().List("qatrack", 1);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].ref_ns, "session");
+  EXPECT_EQ(items[0].ref_key, "c");
+  EXPECT_EQ(items[0].group, "unit1");
+  EXPECT_GT(items[0].enqueued_at, 0);
+}
+
+TEST_F(OutboxTest, AnItemIdIsQueuedOnceEvenAfterDelivery) {
+  Enqueue("x");
+  WriteSet twice;
+  twice.Enqueue("qatrack", "y", "session", "y", "g");
+  twice.Enqueue("qatrack", "y", "session", "y", "g");
+  auto r = store_->Commit(twice);
+  EXPECT_EQ(r->enqueued, 1);
+  EXPECT_EQ(r->enqueue_duplicates, 1);
+
+  auto items = *store_->outbox().List("qatrack", 10);
+  ASSERT_TRUE(store_->outbox().Ack(items[0], 1234).ok());
+  EXPECT_TRUE(*store_->outbox().WasDelivered("qatrack", "x"));
+  EXPECT_FALSE(*store_->outbox().WasDelivered("qatrack", "y"));
+  Enqueue("x");  // re-derived after delivery: must not queue again
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"y"}));
+  auto c = *store_->outbox().Counters("qatrack", 0);
+  EXPECT_EQ(c.delivered, 1u);
+  EXPECT_EQ(c.last_success, 1234);
+}
+
+TEST_F(OutboxTest, UpdateBackoffAndDeadLetterThenRequeue) {
+  Enqueue("a");
+  Enqueue("b");
+  auto items = *store_->outbox().List("qatrack", 10);
+  items[0].attempts = 3;
+  items[0].next_try_at = 5000;
+  items[0].last_error = "HTTP 503";
+  ASSERT_TRUE(store_->outbox().Update(items[0]).ok());
+  items[1].state = OutboxState::kDeadLetter;
+  items[1].last_error = "unit_test_collection: Invalid hyperlink - Object does not exist.";
+  ASSERT_TRUE(store_->outbox().Update(items[1]).ok());
+  Reopen();
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(Ids(true), (std::vector<std::string>{"a", "b"}));
+  auto c = *store_->outbox().Counters("qatrack", 1000);
+  EXPECT_EQ(c.pending, 1u);
+  EXPECT_EQ(c.in_backoff, 1u);
+  EXPECT_EQ(c.dead_letters, 1u);
+  auto a = (*store_->outbox().List("qatrack", 1))[0];
+  EXPECT_EQ(a.attempts, 3u);
+  EXPECT_EQ(a.last_error, "HTTP 503");
+
+  EXPECT_EQ(*store_->outbox().RequeueDeadLetters("qatrack", 77), 1u);
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ((*store_->outbox().Counters("qatrack", 1000)).dead_letters, 0u);
+}
+
+TEST_F(OutboxTest, UpdateOfAckedItemIsNotFoundAndSinksAreListed) {
+  Enqueue("a");
+  auto item = (*store_->outbox().List("qatrack", 1))[0];
+  ASSERT_TRUE(store_->outbox().Ack(item, 1).ok());
+  EXPECT_TRUE(store_->outbox().Update(item).IsNotFound());
+  ASSERT_TRUE(store_->outbox().RecordSinkError("qatrack", "token rejected", 9).ok());
+  EXPECT_EQ((*store_->outbox().Counters("qatrack", 0)).last_error, "token rejected");
+  EXPECT_EQ(*store_->outbox().Sinks(), (std::vector<std::string>{"qatrack"}));
+}
+
+TEST_F(OutboxTest, EnqueueIsAtomicWithItsDerivedRecord) {
+  WriteSet bad;
+  bad.PutDerived("session", "s1", "v");
+  bad.Enqueue("qatrack", "", "session", "s1", "g");  // invalid: empty id
+  EXPECT_FALSE(store_->Commit(bad).ok());
+  EXPECT_FALSE(store_->derived().Get("session", "s1")->has_value()) << "nothing of a failed commit is written";
+  Enqueue("s2");
+  EXPECT_EQ((*store_->outbox().List("qatrack", 10))[0].order, 1u) << "failed commit must not burn an order number";
+}
+
+}  // namespace
+}  // namespace qcflow

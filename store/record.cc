@@ -1,0 +1,84 @@
+#include "store/record.h"
+
+#include "store/coding.h"
+
+namespace qcflow {
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kIcom: return "icom";
+    case Kind::kMpc: return "mpc";
+    case Kind::kDqa3: return "dqa3";
+    case Kind::kFile: return "file";
+    case Kind::kEvent: return "event";
+  }
+  return "unknown";
+}
+
+std::optional<Kind> ParseKind(std::string_view name) {
+  for (Kind k : {Kind::kIcom, Kind::kMpc, Kind::kDqa3, Kind::kFile, Kind::kEvent}) {
+    if (name == KindName(k)) return k;
+  }
+  return std::nullopt;
+}
+
+Record RecordView::ToRecord() const {
+  Record r;
+  r.kind = kind;
+  r.flags = flags;
+  r.source_id = source_id;
+  r.event_time = event_time;
+  r.event_time_text = event_time_text;
+  r.capture_time = capture_time;
+  r.dedup_key = dedup_key;
+  r.meta = meta;
+  r.payload = payload;
+  return r;
+}
+
+// Layout v1: version u8 | kind u8 | flags u8 | source_id (lp) | event_time fixed64 |
+// event_time_text (lp) | capture_time fixed64 | dedup_key (lp) | meta (lp) |
+// payload (lp). lp = varint length + bytes.
+void EncodeEnvelope(const Record& r, std::string* out) {
+  out->clear();
+  out->reserve(40 + r.source_id.size() + r.event_time_text.size() + r.dedup_key.size() +
+               r.meta.size() + r.payload.size());
+  out->push_back(char(kEnvelopeVersion));
+  out->push_back(char(r.kind));
+  out->push_back(char(r.flags));
+  coding::PutLengthPrefixed(out, r.source_id);
+  coding::PutFixed64(out, uint64_t(r.event_time));
+  coding::PutLengthPrefixed(out, r.event_time_text);
+  coding::PutFixed64(out, uint64_t(r.capture_time));
+  coding::PutLengthPrefixed(out, r.dedup_key);
+  coding::PutLengthPrefixed(out, r.meta);
+  coding::PutLengthPrefixed(out, r.payload);
+}
+
+Result<RecordView> DecodeEnvelope(std::string_view in) {
+  uint8_t version = 0, kind = 0;
+  RecordView v;
+  if (!coding::GetByte(&in, &version)) return Status::Corruption("empty journal record");
+  if (version != kEnvelopeVersion) {
+    return Status::Incompatible("journal record has envelope version " +
+                                std::to_string(version) + "; this qcflow reads version " +
+                                std::to_string(kEnvelopeVersion) +
+                                " (was the store written by another qcflow release?)");
+  }
+  uint64_t event = 0, capture = 0;
+  bool ok = coding::GetByte(&in, &kind) && coding::GetByte(&in, &v.flags) &&
+            coding::GetLengthPrefixed(&in, &v.source_id) && coding::GetFixed64(&in, &event) &&
+            coding::GetLengthPrefixed(&in, &v.event_time_text) &&
+            coding::GetFixed64(&in, &capture) && coding::GetLengthPrefixed(&in, &v.dedup_key) &&
+            coding::GetLengthPrefixed(&in, &v.meta) && coding::GetLengthPrefixed(&in, &v.payload);
+  if (!ok || !in.empty()) return Status::Corruption("journal record envelope is truncated or garbled");
+  if (kind < uint8_t(Kind::kIcom) || kind > uint8_t(Kind::kEvent)) {
+    return Status::Incompatible("journal record has unknown kind " + std::to_string(kind));
+  }
+  v.kind = Kind(kind);
+  v.event_time = int64_t(event);
+  v.capture_time = int64_t(capture);
+  return v;
+}
+
+}  // namespace qcflow

@@ -1,0 +1,345 @@
+#include "store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <set>
+
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/outbox.h"
+#include "store/db_core.h"
+#include "store/store_keys.h"
+
+namespace qcflow {
+
+namespace fs = std::filesystem;
+
+const char* const kColumnFamilies[6] = {"journal", "dedup", "index", "derived", "outbox", "meta"};
+
+DbCore::~DbCore() {
+  {
+    std::lock_guard<std::mutex> lock(syncer_mu);
+    stopping = true;
+  }
+  syncer_cv.notify_all();
+  if (syncer.joinable()) syncer.join();
+  if (db && !read_only) db->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  handles.clear();
+  if (db) db->Close().PermitUncheckedError();
+}
+
+void DbCore::StartGroupCommit(std::chrono::milliseconds interval) {
+  syncer = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(syncer_mu);
+    while (!syncer_cv.wait_for(lock, interval, [this] { return stopping; })) {
+      lock.unlock();
+      db->SyncWAL().PermitUncheckedError();  // a failure resurfaces on the next write
+      lock.lock();
+    }
+  });
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = what + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsIOError()) return Status::IOError(msg);
+  return Status::Internal(msg);
+}
+
+namespace {
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
+                                           std::shared_ptr<rocksdb::Cache> cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  if (name == "journal") {
+    // Payloads are mostly text (iCom is ASCII, CSV, JSON): LZ4 for fresh data,
+    // ZSTD where data settles.
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.bottommost_compression = rocksdb::kZSTD;
+    table.block_size = 32 * 1024;
+    cf.write_buffer_size = 64 << 20;
+  } else if (name == "dedup") {
+    // Every append probes this family; most probes miss. Bloom filters (SST and
+    // memtable) make a miss cheap.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.1;
+    cf.memtable_whole_key_filtering = true;
+    cf.compression = rocksdb::kLZ4Compression;
+  } else {
+    cf.compression = rocksdb::kLZ4Compression;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+bool LooksLikeRocksDb(const fs::path& dir) { return fs::exists(dir / "CURRENT"); }
+
+// Checks the directory before RocksDB touches it, so a wrong --store never
+// turns someone's folder into a database.
+Status CheckDirectory(const fs::path& dir, const StoreOptions& options, bool* is_new) {
+  std::error_code ec;
+  *is_new = false;
+  if (!fs::exists(dir, ec)) {
+    if (!options.create_if_missing || options.read_only) {
+      return Status::NotFound("no qcflow store at " + dir.string() +
+                              " (run a backfill or `qcflow run` first, or pass --store)");
+    }
+    *is_new = true;
+    return Status::OK();
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return Status::InvalidArgument(dir.string() + " is a file, not a store directory; pass --store DIR");
+  }
+  if (LooksLikeRocksDb(dir)) return Status::OK();
+  if (fs::directory_iterator(dir, ec) != fs::directory_iterator()) {
+    return Status::InvalidArgument(dir.string() +
+                                   " is not a qcflow store (it holds other files); refusing to "
+                                   "write into it. Pass --store with a new or empty directory.");
+  }
+  if (options.read_only) return Status::NotFound("no qcflow store at " + dir.string());
+  *is_new = true;
+  return Status::OK();
+}
+
+Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, bool is_new,
+                   const std::string& dir, bool read_only) {
+  std::string format, version;
+  auto s = db->Get(rocksdb::ReadOptions(), meta, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()), &format);
+  if (s.IsNotFound()) {
+    if (!is_new || read_only) {
+      return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store");
+    }
+    rocksdb::WriteBatch batch;
+    batch.Put(meta, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
+              rocksdb::Slice(keys::kFormatValue.data(), keys::kFormatValue.size()));
+    batch.Put(meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
+              std::to_string(kStoreFormatVersion));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db->Write(wo, &batch), "initialising the store");
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading the store format"));
+  if (format != keys::kFormatValue) {
+    return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store");
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(
+      db->Get(rocksdb::ReadOptions(), meta,
+              rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
+              &version),
+      "reading the store format version"));
+  int v = std::atoi(version.c_str());
+  if (v > kStoreFormatVersion) {
+    return Status::Incompatible("the store at " + dir + " has format version " + version +
+                                ", newer than this qcflow understands (" +
+                                std::to_string(kStoreFormatVersion) +
+                                "); upgrade qcflow to read it");
+  }
+  if (v < kStoreFormatVersion) {
+    return Status::Incompatible("the store at " + dir + " has old format version " + version +
+                                "; this qcflow needs version " +
+                                std::to_string(kStoreFormatVersion) + " (no migration exists yet)");
+  }
+  return Status::OK();
+}
+
+Status OpenError(const rocksdb::Status& s, const std::string& dir) {
+  std::string msg = s.ToString();
+  if (s.IsIOError() && (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)) {
+    return Status::Unavailable("the store at " + dir +
+                               " is in use by another qcflow process; stop it, or use a "
+                               "read-only command (status, query)");
+  }
+  if (s.IsCorruption()) {
+    return Status::Corruption("the store at " + dir + " is damaged (" + msg +
+                              "); restore it from a backup");
+  }
+  if (s.IsInvalidArgument() && msg.find("Column famil") != std::string::npos) {
+    return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store (" + msg + ")");
+  }
+  return FromRocks(s, "opening the store at " + dir);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
+  bool is_new = false;
+  QCFLOW_RETURN_IF_ERROR(CheckDirectory(dir, options, &is_new));
+  if (!is_new) {
+    std::vector<std::string> families;
+    auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
+    if (!s.ok()) return OpenError(s, dir);
+    std::set<std::string> have(families.begin(), families.end());
+    for (const char* name : kColumnFamilies) {
+      if (!have.count(name)) {
+        return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store "
+                                       "(no '" + std::string(name) + "' column family)");
+      }
+    }
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = is_new;
+  db_options.create_missing_column_families = is_new;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : kColumnFamilies) descriptors.emplace_back(name, FamilyOptions(name, cache));
+
+  auto core = std::make_unique<DbCore>();
+  core->dir = dir;
+  core->read_only = options.read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &core->handles, &raw)
+          : rocksdb::DB::Open(db_options, dir, descriptors, &core->handles, &raw);
+  if (!s.ok()) return OpenError(s, dir);
+  core->db.reset(raw);
+  core->journal = core->handles[1];
+  core->dedup = core->handles[2];
+  core->index = core->handles[3];
+  core->derived = core->handles[4];
+  core->outbox = core->handles[5];
+  core->meta = core->handles[6];
+  QCFLOW_RETURN_IF_ERROR(CheckFormat(raw, core->meta, is_new, dir, options.read_only));
+  QCFLOW_RETURN_IF_ERROR(LoadOutboxOrder(core.get()));
+  core->write_options.sync = options.durability == Durability::kSyncEveryWrite;
+  if (options.durability == Durability::kGroupCommit && !options.read_only) {
+    core->StartGroupCommit(options.group_commit_interval);
+  }
+  std::unique_ptr<Store> store(new Store(dir, std::move(core)));
+  QCFLOW_RETURN_IF_ERROR(store->journal_->Load());
+  return store;
+}
+
+Store::Store(std::string dir, std::unique_ptr<DbCore> core)
+    : dir_(std::move(dir)),
+      core_(std::move(core)),
+      journal_(std::make_unique<Journal>(core_.get())),
+      derived_(std::make_unique<Derived>(core_.get())),
+      outbox_(std::make_unique<Outbox>(core_.get())) {}
+
+Store::~Store() {
+  // Users of the core go first; the core closes RocksDB last.
+  journal_.reset();
+  derived_.reset();
+  outbox_.reset();
+  core_.reset();
+}
+
+Result<CommitResult> Store::Commit(const WriteSet& ws) {
+  if (core_->read_only) return Status::FailedPrecondition("the store is open read-only");
+  std::lock_guard<std::mutex> lock(core_->commit_mu);
+  const uint64_t order_before = core_->next_outbox_order;
+  auto result = StageAndWrite(ws);
+  if (!result.ok()) core_->next_outbox_order = order_before;  // nothing was written
+  return result;
+}
+
+Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
+  CommitResult result;
+  rocksdb::WriteBatch batch;
+  std::map<std::string, std::string> staged;  // derived keys written by this WriteSet
+  std::set<std::string> enqueued;
+  const MicrosUtc now = NowMicros();
+  for (const WriteSet::Op& op : ws.ops()) {
+    switch (op.type) {
+      case WriteSet::OpType::kPutDerived:
+      case WriteSet::OpType::kReplaceDerived: {
+        if (op.a.empty() || op.a.find('\0') != std::string::npos) {
+          return Status::InvalidArgument("derived namespace must be non-empty, without NUL");
+        }
+        std::string key = keys::DerivedPrefix(op.a) + op.b;
+        if (op.type == WriteSet::OpType::kPutDerived) {
+          std::string existing;
+          bool found = false;
+          if (auto st = staged.find(key); st != staged.end()) {
+            existing = st->second;
+            found = true;
+          } else {
+            auto s = core_->db->Get(rocksdb::ReadOptions(), core_->derived, key, &existing);
+            if (!s.IsNotFound()) {
+              QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading a derived record"));
+              found = true;
+            }
+          }
+          if (found) {
+            if (existing == op.c) {
+              ++result.derived_unchanged;
+            } else {
+              result.derived_conflicts.push_back(op.a + "/" + op.b);
+            }
+            continue;
+          }
+        }
+        ++result.derived_created;
+        staged[key] = op.c;
+        batch.Put(core_->derived, key, op.c);
+        break;
+      }
+      case WriteSet::OpType::kPutIndex:
+        batch.Put(core_->derived, keys::DerivedIndexPrefix(op.a) + op.b, op.c + '\0' + op.d);
+        break;
+      case WriteSet::OpType::kSetCursor: {
+        std::string v;
+        coding::PutFixed64(&v, op.n);
+        batch.Put(core_->meta, keys::Cursor(op.a), v);
+        break;
+      }
+      case WriteSet::OpType::kEnqueue:
+        if (!enqueued.insert(op.a + '\0' + op.b).second) {
+          ++result.enqueue_duplicates;
+          break;
+        }
+        QCFLOW_RETURN_IF_ERROR(
+            StageEnqueue(core_.get(), op.a, op.b, op.c, op.d, op.e, now, &batch, &result));
+        break;
+    }
+  }
+  if (batch.Count() == 0) return result;
+  QCFLOW_RETURN_IF_ERROR(
+      FromRocks(core_->db->Write(core_->write_options, &batch), "committing derived records"));
+  return result;
+}
+
+Result<uint64_t> Store::GetCursor(const std::string& consumer) {
+  std::string value;
+  auto s = core_->db->Get(rocksdb::ReadOptions(), core_->meta, keys::Cursor(consumer), &value);
+  if (s.IsNotFound()) return uint64_t(0);
+  QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading cursor " + consumer));
+  std::string_view in(value);
+  uint64_t seq = 0;
+  if (!coding::GetFixed64(&in, &seq)) return Status::Corruption("cursor " + consumer + " is garbled");
+  return seq;
+}
+
+Result<StoreStats> Store::Stats() {
+  StoreStats stats;
+  stats.sources = journal_->Counts();
+  stats.last_seq = journal_->last_seq();
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) stats.bytes_on_disk += entry.file_size(ec);
+  }
+  return stats;
+}
+
+Status Store::Sync() {
+  if (core_->read_only) return Status::OK();
+  return FromRocks(core_->db->FlushWAL(/*sync=*/true), "syncing the write-ahead log");
+}
+
+}  // namespace qcflow

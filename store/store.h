@@ -1,0 +1,108 @@
+// Store: qcflow's embedded, append-only database (RocksDB underneath).
+//
+// One directory holds everything qcflow persists: the journal of captured
+// records, their dedup keys and secondary indexes, derived records (sessions,
+// deliveries), transform cursors and per-sink outboxes. See docs/architecture.md
+// for the column families and key layouts.
+//
+// Thread safety: a Store and the Journal/Derived/Outbox it hands out are safe to
+// use from many threads. One process opens a store for writing at a time;
+// others may open it read-only (status, query) while a daemon runs.
+#ifndef QCFLOW_STORE_STORE_H_
+#define QCFLOW_STORE_STORE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/record.h"
+#include "store/status.h"
+#include "store/write_set.h"
+
+namespace qcflow {
+
+class Journal;
+class Derived;
+class Outbox;
+struct DbCore;
+
+enum class Durability {
+  // fsync the write-ahead log before every append/commit returns. Default: an
+  // acknowledged record survives power loss. Batch appends to amortise it.
+  kSyncEveryWrite,
+  // Write the WAL on every append (survives a process crash) and fsync it at
+  // most `group_commit_interval` later (a power cut may lose that window).
+  kGroupCommit,
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  bool read_only = false;
+  Durability durability = Durability::kSyncEveryWrite;
+  std::chrono::milliseconds group_commit_interval{20};
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// The store format this build reads and writes. Persisted in the `meta` family.
+constexpr int kStoreFormatVersion = 1;
+
+struct SourceCount {
+  Kind kind;
+  std::string source_id;
+  uint64_t records = 0;
+  uint64_t quarantined = 0;
+};
+
+struct StoreStats {
+  std::vector<SourceCount> sources;  // sorted by kind, then source id
+  uint64_t last_seq = 0;
+  uint64_t bytes_on_disk = 0;        // SST + WAL files
+};
+
+class Store {
+ public:
+  // Opens (or with create_if_missing, creates) the store in `dir`. Errors say
+  // what is wrong and what to do: not a qcflow store, written by another format
+  // version, in use by another process, damaged.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir,
+                                             const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Journal& journal() { return *journal_; }
+  Derived& derived() { return *derived_; }
+  Outbox& outbox() { return *outbox_; }
+
+  // Applies every operation of `ws` in one atomic RocksDB write. Derived
+  // records whose key exists with the same bytes are no-ops; with different
+  // bytes they are left as they were and reported as conflicts.
+  // REQUIRES: the store was not opened read-only.
+  Result<CommitResult> Commit(const WriteSet& ws);
+
+  // A consumer's position in the journal (next seq to read); 0 if never set.
+  Result<uint64_t> GetCursor(const std::string& consumer);
+
+  Result<StoreStats> Stats();
+
+  // Forces the WAL to disk (used at shutdown under group commit).
+  Status Sync();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Store(std::string dir, std::unique_ptr<DbCore> core);
+  // REQUIRES: core_->commit_mu held.
+  Result<CommitResult> StageAndWrite(const WriteSet& ws);
+  std::string dir_;
+  std::unique_ptr<DbCore> core_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Derived> derived_;
+  std::unique_ptr<Outbox> outbox_;
+};
+
+}  // namespace qcflow
+
+#endif  // QCFLOW_STORE_STORE_H_
