@@ -1,11 +1,428 @@
 #include "ingest/mpc/results_csv.h"
 
-namespace qcflow::mpc {
+// libfccp copies its (here constant) file name with strncpy; GCC flags that after inlining.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
 
-Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
-  return Status::Internal("ParseResultsCsv: not implemented yet");  // being written
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <system_error>
+
+namespace qcflow::mpc {
+namespace {
+
+// Real files are 5-100 KB. The cap also keeps libfccp's LineReader on its
+// synchronous path (it starts a reader thread only for inputs >= 32 MiB) and
+// far from its 16 MiB line limit.
+constexpr size_t kMaxBytes = 8u << 20;
+// Some exports carry a title line or two before the header; more is not a Results table.
+constexpr int kMaxLinesBeforeHeader = 5;
+constexpr size_t kMaxWarnings = 50;
+constexpr size_t kMaxCols = 16;
+
+using Fields = std::array<std::string_view, kMaxCols>;
+// '\x1A' is the DOS end-of-file mark some Windows tools still append.
+using Trim = io::trim_chars<' ', '\t', '\r', '\v', '\f', '\x1A'>;
+
+// Feeds the journal's in-memory bytes to libfccp; no temp files.
+class MemoryByteSource final : public io::ByteSourceBase {
+ public:
+  explicit MemoryByteSource(std::string_view bytes) : rest_(bytes) {}
+  int read(char* buffer, int size) override {
+    size_t n = std::min(rest_.size(), static_cast<size_t>(std::max(size, 0)));
+    std::memcpy(buffer, rest_.data(), n);
+    rest_.remove_prefix(n);
+    return static_cast<int>(n);
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+// Splits `line` in place into trimmed, unquoted fields with libfccp's column
+// policies. Stores at most kMaxCols fields; returns the total count.
+template <class Quote>
+size_t SplitWith(char* line, Fields* out) {
+  size_t n = 0;
+  for (char* p = line;;) {
+    char* begin = p;
+    char* end = begin + (Quote::find_next_column_end(begin) - begin);
+    char* sep = end;
+    bool last = *sep == '\0';
+    Trim::trim(begin, end);  // writes a '\0' at the new end
+    Quote::unescape(begin, end);
+    Trim::trim(begin, end);  // spaces inside quotes: values are compared trimmed
+    if (n < kMaxCols) (*out)[n] = std::string_view(begin, static_cast<size_t>(end - begin));
+    ++n;
+    if (last) return n;
+    p = sep + 1;
+  }
 }
 
-bool IsPerLeafRow(std::string_view name) { return false; }  // being written
+// Returns false when the quotes on the line do not balance (libfccp throws).
+// Runs before anything is modified so the caller can fall back cleanly.
+template <class Quote>
+bool QuotesBalance(const char* line) {
+  try {
+    for (const char* p = line;;) {
+      const char* end = Quote::find_next_column_end(p);
+      if (*end == '\0') return true;
+      p = end + 1;
+    }
+  } catch (const io::error::base&) {
+    return false;
+  }
+}
+
+template <char kSep>
+size_t SplitSep(char* line, Fields* out, bool* unbalanced) {
+  using Quoted = io::double_quote_escape<kSep, '"'>;
+  using Plain = io::no_quote_escape<kSep>;
+  if (std::strchr(line, '"') == nullptr) return SplitWith<Plain>(line, out);
+  if (QuotesBalance<Quoted>(line)) return SplitWith<Quoted>(line, out);
+  *unbalanced = true;
+  return SplitWith<Plain>(line, out);
+}
+
+size_t Split(char sep, char* line, Fields* out, bool* unbalanced) {
+  *unbalanced = false;
+  switch (sep) {
+    case ';': return SplitSep<';'>(line, out, unbalanced);
+    case '\t': return SplitSep<'\t'>(line, out, unbalanced);
+    default: return SplitSep<','>(line, out, unbalanced);
+  }
+}
+
+// Some re-saved files use ';' or tabs (QCPump sniffed the dialect). Decided from the header.
+char DetectSeparator(const char* line) {
+  if (std::strchr(line, ',') != nullptr) return ',';
+  if (std::strchr(line, ';') != nullptr) return ';';
+  if (std::strchr(line, '\t') != nullptr) return '\t';
+  return ',';
+}
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Case-insensitive prefix test that ignores spaces and underscores in `field`,
+// so "Evaluation Result", "evaluation_result" and "EvaluationResult" all match.
+bool LooseStartsWith(std::string_view field, std::string_view lower_word) {
+  size_t j = 0;
+  for (size_t i = 0; i < field.size() && j < lower_word.size(); ++i) {
+    char c = field[i];
+    if (c == ' ' || c == '_') continue;
+    if (Lower(c) != lower_word[j]) return false;
+    ++j;
+  }
+  return j == lower_word.size();
+}
+
+struct Columns {
+  int name = -1, value = -1, threshold = -1, evaluation = -1;
+  size_t count = 0;
+};
+
+bool DetectHeader(const Fields& f, size_t n, Columns* cols) {
+  Columns c;
+  c.count = n;
+  for (size_t i = 0; i < std::min(n, kMaxCols); ++i) {
+    int idx = static_cast<int>(i);
+    if (c.name < 0 && LooseStartsWith(f[i], "name")) c.name = idx;
+    else if (c.value < 0 && LooseStartsWith(f[i], "value")) c.value = idx;
+    else if (c.threshold < 0 && (LooseStartsWith(f[i], "threshold") ||
+                                 LooseStartsWith(f[i], "tolerance"))) c.threshold = idx;
+    else if (c.evaluation < 0 && (LooseStartsWith(f[i], "evaluation") ||
+                                  LooseStartsWith(f[i], "result"))) c.evaluation = idx;
+  }
+  if (c.name < 0 || c.value < 0) return false;
+  *cols = c;
+  return true;
+}
+
+// Locale-independent; the whole (trimmed) text must be a finite number.
+std::optional<double> ParseNumber(std::string_view t, bool decimal_comma) {
+  if (!t.empty() && t.front() == '+') {  // from_chars rejects a leading '+'
+    t.remove_prefix(1);
+    if (!t.empty() && (t.front() == '+' || t.front() == '-')) return std::nullopt;
+  }
+  if (t.empty()) return std::nullopt;
+  char buf[64];
+  if (decimal_comma && t.size() < sizeof buf && t.find(',') != std::string_view::npos &&
+      t.find('.') == std::string_view::npos) {
+    std::memcpy(buf, t.data(), t.size());
+    std::replace(buf, buf + t.size(), ',', '.');
+    t = std::string_view(buf, t.size());
+  }
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+// Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(const unsigned char* s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+    }
+    if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))) return false;
+    if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool NeedsLatin1(const char* line, size_t n) {
+  auto* u = reinterpret_cast<const unsigned char*>(line);
+  bool ascii = std::all_of(u, u + n, [](unsigned char c) { return c < 0x80; });
+  return !ascii && !IsValidUtf8(u, n);
+}
+
+// A file saved as Latin-1/Windows-1252 has "°" as the single byte 0xB0; read it
+// as Latin-1 so the name becomes the UTF-8 "°" the macro slugs expect.
+void Latin1ToUtf8(const char* line, size_t n, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(line[i]);
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else {
+      out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+}
+
+// "ï»¿": a BOM that went through a Latin-1 -> UTF-8 round trip, like "Â°".
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kMojibakeBom = "\xC3\xAF\xC2\xBB\xC2\xBF";
+
+std::string_view StripBoms(std::string_view s) {
+  for (;;) {
+    if (s.substr(0, kBom.size()) == kBom) s.remove_prefix(kBom.size());
+    else if (s.substr(0, kMojibakeBom.size()) == kMojibakeBom) s.remove_prefix(kMojibakeBom.size());
+    else return s;
+  }
+}
+
+// A short, printable excerpt of a line for error messages.
+std::string Excerpt(std::string_view s) {
+  constexpr size_t kMax = 60;
+  std::string out;
+  for (char c : s.substr(0, kMax)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7F ? '?' : c);
+  }
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
+class Warnings {
+ public:
+  explicit Warnings(std::vector<std::string>* out) : out_(out) {}
+  void Add(unsigned line, std::string what) {
+    if (out_->size() < kMaxWarnings) {
+      out_->push_back("line " + std::to_string(line) + ": " + std::move(what));
+    } else {
+      ++dropped_;
+    }
+  }
+  void Finish() {
+    if (dropped_ > 0) out_->push_back(std::to_string(dropped_) + " more warnings not shown");
+  }
+
+ private:
+  std::vector<std::string>* out_;
+  size_t dropped_ = 0;
+};
+
+Status NotAResultsTable(const std::string& why) {
+  return Status::InvalidArgument("not an MPC Results.csv: " + why);
+}
+
+// Cheap checks that need no parsing: size, emptiness, binary content.
+Status CheckBytes(std::string_view bytes) {
+  if (bytes.size() > kMaxBytes) {
+    return NotAResultsTable("file is " + std::to_string(bytes.size()) +
+                            " bytes, far larger than any Results.csv (limit " +
+                            std::to_string(kMaxBytes) + ")");
+  }
+  if (bytes.substr(0, 2) == "\xFF\xFE" || bytes.substr(0, 2) == "\xFE\xFF") {
+    return NotAResultsTable("file is UTF-16 encoded; MPC writes UTF-8");
+  }
+  if (std::memchr(bytes.data(), '\0', bytes.size()) != nullptr) {
+    return NotAResultsTable("file contains NUL bytes (binary data, not CSV text)");
+  }
+  std::string_view text = StripBoms(bytes);
+  if (text.find_first_not_of(" \t\r\n\v\f\x1A") == std::string_view::npos) {
+    return NotAResultsTable("file is empty");
+  }
+  return Status::OK();
+}
+
+Result<ResultsTable> Parse(std::string_view bytes) {
+  // LineReader splits on '\n' only; a file with classic-Mac '\r' endings is rewritten.
+  std::string cr_fixed;
+  if (bytes.find('\n') == std::string_view::npos && bytes.find('\r') != std::string_view::npos) {
+    cr_fixed.assign(bytes);
+    std::replace(cr_fixed.begin(), cr_fixed.end(), '\r', '\n');
+    bytes = cr_fixed;
+  }
+
+  ResultsTable table;
+  Warnings warn(&table.warnings);
+  // One row per line; capped so a junk file full of newlines cannot make us allocate much.
+  size_t lines = static_cast<size_t>(std::count(bytes.begin(), bytes.end(), '\n')) + 1;
+  table.rows.reserve(std::min<size_t>(lines, 4096));
+
+  io::LineReader reader("Results.csv", std::make_unique<MemoryByteSource>(bytes));
+  Fields f;
+  Columns cols;
+  char sep = ',';
+  bool have_header = false;
+  bool latin1_warned = false;
+  int lines_before_header = 0;
+  std::string first_line;  // for the error message when no header is found
+  std::string scratch;     // reused for Latin-1 transcoding
+
+  while (char* line = reader.next_line()) {
+    unsigned lineno = reader.get_file_line();
+    if (io::empty_line_comment::is_comment(line)) continue;
+    size_t len = std::strlen(line);
+    if (NeedsLatin1(line, len)) {
+      Latin1ToUtf8(line, len, &scratch);
+      line = scratch.data();
+      if (!latin1_warned) {
+        warn.Add(lineno, "not valid UTF-8; read as Latin-1");
+        latin1_warned = true;
+      }
+    }
+
+    if (!have_header) {
+      if (lines_before_header == 0) {
+        std::string_view unbommed = StripBoms(line);
+        line += std::string_view(line).size() - unbommed.size();
+        first_line = Excerpt(unbommed);
+      }
+      char header_sep = DetectSeparator(line);
+      bool unbalanced = false;
+      size_t n = Split(header_sep, line, &f, &unbalanced);
+      if (DetectHeader(f, n, &cols)) {
+        have_header = true;
+        sep = header_sep;
+        if (lines_before_header > 0) {
+          warn.Add(lineno, "header found after " + std::to_string(lines_before_header) +
+                               " other line(s), which were skipped");
+        }
+        continue;
+      }
+      if (++lines_before_header >= kMaxLinesBeforeHeader) break;
+      continue;
+    }
+
+    bool unbalanced = false;
+    size_t n = Split(sep, line, &f, &unbalanced);
+    if (unbalanced) warn.Add(lineno, "unbalanced quote; read without quote handling");
+    auto field = [&](int i) {
+      return (i >= 0 && static_cast<size_t>(i) < std::min(n, kMaxCols)) ? f[i] : std::string_view();
+    };
+    std::string_view name = field(cols.name);
+    if (name.empty()) {
+      bool all_empty = std::all_of(f.begin(), f.begin() + std::min(n, kMaxCols),
+                                   [](std::string_view s) { return s.empty(); });
+      if (!all_empty) warn.Add(lineno, "row has no name; skipped");
+      continue;  // ",,," lines are padding, not data
+    }
+    if (LooseStartsWith(name, "name") && LooseStartsWith(field(cols.value), "value")) {
+      warn.Add(lineno, "repeated header; skipped");
+      continue;
+    }
+    if (n < cols.count) {
+      warn.Add(lineno, "only " + std::to_string(n) + " of " + std::to_string(cols.count) +
+                           " columns; missing ones left blank");
+    } else if (n > cols.count) {
+      bool extra_data = n > kMaxCols || std::any_of(f.begin() + cols.count, f.begin() + n,
+                                                    [](std::string_view s) { return !s.empty(); });
+      if (extra_data) {
+        warn.Add(lineno, std::to_string(n) + " columns, expected " + std::to_string(cols.count) +
+                             "; extra ones ignored");
+      }
+    }
+
+    ResultRow& row = table.rows.emplace_back();
+    row.name.assign(name);
+    row.value_text.assign(field(cols.value));
+    row.value = ParseNumber(row.value_text, sep == ';');
+    if (!row.value && !row.value_text.empty()) {
+      warn.Add(lineno, "value '" + Excerpt(row.value_text) + "' of '" + Excerpt(name) +
+                           "' is not a number; kept as no value");
+    }
+    row.threshold_text.assign(field(cols.threshold));
+    row.threshold = ParseNumber(row.threshold_text, sep == ';');
+    row.evaluation.assign(field(cols.evaluation));
+    row.per_leaf = IsPerLeafRow(row.name);
+  }
+
+  if (!have_header) {
+    return NotAResultsTable("no header like 'Name [Unit], Value, Threshold, Evaluation Result' "
+                            "in the first " + std::to_string(kMaxLinesBeforeHeader) +
+                            " lines (first line: \"" + first_line + "\")");
+  }
+  warn.Finish();
+  return table;
+}
+
+}  // namespace
+
+Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
+  QCFLOW_RETURN_IF_ERROR(CheckBytes(bytes));
+  // libfccp reports problems by throwing; nothing may escape this function.
+  try {
+    return Parse(bytes);
+  } catch (const io::error::base& e) {
+    return NotAResultsTable(e.what());
+  } catch (const std::bad_alloc&) {
+    // Transient: the file itself may be fine, so it must not be quarantined.
+    return Status::Unavailable("out of memory while parsing Results.csv; will retry");
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("Results.csv parser failed: ") + e.what());
+  } catch (...) {
+    return Status::Internal("Results.csv parser failed with an unknown exception");
+  }
+}
+
+bool IsPerLeafRow(std::string_view name) {
+  // Every excluded form ends in "...Leaf<N>": a cheap filter before the full list.
+  if (name.find("Leaf") == std::string_view::npos) return false;
+  static constexpr std::string_view kPerLeaf[] = {
+      "CollimationGroup/MLCGroup/MLCLeavesA/MLCLeaf",
+      "CollimationGroup/MLCGroup/MLCLeavesB/MLCLeaf",
+      "CollimationGroup/MLCBacklashGroup/MLCBacklashLeavesA/MLCBacklashLeaf",
+      "CollimationGroup/MLCBacklashGroup/MLCBacklashLeavesB/MLCBacklashLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition0/MLCLeavesA/MLCLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition0/MLCLeavesB/MLCLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition1/MLCLeavesA/MLCLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition1/MLCLeavesB/MLCLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition2/MLCLeavesA/MLCLeaf",
+      "CollimationDevicesGroup/MLCGroup/MLCPosition2/MLCLeavesB/MLCLeaf",
+      "CollimationDevicesGroup/MLCBacklashGroup/MLCBacklashLeavesA/MLCBacklashLeaf",
+      "CollimationDevicesGroup/MLCBacklashGroup/MLCBacklashLeavesB/MLCBacklashLeaf",
+  };
+  return std::any_of(std::begin(kPerLeaf), std::end(kPerLeaf), [name](std::string_view p) {
+    return name.find(p) != std::string_view::npos;
+  });
+}
 
 }  // namespace qcflow::mpc

