@@ -1,0 +1,137 @@
+// End-to-end tests of the qcflow binary: exit codes and what users read.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "store/journal.h"
+#include "store/store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow {
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+
+Run Qcflow(const std::string& args) {
+  std::string cmd = std::string(QCFLOW_BIN) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void Fill() {
+    auto store = Store::Open(store_dir());
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 5; ++i) {
+      Record r;
+      r.kind = i < 3 ? Kind::kMpc : Kind::kIcom;
+      r.source_id = i < 3 ? "tds-main" : "linac-1";
+      r.event_time = *ParseTimeArg("2024-05-0" + std::to_string(i + 1));
+      r.event_time_text = "day " + std::to_string(i + 1);
+      r.dedup_key = "k" + std::to_string(i);
+      r.payload = i == 4 ? std::string("\x00\x01\x02", 3) : "Name, Value\nA, " + std::to_string(i);
+      if (i == 2) r.flags = kFlagQuarantined;
+      ASSERT_TRUE((*store)->journal().Append(r).ok());
+    }
+  }
+  std::string store_dir() { return dir_.Sub("store"); }
+  std::string store_flag() { return "--store " + store_dir(); }
+  testing::TempDir dir_;
+};
+
+TEST_F(CliTest, VersionAndHelp) {
+  auto v = Qcflow("version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("qcflow 0."), std::string::npos);
+  auto h = Qcflow("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* cmd : {"run", "status", "query", "replay", "validate", "simulate-linac", "bench"}) {
+    EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
+  }
+}
+
+TEST_F(CliTest, StatusOnMissingStoreExplainsAndFails) {
+  auto r = Qcflow("status " + store_flag());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no qcflow store"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, StatusCountsPerSource) {
+  Fill();
+  auto r = Qcflow("status --format json " + store_flag());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["records"], 5);
+  ASSERT_EQ(j["sources"].size(), 2u);
+  EXPECT_EQ(j["sources"][1]["source"], "tds-main");
+  EXPECT_EQ(j["sources"][1]["records"], 3);
+  EXPECT_EQ(j["sources"][1]["quarantined"], 1);
+  auto t = Qcflow("status " + store_flag());
+  EXPECT_NE(t.out.find("tds-main"), std::string::npos);
+}
+
+TEST_F(CliTest, QueryRecordsFiltersByTimeAndFormats) {
+  Fill();
+  auto r = Qcflow("query records --kind mpc --since 2024-05-02 --until 2024-05-03 --format json " +
+                  store_flag());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["dedup_key"], "k1");
+  EXPECT_EQ(j[0]["source_time"], "day 2");
+  EXPECT_EQ(j[0]["event_time"], "2024-05-02 00:00:00");
+
+  auto csv = Qcflow("query records --kind icom --payload --format csv " + store_flag());
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_NE(csv.out.find("base64:AAEC"), std::string::npos) << csv.out;
+  // The text payload has a newline and commas: CSV must quote it.
+  EXPECT_NE(csv.out.find("\"Name, Value\nA, 3\""), std::string::npos) << csv.out;
+}
+
+TEST_F(CliTest, BadArgumentsAreUsageErrors) {
+  Fill();
+  auto kind = Qcflow("query records --kind linac " + store_flag());
+  EXPECT_EQ(kind.exit_code, 2);
+  EXPECT_NE(kind.out.find("use icom, mpc"), std::string::npos);
+  auto time = Qcflow("query records --kind mpc --since yesterday " + store_flag());
+  EXPECT_EQ(time.exit_code, 2);
+  EXPECT_NE(time.out.find("--since"), std::string::npos);
+  EXPECT_EQ(Qcflow("status --format xml " + store_flag()).exit_code, 2);
+  EXPECT_EQ(Qcflow("frobnicate").exit_code, 2);
+}
+
+TEST_F(CliTest, PlannedCommandsSayNotImplemented) {
+  auto r = Qcflow("simulate-linac --port 1706");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("not implemented yet"), std::string::npos);
+}
+
+TEST_F(CliTest, StoreFlagAfterSubcommandAndEnvDefault) {
+  Fill();
+  EXPECT_EQ(Qcflow("status " + store_flag()).exit_code, 0);
+  EXPECT_EQ(Qcflow("--store " + store_dir() + " status").exit_code, 0);
+  EXPECT_EQ(Qcflow("").exit_code, 2);
+  auto env = Qcflow("status --format json").exit_code;  // default store under cwd: absent
+  EXPECT_NE(env, 0);
+  std::string cmd = "QCFLOW_STORE=" + store_dir() + " ";
+  FILE* p = popen((cmd + QCFLOW_BIN + " status --format json").c_str(), "r");
+  char buf[256];
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(pclose(p), 0);
+  EXPECT_NE(out.find("\"records\": 5"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qcflow

@@ -1,0 +1,50 @@
+// What every qcflow command shares: global options, opening the store, and
+// turning a Status into a message and an exit code.
+//
+// Each command lives in its own *_command.cc and registers itself on the
+// CLI11 app through a Register*Command function declared here. CLI11 stays out
+// of this header (forward declared) to keep it cheap to include.
+#ifndef QCFLOW_CLI_COMMAND_H_
+#define QCFLOW_CLI_COMMAND_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/status.h"
+#include "store/store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace qcflow::cli {
+
+// Exit codes: 0 success, 1 the work failed, 2 usage or configuration error,
+// 3 partly done (some items failed; see output).
+enum ExitCode { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitPartial = 3 };
+
+struct GlobalOptions {
+  std::string store_dir;  // --store; default: $QCFLOW_STORE or ./qcflow-store
+};
+
+// The store directory the user asked for, or the default.
+std::string ResolveStoreDir(const GlobalOptions& global);
+
+// Opens the store; read-only commands may run next to a running daemon.
+Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& global, bool read_only);
+
+// Prints "qcflow: <message>" to stderr and returns the exit code for `status`.
+int ReportError(const Status& status);
+
+// A command's body; its return value is the process exit code.
+using Action = std::function<int()>;
+
+void RegisterVersionCommand(CLI::App& app, Action* action);
+void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterPlannedCommands(CLI::App& app, Action* action);
+
+}  // namespace qcflow::cli
+
+#endif  // QCFLOW_CLI_COMMAND_H_

@@ -1,0 +1,55 @@
+// Output for commands: one table model rendered for people (aligned text) or
+// machines (JSON array of objects, CSV with a header row).
+#ifndef QCFLOW_CLI_OUTPUT_H_
+#define QCFLOW_CLI_OUTPUT_H_
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/status.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace qcflow::cli {
+
+enum class Format { kTable, kJson, kCsv };
+
+// Parses "table" | "json" | "csv".
+Result<Format> ParseFormat(std::string_view name);
+
+// A cell: text, or a number that JSON keeps numeric.
+struct Cell {
+  std::string text;
+  bool numeric = false;
+  static Cell Text(std::string s) { return {std::move(s), false}; }
+  static Cell Number(long long n) { return {std::to_string(n), true}; }
+};
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  // REQUIRES: row.size() == number of columns.
+  void AddRow(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
+  size_t rows() const { return rows_.size(); }
+  void Render(Format format, std::ostream& out) const;
+  // The rows as a JSON array of objects (numeric cells stay numbers).
+  nlohmann::json ToJson() const;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<Cell>> rows_;
+};
+
+// "1.2 MiB"
+std::string HumanBytes(uint64_t bytes);
+// Base64 (RFC 4648) for binary payloads in JSON.
+std::string Base64(std::string_view bytes);
+// True when `s` is valid UTF-8 without control characters other than \t \r \n.
+bool IsPrintableUtf8(std::string_view s);
+
+}  // namespace qcflow::cli
+
+#endif  // QCFLOW_CLI_OUTPUT_H_

@@ -1,0 +1,55 @@
+#include "cli/output.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace qcflow::cli {
+namespace {
+
+TEST(Output, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+}
+
+TEST(Output, PrintableUtf8) {
+  EXPECT_TRUE(IsPrintableUtf8("IsoCenter [°]\r\n"));
+  EXPECT_FALSE(IsPrintableUtf8(std::string("a\0b", 3)));
+  EXPECT_FALSE(IsPrintableUtf8("\xff\xfe"));
+  EXPECT_FALSE(IsPrintableUtf8("\xc3"));  // truncated sequence
+}
+
+TEST(Output, TableRendersAlignedCsvAndJson) {
+  Table t({"name", "n"});
+  t.AddRow({Cell::Text("a,b"), Cell::Number(7)});
+  t.AddRow({Cell::Text("long name"), Cell::Number(-1)});
+  std::ostringstream text, csv, json;
+  t.Render(Format::kTable, text);
+  EXPECT_EQ(text.str(), "name       n\na,b        7\nlong name  -1\n");
+  t.Render(Format::kCsv, csv);
+  EXPECT_EQ(csv.str(), "name,n\n\"a,b\",7\nlong name,-1\n");
+  t.Render(Format::kJson, json);
+  auto parsed = nlohmann::json::parse(json.str());
+  EXPECT_EQ(parsed[0]["name"], "a,b");
+  EXPECT_EQ(parsed[1]["n"], -1);
+}
+
+TEST(Output, ParseFormatRejectsUnknown) {
+  EXPECT_EQ(*ParseFormat("csv"), Format::kCsv);
+  auto bad = ParseFormat("xml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("table, json or csv"), std::string::npos);
+}
+
+TEST(Output, HumanBytes) {
+  EXPECT_EQ(HumanBytes(512), "512 B");
+  EXPECT_EQ(HumanBytes(1536), "1.5 KiB");
+}
+
+}  // namespace
+}  // namespace qcflow::cli
