@@ -1,0 +1,219 @@
+#include "ingest/mpc/tds_scanner.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "ingest/mpc/results_csv.h"
+#include "ingest/mpc/run_folder.h"
+#include "store/coding.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/store.h"
+
+namespace qcflow::mpc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Derived namespace remembering journaled files: key = source id \0 relative path.
+constexpr const char* kFilesNs = "mpc.files";
+
+std::string MemoryKey(const std::string& source, const std::string& relative) {
+  return source + '\0' + relative;
+}
+
+bool IsResultsCsv(const fs::path& p) {
+  std::string name = p.filename().string();
+  if (name.size() != 11) return false;
+  for (char& c : name) c = char(std::tolower(uint8_t(c)));
+  return name == "results.csv";
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError("error reading " + path);
+  return bytes;
+}
+
+}  // namespace
+
+std::string ContentHash(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : bytes) {
+    h ^= uint8_t(c);
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+TdsScanner::TdsScanner(TdsScanConfig config, Store* store)
+    : config_(std::move(config)), store_(store) {
+  if (config_.source_id.empty()) config_.source_id = config_.root;
+}
+
+Status TdsScanner::LoadMemory() {
+  std::string prefix = config_.source_id + '\0';
+  return store_->derived().Scan(kFilesNs, prefix, [&](std::string_view key, std::string_view v) {
+    uint64_t size = 0, mtime = 0;
+    if (coding::GetFixed64(&v, &size) && coding::GetFixed64(&v, &mtime)) {
+      journaled_[std::string(key.substr(prefix.size()))] = {size, int64_t(mtime)};
+    }
+    return true;
+  });
+}
+
+Status TdsScanner::ListCandidates(std::vector<Candidate>* out, ScanReport* report) {
+  std::error_code ec;
+  fs::path root(config_.root);
+  if (!fs::is_directory(root, ec)) {
+    return Status::Unavailable("TDS directory " + config_.root +
+                               " is not readable (missing, not a directory, or the share is "
+                               "not mounted); will retry");
+  }
+  std::vector<fs::path> bases;
+  if (config_.fast_search) {
+    for (fs::directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      fs::path checks = it->path() / "MPCChecks";
+      std::error_code e2;
+      if (fs::is_directory(checks, e2)) bases.push_back(checks);
+    }
+  } else {
+    bases.push_back(root);
+  }
+  if (ec) {
+    return Status::Unavailable("cannot list TDS directory " + config_.root + ": " + ec.message());
+  }
+  for (const fs::path& base : bases) {
+    std::error_code walk_ec;
+    for (fs::recursive_directory_iterator
+             it(base, fs::directory_options::skip_permission_denied, walk_ec), end;
+         !walk_ec && it != end; it.increment(walk_ec)) {
+      if (!IsResultsCsv(it->path())) continue;
+      struct stat st;
+      if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      Candidate c;
+      c.path = it->path().string();
+      c.relative = fs::relative(it->path(), root, walk_ec).string();
+      c.folder = it->path().parent_path().filename().string();
+      c.state = {uint64_t(st.st_size), int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+      out->push_back(std::move(c));
+    }
+    if (walk_ec) report->problems.push_back("could not walk " + base.string() + ": " + walk_ec.message());
+  }
+  return Status::OK();
+}
+
+Status TdsScanner::Flush(std::vector<Candidate>* files, std::vector<Record>* batch,
+                         ScanReport* report) {
+  if (batch->empty()) return Status::OK();
+  auto results = store_->journal().AppendBatch(*batch);
+  if (!results.ok()) return results.status();
+  WriteSet memory;
+  for (size_t i = 0; i < batch->size(); ++i) {
+    if ((*results)[i].duplicate) {
+      ++report->duplicates;
+    } else {
+      ++report->appended;
+      if ((*batch)[i].quarantined()) ++report->quarantined;
+    }
+    const Candidate& c = (*files)[i];
+    std::string v;
+    coding::PutFixed64(&v, c.state.size);
+    coding::PutFixed64(&v, uint64_t(c.state.mtime_ns));
+    memory.ReplaceDerived(kFilesNs, MemoryKey(config_.source_id, c.relative), v);
+    journaled_[c.relative] = c.state;
+  }
+  auto committed = store_->Commit(memory);
+  batch->clear();
+  files->clear();
+  return committed.status();
+}
+
+Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress) {
+  if (!memory_loaded_) {
+    QCFLOW_RETURN_IF_ERROR(LoadMemory());
+    memory_loaded_ = true;
+  }
+  ScanReport report;
+  std::vector<Candidate> candidates;
+  QCFLOW_RETURN_IF_ERROR(ListCandidates(&candidates, &report));
+
+  std::vector<Record> batch;
+  std::vector<Candidate> batch_files;
+  for (Candidate& c : candidates) {
+    ++report.files_seen;
+    if (progress && report.files_seen % 256 == 0) progress(report);
+    auto known = journaled_.find(c.relative);
+    if (known != journaled_.end() && known->second.size == c.state.size &&
+        known->second.mtime_ns == c.state.mtime_ns) {
+      ++report.files_unchanged;
+      continue;
+    }
+    const MicrosUtc mtime_us = c.state.mtime_ns / 1000;
+    if (now - mtime_us < std::chrono::duration_cast<std::chrono::microseconds>(config_.settle).count()) {
+      ++report.unsettled;
+      continue;
+    }
+    auto folder = ParseRunFolder(c.folder);
+    MicrosUtc event_time = mtime_us;
+    std::string reason;
+    if (folder.ok()) {
+      auto t = CivilToUtc(folder->run_time, config_.site_zone);
+      if (!t.ok()) return t.status();  // the zone is config, already checked
+      event_time = *t;
+      if (config_.since && event_time < *config_.since) {
+        ++report.too_old;
+        continue;
+      }
+    } else {
+      reason = folder.status().message();
+    }
+    auto bytes = ReadWholeFile(c.path);
+    if (!bytes.ok()) {
+      report.problems.push_back(bytes.status().message() + " (will retry)");
+      continue;
+    }
+    ++report.files_read;
+    report.bytes_read += bytes->size();
+    if (reason.empty()) {
+      auto table = ParseResultsCsv(*bytes);
+      if (!table.ok()) reason = "Results.csv not readable: " + table.status().message();
+    }
+    Record r;
+    r.kind = Kind::kMpc;
+    r.source_id = config_.source_id;
+    r.event_time = event_time;
+    r.event_time_text = folder.ok() ? folder->time_text : "";
+    r.capture_time = now;
+    r.dedup_key = (folder.ok() ? c.folder : c.relative) + "/" + ContentHash(*bytes);
+    nlohmann::json meta = {{"path", c.relative}, {"size", c.state.size}};
+    if (!reason.empty()) {
+      r.flags |= kFlagQuarantined;
+      meta["reason"] = reason;
+      report.problems.push_back(c.relative + ": " + reason);
+    }
+    r.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r.payload = std::move(*bytes);
+    batch.push_back(std::move(r));
+    batch_files.push_back(std::move(c));
+    if (batch.size() >= config_.batch_size) {
+      QCFLOW_RETURN_IF_ERROR(Flush(&batch_files, &batch, &report));
+    }
+  }
+  QCFLOW_RETURN_IF_ERROR(Flush(&batch_files, &batch, &report));
+  if (progress) progress(report);
+  return report;
+}
+
+}  // namespace qcflow::mpc

@@ -1,0 +1,100 @@
+// TdsScanner: the MPC source. Finds Results.csv files under a TDS directory and
+// journals each one (raw bytes + envelope) exactly once.
+//
+// Contract:
+// - Fast search (default) looks only at <root>/<any>/MPCChecks/**/Results.csv;
+//   otherwise the whole tree is walked.
+// - Incremental: files whose size and mtime match what an earlier scan journaled
+//   are not read again. That memory lives in the store, so it survives restarts.
+// - A file younger than `settle` or whose size/mtime changed since the previous
+//   look is left for a later scan, never half-read.
+// - Dedup key: run folder name + content hash; the journal drops re-captures.
+// - A folder name or file that cannot be parsed is journaled as a quarantined
+//   record whose meta says why; the scan goes on.
+// - An unreadable root (share not mounted) is Status::Unavailable; the caller
+//   retries later.
+#ifndef QCFLOW_INGEST_MPC_TDS_SCANNER_H_
+#define QCFLOW_INGEST_MPC_TDS_SCANNER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/record.h"
+#include "store/status.h"
+#include "store/time_util.h"
+
+namespace qcflow {
+class Store;
+}
+
+namespace qcflow::mpc {
+
+struct TdsScanConfig {
+  std::string root;                    // the TDS directory
+  std::string source_id;               // journal source id; default: root
+  bool fast_search = true;
+  std::string site_zone = "UTC";       // zone of the MPC workstation's clock
+  std::chrono::seconds settle{10};     // minimum file age before reading
+  std::optional<MicrosUtc> since;      // skip runs older than this (backfill --since)
+  size_t batch_size = 512;             // records per journal write
+};
+
+struct ScanReport {
+  size_t files_seen = 0;       // Results.csv files found
+  size_t files_unchanged = 0;  // skipped: already journaled, same size and mtime
+  size_t files_read = 0;
+  size_t appended = 0;         // new journal records (including quarantined)
+  size_t duplicates = 0;       // content already in the journal
+  size_t quarantined = 0;      // of appended
+  size_t unsettled = 0;        // still being written; left for a later scan
+  size_t too_old = 0;          // before `since`
+  uint64_t bytes_read = 0;
+  std::vector<std::string> problems;  // one readable sentence each
+};
+
+// Called every few hundred files with the report so far.
+using ScanProgress = std::function<void(const ScanReport&)>;
+
+class TdsScanner {
+ public:
+  // REQUIRES: store outlives the scanner; config.root non-empty.
+  TdsScanner(TdsScanConfig config, Store* store);
+
+  // One pass over the tree. `now` decides which files have settled.
+  Result<ScanReport> Scan(MicrosUtc now, const ScanProgress& progress = nullptr);
+
+  const TdsScanConfig& config() const { return config_; }
+
+ private:
+  struct FileState {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
+  struct Candidate {
+    std::string path;      // absolute
+    std::string relative;  // to root, the memory key
+    std::string folder;    // run folder name
+    FileState state;
+  };
+  Status LoadMemory();
+  Status ListCandidates(std::vector<Candidate>* out, ScanReport* report);
+  // Journals `batch` and remembers the files it came from.
+  Status Flush(std::vector<Candidate>* files, std::vector<Record>* batch, ScanReport* report);
+
+  TdsScanConfig config_;
+  Store* store_;
+  bool memory_loaded_ = false;
+  std::map<std::string, FileState> journaled_;  // relative path -> state when journaled
+};
+
+// 64-bit FNV-1a of `bytes`, as 16 lowercase hex digits.
+std::string ContentHash(std::string_view bytes);
+
+}  // namespace qcflow::mpc
+
+#endif  // QCFLOW_INGEST_MPC_TDS_SCANNER_H_
