@@ -4,7 +4,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -85,6 +89,34 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
 
 bool LooksLikeRocksDb(const fs::path& dir) { return fs::exists(dir / "CURRENT"); }
 
+// A store being created holds this file until its format marker is durable. A
+// creation interrupted by a crash (RocksDB files, some column families, no
+// format marker yet) is finished by the next Open instead of being refused as
+// "not a qcflow store" forever.
+constexpr const char* kCreatingMarker = "QCFLOW-CREATING";
+
+Status SyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = fd < 0 ? -1 : ::fsync(fd);
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (rc != 0) return Status::IOError("cannot sync directory " + dir.string() + ": " + std::strerror(err));
+  return Status::OK();
+}
+
+Status WriteCreatingMarker(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
+  const fs::path marker = dir / kCreatingMarker;
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  int rc = fd < 0 ? -1 : ::fsync(fd);
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (rc != 0) return Status::IOError("cannot create " + marker.string() + ": " + std::strerror(err));
+  return SyncDir(dir);
+}
+
 // Checks the directory before RocksDB touches it, so a wrong --store never
 // turns someone's folder into a database.
 Status CheckDirectory(const fs::path& dir, const StoreOptions& options, bool* is_new) {
@@ -100,6 +132,15 @@ Status CheckDirectory(const fs::path& dir, const StoreOptions& options, bool* is
   }
   if (!fs::is_directory(dir, ec)) {
     return Status::InvalidArgument(dir.string() + " is a file, not a store directory; pass --store DIR");
+  }
+  if (fs::exists(dir / kCreatingMarker, ec)) {
+    if (options.read_only) {
+      return Status::NotFound("the qcflow store at " + dir.string() +
+                              " was never completely created (its creation was interrupted); "
+                              "open it once for writing, e.g. `qcflow run`, to finish it");
+    }
+    *is_new = true;  // finish the interrupted creation
+    return Status::OK();
   }
   if (LooksLikeRocksDb(dir)) return Status::OK();
   if (fs::directory_iterator(dir, ec) != fs::directory_iterator()) {
@@ -188,6 +229,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     }
   }
 
+  if (is_new) QCFLOW_RETURN_IF_ERROR(WriteCreatingMarker(dir));  // is_new implies writable
+
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = is_new;
   db_options.create_missing_column_families = is_new;
@@ -215,6 +258,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   core->outbox = core->handles[5];
   core->meta = core->handles[6];
   QCFLOW_RETURN_IF_ERROR(CheckFormat(raw, core->meta, is_new, dir, options.read_only));
+  if (is_new) {  // the format marker is durable (synced write): creation is complete
+    std::error_code ec;
+    fs::remove(fs::path(dir) / kCreatingMarker, ec);
+    if (ec) return Status::IOError("cannot remove " + (fs::path(dir) / kCreatingMarker).string() + ": " + ec.message());
+    QCFLOW_RETURN_IF_ERROR(SyncDir(dir));
+  }
   QCFLOW_RETURN_IF_ERROR(LoadOutboxOrder(core.get()));
   core->write_options.sync = options.durability == Durability::kSyncEveryWrite;
   if (options.durability == Durability::kGroupCommit && !options.read_only) {
