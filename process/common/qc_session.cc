@@ -1,0 +1,239 @@
+// Encoding: nlohmann::json writes (shortest round-trip doubles, escaping);
+// simdjson's DOM reads (validates UTF-8, exact double parsing, never throws
+// with the error-code API used here). Both stay inside this file.
+#include "process/common/qc_session.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace qcflow {
+namespace {
+
+constexpr int64_t kVersion = 1;
+constexpr size_t kMaxUserKeyChars = 255;  // QATrack+ column width
+
+using Json = nlohmann::ordered_json;  // stable, readable field order
+
+// JSON has no NaN/Infinity; keep them as strings so a session still
+// round-trips (ValidateQcSession rejects them before upload).
+Json NumberToJson(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return d;
+}
+
+Status Bad(std::string_view field, std::string_view what) {
+  return Status::Corruption("QcSession: field '" + std::string(field) + "' " + std::string(what));
+}
+
+Status ReadString(simdjson::dom::object obj, std::string_view field, bool required,
+                  std::string* out) {
+  simdjson::dom::element el;
+  if (obj[field].get(el) != simdjson::SUCCESS) {
+    return required ? Bad(field, "is missing") : Status::OK();
+  }
+  std::string_view sv;
+  if (el.get_string().get(sv) != simdjson::SUCCESS) return Bad(field, "is not a string");
+  out->assign(sv);
+  return Status::OK();
+}
+
+Status ReadInt64(simdjson::dom::object obj, std::string_view field, int64_t* out) {
+  simdjson::dom::element el;
+  if (obj[field].get(el) != simdjson::SUCCESS) return Bad(field, "is missing");
+  if (el.get_int64().get(*out) != simdjson::SUCCESS) return Bad(field, "is not a 64-bit integer");
+  return Status::OK();
+}
+
+Status ReadBool(simdjson::dom::object obj, std::string_view field, bool* out) {
+  simdjson::dom::element el;
+  if (obj[field].get(el) != simdjson::SUCCESS) return Status::OK();  // optional, false
+  if (el.get_bool().get(*out) != simdjson::SUCCESS) return Bad(field, "is not true/false");
+  return Status::OK();
+}
+
+Status ReadNumber(simdjson::dom::element el, double* out) {
+  if (el.get_double().get(*out) == simdjson::SUCCESS) return Status::OK();
+  std::string_view sv;
+  if (el.get_string().get(sv) == simdjson::SUCCESS) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    if (sv == "NaN" || sv == "Infinity" || sv == "-Infinity") {
+      *out = sv == "NaN" ? std::numeric_limits<double>::quiet_NaN() : sv[0] == '-' ? -kInf : kInf;
+      return Status::OK();
+    }
+  }
+  return Bad("tests[].number", "is not a number");
+}
+
+Status ReadTest(simdjson::dom::element el, size_t index, TestResult* t) {
+  simdjson::dom::object obj;
+  if (el.get_object().get(obj) != simdjson::SUCCESS) {
+    return Bad("tests[" + std::to_string(index) + "]", "is not an object");
+  }
+  Status s = ReadString(obj, "macro", true, &t->macro);
+  simdjson::dom::element v;
+  if (s.ok() && obj["number"].get(v) == simdjson::SUCCESS) {
+    double d = 0;
+    s = ReadNumber(v, &d);
+    if (s.ok()) t->number = d;
+  }
+  if (s.ok() && obj["text"].get(v) == simdjson::SUCCESS) {
+    std::string text;
+    s = ReadString(obj, "text", true, &text);
+    if (s.ok()) t->text = std::move(text);
+  }
+  if (s.ok()) s = ReadBool(obj, "skipped", &t->skipped);
+  if (s.ok()) s = ReadString(obj, "comment", false, &t->comment);
+  return s.WithContext("tests[" + std::to_string(index) + "]");
+}
+
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+std::string EncodeQcSession(const QcSession& s) {
+  Json j;
+  j["v"] = kVersion;
+  j["source_kind"] = s.source_kind;
+  j["source_id"] = s.source_id;
+  j["unit_serial"] = s.unit_serial;
+  j["unit_name"] = s.unit_name;
+  j["test_list_name"] = s.test_list_name;
+  j["work_started"] = s.work_started;
+  j["work_completed"] = s.work_completed;
+  j["user_key"] = s.user_key;
+  Json tests = Json::array();
+  for (const TestResult& t : s.tests) {
+    Json jt;
+    jt["macro"] = t.macro;
+    if (t.number) jt["number"] = NumberToJson(*t.number);
+    if (t.text) jt["text"] = *t.text;
+    if (t.skipped) jt["skipped"] = true;
+    if (!t.comment.empty()) jt["comment"] = t.comment;
+    tests.push_back(std::move(jt));
+  }
+  j["tests"] = std::move(tests);
+  j["comment"] = s.comment;
+  j["source_files"] = s.source_files;
+  j["source_seqs"] = s.source_seqs;
+  j["amendment"] = s.amendment;
+  // Strings are expected to be UTF-8; a stray byte (an odd file name) becomes
+  // U+FFFD rather than an exception.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<QcSession> DecodeQcSession(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  if (auto err = parser.parse(padded).get(root); err != simdjson::SUCCESS) {
+    return Status::Corruption(std::string("QcSession: not valid JSON (") +
+                              simdjson::error_message(err) + ")");
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::Corruption("QcSession: not a JSON object");
+  }
+  simdjson::dom::element vel;
+  int64_t version = 0;
+  if (obj["v"].get(vel) != simdjson::SUCCESS || vel.get_int64().get(version) != simdjson::SUCCESS) {
+    return Status::Corruption("QcSession: no integer version field 'v'");
+  }
+  if (version != kVersion) {
+    return Status::Incompatible("QcSession version " + std::to_string(version) +
+                                "; this qcflow reads version " + std::to_string(kVersion));
+  }
+
+  QcSession s;
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_kind", false, &s.source_kind));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_id", false, &s.source_id));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_serial", false, &s.unit_serial));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_name", false, &s.unit_name));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "test_list_name", false, &s.test_list_name));
+  QCFLOW_RETURN_IF_ERROR(ReadInt64(obj, "work_started", &s.work_started));
+  QCFLOW_RETURN_IF_ERROR(ReadInt64(obj, "work_completed", &s.work_completed));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "user_key", true, &s.user_key));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "comment", false, &s.comment));
+  QCFLOW_RETURN_IF_ERROR(ReadBool(obj, "amendment", &s.amendment));
+
+  simdjson::dom::array arr;
+  simdjson::dom::element el;
+  if (obj["tests"].get(el) != simdjson::SUCCESS) return Bad("tests", "is missing");
+  if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("tests", "is not an array");
+  s.tests.reserve(arr.size());
+  for (simdjson::dom::element t : arr) {
+    TestResult test;
+    QCFLOW_RETURN_IF_ERROR(ReadTest(t, s.tests.size(), &test));
+    s.tests.push_back(std::move(test));
+  }
+
+  if (obj["source_files"].get(el) == simdjson::SUCCESS) {
+    if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("source_files", "is not an array");
+    for (simdjson::dom::element f : arr) {
+      std::string_view sv;
+      if (f.get_string().get(sv) != simdjson::SUCCESS) {
+        return Bad("source_files", "holds a non-string");
+      }
+      s.source_files.emplace_back(sv);
+    }
+  }
+  if (obj["source_seqs"].get(el) == simdjson::SUCCESS) {
+    if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("source_seqs", "is not an array");
+    for (simdjson::dom::element q : arr) {
+      uint64_t seq;
+      if (q.get_uint64().get(seq) != simdjson::SUCCESS) {
+        return Bad("source_seqs", "holds something other than an unsigned integer");
+      }
+      s.source_seqs.push_back(seq);
+    }
+  }
+  return s;
+}
+
+Status ValidateQcSession(const QcSession& s) {
+  auto bad = [&](const std::string& what) {
+    return Status::InvalidArgument("session '" + s.user_key + "': " + what);
+  };
+  if (s.user_key.empty()) return Status::InvalidArgument("session has an empty user_key");
+  if (s.user_key.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument("session user_key is only whitespace");
+  }
+  if (Utf8Length(s.user_key) > kMaxUserKeyChars) {
+    return bad("user_key is longer than 255 characters");
+  }
+  if (s.unit_serial.empty() && s.unit_name.empty()) {
+    return bad("neither unit_serial nor unit_name is set");
+  }
+  if (s.test_list_name.empty()) return bad("test_list_name is empty");
+  if (s.work_completed < s.work_started) {
+    return bad("work_completed (" + FormatUtcIso(s.work_completed) + ") is before work_started (" +
+               FormatUtcIso(s.work_started) + ")");
+  }
+  for (size_t i = 0; i < s.tests.size(); ++i) {
+    const TestResult& t = s.tests[i];
+    if (t.macro.empty()) return bad("test #" + std::to_string(i) + " has no macro");
+    const std::string name = "test '" + t.macro + "'";
+    int kinds = int(t.number.has_value()) + int(t.text.has_value()) + int(t.skipped);
+    if (kinds != 1) {
+      return bad(name + " must have exactly one of a number, a text or skipped (has " +
+                 std::to_string(kinds) + ")");
+    }
+    if (t.number && !std::isfinite(*t.number)) {
+      return bad(name + " has a non-finite number; send it as skipped");
+    }
+    if (i > 0 && !(s.tests[i - 1].macro < t.macro)) {
+      return bad(s.tests[i - 1].macro == t.macro ? name + " appears twice"
+                                                 : "tests are not sorted by macro at " + name);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace qcflow
