@@ -253,8 +253,15 @@ Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc no
     return Apply(item, Dead("session record does not decode: " + session.status().message()), now,
                  report);
   }
+  if (Status v = ValidateQcSession(*session); !v.ok()) {
+    return Apply(item, Dead(v.message()), now, report);
+  }
   Lookup utc = ResolveUtc(*session, now);
   if (utc.failure) return Apply(item, *utc.failure, now, report);
+  PayloadOptions po;
+  po.include_comments = config_.include_comments;
+  auto body = BuildUploadPayload(*session, utc.value, config_.server_zone, po);
+  if (!body.ok()) return Apply(item, Dead(body.status().message()), now, report);
 
   // The previous attempt may have stored it (timeout after send, crash before ack).
   if (tried_before) {
@@ -267,11 +274,6 @@ Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc no
       return Apply(item, o, now, report);
     }
   }
-
-  PayloadOptions po;
-  po.include_comments = config_.include_comments;
-  auto body = BuildUploadPayload(*session, utc.value, config_.server_zone, po);
-  if (!body.ok()) return Apply(item, Dead(body.status().message()), now, report);
 
   // Write-ahead: once attempts > 0 is durable, a crash after the POST leads to a
   // pre-check instead of a second upload.
@@ -287,6 +289,12 @@ Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc no
     r = Post(*body);
     o = ClassifyUpload(r.status, r.body, r.error);
     if (o.kind == Kind::kMissingTests) o = Dead(o.message + " (still missing after autoskip)");
+  }
+  // A rejected upload may come from a stale lookup (assignment or unit changed):
+  // look up afresh once a person re-queues it.
+  if (o.kind == Kind::kDeadLetter) {
+    unit_cache_.clear();
+    utc_cache_.clear();
   }
   if (r.error != TransportError::kNone && !r.error_message.empty()) {
     o.message += " (" + r.error_message + ")";

@@ -253,6 +253,70 @@ TEST_F(QatrackSinkTest, DeadLettersCarryTheReason) {
   EXPECT_EQ(Posts(), posts);
 }
 
+TEST_F(QatrackSinkTest, UnitByName) {
+  QcSession s = Couch(1);
+  s.unit_serial = "";
+  s.unit_name = "TrueBeam 1";
+  Enqueue(s);
+  auto sink = Sink();
+  EXPECT_EQ(Deliver(*sink, now_).delivered, 1u);
+  json stored = Stored();
+  ASSERT_EQ(stored["count"], 1);
+  EXPECT_EQ(stored["results"][0]["unit_number"], 1);
+}
+
+// A server that ignores a filter answers with rows that were not asked for: the sink
+// must notice from the echoed fields, dead-letter, and not cache the bad answer.
+TEST_F(QatrackSinkTest, IgnoredFilterIsNoticedAndNotCached) {
+  Enqueue(Couch(1));
+  Enqueue(Couch(2), "other-group");
+  Fault(R"({"method":"GET","path_prefix":"/api/units/units/","action":"status","code":200,
+            "content_type":"application/json",
+            "body":"{\"count\":1,\"next\":null,\"previous\":null,\"results\":[{\"url\":\"http://x/api/units/units/9/\",\"number\":9,\"name\":\"Other\",\"serial_number\":\"7777\",\"active\":true}]}"})");
+  Fault(R"({"method":"GET","path_prefix":"/api/qa/unittestcollections/","action":"status","code":200,
+            "content_type":"application/json",
+            "body":"{\"count\":1,\"next\":null,\"previous\":null,\"results\":[{\"url\":\"http://x/api/qc/unittestcollections/1/\",\"unit\":\"http://x/api/units/units/1/\",\"name\":\"MPC: Beam and Geometry Checks\",\"active\":true}]}"})");
+  auto sink = Sink();
+  DeliveryReport r = Deliver(*sink, now_);
+  EXPECT_EQ(r.dead_lettered, 2u);
+  std::vector<OutboxItem> dead = Items();
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_NE(dead[0].last_error.find("different unit ('7777')"), std::string::npos)
+      << dead[0].last_error;
+  EXPECT_NE(dead[1].last_error.find("different assignment"), std::string::npos)
+      << dead[1].last_error;
+  EXPECT_EQ(Stored()["count"], 0);
+  EXPECT_EQ(Posts(), 0);
+  // After a fix a person re-queues them; fresh lookups succeed.
+  auto requeued = store_->outbox().RequeueDeadLetters(kSink, now_);
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_EQ(*requeued, 2u);
+  r = Deliver(*sink, now_ + 1);
+  EXPECT_EQ(r.delivered, 2u);
+  EXPECT_EQ(Stored()["count"], 2);
+}
+
+TEST_F(QatrackSinkTest, BlankUserKeyIsNeverSent) {
+  QcSession s = Couch(1);
+  s.user_key = "   ";
+  WriteSet ws;
+  ws.PutDerived(kNs, "blank", EncodeQcSession(s));
+  ws.Enqueue(kSink, "blank", kNs, "blank", "unit-1234");
+  ASSERT_TRUE(store_->Commit(ws).ok());
+  auto sink = Sink();
+  EXPECT_EQ(Deliver(*sink, now_).dead_lettered, 1u);
+  EXPECT_EQ(Posts(), 0);
+}
+
+TEST_F(QatrackSinkTest, MissingSessionRecordIsDeadLetter) {
+  WriteSet ws;
+  ws.Enqueue(kSink, "ghost", kNs, "ghost", "unit-1234");
+  ASSERT_TRUE(store_->Commit(ws).ok());
+  auto sink = Sink();
+  EXPECT_EQ(Deliver(*sink, now_).dead_lettered, 1u);
+  EXPECT_NE(Items().at(0).last_error.find("missing"), std::string::npos);
+}
+
 TEST_F(QatrackSinkTest, DuplicateKeyOnServerIsAcked) {
   QcSession s = Couch(1);
   Enqueue(s);

@@ -118,6 +118,11 @@ TEST(UploadPayloadTest, Errors) {
   EXPECT_FALSE(BuildUploadPayload(s, "u", "UTC").ok());
   s.user_key = std::string(255, 'k');
   EXPECT_TRUE(BuildUploadPayload(s, "u", "UTC").ok());
+  s.user_key = "";
+  for (int i = 0; i < 255; ++i) s.user_key += "\xC3\xA9";  // 255 x 'é': 510 bytes, 255 chars
+  EXPECT_TRUE(BuildUploadPayload(s, "u", "UTC").ok());
+  s.user_key += "e";
+  EXPECT_FALSE(BuildUploadPayload(s, "u", "UTC").ok());
 
   s = Session();
   s.work_completed = s.work_started - 1;
