@@ -56,11 +56,12 @@ struct DbCore {
 // REQUIRES: core->commit_mu held.
 class WriteSet;
 struct CommitResult;
-// outbox.cc: queues an item unless its id was ever queued for that sink.
+// outbox.cc: queues an item unless its id was ever queued for that sink
+// (`requeue`: unless its id is queued now; a delivered id is queued again).
 Status StageEnqueue(DbCore* core, const std::string& sink, const std::string& item_id,
                     const std::string& ref_ns, const std::string& ref_key,
                     const std::string& group, MicrosUtc now, rocksdb::WriteBatch* batch,
-                    CommitResult* result);
+                    CommitResult* result, bool requeue = false);
 // outbox.cc: loads next_outbox_order.
 Status LoadOutboxOrder(DbCore* core);
 

@@ -241,17 +241,18 @@ Status LoadOutboxOrder(DbCore* core) {
 Status StageEnqueue(DbCore* core, const std::string& sink, const std::string& item_id,
                     const std::string& ref_ns, const std::string& ref_key,
                     const std::string& group, MicrosUtc now, rocksdb::WriteBatch* batch,
-                    CommitResult* result) {
+                    CommitResult* result, bool requeue) {
   if (sink.empty() || sink.find('\0') != std::string::npos || item_id.empty()) {
     return Status::InvalidArgument("outbox sink name and item id must be non-empty");
   }
   std::string id_key = keys::OutboxItemId(sink, item_id), value;
   auto s = core->db->Get(rocksdb::ReadOptions(), core->outbox, id_key, &value);
-  if (s.ok()) {
+  const bool delivered = s.ok() && value.size() == 9 && uint8_t(value[8]) == kIdDelivered;
+  if (s.ok() && !(requeue && delivered)) {
     ++result->enqueue_duplicates;
     return Status::OK();
   }
-  if (!s.IsNotFound()) return FromRocks(s, "checking an outbox item id");
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "checking an outbox item id");
   uint64_t order = core->next_outbox_order++;
   OutboxItem item;
   item.sink = sink;

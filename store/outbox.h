@@ -4,7 +4,8 @@
 // derived record they deliver, in a global order that sinks follow. Each item
 // carries its delivery state (attempts, next try, last error, dead letter).
 // An item id is queued at most once per sink, ever: delivered items are
-// remembered, so re-deriving a session cannot send it twice.
+// remembered, so re-deriving a session cannot send it twice. The one way to
+// send a delivered id again is an explicit WriteSet::Requeue (`qcflow replay`).
 #ifndef QCFLOW_STORE_OUTBOX_H_
 #define QCFLOW_STORE_OUTBOX_H_
 

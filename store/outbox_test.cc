@@ -116,5 +116,56 @@ TEST_F(OutboxTest, EnqueueIsAtomicWithItsDerivedRecord) {
   EXPECT_EQ((*store_->outbox().List("qatrack", 10))[0].order, 1u) << "failed commit must not burn an order number";
 }
 
+TEST_F(OutboxTest, RequeueQueuesADeliveredIdAgainButNeverTwice) {
+  Enqueue("a");
+  Enqueue("b");
+  auto items = *store_->outbox().List("qatrack", 10);
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(store_->outbox().Ack(items[0], 10).ok());  // "a" delivered, "b" pending
+
+  WriteSet ws;
+  ws.Requeue("qatrack", "a", "session", "a", "unit1");
+  ws.Requeue("qatrack", "a", "session", "a", "unit1");  // twice in one commit
+  ws.Requeue("qatrack", "b", "session", "b", "unit1");  // still queued: no-op
+  auto r = store_->Commit(ws);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->enqueued, 1);
+  EXPECT_EQ(r->enqueue_duplicates, 2);
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"b", "a"})) << "re-queued after what is queued";
+  EXPECT_FALSE(*store_->outbox().WasDelivered("qatrack", "a"));
+  auto again = (*store_->outbox().List("qatrack", 10))[1];
+  EXPECT_EQ(again.ref_key, "a");
+  EXPECT_EQ(again.attempts, 0u);
+  EXPECT_GT(again.order, items[1].order);
+
+  // A plain Enqueue (a transform re-deriving) still does not queue it a third time,
+  // and a dead letter counts as queued: RequeueDeadLetters is its way back.
+  again.state = OutboxState::kDeadLetter;
+  ASSERT_TRUE(store_->outbox().Update(again).ok());
+  Enqueue("a");
+  WriteSet dead;
+  dead.Requeue("qatrack", "a", "session", "a", "unit1");
+  EXPECT_EQ(store_->Commit(dead)->enqueue_duplicates, 1);
+  EXPECT_EQ(Ids(true), (std::vector<std::string>{"b", "a"}));
+
+  // Delivered again, the id can be re-queued again; the count survives a restart.
+  ASSERT_TRUE(store_->outbox().Ack((*store_->outbox().List("qatrack", 10, true))[1], 20).ok());
+  Reopen();
+  WriteSet third;
+  third.Requeue("qatrack", "a", "session", "a", "unit1");
+  EXPECT_EQ(store_->Commit(third)->enqueued, 1);
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ((*store_->outbox().Counters("qatrack", 0)).delivered, 2u);
+}
+
+TEST_F(OutboxTest, RequeueOfANeverQueuedIdQueuesIt) {
+  WriteSet ws;
+  ws.PutDerived("session", "n", "payload n");
+  ws.Requeue("qatrack", "n", "session", "n", "unit2");
+  EXPECT_EQ(store_->Commit(ws)->enqueued, 1);
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"n"}));
+  EXPECT_EQ((*store_->outbox().List("qatrack", 1))[0].group, "unit2");
+}
+
 }  // namespace
 }  // namespace qcflow

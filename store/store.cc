@@ -349,12 +349,13 @@ Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
         break;
       }
       case WriteSet::OpType::kEnqueue:
+      case WriteSet::OpType::kRequeue:
         if (!enqueued.insert(op.a + '\0' + op.b).second) {
           ++result.enqueue_duplicates;
           break;
         }
-        QCFLOW_RETURN_IF_ERROR(
-            StageEnqueue(core_.get(), op.a, op.b, op.c, op.d, op.e, now, &batch, &result));
+        QCFLOW_RETURN_IF_ERROR(StageEnqueue(core_.get(), op.a, op.b, op.c, op.d, op.e, now, &batch,
+                                            &result, op.type == WriteSet::OpType::kRequeue));
         break;
     }
   }

@@ -4,7 +4,7 @@ namespace qcflow {
 
 // Op field use: kPutDerived/kReplaceDerived a=ns b=key c=value;
 // kPutIndex a=index b=index_key c=ns d=key; kSetCursor a=consumer n=seq;
-// kEnqueue a=sink b=item_id c=ref_ns d=ref_key e=group.
+// kEnqueue/kRequeue a=sink b=item_id c=ref_ns d=ref_key e=group.
 void WriteSet::PutDerived(std::string ns, std::string key, std::string value) {
   ops_.push_back({OpType::kPutDerived, std::move(ns), std::move(key), std::move(value), {}, {}});
 }
@@ -29,6 +29,12 @@ void WriteSet::SetCursor(std::string consumer, uint64_t next_seq) {
 void WriteSet::Enqueue(std::string sink, std::string item_id, std::string ref_ns,
                        std::string ref_key, std::string group) {
   ops_.push_back({OpType::kEnqueue, std::move(sink), std::move(item_id), std::move(ref_ns),
+                  std::move(ref_key), std::move(group)});
+}
+
+void WriteSet::Requeue(std::string sink, std::string item_id, std::string ref_ns,
+                       std::string ref_key, std::string group) {
+  ops_.push_back({OpType::kRequeue, std::move(sink), std::move(item_id), std::move(ref_ns),
                   std::move(ref_key), std::move(group)});
 }
 

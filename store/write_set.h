@@ -27,11 +27,16 @@ class WriteSet {
   // queued for that sink before. `group` orders delivery (e.g. one unit).
   void Enqueue(std::string sink, std::string item_id, std::string ref_ns, std::string ref_key,
                std::string group);
+  // Queues (ref_ns, ref_key) for `sink` again even if `item_id` was delivered
+  // before (e.g. the QATrack+ server was restored from a backup); a no-op while
+  // the id is still queued (pending or dead letter). Counted like Enqueue.
+  void Requeue(std::string sink, std::string item_id, std::string ref_ns, std::string ref_key,
+               std::string group);
 
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
 
-  enum class OpType { kPutDerived, kReplaceDerived, kPutIndex, kSetCursor, kEnqueue };
+  enum class OpType { kPutDerived, kReplaceDerived, kPutIndex, kSetCursor, kEnqueue, kRequeue };
   struct Op {
     OpType type;
     std::string a, b, c, d, e;  // meaning depends on type; see write_set.cc
