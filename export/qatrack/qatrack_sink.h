@@ -88,6 +88,12 @@ class QatrackSink {
   // GET /api/auth/: OK when the token is accepted. Retries a 307 a few times.
   Status CheckConnection();
 
+  // GET {api}/qa/testlists/?name=<name> (for `qcflow validate`): true when exactly one
+  // test list has that name, false when none has. Another count, a different name
+  // echoed back (an ignored filter) or a failed request is an error whose message
+  // says so (InvalidArgument for a rejected token, Unavailable when unreachable).
+  Result<bool> TestListExists(const std::string& name);
+
   // Delivers what is due at `now` (UTC µs; also the time written to the outbox).
   // Returns non-OK only when the store fails; delivery problems end up in the outbox.
   Result<DeliveryReport> DeliverOnce(MicrosUtc now);
