@@ -59,7 +59,6 @@ std::optional<Outcome> SingleResult(const HttpResponse& r, const std::string& wh
 }  // namespace
 
 Result<std::unique_ptr<QatrackSink>> QatrackSink::Create(Store* store, QatrackSinkConfig config) {
-  if (store == nullptr) return Status::InvalidArgument("QATrack+ sink needs a store");
   if (config.name.empty()) return Status::InvalidArgument("QATrack+ sink needs a name");
   while (!config.api_url.empty() && config.api_url.back() == '/') config.api_url.pop_back();
   if (config.api_url.rfind("http://", 0) != 0 && config.api_url.rfind("https://", 0) != 0) {
@@ -245,6 +244,7 @@ HttpResponse QatrackSink::Post(const std::string& body) {
 
 Result<DeliveryReport> QatrackSink::DeliverOnce(MicrosUtc now) {
   DeliveryReport report;
+  if (store_ == nullptr) return Status::FailedPrecondition("this QATrack+ sink has no store (checks only)");
   auto items = store_->outbox().List(config_.name, config_.batch_limit);
   if (!items.ok()) return items.status();
   if (paused_ || now < hold_until_) {

@@ -83,6 +83,8 @@ struct DeliveryReport {
 class QatrackSink {
  public:
   // REQUIRES: `store` outlives the sink. Checks the config (URL, token, zone).
+  // A null `store` gives a sink for CheckConnection/TestListExists only
+  // (`qcflow validate`); its DeliverOnce fails.
   static Result<std::unique_ptr<QatrackSink>> Create(Store* store, QatrackSinkConfig config);
 
   // GET /api/auth/: OK when the token is accepted. Retries a 307 a few times.

@@ -28,11 +28,12 @@ class TestListExistsTest : public ::testing::Test {
     c.server_zone = "America/Toronto";
     c.request_timeout = std::chrono::milliseconds(2000);
     c.sleep = [](std::chrono::microseconds) {};
-    auto sink = QatrackSink::Create(store_.get(), c);
+    auto sink = QatrackSink::Create(with_store_ ? store_.get() : nullptr, c);
     EXPECT_TRUE(sink.ok()) << sink.status().ToString();
     return sink.ok() ? std::move(sink.value()) : nullptr;
   }
 
+  bool with_store_ = true;
   qcflow::testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> server_;
   std::unique_ptr<Store> store_;
@@ -72,6 +73,15 @@ TEST_F(TestListExistsTest, FailuresAreErrorsWithoutTheToken) {
   r = sink->TestListExists("MPC: Enhanced Couch Checks");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(*r);
+}
+
+TEST_F(TestListExistsTest, ASinkWithoutStoreOnlyChecks) {
+  with_store_ = false;  // as `qcflow validate` uses it: no store is opened for writing
+  auto sink = Sink(server_->token());
+  ASSERT_NE(sink, nullptr);
+  EXPECT_TRUE(sink->CheckConnection().ok());
+  EXPECT_TRUE(*sink->TestListExists("MPC: Beam and Geometry Checks"));
+  EXPECT_EQ(sink->DeliverOnce(NowMicros()).status().code(), Status::Code::kFailedPrecondition);
 }
 
 }  // namespace
