@@ -3,7 +3,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "store/coding.h"
 #include "store/db_core.h"
@@ -59,65 +58,89 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
   std::vector<AppendResult> results(n);
   if (n == 0) return results;
 
-  std::vector<std::string> dedup_keys(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (!records[i].dedup_key.empty()) dedup_keys[i] = keys::Dedup(records[i].kind, records[i].dedup_key);
+  constexpr size_t kNone = SIZE_MAX;
+  // Dedup keys of the batch, all in one buffer (no allocation per record).
+  size_t batch_bytes = 64;  // WriteBatch size estimate, to allocate it once
+  size_t key_bytes = 0;
+  for (const Record& r : records) {
+    if (!r.dedup_key.empty()) key_bytes += 1 + r.dedup_key.size();
+    batch_bytes += 128 + 2 * r.source_id.size() + r.event_time_text.size() +
+                   2 * r.dedup_key.size() + r.meta.size() + r.payload.size();
   }
-
-  std::lock_guard<std::mutex> lock(mu_);
-  // Look up every dedup key in one MultiGet (sorted input is faster; we sort indexes).
+  std::string key_buffer;
+  key_buffer.reserve(key_bytes);  // never reallocates below: the views stay valid
+  std::vector<std::string_view> dedup_keys(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Record& r = records[i];
+    if (r.dedup_key.empty()) continue;
+    const size_t at = key_buffer.size();
+    keys::AppendDedup(&key_buffer, r.kind, r.dedup_key);
+    dedup_keys[i] = std::string_view(key_buffer).substr(at);
+  }
+  // Records with a dedup key, in key order (ties in input order). Sorted, the
+  // keys make one efficient MultiGet, repeats within the batch are neighbours,
+  // and the new dedup entries reach the memtable in key order: inserting sorted
+  // runs into the skiplist is far cheaper than inserting keys of interleaved
+  // sources in arrival order.
   std::vector<size_t> order;
   order.reserve(n);
   for (size_t i = 0; i < n; ++i)
     if (!dedup_keys[i].empty()) order.push_back(i);
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return dedup_keys[a] < dedup_keys[b]; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    int c = dedup_keys[a].compare(dedup_keys[b]);
+    return c != 0 ? c < 0 : a < b;
+  });
+  // first_of[i]: for a repeat within the batch, the first record with its key.
+  std::vector<size_t> first_of(n, kNone);
+  std::vector<size_t> heads;  // `order` without repeats
+  heads.reserve(order.size());
+  for (size_t j = 0; j < order.size(); ++j) {
+    if (j > 0 && dedup_keys[order[j]] == dedup_keys[order[j - 1]]) {
+      const size_t prev = order[j - 1];
+      first_of[order[j]] = first_of[prev] == kNone ? prev : first_of[prev];
+    } else {
+      heads.push_back(order[j]);
+    }
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<rocksdb::Slice> keys;
-  keys.reserve(order.size());
-  for (size_t i : order) keys.emplace_back(dedup_keys[i]);
-  std::vector<rocksdb::PinnableSlice> values(order.size());
-  std::vector<rocksdb::Status> statuses(order.size());
-  if (!order.empty()) {
-    core_->db->MultiGet(rocksdb::ReadOptions(), core_->dedup, order.size(), keys.data(),
+  keys.reserve(heads.size());
+  for (size_t i : heads) keys.emplace_back(dedup_keys[i].data(), dedup_keys[i].size());
+  std::vector<rocksdb::PinnableSlice> values(heads.size());
+  std::vector<rocksdb::Status> statuses(heads.size());
+  if (!heads.empty()) {
+    core_->db->MultiGet(rocksdb::ReadOptions(), core_->dedup, heads.size(), keys.data(),
                         values.data(), statuses.data(), /*sorted_input=*/true);
   }
   std::vector<bool> known(n, false);
-  for (size_t j = 0; j < order.size(); ++j) {
+  for (size_t j = 0; j < heads.size(); ++j) {
     if (statuses[j].IsNotFound()) continue;
     QCFLOW_RETURN_IF_ERROR(FromRocks(statuses[j], "checking a dedup key"));
     std::string_view v(values[j].data(), values[j].size());
     uint64_t seq = 0;
     if (!coding::GetFixed64(&v, &seq)) return Status::Corruption("dedup entry is garbled");
-    results[order[j]] = {seq, true};
-    known[order[j]] = true;
+    results[heads[j]] = {seq, true};
+    known[heads[j]] = true;
   }
 
-  rocksdb::WriteBatch batch;
-  std::unordered_map<std::string_view, uint64_t> in_batch;
+  rocksdb::WriteBatch batch(batch_bytes);
   std::map<CountKey, Count> touched;
   uint64_t seq = last_seq_;
-  std::string envelope, seq_value;
+  std::string envelope, index_key, seq_value;
   for (size_t i = 0; i < n; ++i) {
     if (known[i]) continue;
-    const Record& r = records[i];
-    if (!dedup_keys[i].empty()) {
-      auto [it, inserted] = in_batch.emplace(dedup_keys[i], seq + 1);
-      if (!inserted) {
-        results[i] = {it->second, true};
-        continue;
-      }
+    if (first_of[i] != kNone) {  // repeats a record earlier in this batch
+      results[i] = {results[first_of[i]].seq, true};
+      continue;
     }
+    const Record& r = records[i];
     ++seq;
     results[i] = {seq, false};
     EncodeEnvelope(r, &envelope);
-    std::string key = keys::Seq(seq);
-    batch.Put(core_->journal, key, envelope);
-    if (!dedup_keys[i].empty()) {
-      seq_value.clear();
-      coding::PutFixed64(&seq_value, seq);
-      batch.Put(core_->dedup, dedup_keys[i], seq_value);
-    }
-    batch.Put(core_->index, keys::Index(r.kind, r.source_id, r.event_time, seq), rocksdb::Slice());
+    batch.Put(core_->journal, keys::Seq(seq), envelope);
+    keys::SetIndex(&index_key, r.kind, r.source_id, r.event_time, seq);
+    batch.Put(core_->index, index_key, rocksdb::Slice());
     CountKey ck{uint8_t(r.kind), r.source_id};
     auto t = touched.find(ck);
     if (t == touched.end()) {
@@ -128,6 +151,12 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
     if (r.quarantined()) ++t->second.quarantined;
   }
   if (seq == last_seq_) return results;  // all duplicates: nothing to write
+  for (size_t i : heads) {  // dedup entries of the new records, in key order
+    if (known[i]) continue;
+    seq_value.clear();
+    coding::PutFixed64(&seq_value, results[i].seq);
+    batch.Put(core_->dedup, rocksdb::Slice(dedup_keys[i].data(), dedup_keys[i].size()), seq_value);
+  }
   for (const auto& [ck, c] : touched) {
     std::string v;
     coding::PutFixed64(&v, c.records);

@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <fcntl.h>
@@ -60,6 +61,38 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 namespace {
 
+// The index family's keys start with kind u8 | be16 source length | source
+// (store_keys.h). Per (kind, source), event times mostly arrive in order, so
+// the memtable keeps an insert hint per such prefix: inserting a record's index
+// entry next to that source's previous one is much cheaper than a fresh
+// skiplist search when several sources interleave. Memtable-only; it does not
+// change what is stored.
+class IndexSourcePrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "qcflow.IndexSourcePrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixLength(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= 3 && key.size() >= PrefixLength(key);
+  }
+
+ private:
+  static size_t PrefixLength(const rocksdb::Slice& key) {
+    return 3 + ((size_t(uint8_t(key[1])) << 8) | uint8_t(key[2]));
+  }
+};
+
+// The meta family holds few keys (counters, cursors) that are overwritten on
+// every append or commit: a hint per key puts each new version straight next to
+// the previous one. The number of hints is the number of such keys (tens).
+class WholeKey : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "qcflow.WholeKey"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
                                            std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::ColumnFamilyOptions cf;
@@ -80,6 +113,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
     cf.memtable_prefix_bloom_size_ratio = 0.1;
     cf.memtable_whole_key_filtering = true;
     cf.compression = rocksdb::kLZ4Compression;
+  } else if (name == "index") {
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<IndexSourcePrefix>();
+  } else if (name == "meta") {
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<WholeKey>();
   } else {
     cf.compression = rocksdb::kLZ4Compression;
   }

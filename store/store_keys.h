@@ -20,11 +20,14 @@ inline std::string Seq(uint64_t seq) {
 }
 
 // dedup: kind u8 | dedup key -> fixed64 seq
+inline void AppendDedup(std::string* out, Kind kind, std::string_view key) {
+  out->push_back(char(kind));
+  out->append(key);
+}
 inline std::string Dedup(Kind kind, std::string_view key) {
   std::string k;
   k.reserve(1 + key.size());
-  k.push_back(char(kind));
-  k.append(key);
+  AppendDedup(&k, kind, key);
   return k;
 }
 
@@ -37,10 +40,20 @@ inline std::string IndexPrefix(Kind kind, std::string_view source) {
   k.append(source);
   return k;
 }
+// Replaces *out with the index key (reuses its buffer).
+inline void SetIndex(std::string* out, Kind kind, std::string_view source, int64_t t,
+                     uint64_t seq) {
+  out->clear();
+  out->push_back(char(kind));
+  coding::PutBigEndian16(out, uint16_t(source.size()));
+  out->append(source);
+  coding::PutBigEndian64(out, coding::OrderedFromSigned(t));
+  coding::PutBigEndian64(out, seq);
+}
 inline std::string Index(Kind kind, std::string_view source, int64_t t, uint64_t seq) {
-  std::string k = IndexPrefix(kind, source);
-  coding::PutBigEndian64(&k, coding::OrderedFromSigned(t));
-  coding::PutBigEndian64(&k, seq);
+  std::string k;
+  k.reserve(3 + source.size() + 16);
+  SetIndex(&k, kind, source, t, seq);
   return k;
 }
 
