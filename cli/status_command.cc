@@ -1,11 +1,17 @@
-// `qcflow status`: what the store holds, per kind and source, and per sink.
+// `qcflow status`: what the store holds, per kind and source, and per sink; and
+// what `qcflow run` last recorded about its workers (daemon_state.h).
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
+#include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <iostream>
+#include <map>
 
 #include "cli/command.h"
+#include "cli/daemon_state.h"
 #include "cli/output.h"
 #include "store/journal.h"
 #include "store/outbox.h"
@@ -14,6 +20,66 @@ namespace qcflow::cli {
 namespace {
 
 std::string When(MicrosUtc t) { return t == 0 ? "never" : FormatUtcIso(t); }
+std::string Or(const std::string& s, const char* empty) { return s.empty() ? empty : s; }
+
+// One line about the daemon: running (pid alive), stopped, or never ran.
+struct DaemonLine {
+  std::string state;  // "running" | "stopped" | "ended without a clean stop" | "never ran"
+  std::string text;
+  nlohmann::json json;
+};
+
+DaemonLine DescribeDaemon(Store& store) {
+  auto p = LoadProcessState(store);
+  if (!p.ok()) {
+    if (!p.status().IsNotFound()) return {"unknown", "unknown (" + p.status().message() + ")", nullptr};
+    return {"never ran", "qcflow run has not run on this store", {{"state", "never ran"}}};
+  }
+  DaemonLine d;
+  // kill(pid, 0) probes without sending: EPERM still means "alive".
+  const bool alive = p->pid > 0 && (kill(pid_t(p->pid), 0) == 0 || errno == EPERM);
+  if (p->stopped_at.empty() && alive) {
+    d.state = "running";
+    d.text = "running since " + p->started_at + " (pid " + std::to_string(p->pid) + ")";
+  } else if (!p->stopped_at.empty()) {
+    d.state = "stopped";
+    d.text = "not running; stopped cleanly at " + p->stopped_at;
+  } else {
+    d.state = "ended without a clean stop";
+    d.text = "not running; the run started at " + p->started_at + " ended without a clean stop";
+  }
+  d.json = {{"state", d.state}, {"pid", p->pid},          {"started_at", p->started_at},
+            {"stopped_at", p->stopped_at}, {"version", p->version}};
+  return d;
+}
+
+nlohmann::json SourceJson(const SourceState& s) {
+  return {{"source", s.name},
+          {"kind", s.kind},
+          {"state", s.state},
+          {"last_run", s.last_run},
+          {"last_ok", s.last_ok},
+          {"records_last_run", s.records_last_run},
+          {"next_run", s.next_run},
+          {"last_error", s.last_error},
+          {"quarantined_total", s.quarantined_total},
+          {"sessions_emitted", s.sessions_emitted},
+          {"late_runs", s.late_runs},
+          {"passes", s.passes}};
+}
+
+nlohmann::json SinkJson(const SinkState& s) {
+  return {{"sink", s.name},
+          {"kind", s.kind},
+          {"state", s.state},
+          {"paused", s.paused},
+          {"last_run", s.last_run},
+          {"last_ok", s.last_ok},
+          {"next_run", s.next_run},
+          {"last_error", s.last_error},
+          {"delivered_last_run", s.delivered_last_run},
+          {"dead_lettered_last_run", s.dead_lettered_last_run}};
+}
 
 int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   auto format = ParseFormat(format_name);
@@ -22,6 +88,11 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   if (!store.ok()) return ReportError(store.status());
   auto stats = (*store)->Stats();
   if (!stats.ok()) return ReportError(stats.status());
+  auto source_states = LoadSourceStates(**store);
+  if (!source_states.ok()) return ReportError(source_states.status());
+  auto sink_states = LoadSinkStates(**store);
+  if (!sink_states.ok()) return ReportError(sink_states.status());
+  const DaemonLine daemon = DescribeDaemon(**store);
 
   Table sources({"kind", "source", "records", "quarantined"});
   for (const SourceCount& c : stats->sources) {
@@ -30,8 +101,15 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   }
   auto sinks = (*store)->outbox().Sinks();
   if (!sinks.ok()) return ReportError(sinks.status());
+  std::map<std::string, const SinkState*> worker;
+  for (const SinkState& s : *sink_states) worker[s.name] = &s;
+  for (const SinkState& s : *sink_states) {  // a configured sink with nothing queued yet
+    if (std::find(sinks->begin(), sinks->end(), s.name) == sinks->end()) sinks->push_back(s.name);
+  }
   Table sink_table({"sink", "pending", "in_backoff", "dead_letters", "delivered", "last_success",
                     "last_error"});
+  // What the daemon's sink workers last recorded, next to the outbox counters.
+  Table sink_workers({"sink", "state", "paused", "last_run", "next_run", "last_error"});
   const MicrosUtc now = NowMicros();
   for (const std::string& sink : *sinks) {
     auto c = (*store)->outbox().Counters(sink, now);
@@ -41,20 +119,43 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                        Cell::Number(c->dead_letters),
                        Cell::Number(c->delivered), Cell::Text(When(c->last_success)),
                        Cell::Text(c->last_error)});
+    auto w = worker.find(sink);
+    if (w == worker.end()) continue;
+    const SinkState& s = *w->second;
+    sink_workers.AddRow({Cell::Text(sink), Cell::Text(s.state), Cell::Text(s.paused ? "yes" : "no"),
+                         Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.next_run, "-")),
+                         Cell::Text(s.last_error)});
+  }
+  Table daemon_sources({"source", "state", "last_run", "last_ok", "records_last_run", "next_run",
+                        "last_error"});
+  for (const SourceState& s : *source_states) {
+    daemon_sources.AddRow({Cell::Text(s.name), Cell::Text(s.state),
+                           Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.last_ok, "never")),
+                           Cell::Number(s.records_last_run), Cell::Text(Or(s.next_run, "-")),
+                           Cell::Text(s.last_error)});
   }
 
   if (*format == Format::kTable) {
     std::cout << "store    " << (*store)->dir() << "\n"
               << "records  " << stats->last_seq << "\n"
-              << "on disk  " << HumanBytes(stats->bytes_on_disk) << "\n\n";
+              << "on disk  " << HumanBytes(stats->bytes_on_disk) << "\n"
+              << "daemon   " << daemon.text << "\n\n";
     if (sources.rows() == 0) {
       std::cout << "No records yet.\n";
     } else {
       sources.Render(Format::kTable, std::cout);
     }
+    if (daemon_sources.rows() > 0) {
+      std::cout << "\nSources, as `qcflow run` last saw them:\n";
+      daemon_sources.Render(Format::kTable, std::cout);
+    }
     if (sink_table.rows() > 0) {
       std::cout << "\n";
       sink_table.Render(Format::kTable, std::cout);
+    }
+    if (sink_workers.rows() > 0) {
+      std::cout << "\nSinks, as `qcflow run` last saw them:\n";
+      sink_workers.Render(Format::kTable, std::cout);
     }
     return kExitOk;
   }
@@ -62,11 +163,18 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     sources.Render(Format::kCsv, std::cout);
     return kExitOk;
   }
+  nlohmann::json daemon_sources_json = nlohmann::json::array();
+  for (const SourceState& s : *source_states) daemon_sources_json.push_back(SourceJson(s));
+  nlohmann::json daemon_sinks_json = nlohmann::json::array();
+  for (const SinkState& s : *sink_states) daemon_sinks_json.push_back(SinkJson(s));
   nlohmann::json doc = {{"store", (*store)->dir()},
                         {"records", stats->last_seq},
                         {"bytes_on_disk", stats->bytes_on_disk},
                         {"sources", sources.ToJson()},
-                        {"sinks", sink_table.ToJson()}};
+                        {"sinks", sink_table.ToJson()},
+                        {"daemon", daemon.json},
+                        {"daemon_sources", daemon_sources_json},
+                        {"daemon_sinks", daemon_sinks_json}};
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return kExitOk;
 }
@@ -77,8 +185,9 @@ void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* a
   auto* cmd = app.add_subcommand(
       "status",
       "Show what the store holds: records and quarantined files per source, and per sink\n"
-      "the pending uploads, retries, dead letters and last success. Safe to run while\n"
-      "`qcflow run` is running (opens the store read-only).");
+      "the pending uploads, retries, dead letters and last success; plus what `qcflow run`\n"
+      "last recorded about each source (last pass, errors, next scan) and sink (paused?).\n"
+      "Safe to run while `qcflow run` is running (opens the store read-only).");
   auto format = std::make_shared<std::string>("table");
   cmd->add_option("--format", *format, "table (default), json or csv");
   cmd->callback([action, &global, format] {

@@ -1,0 +1,297 @@
+#include "cli/daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "cli/daemon_state.h"
+#include "cli/daemon_workers.h"
+#include "cli/metrics_server.h"
+#include "cli/version.h"
+#include "store/journal.h"
+#include "store/outbox.h"
+
+namespace qcflow::cli {
+namespace {
+
+constexpr auto kSupervisorTick = std::chrono::milliseconds(100);
+
+double Seconds(MicrosUtc t) { return double(t) / kMicrosPerSecond; }
+
+// Prometheus text: "# HELP" / "# TYPE" once per family, then its samples.
+class PromText {
+ public:
+  void Family(const char* name, const char* type, const char* help) {
+    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+  }
+  void Sample(const char* name, const std::string& labels, double value) {
+    out_ << name;
+    if (!labels.empty()) out_ << "{" << labels << "}";
+    char buf[40];
+    if (value == double(int64_t(value))) {
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
+    } else {
+      std::snprintf(buf, sizeof buf, "%.6f", value);
+    }
+    out_ << " " << buf << "\n";
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+std::string Label(const char* key, const std::string& value) {
+  return std::string(key) + "=\"" + PromLabel(value) + "\"";
+}
+
+}  // namespace
+
+const char* StopReasonName(StopReason r) {
+  switch (r) {
+    case StopReason::kRequested: return "requested";
+    case StopReason::kIdle: return "idle";
+    case StopReason::kMaxDuration: return "max-duration";
+  }
+  return "?";
+}
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return NowMicros(); };
+}
+
+Daemon::~Daemon() {
+  // Run() was never called (or returned): workers never started or are joined.
+  metrics_.reset();
+  sources_.clear();
+  sinks_.clear();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options) {
+  std::unique_ptr<Daemon> d(new Daemon(std::move(options)));
+  QCFLOW_RETURN_IF_ERROR(d->Init());
+  return d;
+}
+
+Status Daemon::Init() {
+  const config::Config& c = options_.config;
+  // The MPC transform keeps one journal cursor ("transform.mpc") for every MPC
+  // record: two sources would each consume the other's runs and route them
+  // with the wrong settings. Refuse rather than mis-deliver.
+  if (c.mpc_sources.size() > 1) {
+    return Status::InvalidArgument(
+        c.file + ": this release runs one [[source.mpc]] per store (found " +
+        std::to_string(c.mpc_sources.size()) +
+        "); run one qcflow per TDS share, each with its own [store].path");
+  }
+  StoreOptions so;
+  so.durability = c.store.durability;
+  so.create_if_missing = true;
+  const std::string dir = options_.store_dir.empty() ? c.store.path : options_.store_dir;
+  auto store = Store::Open(dir, so);
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+
+  WorkerEnv env{store_.get(), options_.clock, options_.max_backoff};
+  for (const config::QatrackSink& s : c.qatrack_sinks) {
+    qatrack::QatrackSinkConfig sink_config = s.sink;
+    sink_config.batch_limit = std::max<size_t>(
+        1, std::min(sink_config.batch_limit, options_.sink_batch_limit));
+    auto sink = qatrack::QatrackSink::Create(store_.get(), sink_config);
+    if (!sink.ok()) return sink.status().WithContext("[[sink.qatrack]] " + s.sink.name);
+    sinks_.push_back(std::make_unique<SinkWorker>(s, env, std::move(*sink)));
+  }
+  for (const config::MpcSource& s : c.mpc_sources) {
+    std::vector<WorkerThread*> routed;
+    for (const std::string& name : s.transform.sinks) {
+      for (auto& k : sinks_) {
+        if (k->name() == name) routed.push_back(k.get());
+      }
+    }
+    auto worker = std::make_unique<SourceWorker>(s, env, std::move(routed));
+    QCFLOW_RETURN_IF_ERROR(worker->Init());
+    sources_.push_back(std::move(worker));
+  }
+  if (!c.metrics.listen.empty()) {
+    auto m = MetricsServer::Start(c.metrics.listen, [this] { return RenderMetrics(); });
+    if (!m.ok()) return m.status();
+    metrics_ = std::move(*m);
+    metrics_port_ = metrics_->port();
+    spdlog::info("metrics: Prometheus text at http://{}/metrics", metrics_->address());
+  }
+  return Status::OK();
+}
+
+int Daemon::metrics_port() const { return metrics_port_; }
+
+void Daemon::RequestStop(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stop_requested_) {
+    spdlog::info("{}: already stopping; finishing the work in flight", why);
+    return;
+  }
+  stop_requested_ = true;
+  stop_why_ = why;
+  cv_.notify_all();
+}
+
+bool Daemon::IsIdle() {
+  for (const auto& s : sources_) {
+    if (!s->Snapshot().idle) return false;
+  }
+  const MicrosUtc now = options_.clock();
+  for (const auto& k : sinks_) {
+    auto c = store_->outbox().Counters(k->name(), now);
+    if (!c.ok() || c->pending > c->in_backoff) return false;  // something is due
+  }
+  return true;
+}
+
+void Daemon::PersistProcess(bool stopped) {
+  ProcessState p;
+  p.pid = getpid();
+  p.started_at = IsoOrEmpty(started_at_);
+  p.stopped_at = stopped ? IsoOrEmpty(options_.clock()) : "";
+  p.version = kQcflowVersion;
+  WriteSet ws;
+  ws.ReplaceDerived(kDaemonNs, kDaemonProcessKey, EncodeProcessState(p));
+  auto r = store_->Commit(ws);
+  if (!r.ok()) spdlog::warn("cannot record the daemon's state in the store: {}", r.status().message());
+}
+
+Result<RunSummary> Daemon::Run() {
+  started_at_ = options_.clock();
+  spdlog::info("qcflow {} running: store {}, {} source(s), {} sink(s); stop with SIGTERM or Ctrl-C",
+               kQcflowVersion, store_->dir(), sources_.size(), sinks_.size());
+  PersistProcess(false);
+  for (auto& k : sinks_) k->Start();
+  for (auto& s : sources_) s->Start();
+
+  RunSummary summary;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Bounded: ends on a stop request, at idle (until_idle) or at max_duration.
+    while (!stop_requested_) {
+      cv_.wait_for(lock, kSupervisorTick, [&] { return stop_requested_; });
+      if (stop_requested_) break;
+      lock.unlock();
+      const bool deadline = options_.max_duration &&
+                            std::chrono::steady_clock::now() - t0 >= *options_.max_duration;
+      const bool idle = (deadline || options_.until_idle) && IsIdle();
+      lock.lock();
+      if (deadline) {
+        summary = {StopReason::kMaxDuration, idle};
+        stop_why_ = idle ? "--max-duration reached (idle)" : "--max-duration reached before idle";
+        break;
+      }
+      if (idle) {
+        summary = {StopReason::kIdle, true};
+        stop_why_ = "idle (--until-idle): every source scanned, every due session delivered";
+        break;
+      }
+    }
+    if (summary.reason == StopReason::kRequested && stop_requested_) {
+      lock.unlock();
+      summary.idle = IsIdle();
+      lock.lock();
+    }
+    stop_requested_ = true;
+    why = stop_why_;
+  }
+
+  spdlog::info("stopping ({}): no new scans or uploads; finishing the ones in flight", why);
+  for (auto& s : sources_) s->Stop();
+  for (auto& k : sinks_) k->Stop();
+  for (auto& s : sources_) s->Join();
+  for (auto& k : sinks_) k->Join();
+  for (auto& s : sources_) s->PersistStopped();
+  for (auto& k : sinks_) k->PersistStopped();
+  metrics_.reset();  // closes the listening socket and open connections
+  PersistProcess(true);
+  Status synced = store_->Sync();
+  sources_.clear();
+  sinks_.clear();
+  store_.reset();
+  if (!synced.ok()) {
+    spdlog::error("stopping: the store could not be synced: {}", synced.message());
+    return synced;
+  }
+  spdlog::info("stopped cleanly; the store is synced and closed");
+  return summary;
+}
+
+std::string Daemon::RenderMetrics() {
+  PromText p;
+  const MicrosUtc now = NowMicros();
+  auto counts = store_->journal().Counts();
+  auto count_of = [&](const std::string& source) {
+    SourceCount out{Kind::kMpc, source};
+    for (const SourceCount& c : counts) {
+      if (c.kind == Kind::kMpc && c.source_id == source) out = c;
+    }
+    return out;
+  };
+  std::vector<SourceSnapshot> sources;
+  for (const auto& s : sources_) sources.push_back(s->Snapshot());
+
+  p.Family("qcflow_source_records_total", "counter", "Journal records captured from the source.");
+  for (const auto& s : sources) {
+    p.Sample("qcflow_source_records_total", Label("source", s.name), count_of(s.name).records);
+  }
+  p.Family("qcflow_source_quarantined_total", "counter",
+           "Captured records that could not be used (see qcflow status).");
+  for (const auto& s : sources) {
+    p.Sample("qcflow_source_quarantined_total", Label("source", s.name),
+             count_of(s.name).quarantined);
+  }
+  p.Family("qcflow_source_last_success_timestamp_seconds", "gauge",
+           "Start of the latest successful pass (0: none since qcflow started).");
+  for (const auto& s : sources) {
+    p.Sample("qcflow_source_last_success_timestamp_seconds", Label("source", s.name),
+             Seconds(s.last_success));
+  }
+  p.Family("qcflow_source_up", "gauge", "1 when the latest pass of the source succeeded.");
+  for (const auto& s : sources) p.Sample("qcflow_source_up", Label("source", s.name), s.up);
+
+  struct SinkRow {
+    SinkSnapshot snap;
+    SinkCounters c;
+  };
+  std::vector<SinkRow> sinks;
+  for (const auto& k : sinks_) {
+    auto c = store_->outbox().Counters(k->name(), now);
+    sinks.push_back({k->Snapshot(), c.ok() ? *c : SinkCounters{}});
+  }
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    p.Family(name, type, help);
+    for (const SinkRow& r : sinks) p.Sample(name, Label("sink", r.snap.name), value(r));
+  };
+  family("qcflow_sink_pending", "gauge", "Queued items, dead letters excluded.",
+         [](const SinkRow& r) { return double(r.c.pending); });
+  family("qcflow_sink_in_backoff", "gauge", "Pending items waiting out a retry delay.",
+         [](const SinkRow& r) { return double(r.c.in_backoff); });
+  family("qcflow_sink_dead_letters", "gauge", "Items the server refused; need a person.",
+         [](const SinkRow& r) { return double(r.c.dead_letters); });
+  family("qcflow_sink_delivered_total", "counter", "Items delivered, ever.",
+         [](const SinkRow& r) { return double(r.c.delivered); });
+  family("qcflow_sink_last_success_timestamp_seconds", "gauge",
+         "Time of the latest delivery (0: never).",
+         [](const SinkRow& r) { return Seconds(r.c.last_success); });
+  family("qcflow_sink_paused", "gauge", "1 while the server rejects the token.",
+         [](const SinkRow& r) { return double(r.snap.paused); });
+  family("qcflow_sink_up", "gauge", "1 when the server is reachable and deliveries succeed.",
+         [](const SinkRow& r) { return double(r.snap.up); });
+
+  p.Family("qcflow_journal_last_seq", "gauge", "Sequence number of the newest journal record.");
+  p.Sample("qcflow_journal_last_seq", "", double(store_->journal().last_seq()));
+  auto stats = store_->Stats();
+  p.Family("qcflow_store_bytes", "gauge", "Store size on disk (SST and WAL files).");
+  p.Sample("qcflow_store_bytes", "", stats.ok() ? double(stats->bytes_on_disk) : 0);
+  return p.str();
+}
+
+}  // namespace qcflow::cli

@@ -1,0 +1,131 @@
+// Daemon: the body of `qcflow run`, the long-running pipeline.
+//
+// Threads (one each; none shares mutable pipeline state with another):
+//   - one worker per polling source ([[source.mpc]]): every `interval` a pass
+//     scans the TDS share (TdsScanner) and steps the MPC transform until caught
+//     up, which queues sessions in the sinks' outboxes. A pass never overlaps
+//     the previous one: if it outlasts the interval the next starts right after.
+//   - one worker per sink ([[sink.qatrack]]): checks the connection, then calls
+//     DeliverOnce every `interval`, and at once when a routed source queued
+//     sessions.
+//   - the metrics server's io thread when [metrics].listen is set.
+//   - the caller's thread (Run) supervises: stop requests, --until-idle,
+//     --max-duration.
+//
+// Promises:
+//   - Nothing that is not ready at start (share unmounted, server down, token
+//     rejected) stops the daemon: the worker retries with capped exponential
+//     backoff, logs each change of state once (not every retry) and carries on
+//     when it recovers. A rejected token pauses the sink; it is re-checked every
+//     interval and resumed when accepted.
+//   - RequestStop drains: no new pass or delivery starts; the ones in flight
+//     (a scan, a transform step, one DeliverOnce batch) finish; state is
+//     persisted; the metrics socket closes; the store is synced and closed.
+//   - After each pass, worker state is persisted in the store ("daemon.source",
+//     "daemon.sink", see daemon_state.h) for `qcflow status`.
+//
+// Thread safety: RequestStop may be called from any thread (e.g. a signal
+// watcher), at any time. Run is called once.
+#ifndef QCFLOW_CLI_DAEMON_H_
+#define QCFLOW_CLI_DAEMON_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/config.h"
+#include "store/status.h"
+#include "store/store.h"
+#include "store/time_util.h"
+
+namespace qcflow::cli {
+
+class MetricsServer;
+class SourceWorker;
+class SinkWorker;
+
+struct DaemonOptions {
+  config::Config config;
+  std::string store_dir;  // "" = config.store.path (--store overrides it)
+  // Stop (exit 0) once idle: every source made a successful pass with nothing
+  // left unsettled and its transform caught up, and no sink has an item due
+  // (items waiting out a backoff and dead letters do not count).
+  bool until_idle = false;
+  // Stop (draining) after this long.
+  std::optional<std::chrono::milliseconds> max_duration;
+  // "now" for scans, transforms and outboxes; default NowMicros. Waiting always
+  // uses the real steady clock.
+  std::function<MicrosUtc()> clock;
+  // Retry delays of a worker that is not ready: start at min(interval, 5 s),
+  // double per failure, capped at max(interval, max_backoff).
+  std::chrono::milliseconds max_backoff{std::chrono::minutes(5)};
+  // Items one DeliverOnce looks at: bounds how long a drain waits for a batch.
+  size_t sink_batch_limit = 50;
+};
+
+enum class StopReason { kRequested, kIdle, kMaxDuration };
+
+struct RunSummary {
+  StopReason reason = StopReason::kRequested;
+  bool idle = false;  // idle when the daemon stopped (or when it reached idle)
+};
+
+class Daemon {
+ public:
+  // Opens the store, restores transforms, creates the sinks and binds the
+  // metrics port. Errors: InvalidArgument (configuration), the store's own
+  // errors (locked by another process, damaged), Unavailable (metrics port
+  // taken). Logs nothing secret.
+  static Result<std::unique_ptr<Daemon>> Create(DaemonOptions options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts the workers and blocks until a stop request, idle (until_idle) or
+  // max_duration, then drains and closes the store. Non-OK only when the
+  // store cannot be synced at the end. REQUIRES: called once.
+  Result<RunSummary> Run();
+
+  // Asks Run to drain and return. `why` is logged once.
+  void RequestStop(const std::string& why);
+
+  // The metrics port actually bound (0 when metrics are off).
+  int metrics_port() const;
+
+  // For tests: the open store (valid until Run returns).
+  Store* store() { return store_.get(); }
+
+  // The idle condition at `now` (see DaemonOptions::until_idle).
+  bool IsIdle();
+
+ private:
+  explicit Daemon(DaemonOptions options);
+  Status Init();
+  std::string RenderMetrics();
+  void PersistProcess(bool stopped);
+
+  DaemonOptions options_;
+  std::unique_ptr<Store> store_;
+  std::vector<std::unique_ptr<SinkWorker>> sinks_;
+  std::vector<std::unique_ptr<SourceWorker>> sources_;
+  std::unique_ptr<MetricsServer> metrics_;
+  MicrosUtc started_at_ = 0;
+  int metrics_port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;  // guarded by mu_
+  std::string stop_why_;         // guarded by mu_
+};
+
+const char* StopReasonName(StopReason r);
+
+}  // namespace qcflow::cli
+
+#endif  // QCFLOW_CLI_DAEMON_H_

@@ -1,0 +1,435 @@
+#include "cli/daemon_workers.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/logging.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/outbox.h"
+
+namespace qcflow::cli {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+constexpr Millis kMinInterval{50};          // a 0 interval must not spin
+constexpr size_t kMaxProblemsLogged = 10;   // per pass; the rest are counted
+constexpr int kMaxBatchesPerPass = 1000;    // DeliverOnce calls per sink pass
+
+// Drops a trailing "; will retry" (the worker says when it retries).
+std::string WithoutRetryNote(std::string msg) {
+  const std::string note = "; will retry";
+  if (msg.size() >= note.size() && msg.compare(msg.size() - note.size(), note.size(), note) == 0) {
+    msg.resize(msg.size() - note.size());
+  }
+  return msg;
+}
+
+// The UTC time `at` (a steady-clock instant) corresponds to.
+std::string IsoAt(const std::function<MicrosUtc()>& clock, SteadyTime at) {
+  auto left = std::chrono::duration_cast<std::chrono::microseconds>(at - Steady::now()).count();
+  return IsoOrEmpty(clock() + std::max<int64_t>(left, 0));
+}
+
+Status Replace(Store* store, const char* ns, const std::string& key, std::string value) {
+  WriteSet ws;
+  ws.ReplaceDerived(ns, key, std::move(value));
+  auto r = store->Commit(ws);
+  return r.ok() ? Status::OK() : r.status();
+}
+
+void LogProblems(const std::string& who, const std::vector<std::string>& problems) {
+  for (size_t i = 0; i < problems.size() && i < kMaxProblemsLogged; ++i) {
+    spdlog::warn("{}: {}", who, problems[i]);
+  }
+  if (problems.size() > kMaxProblemsLogged) {
+    spdlog::warn("{}: {} more problems like these this pass (see `qcflow status`)", who,
+                 problems.size() - kMaxProblemsLogged);
+  }
+}
+
+}  // namespace
+
+Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff) {
+  interval = std::max(interval, kMinInterval);
+  const Millis cap = std::max(interval, max_backoff);
+  Millis d = std::min(interval, Millis(5000));
+  for (uint32_t i = 1; i < failures && d < cap; ++i) d *= 2;
+  return std::min(d, cap);
+}
+
+std::string HumanDuration(Millis d) {
+  const int64_t ms = d.count();
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  const int64_t s = ms / 1000;
+  if (s < 10 && ms % 1000 != 0) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1fs", double(ms) / 1000);
+    return buf;
+  }
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m" + (s % 60 ? std::to_string(s % 60) + "s" : "");
+  return std::to_string(s / 3600) + "h" + (s % 3600 / 60 ? std::to_string(s % 3600 / 60) + "m" : "");
+}
+
+// --- WorkerThread ----------------------------------------------------------------------
+
+WorkerThread::~WorkerThread() {
+  Stop();
+  Join();
+}
+
+void WorkerThread::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void WorkerThread::Stop() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  stop_ = true;
+  wake_cv_.notify_all();
+}
+
+void WorkerThread::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void WorkerThread::Kick() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  kicked_ = true;
+  wake_cv_.notify_all();
+}
+
+bool WorkerThread::stopping() const {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  return stop_;
+}
+
+bool WorkerThread::WaitUntil(SteadyTime until, bool kickable) {
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_until(lock, until, [&] { return stop_ || (kickable && kicked_); });
+  if (kickable) kicked_ = false;
+  return !stop_;
+}
+
+// --- SourceWorker ----------------------------------------------------------------------
+
+SourceWorker::SourceWorker(const config::MpcSource& config, WorkerEnv env,
+                           std::vector<WorkerThread*> sinks)
+    : config_(config),
+      env_(std::move(env)),
+      sinks_(std::move(sinks)),
+      scanner_(config.scan, env_.store),
+      transform_(std::make_unique<mpc::MpcTransform>(env_.store, config.transform)) {
+  state_.name = snapshot_.name = config_.name;
+}
+
+Status SourceWorker::Init() {
+  QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("source " + config_.name));
+  // Totals continue across restarts.
+  auto prev = env_.store->derived().Get(kDaemonSourceNs, config_.name);
+  if (!prev.ok()) return prev.status();
+  if (prev->has_value()) {
+    auto s = DecodeSourceState(config_.name, **prev);
+    if (s.ok()) {
+      state_.sessions_emitted = s->sessions_emitted;
+      state_.late_runs = s->late_runs;
+      state_.passes = s->passes;
+      state_.last_ok = s->last_ok;
+    }
+  }
+  return Status::OK();
+}
+
+SourceSnapshot SourceWorker::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snapshot_;
+}
+
+void SourceWorker::Loop() {
+  const Millis interval = std::max(config_.interval, kMinInterval);
+  SteadyTime next = Steady::now();
+  while (WaitUntil(next, /*kickable=*/false)) {
+    const SteadyTime began = Steady::now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      snapshot_.idle = false;  // a pass is running
+    }
+    const bool ok = Pass();
+    const SteadyTime after = Steady::now();
+    std::string problem;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      problem = state_.last_error;
+    }
+    if (ok) {
+      failures_ = 0;
+      next = began + interval;
+      if (next < after) {
+        spdlog::debug("source {}: the pass took {} (longer than the interval); the next starts now",
+                      config_.name, HumanDuration(std::chrono::duration_cast<Millis>(after - began)));
+        next = after;
+      }
+      if (!logged_ok_ || !logged_problem_.empty()) {
+        spdlog::info("source {}: {}TDS directory {} every {} (zone {})", config_.name,
+                     logged_problem_.empty() ? "scanning " : "recovered; scanning ",
+                     config_.scan.root, HumanDuration(interval), config_.scan.site_zone);
+      }
+      logged_ok_ = true;
+      logged_problem_.clear();
+    } else {
+      ++failures_;
+      const Millis delay = RetryDelay(interval, failures_, env_.max_backoff);
+      next = after + delay;
+      const std::string line = "source " + config_.name + ": " + problem + "; retrying in " +
+                               HumanDuration(delay);
+      if (problem != logged_problem_) {
+        spdlog::warn("{}", line);
+      } else {
+        spdlog::debug("{}", line);
+      }
+      logged_problem_ = problem;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.next_run = IsoAt(env_.clock, next);
+    }
+    Persist();
+  }
+}
+
+bool SourceWorker::Pass() {
+  const MicrosUtc start = env_.clock();
+  const std::string who = "source " + config_.name;
+  auto scan = scanner_.Scan(start);
+  // The transform runs even when the share is away: runs journaled earlier
+  // still become ready as time passes.
+  auto step = transform_->RunUntilCaughtUp(env_.clock());
+
+  Status failed;
+  std::string state = "ok";
+  if (!scan.ok()) {
+    failed = scan.status();
+    state = failed.code() == Status::Code::kUnavailable ? "unavailable" : "error";
+  } else if (!step.ok()) {
+    failed = step.status().WithContext("MPC transform");
+    state = "error";
+  }
+  if (scan.ok()) LogProblems(who, scan->problems);
+  if (step.ok()) LogProblems(who, step->problems);
+  const size_t appended = scan.ok() ? scan->appended : 0;
+  const size_t quarantined_now = scan.ok() ? scan->quarantined : 0;
+  const size_t sessions = step.ok() ? step->sessions_emitted + step->amendments_emitted : 0;
+  if (appended > 0 || sessions > 0) {
+    std::string to;
+    for (const std::string& s : config_.transform.sinks) to += (to.empty() ? "" : ", ") + s;
+    spdlog::info("{}: journaled {} new Results.csv ({} quarantined); queued {} session(s){}{}", who,
+                 appended, quarantined_now, sessions, to.empty() ? " (no route to a sink)" : " for ",
+                 to);
+  }
+  if (sessions > 0) {
+    for (WorkerThread* sink : sinks_) sink->Kick();
+  }
+
+  uint64_t quarantined = 0;
+  for (const SourceCount& c : env_.store->journal().Counts()) {
+    if (c.kind == Kind::kMpc && c.source_id == config_.scan.source_id) quarantined = c.quarantined;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.state = state;
+  state_.last_run = IsoOrEmpty(start);
+  state_.last_error = failed.ok() ? "" : WithoutRetryNote(failed.message());
+  state_.records_last_run = appended;
+  state_.quarantined_total = quarantined;
+  state_.sessions_emitted += sessions;
+  state_.late_runs += step.ok() ? step->late_runs : 0;
+  ++state_.passes;
+  if (failed.ok()) state_.last_ok = state_.last_run;
+  snapshot_.up = failed.ok();
+  if (failed.ok()) snapshot_.last_success = start;
+  snapshot_.idle = failed.ok() && step->caught_up && scan->unsettled == 0;
+  return failed.ok();
+}
+
+void SourceWorker::Persist() {
+  std::string value;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    value = EncodeSourceState(state_);
+  }
+  Status s = Replace(env_.store, kDaemonSourceNs, config_.name, std::move(value));
+  if (!s.ok()) spdlog::warn("source {}: cannot record its state in the store: {}", config_.name, s.message());
+}
+
+void SourceWorker::PersistStopped() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.state = state_.state == "ok" || state_.state == "starting" ? "stopped" : state_.state;
+    state_.next_run.clear();
+  }
+  Persist();
+}
+
+// --- SinkWorker ------------------------------------------------------------------------
+
+SinkWorker::SinkWorker(const config::QatrackSink& config, WorkerEnv env,
+                       std::unique_ptr<qatrack::QatrackSink> sink)
+    : name_(config.sink.name),
+      url_(SafeUrl(config.sink.api_url)),
+      interval_(std::max(config.interval, kMinInterval)),
+      env_(std::move(env)),
+      sink_(std::move(sink)) {
+  state_.name = snapshot_.name = name_;
+}
+
+SinkSnapshot SinkWorker::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snapshot_;
+}
+
+void SinkWorker::Loop() {
+  SteadyTime next = Steady::now();
+  while (WaitUntil(next, /*kickable=*/connected_)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.last_run = IsoOrEmpty(env_.clock());
+    }
+    next = connected_ ? Deliver() : Connect();
+    Persist(next);
+  }
+}
+
+void SinkWorker::Enter(const std::string& state, const std::string& detail, const std::string& line) {
+  const std::string key = state + "\n" + detail;
+  if (key != logged_) {
+    if (state == "ok") {
+      spdlog::info("{}", line);
+    } else {
+      spdlog::warn("{}", line);
+    }
+  } else {
+    spdlog::debug("{}", line);
+  }
+  logged_ = key;
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.state = state;
+  state_.last_error = detail;
+  state_.paused = snapshot_.paused = state == "paused";
+  snapshot_.up = state == "ok";
+  if (state == "ok") state_.last_ok = state_.last_run;
+}
+
+SteadyTime SinkWorker::Connect() {
+  const std::string who = "sink " + name_;
+  Status st = sink_->CheckConnection();
+  if (st.ok()) {
+    if (sink_->paused()) sink_->Resume();
+    connected_ = true;
+    failures_ = 0;
+    Enter("ok", "", who + ": QATrack+ at " + url_ + " accepts the token; delivering every " +
+                        HumanDuration(interval_));
+    return Steady::now();  // deliver what waited at once
+  }
+  if (st.code() == Status::Code::kInvalidArgument) {  // 401: the token was rejected
+    failures_ = 0;
+    Enter("paused", st.message(),
+          who + ": " + st.message() + "; uploads are paused (nothing is lost) and the token is "
+                "re-checked every " + HumanDuration(interval_) + " (no restart needed)");
+    return Steady::now() + interval_;
+  }
+  ++failures_;
+  const Millis delay = RetryDelay(interval_, failures_, env_.max_backoff);
+  Enter(st.code() == Status::Code::kUnavailable ? "unreachable" : "error", st.message(),
+        who + ": " + st.message() + "; retrying in " + HumanDuration(delay));
+  return Steady::now() + delay;
+}
+
+SteadyTime SinkWorker::Deliver() {
+  const std::string who = "sink " + name_;
+  qatrack::DeliveryReport total;
+  Status failed;
+  // Small batches (DaemonOptions::sink_batch_limit) so a stop request waits
+  // for one batch at most; loop while batches make progress.
+  for (int i = 0; i < kMaxBatchesPerPass && !stopping(); ++i) {
+    auto r = sink_->DeliverOnce(env_.clock());
+    if (!r.ok()) {
+      failed = r.status();
+      break;
+    }
+    total.attempted += r->attempted;
+    total.delivered += r->delivered;
+    total.already_stored += r->already_stored;
+    total.autoskipped += r->autoskipped;
+    total.dead_lettered += r->dead_lettered;
+    total.paused = r->paused;
+    if (r->paused || r->attempted == 0) break;
+  }
+  if (!failed.ok()) {
+    ++failures_;
+    const Millis delay = RetryDelay(interval_, failures_, env_.max_backoff);
+    Enter("error", failed.message(),
+          who + ": the store failed while delivering (" + failed.message() + "); retrying in " +
+              HumanDuration(delay));
+    return Steady::now() + delay;
+  }
+  failures_ = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.delivered_last_run = total.delivered;
+    state_.dead_lettered_last_run = total.dead_lettered;
+  }
+  if (total.delivered > 0) {
+    spdlog::info("{}: uploaded {} session(s) to {} ({} already stored there, {} with missing tests "
+                 "skipped)", who, total.delivered, url_, total.already_stored, total.autoskipped);
+  }
+  std::string item_error;
+  if (total.dead_lettered > 0 || (total.attempted > 0 && total.delivered == 0)) {
+    auto head = env_.store->outbox().List(name_, 1, /*include_dead=*/false);
+    if (head.ok() && !head->empty()) item_error = head->front().last_error;
+  }
+  if (total.dead_lettered > 0) {
+    spdlog::warn("{}: {} session(s) were set aside as dead letters (the server refused them; see "
+                 "`qcflow status`); fix the cause in QATrack+, then requeue them with `qcflow "
+                 "replay`", who, total.dead_lettered);
+  }
+  if (total.paused) {
+    connected_ = false;
+    Enter("paused", "QATrack+ rejected the API token (401)",
+          who + ": QATrack+ at " + url_ + " rejected the API token (401); uploads are paused "
+                "(nothing is lost) and the token is re-checked every " + HumanDuration(interval_) +
+                " (no restart needed)");
+    return Steady::now() + interval_;
+  }
+  // Nothing attempted (empty, or everything waits out a backoff) tells
+  // nothing new about the server: keep the state.
+  if (total.attempted > 0) {
+    if (total.delivered == 0 && total.dead_lettered == 0) {
+      Enter("failing", item_error,
+            who + ": uploads to " + url_ + " are failing (" + item_error +
+                "); each session is retried with backoff, nothing is lost");
+    } else {
+      Enter("ok", "", who + ": delivering to " + url_ + " again");
+    }
+  }
+  return Steady::now() + interval_;
+}
+
+void SinkWorker::Persist(SteadyTime next) {
+  std::string value;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.next_run = next == SteadyTime{} ? "" : IsoAt(env_.clock, next);
+    value = EncodeSinkState(state_);
+  }
+  Status s = Replace(env_.store, kDaemonSinkNs, name_, std::move(value));
+  if (!s.ok()) spdlog::warn("sink {}: cannot record its state in the store: {}", name_, s.message());
+}
+
+void SinkWorker::PersistStopped() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_.state == "ok" || state_.state == "starting") state_.state = "stopped";
+  }
+  Persist(SteadyTime{});
+}
+
+}  // namespace qcflow::cli

@@ -1,0 +1,147 @@
+// INTERNAL to the daemon (cli/daemon.cc): the per-source and per-sink worker
+// threads. See daemon.h for the promises they keep together.
+#ifndef QCFLOW_CLI_DAEMON_WORKERS_H_
+#define QCFLOW_CLI_DAEMON_WORKERS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/config.h"
+#include "cli/daemon_state.h"
+#include "export/qatrack/qatrack_sink.h"
+#include "ingest/mpc/tds_scanner.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/store.h"
+
+namespace qcflow::cli {
+
+using Millis = std::chrono::milliseconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct WorkerEnv {
+  Store* store = nullptr;
+  std::function<MicrosUtc()> clock;
+  Millis max_backoff{std::chrono::minutes(5)};
+};
+
+// Delay before retry number `failures` (>= 1) of a worker polling every
+// `interval`: min(interval, 5 s) doubled per failure, capped at
+// max(interval, max_backoff).
+Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff);
+// "250ms", "40s", "5m", "1h30m".
+std::string HumanDuration(Millis d);
+
+// What a worker does between its passes: sleep until `until`, waking early on
+// Stop() and, when `kickable`, on Kick(). Shared by both workers.
+class WorkerThread {
+ public:
+  virtual ~WorkerThread();
+  void Start();
+  // Asks the loop to end after the work in flight. Does not block.
+  void Stop();
+  void Join();
+  // Wakes a kickable wait early (sinks: a routed source queued sessions).
+  void Kick();
+
+ protected:
+  bool stopping() const;
+  // Returns false when stopping.
+  bool WaitUntil(SteadyTime until, bool kickable);
+  virtual void Loop() = 0;
+
+ private:
+  mutable std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool stop_ = false;    // guarded by wake_mu_
+  bool kicked_ = false;  // guarded by wake_mu_
+  std::thread thread_;
+};
+
+// Per-worker numbers read by the supervisor (idle) and the metrics endpoint.
+struct SourceSnapshot {
+  std::string name;
+  bool up = false;                // the latest pass succeeded
+  bool idle = false;              // ... and left nothing unsettled, transform caught up, not running
+  MicrosUtc last_success = 0;
+};
+
+class SourceWorker : public WorkerThread {
+ public:
+  // `sinks`: the workers of the sinks this source's sessions are routed to.
+  SourceWorker(const config::MpcSource& config, WorkerEnv env, std::vector<WorkerThread*> sinks);
+  // Restores the transform and the counters of earlier runs.
+  Status Init();
+  SourceSnapshot Snapshot() const;
+  const std::string& name() const { return config_.name; }
+  // Persists the final state ("stopped"). Call after Join.
+  void PersistStopped();
+
+ private:
+  void Loop() override;
+  // One scan + transform pass; returns whether it succeeded.
+  bool Pass();
+  void Persist();
+
+  config::MpcSource config_;
+  WorkerEnv env_;
+  std::vector<WorkerThread*> sinks_;
+  mpc::TdsScanner scanner_;
+  std::unique_ptr<mpc::MpcTransform> transform_;
+  uint32_t failures_ = 0;
+  std::string logged_problem_;  // the failure last logged; "" when healthy
+  bool logged_ok_ = false;
+
+  mutable std::mutex mu_;  // guards state_ and snapshot_ (read by other threads)
+  SourceState state_;
+  SourceSnapshot snapshot_;
+};
+
+struct SinkSnapshot {
+  std::string name;
+  bool up = false;      // connected and the latest batch did not fail
+  bool paused = false;  // token rejected
+  MicrosUtc last_success = 0;
+};
+
+class SinkWorker : public WorkerThread {
+ public:
+  SinkWorker(const config::QatrackSink& config, WorkerEnv env,
+             std::unique_ptr<qatrack::QatrackSink> sink);
+  SinkSnapshot Snapshot() const;
+  const std::string& name() const { return name_; }
+  void PersistStopped();
+
+ private:
+  void Loop() override;
+  // Returns when to run next.
+  SteadyTime Connect();
+  SteadyTime Deliver();
+  // Logs `line` at warn when the (state, detail) pair changed since the last
+  // log, else at debug; records the state.
+  void Enter(const std::string& state, const std::string& detail, const std::string& line);
+  void Persist(SteadyTime next);
+
+  std::string name_;
+  std::string url_;  // SafeUrl(api_url)
+  Millis interval_;
+  WorkerEnv env_;
+  std::unique_ptr<qatrack::QatrackSink> sink_;
+  bool connected_ = false;
+  uint32_t failures_ = 0;
+  std::string logged_;  // state + detail last logged
+
+  mutable std::mutex mu_;  // guards state_ and snapshot_
+  SinkState state_;
+  SinkSnapshot snapshot_;
+};
+
+}  // namespace qcflow::cli
+
+#endif  // QCFLOW_CLI_DAEMON_WORKERS_H_

@@ -1,0 +1,169 @@
+// `qcflow run`: the daemon. Parses qcflow.toml, sets up logging, turns SIGTERM /
+// SIGINT into Daemon::RequestStop (from a sigwait thread: no work in signal
+// handlers) and maps the outcome to an exit code.
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/config.h"
+#include "cli/daemon.h"
+#include "cli/logging.h"
+
+namespace qcflow::cli {
+namespace {
+
+struct RunOptions {
+  std::string config;
+  bool until_idle = false;
+  std::string max_duration;
+};
+
+constexpr const char* kRunHelp = R"(
+What it does: scans every [[source.mpc]] TDS share at its `interval`, journals new
+Results.csv files, groups runs into QA sessions and uploads them with every
+[[sink.qatrack]] its [[route]] names. Each session is uploaded exactly once, also
+across restarts.
+
+Nothing needs a restart: a share that is not mounted, a QATrack+ server that is down
+or a rejected token is logged once, retried with backoff, and picked up when fixed.
+
+Stopping: SIGTERM or Ctrl-C (SIGINT) stops new scans and uploads, lets the ones in
+flight finish, syncs the store and exits. A second signal is ignored (the drain
+continues); SIGHUP is ignored (restart to read a changed qcflow.toml).
+
+Logs: stderr (the systemd journal) and, when [log].file is set, that file, rotated
+at [log].max_size_mb. Check progress with `qcflow status --store DIR` (safe while
+running) or GET /metrics when [metrics].listen is set.
+
+Exit codes: 0 stopped cleanly (signal, or idle with --until-idle); 1 the store
+failed; 2 configuration error (every problem is listed); 3 --max-duration ended
+before everything was done.
+
+Example: qcflow run --config /etc/qcflow/qcflow.toml
+Check a config first: qcflow validate --config /etc/qcflow/qcflow.toml)";
+
+// Waits for SIGTERM/SIGINT/SIGHUP with sigtimedwait (the signals are blocked in
+// every thread) so the daemon's reaction runs on an ordinary thread.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(Daemon* daemon) : daemon_(daemon) {
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();  // within one sigtimedwait timeout
+  }
+
+  static sigset_t Signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+  }
+
+ private:
+  void Watch() {
+    const sigset_t set = Signals();
+    const timespec tick{0, 200'000'000};
+    while (!done_) {  // bounded: ends when the daemon returned
+      siginfo_t info;
+      int sig = sigtimedwait(&set, &info, &tick);
+      if (sig == SIGHUP) {
+        spdlog::info("SIGHUP ignored; restart qcflow to read a changed configuration");
+      } else if (sig == SIGTERM || sig == SIGINT) {
+        daemon_->RequestStop(sig == SIGTERM ? "SIGTERM received" : "SIGINT received");
+      }
+    }
+  }
+
+  Daemon* daemon_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
+  auto cfg = config::LoadConfig(o.config);
+  if (!cfg.ok()) return ReportError(cfg.status());
+  DaemonOptions opts;
+  opts.config = std::move(*cfg);
+  opts.store_dir = global.store_dir;  // --store overrides [store].path
+  opts.until_idle = o.until_idle;
+  if (!o.max_duration.empty()) {
+    auto d = config::ParseDuration(o.max_duration);
+    if (!d.ok() || d->count() <= 0) {
+      return ReportError(Status::InvalidArgument(
+          "--max-duration '" + o.max_duration + "' must be a positive duration such as 90, 30s or 5m"));
+    }
+    opts.max_duration = *d;
+  }
+  if (Status s = SetUpLogging(opts.config.log); !s.ok()) return ReportError(s);
+  const std::string log_file = opts.config.log.file;
+
+  // Block the stop signals before any thread exists, so every thread inherits
+  // the mask and only the watcher receives them. SIGPIPE: a peer closing a
+  // socket must never kill the daemon.
+  const sigset_t set = SignalWatcher::Signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  int code = kExitOk;
+  {
+    auto daemon = Daemon::Create(std::move(opts));
+    if (!daemon.ok()) {
+      // With a log file the message must land there too; spdlog also writes stderr.
+      if (log_file.empty()) return ReportError(daemon.status());
+      spdlog::error("not started: {}", daemon.status().message());
+      ShutDownLogging();
+      const auto c = daemon.status().code();
+      return c == Status::Code::kInvalidArgument || c == Status::Code::kNotFound ||
+                     c == Status::Code::kIncompatible
+                 ? kExitUsage
+                 : kExitFailed;
+    }
+    SignalWatcher watcher(daemon->get());
+    auto summary = (*daemon)->Run();
+    if (!summary.ok()) {
+      code = kExitFailed;
+    } else if (summary->reason == StopReason::kMaxDuration && !summary->idle) {
+      code = kExitPartial;
+    }
+  }
+  ShutDownLogging();
+  return code;
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto o = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Run the daemon: scan sources, group sessions and deliver them to QATrack+ until stopped");
+  cmd->add_option("--config", o->config, "The qcflow.toml to run (see examples/qcflow.toml)")
+      ->required()
+      ->type_name("FILE");
+  cmd->add_flag("--until-idle", o->until_idle,
+                "Exit 0 once every source made a successful pass and every due session was "
+                "delivered (for demos and one-shot jobs)");
+  cmd->add_option("--max-duration", o->max_duration,
+                  "Stop (draining like SIGTERM) after this long: 90, 30s, 5m; exit code 3 if not "
+                  "idle by then")
+      ->type_name("DURATION");
+  cmd->footer(kRunHelp);
+  cmd->callback([action, &global, o] {
+    *action = [&global, o] { return RunDaemon(global, *o); };
+  });
+}
+
+}  // namespace qcflow::cli
