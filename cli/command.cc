@@ -18,6 +18,23 @@ Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& global, bool read_
   return Store::Open(ResolveStoreDir(global), options);
 }
 
+Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& until,
+                                 const std::string& zone) {
+  QCFLOW_RETURN_IF_ERROR(CheckZone(zone).WithContext("--tz/--zone"));
+  TimeRange r;
+  if (!since.empty()) {
+    auto t = ParseTimeArg(since, zone);
+    if (!t.ok()) return t.status().WithContext("--since");
+    r.from = *t;
+  }
+  if (!until.empty()) {
+    auto t = ParseTimeArg(until, zone);
+    if (!t.ok()) return t.status().WithContext("--until");
+    r.until = *t;
+  }
+  return r;
+}
+
 int ReportError(const Status& status) {
   std::cerr << "qcflow: " << status.message() << "\n";
   switch (status.code()) {

@@ -8,11 +8,13 @@
 #define QCFLOW_CLI_COMMAND_H_
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
 #include "store/status.h"
 #include "store/store.h"
+#include "store/time_util.h"
 
 namespace CLI {
 class App;
@@ -34,6 +36,15 @@ std::string ResolveStoreDir(const GlobalOptions& global);
 // Opens the store; read-only commands may run next to a running daemon.
 Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& global, bool read_only);
 
+// --since/--until as an instant range [from, until); empty flags leave the
+// range open. Times without "Z" are read in `zone`; errors name the flag.
+struct TimeRange {
+  MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
+  MicrosUtc until = std::numeric_limits<MicrosUtc>::max();
+};
+Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& until,
+                                 const std::string& zone);
+
 // Prints "qcflow: <message>" to stderr and returns the exit code for `status`.
 int ReportError(const Status& status);
 
@@ -43,6 +54,10 @@ using Action = std::function<int()>;
 void RegisterVersionCommand(CLI::App& app, Action* action);
 void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterPlannedCommands(CLI::App& app, Action* action);
 
 }  // namespace qcflow::cli

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   RegisterVersionCommand(app, &action);
   RegisterStatusCommand(app, global, &action);
   RegisterQueryCommand(app, global, &action);
+  RegisterBackfillCommand(app, global, &action);
+  RegisterRunCommand(app, global, &action);
+  RegisterValidateCommand(app, global, &action);
+  RegisterReplayCommand(app, global, &action);
   RegisterPlannedCommands(app, &action);
 
   try {

@@ -15,10 +15,6 @@ struct Planned {
 };
 
 constexpr Planned kPlanned[] = {
-    {"run", "Run the daemon: poll sources, capture streams, deliver to sinks (qcflow.toml)"},
-    {"backfill", "Import history: MPC TDS trees, iCom archives, DQA3 databases"},
-    {"replay", "Re-send sessions from the journal/outbox to a sink"},
-    {"validate", "Check a qcflow.toml: every section, paths, servers and tokens"},
     {"simulate-linac", "Stream synthetic Elekta iCom messages on a loopback port"},
     {"bench", "Measure journal, iCom, MPC, DQA3 and export throughput on this machine"},
 };

@@ -1,11 +1,19 @@
 // `qcflow query records`: read the journal by kind, source and time.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <limits>
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "process/common/qc_session.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/coding.h"
+#include "store/derived.h"
 #include "store/journal.h"
+
+#include <nlohmann/json.hpp>
 
 namespace qcflow::cli {
 namespace {
@@ -24,21 +32,14 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
     return ReportError(Status::InvalidArgument("unknown kind '" + o.kind +
                                                "'; use icom, mpc, dqa3, file or event"));
   }
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
   IndexQuery q;
   q.kind = *kind;
   if (!o.source.empty()) q.source_id = o.source;
   q.limit = o.limit;
-  if (Status z = CheckZone(o.zone); !z.ok()) return ReportError(z);
-  if (!o.since.empty()) {
-    auto t = ParseTimeArg(o.since, o.zone);
-    if (!t.ok()) return ReportError(t.status().WithContext("--since"));
-    q.from = *t;
-  }
-  if (!o.until.empty()) {
-    auto t = ParseTimeArg(o.until, o.zone);
-    if (!t.ok()) return ReportError(t.status().WithContext("--until"));
-    q.until = *t;
-  }
+  q.from = range->from;
+  q.until = range->until;
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
 
@@ -73,6 +74,81 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   return kExitOk;
 }
 
+struct SessionsOptions {
+  std::string serial, since, until, format = "table", zone = "UTC";
+  size_t limit = 100;
+};
+
+int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
+  auto format = ParseFormat(o.format);
+  if (!format.ok()) return ReportError(format.status());
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
+  const MicrosUtc from = range->from, until = range->until;
+  auto store = OpenStore(global, /*read_only=*/true);
+  if (!store.ok()) return ReportError(store.status());
+
+  std::vector<QcSession> sessions;
+  Status bad;
+  auto take = [&](std::string_view value) {
+    auto s = DecodeQcSession(value);
+    if (!s.ok()) {
+      bad = s.status();
+      return false;
+    }
+    if (s->work_started >= from && s->work_started < until &&
+        (o.serial.empty() || s->unit_serial == o.serial)) {
+      sessions.push_back(std::move(*s));
+    }
+    return true;
+  };
+  Status s;
+  if (!o.serial.empty()) {
+    // The index is ordered by serial, then work_started: a range read.
+    std::string lo = o.serial + '\0', hi = o.serial + '\0';
+    coding::PutBigEndian64(&lo, coding::OrderedFromSigned(from));
+    coding::PutBigEndian64(&hi, coding::OrderedFromSigned(until));
+    s = (*store)->derived().ScanIndex(mpc::kSessionBySerial, lo, hi,
+        [&](std::string_view, std::string_view ns, std::string_view key) {
+          auto v = (*store)->derived().Get(ns, key);
+          if (!v.ok() || !v->has_value()) {
+            bad = v.ok() ? Status::Corruption("session index points at a missing session") : v.status();
+            return false;
+          }
+          return take(**v) && sessions.size() < o.limit;
+        });
+  } else {
+    s = (*store)->derived().Scan(mpc::kSessionNs, "", [&](std::string_view, std::string_view v) {
+      return take(v);
+    });
+    std::sort(sessions.begin(), sessions.end(),
+              [](const QcSession& a, const QcSession& b) { return a.work_started < b.work_started; });
+  }
+  if (!s.ok()) return ReportError(s);
+  if (!bad.ok()) return ReportError(bad);
+  if (sessions.size() > o.limit) sessions.resize(o.limit);
+
+  if (*format == Format::kJson) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const QcSession& q : sessions) arr.push_back(nlohmann::json::parse(EncodeQcSession(q)));
+    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  Table table({"work_started", "serial", "test_list", "tests", "skipped", "runs", "user_key"});
+  for (const QcSession& q : sessions) {
+    size_t skipped = 0;
+    for (const TestResult& t : q.tests) skipped += t.skipped;
+    auto when = FormatInZone(q.work_started, o.zone, "%Y-%m-%d %H:%M:%S");
+    table.AddRow({Cell::Text(when.ok() ? *when : FormatUtcIso(q.work_started)),
+                  Cell::Text(q.unit_serial), Cell::Text(q.test_list_name),
+                  Cell::Number(q.tests.size()), Cell::Number(skipped),
+                  Cell::Number(q.source_seqs.size()), Cell::Text(q.user_key)});
+  }
+  table.Render(*format, std::cout);
+  if (*format == Format::kTable && sessions.empty()) std::cerr << "No sessions match.\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
@@ -93,6 +169,21 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   records->add_flag("--payload", o->payload, "Include the raw payload (base64 when binary)");
   records->callback([action, &global, o] {
     *action = [&global, o] { return RunRecords(global, *o); };
+  });
+
+  auto so = std::make_shared<SessionsOptions>();
+  auto* sessions = query->add_subcommand(
+      "sessions",
+      "List QA sessions built from MPC runs (what is, or will be, uploaded).\n"
+      "Example: qcflow query sessions --serial 1234 --since 2024-05-01 --format json");
+  sessions->add_option("--serial", so->serial, "Only this linac serial number (uses the index)");
+  sessions->add_option("--since", so->since, "Sessions starting at or after this time");
+  sessions->add_option("--until", so->until, "Sessions starting before this time");
+  sessions->add_option("--tz", so->zone, "Zone for --since/--until and shown times (default UTC)");
+  sessions->add_option("--limit", so->limit, "At most this many sessions (default 100)");
+  sessions->add_option("--format", so->format, "table (default), json (full payloads) or csv");
+  sessions->callback([action, &global, so] {
+    *action = [&global, so] { return RunSessions(global, *so); };
   });
 }
 

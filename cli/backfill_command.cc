@@ -1,0 +1,155 @@
+// `qcflow backfill mpc`: import MPC history from a TDS directory, group it into
+// sessions, and print what happened.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/progress.h"
+#include "ingest/mpc/tds_scanner.h"
+#include "process/mpc/mpc_transform.h"
+
+namespace qcflow::cli {
+namespace {
+
+struct MpcBackfillOptions {
+  std::string tds, since, zone = "UTC", source_id, test_list = "MPC: {{ check_type }}";
+  std::vector<std::string> sinks;
+  bool full_search = false;
+  double window_min = 20, wait_min = 20;
+  int settle_s = 10;
+  std::string late = "report";
+};
+
+std::string Rate(size_t n, double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f/s", seconds > 0 ? n / seconds : 0.0);
+  return buf;
+}
+
+Result<mpc::MpcTransformConfig> TransformConfig(const MpcBackfillOptions& o,
+                                                const std::string& source_id) {
+  mpc::MpcTransformConfig c;
+  c.grouping.window_micros = int64_t(o.window_min * kMicrosPerMinute);
+  c.grouping.wait_micros = int64_t(o.wait_min * kMicrosPerMinute);
+  if (o.late == "amend") {
+    c.grouping.late_policy = mpc::LatePolicy::kAmend;
+  } else if (o.late != "report") {
+    return Status::InvalidArgument("--late must be 'report' or 'amend'");
+  }
+  QCFLOW_RETURN_IF_ERROR(mpc::ValidateGroupingOptions(c.grouping).WithContext("--window/--wait"));
+  c.session.test_list_template = o.test_list;
+  c.session.site_zone = o.zone;
+  c.session.source_id = source_id;
+  QCFLOW_RETURN_IF_ERROR(mpc::ValidateSessionOptions(c.session));
+  c.sinks = o.sinks;
+  return c;
+}
+
+int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
+  mpc::TdsScanConfig scan;
+  scan.root = o.tds;
+  scan.source_id = o.source_id.empty() ? o.tds : o.source_id;
+  scan.fast_search = !o.full_search;
+  scan.site_zone = o.zone;
+  scan.settle = std::chrono::seconds(o.settle_s);
+  auto range = ParseTimeRange(o.since, "", o.zone);
+  if (!range.ok()) return ReportError(range.status());
+  if (!o.since.empty()) scan.since = range->from;
+  auto config = TransformConfig(o, scan.source_id);
+  if (!config.ok()) return ReportError(config.status());
+  auto store = OpenStore(global, /*read_only=*/false);
+  if (!store.ok()) return ReportError(store.status());
+
+  const MicrosUtc now = NowMicros();
+  mpc::TdsScanner scanner(scan, store->get());
+  Progress scan_progress("scan " + o.tds);
+  auto report = scanner.Scan(now, [&](const mpc::ScanReport& r) {
+    scan_progress.Update(std::to_string(r.files_seen) + " files seen, " +
+                         std::to_string(r.appended) + " new (" +
+                         Rate(r.files_seen, scan_progress.seconds()) + ")");
+  });
+  if (!report.ok()) return ReportError(report.status());
+  scan_progress.Done(std::to_string(report->files_seen) + " files seen, " +
+                     std::to_string(report->appended) + " new, " +
+                     std::to_string(report->files_unchanged) + " unchanged (" +
+                     Rate(report->files_seen, scan_progress.seconds()) + ")");
+
+  mpc::MpcTransform transform(store->get(), *config);
+  if (Status s = transform.Restore(); !s.ok()) return ReportError(s);
+  Progress group_progress("group");
+  mpc::StepReport total;
+  for (;;) {
+    auto step = transform.Step(now);
+    if (!step.ok()) return ReportError(step.status());
+    total.records_read += step->records_read;
+    total.runs_added += step->runs_added;
+    total.runs_unreadable += step->runs_unreadable;
+    total.sessions_emitted += step->sessions_emitted;
+    total.amendments_emitted += step->amendments_emitted;
+    total.late_runs += step->late_runs;
+    total.pending_runs = step->pending_runs;
+    total.problems.insert(total.problems.end(), step->problems.begin(), step->problems.end());
+    group_progress.Update(std::to_string(total.runs_added) + " runs, " +
+                          std::to_string(total.sessions_emitted) + " sessions");
+    if (step->caught_up) break;
+  }
+  group_progress.Done(std::to_string(total.runs_added) + " runs, " +
+                      std::to_string(total.sessions_emitted) + " sessions");
+
+  std::cout << "Backfill of " << o.tds << "\n"
+            << "  run files journaled   " << report->appended - report->quarantined
+            << " (" << report->duplicates << " already known, " << report->files_unchanged
+            << " unchanged since the last scan)\n"
+            << "  quarantined           " << report->quarantined << "\n"
+            << "  sessions              " << total.sessions_emitted;
+  if (total.amendments_emitted) std::cout << " (+" << total.amendments_emitted << " amendments)";
+  std::cout << "\n"
+            << "  late runs             " << total.late_runs << "\n"
+            << "  waiting for results   " << total.pending_runs << " runs"
+            << (total.pending_runs ? " (grouped on a later run, after --wait)" : "") << "\n";
+  if (report->unsettled) {
+    std::cout << "  still being written   " << report->unsettled
+              << " files (picked up by the next scan)\n";
+  }
+  if (report->too_old) std::cout << "  before --since        " << report->too_old << "\n";
+  const size_t kShown = 20;
+  std::vector<std::string> problems = report->problems;
+  problems.insert(problems.end(), total.problems.begin(), total.problems.end());
+  for (size_t i = 0; i < problems.size() && i < kShown; ++i) std::cout << "  ! " << problems[i] << "\n";
+  if (problems.size() > kShown) {
+    std::cout << "  ! ... and " << problems.size() - kShown
+              << " more (qcflow query records --kind mpc shows quarantined files)\n";
+  }
+  return problems.empty() ? kExitOk : kExitPartial;
+}
+
+}  // namespace
+
+void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto* backfill = app.add_subcommand("backfill", "Import history into the store");
+  backfill->require_subcommand(1);
+  auto o = std::make_shared<MpcBackfillOptions>();
+  auto* mpc = backfill->add_subcommand(
+      "mpc",
+      "Import Varian MPC results from a TDS directory and group them into QA sessions.\n"
+      "Safe to repeat: files already journaled are skipped, sessions are never duplicated.\n"
+      "Example: qcflow backfill mpc --tds /mnt/VA_Transfer/TDS --since 2024-01-01 --zone Europe/Berlin");
+  mpc->add_option("--tds", o->tds, "The TDS directory (holding <machine>/MPCChecks/...)")->required();
+  mpc->add_option("--since", o->since, "Only runs from this date (YYYY-MM-DD[ HH:MM])");
+  mpc->add_option("--zone", o->zone, "IANA time zone of the MPC workstation clock (default UTC)");
+  mpc->add_option("--source-id", o->source_id, "Name for this TDS in the store (default: the path)");
+  mpc->add_flag("--full-search", o->full_search, "Walk the whole tree, not only */MPCChecks/**");
+  mpc->add_option("--window", o->window_min, "Beam and Geometry grouping window, minutes (default 20)");
+  mpc->add_option("--wait", o->wait_min, "Wait for results, minutes (default 20)");
+  mpc->add_option("--settle", o->settle_s, "Seconds a file must be unchanged before reading (default 10)");
+  mpc->add_option("--test-list", o->test_list, "Test list name template (default 'MPC: {{ check_type }}')");
+  mpc->add_option("--late", o->late, "Late runs: report (default) or amend (upload an amendment)");
+  mpc->add_option("--sink", o->sinks, "Queue the sessions for this sink (repeatable)");
+  mpc->callback([action, &global, o] {
+    *action = [&global, o] { return RunMpcBackfill(global, *o); };
+  });
+}
+
+}  // namespace qcflow::cli

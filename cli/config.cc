@@ -1,0 +1,414 @@
+#include "cli/config.h"
+
+#include <sys/stat.h>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace qcflow::config {
+namespace {
+
+using Errors = std::vector<std::string>;
+
+std::string Trim(std::string s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// Reads one TOML table: each getter records the key as known, checks its type
+// and records problems with the line they are on. Finish() reports unknown keys.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where, const std::string& file, Errors* errors)
+      : t_(t), where_(std::move(where)), file_(file), errors_(errors) {}
+
+  void Error(const toml::node* n, const std::string& msg) {
+    int line = n ? int(n->source().begin.line) : int(t_.source().begin.line);
+    errors_->push_back(file_ + ":" + std::to_string(line) + ": " + msg);
+  }
+
+  const toml::node* Get(const std::string& key, bool required) {
+    known_.push_back(key);
+    const toml::node* n = t_.get(key);
+    if (!n && required) Error(nullptr, where_ + ": '" + key + "' is required");
+    return n;
+  }
+
+  void Str(const std::string& key, std::string* out, bool required = false) {
+    const toml::node* n = Get(key, required);
+    if (!n) return;
+    if (auto v = n->value<std::string>()) {
+      *out = *v;
+    } else {
+      Error(n, where_ + "." + key + " must be a string (in quotes)");
+    }
+  }
+
+  void Bool(const std::string& key, bool* out) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    if (auto v = n->value<bool>()) {
+      *out = *v;
+    } else {
+      Error(n, where_ + "." + key + " must be true or false");
+    }
+  }
+
+  void Size(const std::string& key, size_t* out, int64_t min, int64_t max) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    auto v = n->value<int64_t>();
+    if (!v || *v < min || *v > max) {
+      Error(n, where_ + "." + key + " must be a whole number from " + std::to_string(min) +
+                   " to " + std::to_string(max));
+      return;
+    }
+    *out = size_t(*v);
+  }
+
+  template <typename D>
+  void Duration(const std::string& key, D* out) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    Result<std::chrono::milliseconds> d = Status::InvalidArgument("");
+    if (auto i = n->value<int64_t>()) {
+      d = ParseDuration(std::to_string(*i));
+    } else if (auto s = n->value<std::string>()) {
+      d = ParseDuration(*s);
+    }
+    if (!d.ok()) {
+      Error(n, where_ + "." + key + " must be a duration such as \"30s\", \"5m\", \"1h\" or a number of seconds");
+      return;
+    }
+    *out = std::chrono::duration_cast<D>(*d);
+  }
+
+  void StrList(const std::string& key, std::vector<std::string>* out, bool required = false) {
+    const toml::node* n = Get(key, required);
+    if (!n) return;
+    if (auto s = n->value<std::string>()) {  // a single name is fine too
+      out->push_back(*s);
+      return;
+    }
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Error(n, where_ + "." + key + " must be a list of names, e.g. [\"qatrack\"]");
+      return;
+    }
+    for (const toml::node& e : *a) {
+      if (auto s = e.value<std::string>()) {
+        out->push_back(*s);
+      } else {
+        Error(&e, where_ + "." + key + " must hold only names in quotes");
+      }
+    }
+  }
+
+  void Finish() {
+    for (const auto& [key, node] : t_) {
+      std::string k(key.str());
+      if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+      std::string near = NearestWord(k, known_);
+      Error(&node, "unknown key '" + k + "' in " + where_ +
+                       (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string where_;
+  const std::string& file_;
+  Errors* errors_;
+  std::vector<std::string> known_;
+};
+
+// Visits each table of an array-of-tables such as [[source.mpc]].
+template <typename F>
+void EachTable(TableReader& parent, const toml::node* n, const std::string& what, F f) {
+  if (!n) return;
+  const toml::array* a = n->as_array();
+  if (!a || !a->is_array_of_tables()) {
+    parent.Error(n, what + " must be written as [[" + what + "]] sections");
+    return;
+  }
+  for (const toml::node& e : *a) f(*e.as_table());
+}
+
+Status ReadTokenFile(const std::string& path, std::string* token) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::NotFound("token_file " + path + " does not exist");
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", unsigned(st.st_mode & 0777));
+    return Status::InvalidArgument("token_file " + path + " is readable by others (mode " + mode +
+                                   "); run: chmod 600 " + path);
+  }
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in) return Status::IOError("cannot read token_file " + path);
+  *token = Trim(ss.str());
+  return Status::OK();
+}
+
+void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  MpcSource s;
+  TableReader r(t, "[[source.mpc]]", file, errors);
+  r.Str("name", &s.name, true);
+  r.Str("tds", &s.scan.root, true);
+  r.Duration("interval", &s.interval);
+  std::string zone = "UTC";
+  r.Str("zone", &zone);
+  s.scan.site_zone = zone;
+  s.transform.session.site_zone = zone;
+  r.Bool("fast_search", &s.scan.fast_search);
+  r.Duration("settle", &s.scan.settle);
+  std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
+  r.Duration("window", &window);
+  r.Duration("wait", &wait);
+  s.transform.grouping.window_micros = window.count() * 1000;
+  s.transform.grouping.wait_micros = wait.count() * 1000;
+  r.Str("test_list", &s.transform.session.test_list_template);
+  std::string late = "report";
+  r.Str("late", &late);
+  if (late == "amend") {
+    s.transform.grouping.late_policy = mpc::LatePolicy::kAmend;
+  } else if (late != "report") {
+    r.Error(t.get("late"), "[[source.mpc]].late must be \"report\" or \"amend\"");
+  }
+  r.Bool("include_test_comments", &s.transform.session.include_test_comments);
+  r.Bool("include_fileset_comment", &s.transform.session.include_fileset_comment);
+  r.Finish();
+  s.scan.source_id = s.name;
+  s.transform.session.source_id = s.name;
+  if (Status z = CheckZone(zone); !z.ok()) r.Error(t.get("zone"), z.message());
+  if (Status v = mpc::ValidateSessionOptions(s.transform.session); !v.ok() && CheckZone(zone).ok()) {
+    r.Error(t.get("test_list"), v.message());
+  }
+  if (Status g = mpc::ValidateGroupingOptions(s.transform.grouping); !g.ok()) r.Error(nullptr, g.message());
+  c->mpc_sources.push_back(std::move(s));
+}
+
+void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  QatrackSink s;
+  qatrack::QatrackSinkConfig& k = s.sink;
+  TableReader r(t, "[[sink.qatrack]]", file, errors);
+  r.Str("name", &k.name, true);
+  r.Str("url", &k.api_url, true);
+  std::string token, token_env, token_file;
+  r.Str("token", &token);
+  r.Str("token_env", &token_env);
+  r.Str("token_file", &token_file);
+  r.Str("server_zone", &k.server_zone, true);
+  r.Duration("interval", &s.interval);
+  r.Duration("throttle", &k.throttle_interval);
+  r.Duration("timeout", &k.request_timeout);
+  r.Duration("connect_timeout", &k.connect_timeout);
+  r.Bool("verify_ssl", &k.verify_ssl);
+  r.Str("ca_bundle", &k.ca_bundle);
+  r.Str("proxy", &k.proxy);
+  r.Bool("include_comments", &k.include_comments);
+  const toml::node* rad = r.Get("radmachine", false);
+  if (rad) {
+    if (auto b = rad->value<bool>()) k.radmachine = *b; else r.Error(rad, "radmachine must be true or false");
+  }
+  r.Finish();
+  int sources = !token.empty() + !token_env.empty() + !token_file.empty();
+  if (sources != 1) {
+    r.Error(nullptr, "[[sink.qatrack]] '" + k.name +
+                         "' needs exactly one of token, token_env or token_file "
+                         "(token_file with mode 0600 is recommended)");
+  } else if (!token_env.empty()) {
+    const char* v = std::getenv(token_env.c_str());
+    if (!v || !*v) {
+      r.Error(t.get("token_env"), "environment variable " + token_env + " is not set or empty");
+    } else {
+      token = Trim(v);
+    }
+  } else if (!token_file.empty()) {
+    if (Status st = ReadTokenFile(token_file, &token); !st.ok()) r.Error(t.get("token_file"), st.message());
+  }
+  k.token = token;
+  if (!k.server_zone.empty()) {
+    if (Status z = CheckZone(k.server_zone); !z.ok()) r.Error(t.get("server_zone"), z.message());
+  }
+  c->qatrack_sinks.push_back(std::move(s));
+}
+
+void CrossCheck(const toml::table& root, const std::string& file, Errors* errors, Config* c) {
+  std::map<std::string, std::string> names;  // name -> "source"/"sink"
+  auto claim = [&](const std::string& name, const char* what) {
+    if (name.empty()) return;
+    if (!names.emplace(name, what).second) {
+      errors->push_back(file + ": the name '" + name + "' is used twice; names of sources and sinks must be unique");
+    }
+  };
+  for (const auto& s : c->mpc_sources) claim(s.name, "source");
+  for (const auto& s : c->qatrack_sinks) claim(s.sink.name, "sink");
+  for (const Route& route : c->routes) {
+    auto from = names.find(route.from);
+    if (from == names.end() || from->second != std::string("source")) {
+      errors->push_back(file + ": route from '" + route.from + "': no source has that name");
+      continue;
+    }
+    for (const std::string& to : route.to) {
+      auto sink = names.find(to);
+      if (sink == names.end() || sink->second != std::string("sink")) {
+        errors->push_back(file + ": route to '" + to + "': no sink has that name");
+        continue;
+      }
+      for (auto& s : c->mpc_sources) {
+        if (s.name == route.from) s.transform.sinks.push_back(to);
+      }
+    }
+  }
+  if (!c->metrics.listen.empty()) {
+    const std::string& l = c->metrics.listen;
+    if (l.rfind("127.", 0) != 0 && l.rfind("[::1]:", 0) != 0 && l.rfind("localhost:", 0) != 0) {
+      errors->push_back(file + ": [metrics].listen must be a loopback address such as 127.0.0.1:9187 "
+                               "(put a reverse proxy in front to expose it)");
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  std::string s = Trim(std::string(text));
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(uint8_t(s[i])) || s[i] == '.')) ++i;
+  if (i == 0) return Status::InvalidArgument("not a duration: '" + s + "'");
+  double n = std::atof(s.substr(0, i).c_str());
+  std::string unit = Trim(s.substr(i));
+  double ms;
+  if (unit.empty() || unit == "s") ms = n * 1000;
+  else if (unit == "ms") ms = n;
+  else if (unit == "m" || unit == "min") ms = n * 60'000;
+  else if (unit == "h") ms = n * 3'600'000;
+  else if (unit == "d") ms = n * 86'400'000;
+  else return Status::InvalidArgument("unknown duration unit '" + unit + "'; use ms, s, m, h or d");
+  return std::chrono::milliseconds(int64_t(ms));
+}
+
+std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < best_d) {
+      best_d = prev[c.size()];
+      best = c;
+    }
+  }
+  return best;
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& file) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(file + ":" + std::to_string(e.source().begin.line) + ": " +
+                                   std::string(e.description()));
+  }
+  Config c;
+  c.file = file;
+  Errors errors;
+  TableReader top(root, "the file", file, &errors);
+  auto section = [&](const std::string& key, auto read) {
+    const toml::node* n = top.Get(key, false);
+    if (!n) return;
+    if (const toml::table* t = n->as_table()) {
+      read(*t);
+    } else {
+      top.Error(n, "[" + key + "] must be a section");
+    }
+  };
+  section("store", [&](const toml::table& t) {
+    TableReader r(t, "[store]", file, &errors);
+    r.Str("path", &c.store.path);
+    std::string durability = "sync";
+    r.Str("durability", &durability);
+    if (durability == "group-commit") c.store.durability = Durability::kGroupCommit;
+    else if (durability != "sync") r.Error(t.get("durability"), "[store].durability must be \"sync\" or \"group-commit\"");
+    r.Finish();
+  });
+  section("log", [&](const toml::table& t) {
+    TableReader r(t, "[log]", file, &errors);
+    r.Str("level", &c.log.level);
+    r.Str("file", &c.log.file);
+    r.Size("max_size_mb", &c.log.max_size_mb, 1, 10'000);
+    r.Size("max_files", &c.log.max_files, 1, 1000);
+    r.Finish();
+    static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+    if (std::find(kLevels.begin(), kLevels.end(), c.log.level) == kLevels.end()) {
+      r.Error(t.get("level"), "[log].level must be one of trace, debug, info, warn, error");
+    }
+  });
+  section("metrics", [&](const toml::table& t) {
+    TableReader r(t, "[metrics]", file, &errors);
+    r.Str("listen", &c.metrics.listen);
+    r.Finish();
+  });
+  section("source", [&](const toml::table& t) {
+    TableReader r(t, "[source]", file, &errors);
+    EachTable(r, r.Get("mpc", false), "source.mpc",
+              [&](const toml::table& s) { ReadMpcSource(s, file, &errors, &c); });
+    for (const char* later : {"dqa3", "icom", "files"}) {
+      if (const toml::node* n = r.Get(later, false)) {
+        r.Error(n, std::string("[[source.") + later + "]] is not supported by this release yet");
+      }
+    }
+    r.Finish();
+  });
+  section("sink", [&](const toml::table& t) {
+    TableReader r(t, "[sink]", file, &errors);
+    EachTable(r, r.Get("qatrack", false), "sink.qatrack",
+              [&](const toml::table& s) { ReadQatrackSink(s, file, &errors, &c); });
+    r.Finish();
+  });
+  EachTable(top, top.Get("route", false), "route", [&](const toml::table& t) {
+    Route route;
+    TableReader r(t, "[[route]]", file, &errors);
+    r.Str("from", &route.from, true);
+    r.StrList("to", &route.to, true);
+    r.Finish();
+    c.routes.push_back(std::move(route));
+  });
+  top.Finish();
+  if (errors.empty()) CrossCheck(root, file, &errors, &c);
+  if (!errors.empty()) {
+    std::string msg = std::to_string(errors.size()) + " problem" + (errors.size() > 1 ? "s" : "") +
+                      " in " + file + ":";
+    for (const std::string& e : errors) msg += "\n  " + e;
+    return Status::InvalidArgument(msg);
+  }
+  return c;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::NotFound("cannot read config file " + path +
+                            " (see examples/qcflow.toml for a commented example)");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace qcflow::config

@@ -1,0 +1,82 @@
+// qcflow.toml: the one configuration file of `qcflow run`, `validate` and
+// `replay`, parsed into the config structs of each component.
+//
+// Contract: LoadConfig reads and checks the whole file and reports every
+// problem it finds, each as "qcflow.toml:LINE: <sentence with what to do>",
+// including unknown keys (with the nearest known key suggested) and wrong
+// types. Secrets (tokens) may come from the file, an environment variable or a
+// separate 0600 file; they never appear in messages. Reachability (servers,
+// shares) is not checked here: see `qcflow validate`.
+#ifndef QCFLOW_CLI_CONFIG_H_
+#define QCFLOW_CLI_CONFIG_H_
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "export/qatrack/qatrack_sink.h"
+#include "ingest/mpc/tds_scanner.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/status.h"
+#include "store/store.h"
+
+namespace qcflow::config {
+
+struct StoreSection {
+  std::string path = "qcflow-store";
+  Durability durability = Durability::kSyncEveryWrite;
+};
+
+struct LogSection {
+  std::string level = "info";   // trace | debug | info | warn | error
+  std::string file;             // "" = console only
+  size_t max_size_mb = 10;      // rotate at this size
+  size_t max_files = 5;         // rotated files kept
+};
+
+struct MetricsSection {
+  std::string listen;           // "127.0.0.1:9187"; "" = off. Loopback only.
+};
+
+struct MpcSource {
+  std::string name;
+  std::chrono::milliseconds interval{300'000};  // "200ms" is valid (tests)
+  mpc::TdsScanConfig scan;            // root, zone, fast search, settle
+  mpc::MpcTransformConfig transform;  // grouping, session options, sinks (from routes)
+};
+
+struct QatrackSink {
+  std::chrono::milliseconds interval{30'000};  // how often pending uploads are tried
+  qatrack::QatrackSinkConfig sink;    // sink.name is the section's name
+};
+
+struct Route {
+  std::string from;              // a source name
+  std::vector<std::string> to;   // sink names
+};
+
+struct Config {
+  std::string file;              // where it was read from
+  StoreSection store;
+  LogSection log;
+  MetricsSection metrics;
+  std::vector<MpcSource> mpc_sources;
+  std::vector<QatrackSink> qatrack_sinks;
+  std::vector<Route> routes;
+};
+
+// Parses `text` (named `file` in messages). Relative paths stay as written.
+Result<Config> ParseConfig(std::string_view text, const std::string& file);
+// Reads and parses a file.
+Result<Config> LoadConfig(const std::string& path);
+
+// "5m", "30s", "1h", "250ms", or a bare number of seconds.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// Levenshtein-nearest of `candidates` to `word`, or "" when none is close.
+std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace qcflow::config
+
+#endif  // QCFLOW_CLI_CONFIG_H_

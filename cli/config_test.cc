@@ -1,0 +1,164 @@
+#include "cli/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow::config {
+namespace {
+
+const char* kGood = R"(
+[store]
+path = "/tmp/s"
+durability = "group-commit"
+
+[[source.mpc]]
+name = "tds"
+tds = "/mnt/TDS"
+zone = "Europe/Berlin"
+interval = "2m"
+window = "15m"
+late = "amend"
+
+[[sink.qatrack]]
+name = "qa"
+url = "http://127.0.0.1:8000/api"
+token = "0123456789abcdef0123456789abcdef01234567"
+server_zone = "America/Toronto"
+throttle = "500ms"
+
+[[route]]
+from = "tds"
+to = ["qa"]
+)";
+
+std::string Problems(const std::string& text) {
+  auto c = ParseConfig(text, "qcflow.toml");
+  EXPECT_FALSE(c.ok()) << "expected problems in:\n" << text;
+  return c.ok() ? "" : c.status().message();
+}
+
+TEST(Config, ParsesEveryComponentAndWiresRoutes) {
+  auto c = ParseConfig(kGood, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->store.path, "/tmp/s");
+  EXPECT_EQ(c->store.durability, Durability::kGroupCommit);
+  ASSERT_EQ(c->mpc_sources.size(), 1u);
+  const MpcSource& s = c->mpc_sources[0];
+  EXPECT_EQ(s.interval, std::chrono::seconds(120));
+  EXPECT_EQ(s.scan.root, "/mnt/TDS");
+  EXPECT_EQ(s.scan.source_id, "tds");
+  EXPECT_EQ(s.scan.site_zone, "Europe/Berlin");
+  EXPECT_EQ(s.transform.session.site_zone, "Europe/Berlin");
+  EXPECT_EQ(s.transform.grouping.window_micros, 15 * kMicrosPerMinute);
+  EXPECT_EQ(s.transform.grouping.late_policy, mpc::LatePolicy::kAmend);
+  EXPECT_EQ(s.transform.sinks, std::vector<std::string>{"qa"});
+  ASSERT_EQ(c->qatrack_sinks.size(), 1u);
+  EXPECT_EQ(c->qatrack_sinks[0].sink.name, "qa");
+  EXPECT_EQ(c->qatrack_sinks[0].sink.throttle_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(c->qatrack_sinks[0].sink.server_zone, "America/Toronto");
+}
+
+TEST(Config, UnknownKeyHasLineAndSuggestion) {
+  std::string text = kGood;
+  text.replace(text.find("interval = \"2m\""), 15, "intervall = \"2m\"");
+  std::string p = Problems(text);
+  EXPECT_NE(p.find("qcflow.toml:10: unknown key 'intervall'"), std::string::npos) << p;
+  EXPECT_NE(p.find("did you mean 'interval'?"), std::string::npos) << p;
+}
+
+TEST(Config, WrongTypesAndMissingKeysAreAllReported) {
+  std::string p = Problems(R"(
+[[source.mpc]]
+name = "tds"
+fast_search = "yes"
+window = "soon"
+
+[log]
+level = "loud"
+)");
+  EXPECT_NE(p.find("'tds' is required"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:4: [[source.mpc]].fast_search must be true or false"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:5: [[source.mpc]].window must be a duration"), std::string::npos) << p;
+  EXPECT_NE(p.find("[log].level must be one of"), std::string::npos) << p;
+  EXPECT_NE(p.find("4 problems"), std::string::npos) << p;
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  std::string p = Problems("[store]\npath = \"unterminated\n");
+  EXPECT_NE(p.find("qcflow.toml:2:"), std::string::npos) << p;
+}
+
+TEST(Config, RoutesMustNameExistingSourcesAndSinks) {
+  std::string text = kGood;
+  text.replace(text.find("to = [\"qa\"]"), 11, "to = [\"qatrak\"]");
+  EXPECT_NE(Problems(text).find("route to 'qatrak': no sink has that name"), std::string::npos);
+  std::string dup = std::string(kGood) + "\n[[sink.qatrack]]\nname = \"tds\"\nurl = \"http://127.0.0.1/api\"\n"
+                    "token = \"x\"\nserver_zone = \"UTC\"\n";
+  EXPECT_NE(Problems(dup).find("'tds' is used twice"), std::string::npos);
+}
+
+TEST(Config, ZonesTemplatesAndMetricsAddressAreChecked) {
+  std::string text = kGood;
+  text.replace(text.find("Europe/Berlin"), 13, "Europe/Berln");
+  EXPECT_NE(Problems(text).find("unknown time zone 'Europe/Berln'"), std::string::npos);
+  std::string tmpl = std::string(kGood);
+  tmpl.replace(tmpl.find("late = \"amend\""), 14, "test_list = \"MPC: {{ chek_type }}\"");
+  EXPECT_NE(Problems(tmpl).find("chek_type"), std::string::npos);
+  std::string metrics = std::string(kGood) + "\n[metrics]\nlisten = \"0.0.0.0:9187\"\n";
+  EXPECT_NE(Problems(metrics).find("loopback"), std::string::npos);
+}
+
+TEST(Config, TokenComesFromExactlyOnePlaceAndFilesMustBePrivate) {
+  std::string base = kGood;
+  size_t at = base.find("token = ");
+  std::string no_token = base;
+  no_token.erase(at, base.find('\n', at) - at);
+  EXPECT_NE(Problems(no_token).find("exactly one of token, token_env or token_file"), std::string::npos);
+
+  std::string env = base;
+  env.replace(at, base.find('\n', at) - at, "token_env = \"QCFLOW_TEST_TOKEN\"");
+  unsetenv("QCFLOW_TEST_TOKEN");
+  EXPECT_NE(Problems(env).find("QCFLOW_TEST_TOKEN is not set"), std::string::npos);
+  setenv("QCFLOW_TEST_TOKEN", " secret-from-env \n", 1);
+  auto ok = ParseConfig(env, "qcflow.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->qatrack_sinks[0].sink.token, "secret-from-env");
+
+  testing::TempDir dir;
+  testing::WriteFile(dir.Sub("token"), "file-secret\n");
+  std::string file = base;
+  file.replace(at, base.find('\n', at) - at, "token_file = \"" + dir.Sub("token") + "\"");
+  chmod(dir.Sub("token").c_str(), 0644);
+  std::string p = Problems(file);
+  EXPECT_NE(p.find("chmod 600"), std::string::npos) << p;
+  EXPECT_EQ(p.find("file-secret"), std::string::npos) << "a secret must never appear in messages";
+  chmod(dir.Sub("token").c_str(), 0600);
+  auto good = ParseConfig(file, "qcflow.toml");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->qatrack_sinks[0].sink.token, "file-secret");
+}
+
+TEST(Config, ExampleFileParsesOnceItsTokenFileExists) {
+  auto c = LoadConfig(QCFLOW_EXAMPLE_CONFIG);
+  ASSERT_FALSE(c.ok());  // /etc/qcflow/qatrack.token does not exist here
+  EXPECT_NE(c.status().message().find("token_file /etc/qcflow/qatrack.token does not exist"), std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("1 problem"), std::string::npos) << c.status().message();
+}
+
+TEST(Config, DurationsAndNearestWord) {
+  EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(*ParseDuration("1.5m"), std::chrono::milliseconds(90'000));
+  EXPECT_EQ(*ParseDuration("2h"), std::chrono::hours(2));
+  EXPECT_EQ(*ParseDuration("45"), std::chrono::seconds(45));
+  EXPECT_FALSE(ParseDuration("5 fortnights").ok());
+  EXPECT_EQ(NearestWord("tokn", {"token", "url", "name"}), "token");
+  EXPECT_EQ(NearestWord("zzzzzz", {"token", "url"}), "");
+}
+
+}  // namespace
+}  // namespace qcflow::config
