@@ -1,0 +1,309 @@
+// `qcflow replay --config FILE [--sink NAME] [--since DATE] [--dead-letters]`:
+// sends sessions to QATrack+ again, then delivers what is due right away.
+//
+//   --dead-letters  moves the sink's dead letters back to pending (after the cause
+//                   was fixed: a unit's serial, a test list assignment, a token).
+//   otherwise       re-queues the sessions of the sources routed to the sink
+//                   (work started at or after --since) even when they were
+//                   delivered: for a QATrack+ restored from a backup.
+//
+// Safe against duplicates: QATrack+ answers "user key already exists" for a
+// session it holds (acked as "already stored"), and items attempted before are
+// pre-checked by ?user_key=. The store has one writer: with the daemon running
+// this command stops with a sentence saying so.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/config.h"
+#include "cli/progress.h"
+#include "process/common/qc_session.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/derived.h"
+#include "store/outbox.h"
+
+namespace qcflow::cli {
+namespace {
+
+struct ReplayOptions {
+  std::string config = "qcflow.toml";
+  std::string sink;
+  std::string since;
+  std::string max_duration = "5m";
+  bool dead_letters = false;
+  bool dry_run = false;
+};
+
+struct SessionRef {
+  std::string user_key, serial, source_id;
+  MicrosUtc work_started = 0;
+};
+
+struct SinkTally {
+  size_t requeued = 0, still_queued = 0;  // sessions mode
+  size_t dead_requeued = 0;               // --dead-letters mode
+  qatrack::DeliveryReport delivered;      // summed over rounds
+  SinkCounters after;
+  std::string failure;                    // why delivery did not run or stopped
+};
+
+std::string N(size_t n) { return std::to_string(n); }
+
+Result<std::vector<SessionRef>> LoadSessions(Store& store) {
+  std::vector<SessionRef> out;
+  Status bad;
+  Status s = store.derived().Scan(mpc::kSessionNs, "", [&](std::string_view key, std::string_view v) {
+    auto session = DecodeQcSession(v);
+    if (!session.ok()) {
+      bad = session.status().WithContext("session " + std::string(key));
+      return false;
+    }
+    out.push_back({session->user_key, session->unit_serial, session->source_id, session->work_started});
+    return true;
+  });
+  QCFLOW_RETURN_IF_ERROR(s);
+  QCFLOW_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+// Re-queues the sessions of the sources routed to `sink` (from --since on).
+Status RequeueSessions(Store& store, const config::Config& c, const std::string& sink,
+                       const std::vector<SessionRef>& sessions, const ReplayOptions& o, SinkTally* t) {
+  // source id as stored in sessions (the config name; a backfill may have used the TDS path)
+  // -> earliest work_started wanted.
+  std::map<std::string, MicrosUtc> wanted;
+  for (const auto& s : c.mpc_sources) {
+    if (std::find(s.transform.sinks.begin(), s.transform.sinks.end(), sink) == s.transform.sinks.end()) {
+      continue;
+    }
+    MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
+    if (!o.since.empty()) {
+      auto t0 = ParseTimeArg(o.since, s.scan.site_zone);
+      if (!t0.ok()) return t0.status().WithContext("--since");
+      from = *t0;
+    }
+    wanted[s.name] = from;
+    wanted[s.scan.root] = from;
+  }
+  WriteSet ws;
+  auto commit = [&]() -> Status {
+    if (o.dry_run || ws.empty()) return Status::OK();
+    auto r = store.Commit(ws);
+    if (!r.ok()) return r.status();
+    t->requeued += size_t(r->enqueued);
+    t->still_queued += size_t(r->enqueue_duplicates);
+    ws = WriteSet();
+    return Status::OK();
+  };
+  for (const SessionRef& s : sessions) {
+    auto w = wanted.find(s.source_id);
+    if (w == wanted.end() || s.work_started < w->second) continue;
+    if (o.dry_run) {
+      ++t->requeued;
+      continue;
+    }
+    ws.Requeue(sink, s.user_key, mpc::kSessionNs, s.user_key, s.serial);
+    if (ws.size() >= 1000) QCFLOW_RETURN_IF_ERROR(commit());
+  }
+  return commit();
+}
+
+// Runs DeliverOnce until nothing is due; waits for short holds (429, 307, a
+// first backoff) but never past `deadline`.
+Status Deliver(Store& store, qatrack::QatrackSink& sink, const std::string& name,
+               std::chrono::steady_clock::time_point deadline, SinkTally* t) {
+  Progress progress("deliver " + name);
+  auto line = [&] {
+    return N(t->delivered.delivered) + " delivered (" + N(t->delivered.already_stored) +
+           " already stored), " + N(t->delivered.dead_lettered) + " dead letters, " +
+           N(t->after.pending) + " pending";
+  };
+  constexpr int kMaxRounds = 100000;  // a bound far above any real queue / batch size
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto r = sink.DeliverOnce(NowMicros());
+    if (!r.ok()) return r.status();
+    t->delivered.attempted += r->attempted;
+    t->delivered.delivered += r->delivered;
+    t->delivered.already_stored += r->already_stored;
+    t->delivered.autoskipped += r->autoskipped;
+    t->delivered.dead_lettered += r->dead_lettered;
+    const MicrosUtc now = NowMicros();
+    auto counters = store.outbox().Counters(name, now);
+    if (!counters.ok()) return counters.status();
+    t->after = *counters;
+    progress.Update(line());
+    if (r->paused) {
+      t->failure = "QATrack+ rejected the token (401); the sink is paused. Fix the token, then run "
+                   "qcflow replay again.";
+      break;
+    }
+    if (t->after.pending == 0) break;
+    if (r->attempted > 0) continue;
+    // Nothing could be sent now: everything due waits behind a backoff or a hold.
+    MicrosUtc next = 0;
+    auto items = store.outbox().List(name, 100000);
+    if (!items.ok()) return items.status();
+    for (const OutboxItem& item : *items) {
+      if (item.next_try_at > now && (next == 0 || item.next_try_at < next)) next = item.next_try_at;
+    }
+    auto wait = std::chrono::microseconds(next > now ? next - now : kMicrosPerSecond);
+    if (wait > std::chrono::seconds(60) || std::chrono::steady_clock::now() + wait > deadline) break;
+    std::this_thread::sleep_for(wait);
+  }
+  progress.Done(line());
+  return Status::OK();
+}
+
+int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
+  auto loaded = config::LoadConfig(o.config);
+  if (!loaded.ok()) return ReportError(loaded.status());
+  const config::Config& c = *loaded;
+  auto max_duration = config::ParseDuration(o.max_duration);
+  if (!max_duration.ok()) return ReportError(max_duration.status().WithContext("--max-duration"));
+
+  std::vector<const config::QatrackSink*> sinks;
+  std::string names;
+  for (const auto& k : c.qatrack_sinks) {
+    names += (names.empty() ? "" : ", ") + k.sink.name;
+    if (o.sink.empty() || k.sink.name == o.sink) sinks.push_back(&k);
+  }
+  if (sinks.empty()) {
+    return ReportError(Status::InvalidArgument(
+        o.sink.empty() ? o.config + " has no [[sink.qatrack]]; nothing to replay"
+                       : "no [[sink.qatrack]] named '" + o.sink + "' in " + o.config +
+                             (names.empty() ? "" : " (there is: " + names + ")")));
+  }
+
+  const std::string dir = global.store_dir.empty() ? c.store.path : global.store_dir;
+  StoreOptions so;
+  so.durability = c.store.durability;
+  so.read_only = o.dry_run;
+  so.create_if_missing = false;
+  auto store = Store::Open(dir, so);
+  if (!store.ok()) {
+    if (store.status().code() == Status::Code::kUnavailable) {
+      std::cerr << "qcflow replay: the store at " << dir << " is in use by the running qcflow "
+                << "daemon. Stop the service first (sudo systemctl stop qcflow), run the replay, "
+                << "then start it again (sudo systemctl start qcflow).\n";
+      return kExitFailed;
+    }
+    return ReportError(store.status());
+  }
+
+  std::vector<SessionRef> sessions;
+  if (!o.dead_letters) {
+    auto loaded_sessions = LoadSessions(**store);
+    if (!loaded_sessions.ok()) return ReportError(loaded_sessions.status());
+    sessions = std::move(*loaded_sessions);
+  }
+  std::map<std::string, SinkTally> tally;
+  for (const auto* k : sinks) {
+    const std::string& name = k->sink.name;
+    SinkTally& t = tally[name];
+    if (o.dead_letters) {
+      auto counters = (*store)->outbox().Counters(name, NowMicros());
+      if (!counters.ok()) return ReportError(counters.status());
+      if (o.dry_run) {
+        t.dead_requeued = counters->dead_letters;
+        continue;
+      }
+      auto n = (*store)->outbox().RequeueDeadLetters(name, NowMicros());
+      if (!n.ok()) return ReportError(n.status());
+      t.dead_requeued = *n;
+    } else if (Status s = RequeueSessions(**store, c, name, sessions, o, &t); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (o.dry_run) {
+    for (const auto& [name, t] : tally) {
+      std::cout << "sink " << name << ": would re-queue "
+                << (o.dead_letters ? N(t.dead_requeued) + " dead letters" : N(t.requeued) + " sessions")
+                << " (dry run: nothing changed)\n";
+    }
+    return kExitOk;
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + *max_duration;
+  bool failed = false, partial = false;
+  for (const auto* k : sinks) {
+    const std::string& name = k->sink.name;
+    SinkTally& t = tally[name];
+    auto sink = qatrack::QatrackSink::Create(store->get(), k->sink);
+    if (!sink.ok()) return ReportError(sink.status());
+    if (Status conn = (*sink)->CheckConnection(); !conn.ok()) {
+      t.failure = conn.message() + ". The sessions stay queued; qcflow run (or another replay) "
+                  "delivers them once the server is reachable.";
+    } else if (Status d = Deliver(**store, **sink, name, deadline, &t); !d.ok()) {
+      return ReportError(d);
+    }
+    auto counters = (*store)->outbox().Counters(name, NowMicros());
+    if (counters.ok()) t.after = *counters;
+
+    std::cout << "Replay to sink " << name << " (" << k->sink.api_url << ")\n";
+    if (o.dead_letters) {
+      std::cout << "  dead letters re-queued  " << t.dead_requeued << "\n";
+    } else {
+      std::cout << "  sessions re-queued      " << t.requeued
+                << (o.since.empty() ? "" : " (work started from " + o.since + ")");
+      if (t.still_queued) std::cout << "; " << t.still_queued << " were still queued";
+      std::cout << "\n";
+    }
+    std::cout << "  delivered               " << t.delivered.delivered << " ("
+              << t.delivered.already_stored << " were already stored on the server";
+    if (t.delivered.autoskipped) std::cout << ", " << t.delivered.autoskipped << " with missing tests skipped";
+    std::cout << ")\n"
+              << "  new dead letters        " << t.delivered.dead_lettered;
+    if (t.after.dead_letters) {
+      std::cout << " (" << t.after.dead_letters << " in all; qcflow status shows why; fix the "
+                << "cause, then qcflow replay --dead-letters)";
+    }
+    std::cout << "\n  still pending           " << t.after.pending;
+    if (t.after.pending) std::cout << " (waiting to retry after errors; qcflow run delivers them)";
+    std::cout << "\n";
+    if (!t.failure.empty()) std::cout << "  ! " << t.failure << "\n";
+    failed = failed || !t.failure.empty();
+    partial = partial || t.after.pending > 0 || t.delivered.dead_lettered > 0;
+  }
+  if (failed) return kExitFailed;
+  return partial ? kExitPartial : kExitOk;
+}
+
+}  // namespace
+
+void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto o = std::make_shared<ReplayOptions>();
+  auto* cmd = app.add_subcommand(
+      "replay",
+      "Send sessions to QATrack+ again, then deliver them now.\n"
+      "  --dead-letters: after fixing what the dead letters complain about (a unit's serial\n"
+      "    number, a test list or its assignment, permissions), retry them.\n"
+      "  without it: re-queue every session of the sources routed to the sink (from --since),\n"
+      "    even those delivered before, e.g. after QATrack+ was restored from a backup.\n"
+      "Never creates duplicates: QATrack+ keeps one instance per user_key, and sessions it\n"
+      "already holds are counted as 'already stored'. Needs the store to itself: stop the\n"
+      "daemon first (systemctl stop qcflow) and start it again afterwards.\n"
+      "Example: qcflow replay --config /etc/qcflow/qcflow.toml --since 2024-05-01");
+  cmd->add_option("--config,-c", o->config, "The configuration file (default ./qcflow.toml)");
+  cmd->add_option("--sink", o->sink, "Only this [[sink.qatrack]] (default: all)");
+  cmd->add_option("--since", o->since,
+                  "Only sessions whose work started at or after this time, YYYY-MM-DD[ HH:MM], "
+                  "in the source's zone (default: all)");
+  cmd->add_flag("--dead-letters", o->dead_letters, "Retry the dead letters instead of re-queueing sessions");
+  cmd->add_flag("--dry-run", o->dry_run, "Only say how many would be re-queued");
+  cmd->add_option("--max-duration", o->max_duration,
+                  "Stop delivering after this long (default 5m); the rest stays queued");
+  cmd->callback([action, &global, o] {
+    if (o->dead_letters && !o->since.empty()) {
+      throw CLI::ValidationError("--since", "does not apply to --dead-letters (all dead letters are retried)");
+    }
+    *action = [&global, o] { return RunReplay(global, *o); };
+  });
+}
+
+}  // namespace qcflow::cli

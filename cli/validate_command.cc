@@ -1,0 +1,497 @@
+// `qcflow validate --config FILE`: reads qcflow.toml like `qcflow run` would,
+// then checks that everything it names can be reached — TDS directories, the
+// store, the log directory, each QATrack+ server (token included) and the test
+// lists the MPC sources' sessions will be uploaded to.
+//
+// Every problem is one sentence that says what to do. Exit codes: 0 all well
+// (warnings allowed), 2 the configuration is wrong, 1 something it names cannot
+// be reached. Nothing is written: the store is opened read-only (or not at all
+// when it does not exist yet) and the QATrack+ checks are GETs. The token is
+// never printed.
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/config.h"
+#include "ingest/mpc/run_folder.h"
+#include "process/common/text_template.h"
+
+namespace qcflow::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidateOptions {
+  std::string config = "qcflow.toml";
+};
+
+// Prints one line per check as it happens and counts the outcomes.
+class Checklist {
+ public:
+  void Ok(const std::string& text) { Line("ok  ", text); }
+  void Warn(const std::string& text) {
+    Line("warn", text);
+    ++warnings_;
+  }
+  void Fail(const std::string& text) {
+    Line("FAIL", text);
+    ++failures_;
+  }
+  void ConfigError(const std::string& text) {
+    Line("FAIL", text);
+    ++config_errors_;
+  }
+  int warnings() const { return warnings_; }
+  int failures() const { return failures_ + config_errors_; }
+  int config_errors() const { return config_errors_; }
+
+ private:
+  void Line(const char* tag, const std::string& text) {
+    std::cout << "  " << tag << "  " << text << "\n" << std::flush;
+  }
+  int warnings_ = 0, failures_ = 0, config_errors_ = 0;
+};
+
+std::string Plural(size_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Where each sink's token comes from ("token_file /etc/qcflow/qatrack.token"),
+// read from the file's text: Config keeps the token, not its origin.
+std::map<std::string, std::string> TokenOrigins(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, std::string> out;
+  std::string line, section, name, origin;
+  auto flush = [&] {
+    if (section == "[[sink.qatrack]]" && !name.empty()) out[name] = origin;
+    name.clear();
+    origin.clear();
+  };
+  auto value = [](const std::string& l) {
+    size_t a = l.find('"'), b = l.rfind('"');
+    return a != std::string::npos && b > a ? l.substr(a + 1, b - a - 1) : std::string();
+  };
+  while (std::getline(in, line)) {
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] == '#') continue;
+    line = line.substr(b);
+    if (line[0] == '[') {
+      flush();
+      section = line.substr(0, line.find(']') + (line.rfind("[[", 0) == 0 ? 2 : 1));
+      continue;
+    }
+    std::string key = line.substr(0, line.find_first_of(" \t="));
+    if (key == "name") name = value(line);
+    if (key == "token_file") origin = "token_file " + value(line);
+    if (key == "token_env") origin = "the environment variable " + value(line) + " (token_env)";
+    if (key == "token") origin = "token in " + path;
+  }
+  flush();
+  return out;
+}
+
+// ---- config-level observations ------------------------------------------------------
+
+void CheckRoutes(const config::Config& c, Checklist* list) {
+  list->Ok(c.file + " is valid: " + Plural(c.mpc_sources.size(), "MPC source", "MPC sources") +
+           ", " + Plural(c.qatrack_sinks.size(), "QATrack+ sink", "QATrack+ sinks") + ", " +
+           Plural(c.routes.size(), "route", "routes"));
+  if (c.mpc_sources.empty()) {
+    list->Warn(c.file + " has no [[source.mpc]]: qcflow run would capture nothing; add one "
+                        "(see examples/qcflow.toml).");
+  }
+  std::set<std::string> routed_sinks;
+  for (const auto& s : c.mpc_sources) {
+    routed_sinks.insert(s.transform.sinks.begin(), s.transform.sinks.end());
+    if (s.transform.sinks.empty()) {
+      list->Warn("source " + Quote(s.name) + " is not routed to any sink: its sessions are kept "
+                 "in the store but sent nowhere; add [[route]] from = \"" + s.name + "\".");
+    }
+  }
+  for (const auto& k : c.qatrack_sinks) {
+    const auto& sink = k.sink;
+    if (!routed_sinks.count(sink.name)) {
+      list->Warn("sink " + Quote(sink.name) + " receives nothing: add a [[route]] with to = [\"" +
+                 sink.name + "\"].");
+    }
+    if (!sink.verify_ssl) {
+      list->Warn("sink " + Quote(sink.name) + " does not verify the server's certificate "
+                 "(verify_ssl = false): set ca_bundle to the hospital CA instead.");
+    }
+    const bool loopback = sink.api_url.rfind("http://127.", 0) == 0 ||
+                          sink.api_url.rfind("http://localhost", 0) == 0 ||
+                          sink.api_url.rfind("http://[::1]", 0) == 0;
+    if (sink.api_url.rfind("http://", 0) == 0 && !loopback) {
+      list->Warn("sink " + Quote(sink.name) + " uses plain http: the token crosses the network "
+                 "unencrypted; use https:// if the server offers it.");
+    }
+    if (sink.include_comments) {
+      list->Warn("sink " + Quote(sink.name) + " sends comments (include_comments = true): "
+                 "QATrack+ does not auto-review sessions with comments, so every one waits "
+                 "for a person.");
+    }
+  }
+}
+
+// ---- store and log --------------------------------------------------------------------
+
+// The pid holding RocksDB's LOCK file, or 0 (F_GETLK only looks; it takes no lock).
+pid_t LockHolder(const std::string& dir) {
+  int fd = ::open((fs::path(dir) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct flock fl {};
+  fl.l_type = F_RDLCK;  // would a reader conflict? yes, with the writer's F_WRLCK
+  fl.l_whence = SEEK_SET;
+  pid_t holder = 0;
+  if (::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) holder = fl.l_pid;
+  ::close(fd);
+  return holder;
+}
+
+std::string UserName() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  return pw ? pw->pw_name : std::to_string(::geteuid());
+}
+
+// The nearest existing ancestor of `p` (p itself when it exists).
+fs::path ExistingAncestor(fs::path p) {
+  std::error_code ec;
+  p = fs::absolute(p, ec);
+  while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+  return p;
+}
+
+void CheckStore(const std::string& dir, Checklist* list) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    StoreOptions options;
+    options.read_only = true;
+    options.create_if_missing = false;
+    auto store = Store::Open(dir, options);
+    if (!store.ok()) {
+      if (store.status().code() == Status::Code::kNotFound && fs::is_directory(dir, ec) &&
+          fs::is_empty(dir, ec)) {
+        if (::access(dir.c_str(), W_OK | X_OK) == 0) {
+          list->Ok("store " + dir + " is an empty directory; qcflow run will create the store there");
+        } else {
+          list->Fail("store " + dir + " is not writable by " + UserName() +
+                     ": give it to the service user (chown qcflow:qcflow " + dir + ").");
+        }
+        return;
+      }
+      list->Fail("store: " + store.status().message() + ".");
+      return;
+    }
+    auto stats = (*store)->Stats();
+    std::string what = "store " + dir + " opens (format version " +
+                       std::to_string(kStoreFormatVersion) + ", " +
+                       (stats.ok() ? std::to_string(stats->last_seq) : std::string("?")) +
+                       " records)";
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      list->Fail("store " + dir + " is not writable by " + UserName() +
+                 ": qcflow run needs to write it; chown it to the service user.");
+      return;
+    }
+    if (pid_t holder = LockHolder(dir); holder > 0) {
+      what += "; in use by a running qcflow (pid " + std::to_string(holder) +
+              "), so replay and backfill must wait until it is stopped";
+    }
+    list->Ok(what);
+    return;
+  }
+  fs::path base = ExistingAncestor(dir);
+  if (!fs::is_directory(base, ec)) {
+    list->Fail("store " + dir + " cannot be created: " + base.string() +
+               " is not a directory; set [store].path to a directory path.");
+  } else if (::access(base.c_str(), W_OK | X_OK) != 0) {
+    list->Fail("store " + dir + " cannot be created: " + base.string() + " is not writable by " +
+               UserName() + "; create it for the service user (install -d -o qcflow -g qcflow -m 0750 " +
+               dir + ").");
+  } else {
+    list->Ok("store " + dir + " does not exist yet; qcflow run will create it (" + base.string() +
+             " is writable)");
+  }
+}
+
+void CheckLog(const config::LogSection& log, Checklist* list) {
+  if (log.file.empty()) return;
+  std::error_code ec;
+  fs::path file(log.file);
+  if (fs::exists(file, ec)) {
+    if (::access(log.file.c_str(), W_OK) != 0) {
+      list->Fail("log file " + log.file + " is not writable by " + UserName() +
+                 ": chown it to the service user or change [log].file.");
+    } else {
+      list->Ok("log file " + log.file + " is writable");
+    }
+    return;
+  }
+  fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) {
+    list->Fail("log directory " + dir.string() + " does not exist: create it "
+               "(install -d -o qcflow -g qcflow " + dir.string() + ") or change [log].file.");
+  } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    list->Fail("log directory " + dir.string() + " is not writable by " + UserName() +
+               ": chown it to the service user or change [log].file.");
+  } else {
+    list->Ok("log file " + log.file + " can be created");
+  }
+}
+
+// ---- MPC sources ---------------------------------------------------------------------
+
+struct TdsSurvey {
+  bool readable = false;
+  size_t run_folders = 0;
+  std::vector<std::string> unparseable;   // folder names that would be quarantined
+  std::set<std::string> serials;
+  std::set<std::string> check_types;      // seen in folder names
+};
+
+// Counts Results.csv files the way the scanner finds them (fast search: only
+// <root>/<any>/MPCChecks/**), without reading them.
+void Survey(const fs::path& dir, TdsSurvey* out) {
+  std::error_code ec;
+  auto opts = fs::directory_options::skip_permission_denied;
+  for (fs::recursive_directory_iterator it(dir, opts, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() != "Results.csv" || !it->is_regular_file(ec)) continue;
+    ++out->run_folders;
+    std::string folder = it->path().parent_path().filename().string();
+    auto run = mpc::ParseRunFolder(folder);
+    if (!run.ok()) {
+      out->unparseable.push_back(folder);
+      continue;
+    }
+    out->serials.insert(run->serial);
+    out->check_types.insert(mpc::CheckTypeName(run->check_type));
+  }
+}
+
+TdsSurvey CheckSource(const config::MpcSource& s, Checklist* list) {
+  TdsSurvey survey;
+  const std::string& root = s.scan.root;
+  const std::string who = "source " + Quote(s.name) + ": ";
+  std::error_code ec;
+  if (!fs::exists(root, ec)) {
+    list->Fail(who + "the TDS directory " + root + " does not exist: mount the share (check "
+               "/etc/fstab and that the mount is up) or fix tds in the config.");
+    return survey;
+  }
+  if (!fs::is_directory(root, ec)) {
+    list->Fail(who + root + " is not a directory: tds must name the TDS directory that holds "
+               "<machine>/MPCChecks/.");
+    return survey;
+  }
+  if (::access(root.c_str(), R_OK | X_OK) != 0) {
+    list->Fail(who + "the TDS directory " + root + " is not readable by " + UserName() +
+               ": grant read access on the share (mount options uid/gid or file_mode).");
+    return survey;
+  }
+  survey.readable = true;
+  if (s.scan.fast_search) {
+    for (fs::directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      std::error_code e2;
+      fs::path checks = it->path() / "MPCChecks";
+      if (it->is_directory(e2) && fs::is_directory(checks, e2)) Survey(checks, &survey);
+    }
+  } else {
+    Survey(root, &survey);
+  }
+  if (ec) {
+    list->Fail(who + "listing " + root + " failed (" + ec.message() + "): check the share.");
+    return survey;
+  }
+  const char* how = s.scan.fast_search ? "fast search sees " : "a full search sees ";
+  if (survey.run_folders == 0) {
+    list->Warn(who + root + " is readable but " + how + "no run folders" +
+               (s.scan.fast_search ? " (it looks only in <tds>/<machine>/MPCChecks/); check the "
+                                     "path, or set fast_search = false."
+                                   : "; check the path."));
+    return survey;
+  }
+  std::string serials;
+  for (const std::string& serial : survey.serials) serials += (serials.empty() ? "" : ", ") + serial;
+  list->Ok(who + root + " is readable; " + how + Plural(survey.run_folders, "run folder", "run folders") +
+           (serials.empty() ? "" : " (serials " + serials + ")"));
+  if (!survey.unparseable.empty()) {
+    const size_t n = survey.unparseable.size();
+    list->Warn(who + Plural(n, "folder is", "folders are") + " not named like MPC run folders (" +
+               (n == 1 ? "" : "e.g. ") + Quote(survey.unparseable.front()) + ") and will be "
+               "journaled as quarantined (qcflow status counts them); rename or remove " +
+               (n == 1 ? "it." : "them."));
+  }
+  return survey;
+}
+
+// ---- QATrack+ sinks ------------------------------------------------------------------
+
+const mpc::CheckType kCheckTypes[] = {mpc::CheckType::kBeamAndGeometry, mpc::CheckType::kEnhancedCouch,
+                                      mpc::CheckType::kEnhancedMlc, mpc::CheckType::kCollimationDevices};
+
+void CheckSink(const config::QatrackSink& k, const config::Config& c,
+               const std::map<std::string, TdsSurvey>& surveys, const std::string& token_origin,
+               Checklist* list) {
+  const qatrack::QatrackSinkConfig& cfg = k.sink;
+  const std::string who = "sink " + Quote(cfg.name) + ": ";
+  auto sink = qatrack::QatrackSink::Create(nullptr, cfg);
+  if (!sink.ok()) {
+    list->ConfigError(who + sink.status().message() + ".");
+    return;
+  }
+  const std::string at = "QATrack+ at " + cfg.api_url;
+  Status conn = (*sink)->CheckConnection();
+  if (!conn.ok()) {
+    const std::string& m = conn.message();
+    std::string detail = m.rfind(at + ": ", 0) == 0 ? m.substr(at.size() + 2) : m;
+    for (const char* noise : {"; check the token", "token rejected "}) {
+      if (size_t pos = detail.find(noise); pos != std::string::npos) detail.erase(pos, strlen(noise));
+    }
+    if (size_t pos = detail.find(": ("); pos != std::string::npos && detail.back() == ')') {
+      detail = detail.substr(0, pos) + ": " + detail.substr(pos + 3, detail.size() - pos - 4);
+    }
+    const std::string unchecked = " (its test lists were not checked)";
+    if (conn.code() == Status::Code::kInvalidArgument) {
+      list->Fail(who + at + " rejected the token (" + detail + "): check that " + token_origin +
+                 " holds the API token of a QATrack+ user (QATrack+ admin: Auth Tokens)" +
+                 unchecked + ".");
+    } else if (conn.code() == Status::Code::kUnavailable) {
+      list->Fail(who + at + " is not reachable (" + detail + "): check url, DNS, the proxy "
+                 "setting and firewall, and that the server is running" + unchecked + ".");
+    } else {
+      list->Fail(who + at + " answered GET auth/ with " + detail + ": check that url is the "
+                 "API root, e.g. https://qatrack.example.org/api" + unchecked + ".");
+    }
+    return;
+  }
+  list->Ok(who + at + " is reachable and accepts the token");
+
+  // Test list names each routed source's template yields, with who needs them.
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> needed;  // name -> type, sources
+  for (const auto& s : c.mpc_sources) {
+    if (std::find(s.transform.sinks.begin(), s.transform.sinks.end(), cfg.name) == s.transform.sinks.end()) {
+      continue;
+    }
+    const std::string& tmpl = s.transform.session.test_list_template;
+    auto vars = TemplateVariables(tmpl);
+    bool per_serial = vars.ok() && std::find(vars->begin(), vars->end(), "serial") != vars->end();
+    std::set<std::string> serials = {""};
+    if (per_serial) {
+      auto survey = surveys.find(s.name);
+      serials = survey == surveys.end() ? std::set<std::string>{} : survey->second.serials;
+      if (serials.empty()) {
+        list->Warn(who + "the test list template of source " + Quote(s.name) + " uses {{ serial }} "
+                   "and its TDS shows no serials yet, so its test lists were not checked.");
+      }
+    }
+    for (mpc::CheckType type : kCheckTypes) {
+      for (const std::string& serial : serials) {
+        auto name = RenderTemplate(tmpl, {{"check_type", mpc::CheckTypeName(type)}, {"serial", serial}});
+        if (!name.ok()) continue;  // LoadConfig already validated the template
+        auto& entry = needed[*name];
+        entry.first = mpc::CheckTypeName(type);
+        entry.second.insert(s.name);
+      }
+    }
+  }
+  std::vector<std::string> found;
+  for (const auto& [name, why] : needed) {
+    auto exists = (*sink)->TestListExists(name);
+    if (!exists.ok()) {
+      list->Fail(who + exists.status().message() + ".");
+      continue;
+    }
+    if (*exists) {
+      found.push_back(Quote(name));
+      continue;
+    }
+    std::string sources;
+    for (const std::string& s : why.second) sources += (sources.empty() ? "" : ", ") + Quote(s);
+    list->Warn(who + at + " has no test list " + Quote(name) + ": " + why.first +
+               " sessions from " + sources + " would become dead letters; create it and assign "
+               "it to the units, or ignore this if the clinic does not run " + why.first + ".");
+  }
+  if (!found.empty()) {
+    std::string names;
+    for (const std::string& n : found) names += (names.empty() ? "" : ", ") + n;
+    list->Ok(who + "test " + (found.size() == 1 ? "list " : "lists ") + names + " exist" +
+             (found.size() == 1 ? "s" : ""));
+  }
+}
+
+int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
+  std::cout << "Checking " << o.config << "\n";
+  auto loaded = config::LoadConfig(o.config);
+  if (!loaded.ok()) {
+    // One problem per line ("FILE:LINE: sentence"), after a "N problems in FILE:" header.
+    std::istringstream lines(loaded.status().message());
+    std::string line;
+    size_t n = 0;
+    while (std::getline(lines, line)) {
+      size_t b = line.find_first_not_of(' ');
+      if (b == std::string::npos || (line.back() == ':' && line.find(" in ") != std::string::npos)) continue;
+      std::cout << "  FAIL  " << line.substr(b) << "\n";
+      ++n;
+    }
+    std::cout << o.config << ": " << Plural(n, "problem", "problems") << " in the configuration; fix "
+              << (n == 1 ? "it" : "them") << " and run qcflow validate again.\n";
+    return kExitUsage;
+  }
+  const config::Config& c = *loaded;
+  Checklist list;
+  CheckRoutes(c, &list);
+  CheckStore(global.store_dir.empty() ? c.store.path : global.store_dir, &list);
+  CheckLog(c.log, &list);
+  std::map<std::string, TdsSurvey> surveys;
+  for (const auto& s : c.mpc_sources) surveys[s.name] = CheckSource(s, &list);
+  auto origins = TokenOrigins(o.config);
+  for (const auto& k : c.qatrack_sinks) {
+    auto origin = origins.find(k.sink.name);
+    CheckSink(k, c, surveys,
+              origin != origins.end() && !origin->second.empty() ? origin->second : "the token setting",
+              &list);
+  }
+
+  const std::string warnings = list.warnings() ? Plural(size_t(list.warnings()), "warning", "warnings") : "";
+  if (list.failures() == 0) {
+    std::cout << o.config << ": all checks passed" << (warnings.empty() ? "" : " (" + warnings + ")")
+              << ".\n";
+    return kExitOk;
+  }
+  std::cout << o.config << ": " << Plural(size_t(list.failures()), "problem", "problems")
+            << (warnings.empty() ? "" : ", " + warnings) << "; fix "
+            << (list.failures() == 1 ? "it" : "them") << " and run qcflow validate again.\n";
+  return list.config_errors() > 0 ? kExitUsage : kExitFailed;
+}
+
+}  // namespace
+
+void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto o = std::make_shared<ValidateOptions>();
+  auto* cmd = app.add_subcommand(
+      "validate",
+      "Check qcflow.toml and everything it names: TDS directories, the store, the log\n"
+      "directory, each QATrack+ server (reachable, token accepted) and the MPC test lists.\n"
+      "Writes nothing. Exit 0: all well (warnings allowed); 1: something cannot be reached;\n"
+      "2: the configuration is wrong.\n"
+      "Example: qcflow validate --config /etc/qcflow/qcflow.toml");
+  cmd->add_option("--config,-c", o->config, "The configuration file (default ./qcflow.toml)");
+  cmd->callback([action, &global, o] {
+    *action = [&global, o] { return RunValidate(global, *o); };
+  });
+}
+
+}  // namespace qcflow::cli
