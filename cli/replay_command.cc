@@ -1,8 +1,9 @@
 // `qcflow replay --config FILE [--sink NAME] [--since DATE] [--dead-letters]`:
 // sends sessions to QATrack+ again, then delivers what is due right away.
 //
-//   --dead-letters  moves the sink's dead letters back to pending (after the cause
-//                   was fixed: a unit's serial, a test list assignment, a token).
+//   --dead-letters  lists the sink's dead letters with the server's reasons and
+//                   moves them back to pending (after the cause was fixed: a unit's
+//                   serial, a test list assignment, permissions).
 //   otherwise       re-queues the sessions of the sources routed to the sink
 //                   (work started at or after --since) even when they were
 //                   delivered: for a QATrack+ restored from a backup.
@@ -160,6 +161,21 @@ Status Deliver(Store& store, qatrack::QatrackSink& sink, const std::string& name
   return Status::OK();
 }
 
+// Lists the dead letters of `sink` with the server's reason (the outbox keeps it).
+void PrintDeadLetters(const std::string& sink, const std::vector<OutboxItem>& items) {
+  constexpr size_t kShown = 50;
+  size_t n = 0;
+  for (const OutboxItem& item : items) {
+    if (item.state != OutboxState::kDeadLetter) continue;
+    if (n++ == 0) std::cout << "Dead letters of sink " << sink << ":\n";
+    if (n > kShown) continue;
+    std::cout << "  " << item.item_id << "\n      " << (item.last_error.empty() ? "(no reason recorded)" : item.last_error)
+              << "\n";
+  }
+  if (n > kShown) std::cout << "  ... and " << n - kShown << " more\n";
+  if (n == 0) std::cout << "Sink " << sink << " has no dead letters.\n";
+}
+
 int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
   auto loaded = config::LoadConfig(o.config);
   if (!loaded.ok()) return ReportError(loaded.status());
@@ -207,10 +223,11 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
     const std::string& name = k->sink.name;
     SinkTally& t = tally[name];
     if (o.dead_letters) {
-      auto counters = (*store)->outbox().Counters(name, NowMicros());
-      if (!counters.ok()) return ReportError(counters.status());
+      auto items = (*store)->outbox().List(name, SIZE_MAX, /*include_dead=*/true);
+      if (!items.ok()) return ReportError(items.status());
+      PrintDeadLetters(name, *items);
       if (o.dry_run) {
-        t.dead_requeued = counters->dead_letters;
+        for (const OutboxItem& item : *items) t.dead_requeued += item.state == OutboxState::kDeadLetter;
         continue;
       }
       auto n = (*store)->outbox().RequeueDeadLetters(name, NowMicros());
@@ -223,7 +240,9 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
   if (o.dry_run) {
     for (const auto& [name, t] : tally) {
       std::cout << "sink " << name << ": would re-queue "
-                << (o.dead_letters ? N(t.dead_requeued) + " dead letters" : N(t.requeued) + " sessions")
+                << N(o.dead_letters ? t.dead_requeued : t.requeued)
+                << (o.dead_letters ? (t.dead_requeued == 1 ? " dead letter" : " dead letters")
+                                   : (t.requeued == 1 ? " session" : " sessions"))
                 << " (dry run: nothing changed)\n";
     }
     return kExitOk;
@@ -260,8 +279,8 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
     std::cout << ")\n"
               << "  new dead letters        " << t.delivered.dead_lettered;
     if (t.after.dead_letters) {
-      std::cout << " (" << t.after.dead_letters << " in all; qcflow status shows why; fix the "
-                << "cause, then qcflow replay --dead-letters)";
+      std::cout << " (" << t.after.dead_letters << " in all; qcflow replay --dead-letters --dry-run "
+                << "lists them with the reasons; fix the cause, then qcflow replay --dead-letters)";
     }
     std::cout << "\n  still pending           " << t.after.pending;
     if (t.after.pending) std::cout << " (waiting to retry after errors; qcflow run delivers them)";
@@ -295,7 +314,9 @@ void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* a
                   "Only sessions whose work started at or after this time, YYYY-MM-DD[ HH:MM], "
                   "in the source's zone (default: all)");
   cmd->add_flag("--dead-letters", o->dead_letters, "Retry the dead letters instead of re-queueing sessions");
-  cmd->add_flag("--dry-run", o->dry_run, "Only say how many would be re-queued");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "Change nothing: say how many would be re-queued (with --dead-letters: list them "
+                "with the server's reasons)");
   cmd->add_option("--max-duration", o->max_duration,
                   "Stop delivering after this long (default 5m); the rest stays queued");
   cmd->callback([action, &global, o] {
