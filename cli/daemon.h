@@ -65,8 +65,10 @@ struct DaemonOptions {
   // Retry delays of a worker that is not ready: start at min(interval, 5 s),
   // double per failure, capped at max(interval, max_backoff).
   std::chrono::milliseconds max_backoff{std::chrono::minutes(5)};
-  // Items one DeliverOnce looks at: bounds how long a drain waits for a batch.
-  size_t sink_batch_limit = 50;
+  // Items one DeliverOnce looks at. A drain waits for the batch in flight, so
+  // this bounds it (8 x (throttle + request time)); batches repeat while they
+  // make progress, so throughput does not suffer.
+  size_t sink_batch_limit = 8;
 };
 
 enum class StopReason { kRequested, kIdle, kMaxDuration };

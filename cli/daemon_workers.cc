@@ -156,10 +156,11 @@ void SourceWorker::Loop() {
     }
     const bool ok = Pass();
     const SteadyTime after = Steady::now();
-    std::string problem;
+    std::string problem, state;
     {
       std::lock_guard<std::mutex> lock(mu_);
       problem = state_.last_error;
+      state = state_.state;
     }
     if (ok) {
       failures_ = 0;
@@ -169,25 +170,25 @@ void SourceWorker::Loop() {
                       config_.name, HumanDuration(std::chrono::duration_cast<Millis>(after - began)));
         next = after;
       }
-      if (!logged_ok_ || !logged_problem_.empty()) {
+      if (logged_state_ != "ok") {
         spdlog::info("source {}: {}TDS directory {} every {} (zone {})", config_.name,
-                     logged_problem_.empty() ? "scanning " : "recovered; scanning ",
+                     logged_state_.empty() ? "scanning " : "recovered; scanning ",
                      config_.scan.root, HumanDuration(interval), config_.scan.site_zone);
       }
-      logged_ok_ = true;
-      logged_problem_.clear();
+      logged_state_ = "ok";
     } else {
       ++failures_;
       const Millis delay = RetryDelay(interval, failures_, env_.max_backoff);
       next = after + delay;
       const std::string line = "source " + config_.name + ": " + problem + "; retrying in " +
                                HumanDuration(delay);
-      if (problem != logged_problem_) {
+      // Once per change of state; the messages of retries may differ in detail.
+      if (state != logged_state_) {
         spdlog::warn("{}", line);
       } else {
         spdlog::debug("{}", line);
       }
-      logged_problem_ = problem;
+      logged_state_ = state;
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -271,10 +272,21 @@ void SourceWorker::PersistStopped() {
 
 // --- SinkWorker ------------------------------------------------------------------------
 
+std::string SinkWorker::Clean(std::string msg) const {
+  // The sink's messages name its URL as configured; credentials in it stay out.
+  if (raw_url_ == url_ || raw_url_.empty()) return msg;
+  for (size_t at = msg.find(raw_url_); at != std::string::npos; at = msg.find(raw_url_, at)) {
+    msg.replace(at, raw_url_.size(), url_);
+    at += url_.size();
+  }
+  return msg;
+}
+
 SinkWorker::SinkWorker(const config::QatrackSink& config, WorkerEnv env,
                        std::unique_ptr<qatrack::QatrackSink> sink)
     : name_(config.sink.name),
       url_(SafeUrl(config.sink.api_url)),
+      raw_url_(config.sink.api_url),
       interval_(std::max(config.interval, kMinInterval)),
       env_(std::move(env)),
       sink_(std::move(sink)) {
@@ -299,8 +311,8 @@ void SinkWorker::Loop() {
 }
 
 void SinkWorker::Enter(const std::string& state, const std::string& detail, const std::string& line) {
-  const std::string key = state + "\n" + detail;
-  if (key != logged_) {
+  // Keyed on the state alone: curl's messages carry timings ("after 2003 ms").
+  if (state != logged_state_) {
     if (state == "ok") {
       spdlog::info("{}", line);
     } else {
@@ -309,7 +321,7 @@ void SinkWorker::Enter(const std::string& state, const std::string& detail, cons
   } else {
     spdlog::debug("{}", line);
   }
-  logged_ = key;
+  logged_state_ = state;
   std::lock_guard<std::mutex> lock(mu_);
   state_.state = state;
   state_.last_error = detail;
@@ -320,7 +332,8 @@ void SinkWorker::Enter(const std::string& state, const std::string& detail, cons
 
 SteadyTime SinkWorker::Connect() {
   const std::string who = "sink " + name_;
-  Status st = sink_->CheckConnection();
+  const Status st = sink_->CheckConnection();
+  const std::string msg = Clean(st.message());
   if (st.ok()) {
     if (sink_->paused()) sink_->Resume();
     connected_ = true;
@@ -331,15 +344,15 @@ SteadyTime SinkWorker::Connect() {
   }
   if (st.code() == Status::Code::kInvalidArgument) {  // 401: the token was rejected
     failures_ = 0;
-    Enter("paused", st.message(),
-          who + ": " + st.message() + "; uploads are paused (nothing is lost) and the token is "
+    Enter("paused", msg,
+          who + ": " + msg + "; uploads are paused (nothing is lost) and the token is "
                 "re-checked every " + HumanDuration(interval_) + " (no restart needed)");
     return Steady::now() + interval_;
   }
   ++failures_;
   const Millis delay = RetryDelay(interval_, failures_, env_.max_backoff);
-  Enter(st.code() == Status::Code::kUnavailable ? "unreachable" : "error", st.message(),
-        who + ": " + st.message() + "; retrying in " + HumanDuration(delay));
+  Enter(st.code() == Status::Code::kUnavailable ? "unreachable" : "error", msg,
+        who + ": " + msg + "; retrying in " + HumanDuration(delay));
   return Steady::now() + delay;
 }
 
@@ -361,13 +374,18 @@ SteadyTime SinkWorker::Deliver() {
     total.autoskipped += r->autoskipped;
     total.dead_lettered += r->dead_lettered;
     total.paused = r->paused;
+    if (r->delivered > 0) {  // per batch: a long backlog shows progress
+      spdlog::info("{}: uploaded {} session(s) to {} ({} already stored there, {} with missing "
+                   "tests skipped)", who, r->delivered, url_, r->already_stored, r->autoskipped);
+    }
     if (r->paused || r->attempted == 0) break;
   }
   if (!failed.ok()) {
+    const std::string msg = Clean(failed.message());
     ++failures_;
     const Millis delay = RetryDelay(interval_, failures_, env_.max_backoff);
-    Enter("error", failed.message(),
-          who + ": the store failed while delivering (" + failed.message() + "); retrying in " +
+    Enter("error", msg,
+          who + ": the store failed while delivering (" + msg + "); retrying in " +
               HumanDuration(delay));
     return Steady::now() + delay;
   }
@@ -377,14 +395,10 @@ SteadyTime SinkWorker::Deliver() {
     state_.delivered_last_run = total.delivered;
     state_.dead_lettered_last_run = total.dead_lettered;
   }
-  if (total.delivered > 0) {
-    spdlog::info("{}: uploaded {} session(s) to {} ({} already stored there, {} with missing tests "
-                 "skipped)", who, total.delivered, url_, total.already_stored, total.autoskipped);
-  }
   std::string item_error;
   if (total.dead_lettered > 0 || (total.attempted > 0 && total.delivered == 0)) {
     auto head = env_.store->outbox().List(name_, 1, /*include_dead=*/false);
-    if (head.ok() && !head->empty()) item_error = head->front().last_error;
+    if (head.ok() && !head->empty()) item_error = Clean(head->front().last_error);
   }
   if (total.dead_lettered > 0) {
     spdlog::warn("{}: {} session(s) were set aside as dead letters (the server refused them; see "

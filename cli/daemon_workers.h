@@ -95,8 +95,7 @@ class SourceWorker : public WorkerThread {
   mpc::TdsScanner scanner_;
   std::unique_ptr<mpc::MpcTransform> transform_;
   uint32_t failures_ = 0;
-  std::string logged_problem_;  // the failure last logged; "" when healthy
-  bool logged_ok_ = false;
+  std::string logged_state_;  // the state last logged; "" before the first pass
 
   mutable std::mutex mu_;  // guards state_ and snapshot_ (read by other threads)
   SourceState state_;
@@ -123,19 +122,22 @@ class SinkWorker : public WorkerThread {
   // Returns when to run next.
   SteadyTime Connect();
   SteadyTime Deliver();
-  // Logs `line` at warn when the (state, detail) pair changed since the last
-  // log, else at debug; records the state.
+  // Logs `line` (info for "ok", else warn) when the state changed since the
+  // last log, else at debug; records state and detail.
   void Enter(const std::string& state, const std::string& detail, const std::string& line);
   void Persist(SteadyTime next);
+  // `msg` with the configured URL replaced by url_.
+  std::string Clean(std::string msg) const;
 
   std::string name_;
-  std::string url_;  // SafeUrl(api_url)
+  std::string url_;      // SafeUrl(api_url): what logs and status show
+  std::string raw_url_;  // as configured; never logged
   Millis interval_;
   WorkerEnv env_;
   std::unique_ptr<qatrack::QatrackSink> sink_;
   bool connected_ = false;
   uint32_t failures_ = 0;
-  std::string logged_;  // state + detail last logged
+  std::string logged_state_;  // the state last logged
 
   mutable std::mutex mu_;  // guards state_ and snapshot_
   SinkState state_;

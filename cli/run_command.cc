@@ -33,6 +33,8 @@ Results.csv files, groups runs into QA sessions and uploads them with every
 [[sink.qatrack]] its [[route]] names. Each session is uploaded exactly once, also
 across restarts.
 
+The store is [store].path; the global option --store DIR overrides it.
+
 Nothing needs a restart: a share that is not mounted, a QATrack+ server that is down
 or a rejected token is logged once, retried with backoff, and picked up when fixed.
 

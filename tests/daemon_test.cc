@@ -1,0 +1,466 @@
+// `qcflow run` end to end: the real binary (SIGTERM drain, restart, --until-idle,
+// --max-duration, status) and the Daemon in-process (sources and sinks that are
+// not ready at start, token rejection, metrics), against the QATrack+ test
+// server and small TDS trees written per test.
+//
+// No timing assertions: every wait polls for an outcome with a generous bound.
+#include "cli/daemon.h"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/daemon_state.h"
+#include "cli/daemon_workers.h"
+#include "cli/logging.h"
+#include "store/derived.h"
+#include "store/outbox.h"
+#include "tests/testing/qatrack_test_server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow::cli {
+namespace {
+
+using nlohmann::json;
+using qcflow::testing::QatrackTestServer;
+using qcflow::testing::TempDir;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr auto kPatience = seconds(40);  // bound of every wait; never reached when things work
+
+// Polls `done` every 50 ms until it holds or `limit` passes.
+bool Eventually(const std::function<bool()>& done, milliseconds limit = kPatience) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return done();
+}
+
+// A Beam and Geometry run of serial 1234 on day `i` (2024-04-01 + i) at 07:00:
+// each is its own session, accepted by the server's default seed (the 6FFF
+// sublist is missing and autoskipped, as with real single-energy runs).
+void WriteRun(const std::string& tds, int i) {
+  const int month = i < 30 ? 4 : 5, day = i < 30 ? i + 1 : i - 29;
+  char folder[96];
+  std::snprintf(folder, sizeof folder,
+                "NDS-WKS-SN1234-2024-%02d-%02d-07-00-00-0000-GeometryCheckTemplate6xMVkV", month, day);
+  qcflow::testing::WriteFile(
+      tds + "/TrueBeam1234/MPCChecks/" + folder + "/Results.csv",
+      "Name [Unit], Value, Threshold, Evaluation Result\r\n"
+      "IsoCenterGroup/IsoCenterSize [mm], 0.3, 0.5, Pass\r\n"
+      "IsoCenterGroup/MVImagerProjectionOffset [mm], 0.2, 0.5, Pass\r\n"
+      "BeamGroup/BeamOutputChange [%], -0.17, 2, Pass\r\n"
+      "BeamGroup/BeamUniformityChange [%], 0.1, 2, Pass\r\n"
+      "GantryGroup/GantryAbsolute [\xC3\x82\xC2\xB0], -0.09, 0.3, Pass\r\n");
+}
+
+struct Toml {
+  std::string store, tds, url, log_file, metrics;
+  std::string token = QatrackTestServer::kDefaultToken;
+  std::string throttle = "0s";
+
+  std::string Text() const {
+    std::string t = "[store]\npath = \"" + store + "\"\n";
+    t += "[log]\nlevel = \"info\"\nfile = \"" + log_file + "\"\n";
+    if (!metrics.empty()) t += "[metrics]\nlisten = \"" + metrics + "\"\n";
+    t += "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds +
+         "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n";
+    t += "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url + "\"\ntoken = \"" + token +
+         "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\nthrottle = \"" + throttle +
+         "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n";
+    t += "[[route]]\nfrom = \"tb\"\nto = [\"qatrack\"]\n";
+    return t;
+  }
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A loopback port nothing listens on (bound, then released).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// The qcflow binary as a child process; killed if a test ends early.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::string& output) {
+    std::vector<std::string> all = {QCFLOW_BIN};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+      }
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  // The exit code, or -1 when it did not exit within `limit` (or was killed).
+  int Wait(milliseconds limit = kPatience) {
+    int status = 0;
+    bool done = Eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
+    if (!done) return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+std::string Capture(const std::string& args) {
+  FILE* p = popen((std::string(QCFLOW_BIN) + " " + args + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    QatrackTestServer::Options o;
+    o.zone = "Europe/Berlin";
+    auto s = QatrackTestServer::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    toml_.store = dir_.Sub("store");
+    toml_.tds = dir_.Sub("TDS");
+    toml_.url = server_->base_url();
+    toml_.log_file = dir_.Sub("logs/qcflow.log");
+    // In-process daemons log into log_ (the binary logs to its file).
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  }
+  void TearDown() override { spdlog::set_default_logger(std::make_shared<spdlog::logger>("off")); }
+
+  std::string WriteConfig() {
+    const std::string path = dir_.Sub("qcflow.toml");
+    qcflow::testing::WriteFile(path, toml_.Text());
+    return path;
+  }
+
+  json Stored() {
+    auto s = server_->Stored();
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? json::parse(*s) : json{{"count", -1}, {"results", json::array()}};
+  }
+  int StoredCount() { return Stored()["count"].get<int>(); }
+  // Every stored user_key, and that none is stored twice.
+  std::set<std::string> StoredKeysOnce() {
+    json stored = Stored();
+    std::set<std::string> keys;
+    for (const json& r : stored["results"]) {
+      EXPECT_TRUE(keys.insert(r["user_key"].get<std::string>()).second) << "stored twice: " << r["user_key"];
+    }
+    return keys;
+  }
+
+  // An in-process daemon on toml_, run on a thread until Stop().
+  void StartInProcess(DaemonOptions extra = {}) {
+    auto cfg = config::ParseConfig(toml_.Text(), "test.toml");
+    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+    extra.config = *cfg;
+    extra.config.log.file.clear();
+    auto d = Daemon::Create(std::move(extra));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    daemon_ = std::move(*d);
+    store_ = daemon_->store();
+    runner_ = std::thread([this] { summary_ = daemon_->Run(); });
+  }
+  Result<RunSummary> Stop() {
+    daemon_->RequestStop("test done");
+    runner_.join();
+    store_ = nullptr;
+    return summary_;
+  }
+  ~DaemonTest() override {
+    if (runner_.joinable()) Stop();
+  }
+
+  // The state a worker persisted, or "" (in-process daemons only).
+  std::string WorkerState(const char* ns, const std::string& name) {
+    auto v = store_->derived().Get(ns, name);
+    if (!v.ok() || !v->has_value()) return "";
+    auto j = json::parse(**v, nullptr, false);
+    return j.is_object() ? j.value("state", "") : "";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<QatrackTestServer> server_;
+  Toml toml_;
+  std::ostringstream log_;
+  std::unique_ptr<Daemon> daemon_;
+  Store* store_ = nullptr;
+  std::thread runner_;
+  Result<RunSummary> summary_ = Status::Internal("not run");
+};
+
+// The anchor scenario: SIGTERM mid-delivery drains and exits 0; a restart
+// delivers the rest and what arrived meanwhile; the server holds every
+// session exactly once.
+TEST_F(DaemonTest, SigtermDrainsAndRestartDeliversEverySessionOnce) {
+  // More sessions than one delivery batch (8), slow enough that SIGTERM lands mid-way.
+  for (int i = 0; i < 16; ++i) WriteRun(toml_.tds, i);
+  toml_.throttle = "300ms";
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  {
+    Child run({"run", "--config", config}, out);
+    ASSERT_TRUE(Eventually([&] { return StoredCount() >= 2; })) << ReadAll(out);
+    // status reads the store while the daemon runs.
+    json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+    ASSERT_TRUE(status.is_object());
+    EXPECT_EQ(status["daemon"]["state"], "running");
+    ASSERT_EQ(status["daemon_sources"].size(), 1u);
+    EXPECT_EQ(status["daemon_sources"][0]["source"], "tb");
+    EXPECT_EQ(status["daemon_sources"][0]["state"], "ok");
+    run.Signal(SIGTERM);
+    EXPECT_EQ(run.Wait(), 0) << ReadAll(out);
+  }
+  const std::string log = ReadAll(toml_.log_file);
+  EXPECT_NE(log.find("stopping (SIGTERM received)"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped cleanly"), std::string::npos) << log;
+  EXPECT_EQ(log.find(QatrackTestServer::kDefaultToken), std::string::npos);  // never logged
+
+  // Informational (no timing assertion): how far the first run got.
+  std::cout << "sessions stored before the restart: " << StoredCount() << " of 16\n";
+  for (int i = 30; i < 33; ++i) WriteRun(toml_.tds, i);  // results that came in while down
+  Child again({"run", "--config", config, "--until-idle", "--max-duration", "60"}, out);
+  EXPECT_EQ(again.Wait(milliseconds(70000)), 0) << ReadAll(out);
+  EXPECT_EQ(StoredKeysOnce().size(), 19u);
+  EXPECT_EQ(StoredCount(), 19);
+}
+
+TEST_F(DaemonTest, UntilIdleDeliversEverythingAndStatusShowsTheDaemon) {
+  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  Child run({"run", "--config", config, "--until-idle"}, out);
+  ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
+  EXPECT_EQ(StoredKeysOnce().size(), 3u);
+
+  json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["daemon"]["state"], "stopped");
+  ASSERT_EQ(status["daemon_sources"].size(), 1u);
+  const json& src = status["daemon_sources"][0];
+  EXPECT_EQ(src["source"], "tb");
+  EXPECT_EQ(src["state"], "stopped");
+  EXPECT_EQ(src["last_error"], "");
+  EXPECT_NE(src["last_ok"], "");
+  EXPECT_EQ(src["sessions_emitted"], 3);
+  ASSERT_EQ(status["daemon_sinks"].size(), 1u);
+  EXPECT_EQ(status["daemon_sinks"][0]["paused"], false);
+  EXPECT_EQ(status["sinks"][0]["delivered"], 3);  // existing fields stay
+  EXPECT_EQ(status["sources"][0]["records"], 3);
+
+  const std::string table = Capture("status --store " + toml_.store);
+  EXPECT_NE(table.find("Sources, as `qcflow run` last saw them"), std::string::npos) << table;
+  EXPECT_NE(table.find("stopped cleanly"), std::string::npos) << table;
+}
+
+TEST_F(DaemonTest, MaxDurationBeforeIdleExitsThree) {
+  WriteRun(toml_.tds, 0);
+  toml_.url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/api";  // nobody there
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  Child run({"run", "--config", config, "--until-idle", "--max-duration", "2s"}, out);
+  EXPECT_EQ(run.Wait(), 3) << ReadAll(out);
+  const std::string log = ReadAll(toml_.log_file);
+  EXPECT_EQ(Count(log, "sink qatrack: QATrack+ at http://127.0.0.1:"), 1u) << log;  // said once
+  EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, BadConfigExitsTwoAndSaysWhy) {
+  qcflow::testing::WriteFile(dir_.Sub("bad.toml"), "[store]\npaht = \"x\"\n");
+  const std::string out = dir_.Sub("out.txt");
+  Child run({"run", "--config", dir_.Sub("bad.toml")}, out);
+  EXPECT_EQ(run.Wait(), 2);
+  EXPECT_NE(ReadAll(out).find("did you mean 'path'?"), std::string::npos) << ReadAll(out);
+}
+
+TEST_F(DaemonTest, SourceDirectoryAppearingLaterIsPickedUpWithoutRestart) {
+  DaemonOptions o;
+  o.max_backoff = milliseconds(400);
+  StartInProcess(o);
+  ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSourceNs, "tb") == "unavailable"; }));
+  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);  // the share is "mounted"
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return WorkerState(kDaemonSourceNs, "tb") == "ok"; }));
+  auto summary = Stop();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(StoredKeysOnce().size(), 2u);
+  const std::string log = log_.str();
+  EXPECT_EQ(Count(log, "is not readable"), 1u) << log;  // one line per change of state
+  EXPECT_NE(log.find("source tb: recovered; scanning"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, SinkDownAtStartDeliversOnceItComesUp) {
+  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  // Every API request is answered with a TCP reset: the server is "down".
+  ASSERT_TRUE(server_->AddFault(R"({"action":"reset","times":-1})").ok());
+  DaemonOptions o;
+  o.max_backoff = milliseconds(400);
+  StartInProcess(o);
+  ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "unreachable"; }));
+  ASSERT_TRUE(Eventually([&] {
+    auto c = store_->outbox().Counters("qatrack", NowMicros());
+    return c.ok() && c->pending == 3;
+  }));
+  EXPECT_FALSE(daemon_->IsIdle());  // sessions are due and cannot be sent
+  ASSERT_TRUE(server_->ClearFaults().ok());
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 3; }));
+  ASSERT_TRUE(Stop().ok());
+  EXPECT_EQ(StoredKeysOnce().size(), 3u);
+  EXPECT_EQ(Count(log_.str(), "; retrying in"), 1u) << log_.str();
+  EXPECT_NE(log_.str().find("accepts the token; delivering"), std::string::npos);
+}
+
+TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
+  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);
+  ASSERT_TRUE(server_->AddFault(R"({"action":"status","code":401,"times":-1})").ok());
+  StartInProcess();
+  ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "paused"; }));
+  EXPECT_EQ(StoredCount(), 0);
+  ASSERT_TRUE(server_->ClearFaults().ok());  // the administrator fixed the token
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "ok"; }));
+  ASSERT_TRUE(Stop().ok());
+  const std::string log = log_.str();
+  EXPECT_EQ(Count(log, "uploads are paused"), 1u) << log;
+  EXPECT_EQ(log.find(QatrackTestServer::kDefaultToken), std::string::npos);
+}
+
+TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
+  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);
+  toml_.metrics = "127.0.0.1:0";
+  StartInProcess();
+  const int port = daemon_->metrics_port();
+  ASSERT_GT(port, 0);
+  ASSERT_TRUE(Eventually([&] { return StoredCount() == 2; }));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string body;
+  ASSERT_TRUE(Eventually([&] {  // the ack is counted right after the server stored it
+    auto r = qcflow::testing::HttpRequest("GET", base + "/metrics");
+    body = r.ok() && r->status == 200 ? r->body : "";
+    return body.find("qcflow_sink_delivered_total{sink=\"qatrack\"} 2") != std::string::npos;
+  })) << body;
+  for (const char* name :
+       {"qcflow_source_records_total{source=\"tb\"} 2", "qcflow_source_quarantined_total{source=\"tb\"} 0",
+        "qcflow_source_last_success_timestamp_seconds{source=\"tb\"}", "qcflow_source_up{source=\"tb\"} 1",
+        "qcflow_sink_pending{sink=\"qatrack\"} 0", "qcflow_sink_in_backoff{sink=\"qatrack\"}",
+        "qcflow_sink_dead_letters{sink=\"qatrack\"} 0", "qcflow_sink_last_success_timestamp_seconds",
+        "qcflow_sink_paused{sink=\"qatrack\"} 0", "qcflow_journal_last_seq 2", "qcflow_store_bytes",
+        "# TYPE qcflow_sink_delivered_total counter"}) {
+    EXPECT_NE(body.find(name), std::string::npos) << name << "\n" << body;
+  }
+  auto other = qcflow::testing::HttpRequest("GET", base + "/");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 404);
+  ASSERT_TRUE(Stop().ok());
+  EXPECT_FALSE(qcflow::testing::HttpRequest("GET", base + "/metrics", "", {}, milliseconds(2000)).ok())
+      << "the metrics socket is closed after a stop";
+}
+
+TEST_F(DaemonTest, TwoMpcSourcesAreRefusedWithAReason) {
+  std::string text = toml_.Text();
+  text += "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + dir_.Sub("TDS2") + "\"\n";
+  auto cfg = config::ParseConfig(text, "two.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  DaemonOptions o;
+  o.config = *cfg;
+  auto d = Daemon::Create(std::move(o));
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("one [[source.mpc]] per store"), std::string::npos);
+}
+
+TEST(DaemonPartsTest, RetryDelayDoublesUpToTheCap) {
+  EXPECT_EQ(RetryDelay(seconds(300), 1, std::chrono::minutes(5)), seconds(5));
+  EXPECT_EQ(RetryDelay(seconds(300), 4, std::chrono::minutes(5)), seconds(40));
+  EXPECT_EQ(RetryDelay(seconds(300), 60, std::chrono::minutes(5)), seconds(300));
+  EXPECT_EQ(RetryDelay(milliseconds(200), 1, milliseconds(500)), milliseconds(200));
+  EXPECT_EQ(RetryDelay(milliseconds(200), 3, milliseconds(500)), milliseconds(500));
+  EXPECT_EQ(RetryDelay(milliseconds(0), 1, milliseconds(0)), milliseconds(50));  // never spins
+  EXPECT_EQ(HumanDuration(seconds(40)), "40s");
+  EXPECT_EQ(HumanDuration(milliseconds(1500)), "1.5s");
+  EXPECT_EQ(HumanDuration(seconds(300)), "5m");
+  EXPECT_EQ(HumanDuration(milliseconds(200)), "200ms");
+}
+
+TEST(DaemonPartsTest, SafeUrlDropsCredentialsAndQuery) {
+  EXPECT_EQ(SafeUrl("https://user:pw@host:8443/api?token=x"), "https://host:8443/api");
+  EXPECT_EQ(SafeUrl("http://127.0.0.1:80/api"), "http://127.0.0.1:80/api");
+}
+
+TEST(DaemonPartsTest, StateRecordsRoundTripAndTolerateUnknownFields) {
+  SourceState s;
+  s.state = "unavailable";
+  s.last_error = "TDS directory /x is not readable";
+  s.sessions_emitted = 7;
+  auto back = DecodeSourceState("tb", EncodeSourceState(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->name, "tb");
+  EXPECT_EQ(back->state, "unavailable");
+  EXPECT_EQ(back->sessions_emitted, 7u);
+  auto newer = DecodeSinkState("q", R"({"paused":true,"something_new":[1]})");
+  ASSERT_TRUE(newer.ok());
+  EXPECT_TRUE(newer->paused);
+  EXPECT_FALSE(DecodeSinkState("q", "[1]").ok());
+}
+
+}  // namespace
+}  // namespace qcflow::cli
