@@ -396,14 +396,23 @@ SteadyTime SinkWorker::Deliver() {
     state_.dead_lettered_last_run = total.dead_lettered;
   }
   std::string item_error;
-  if (total.dead_lettered > 0 || (total.attempted > 0 && total.delivered == 0)) {
+  if (total.attempted > 0 && total.delivered == 0 && total.dead_lettered == 0) {
     auto head = env_.store->outbox().List(name_, 1, /*include_dead=*/false);
     if (head.ok() && !head->empty()) item_error = Clean(head->front().last_error);
   }
   if (total.dead_lettered > 0) {
-    spdlog::warn("{}: {} session(s) were set aside as dead letters (the server refused them; see "
-                 "`qcflow status`); fix the cause in QATrack+, then requeue them with `qcflow "
-                 "replay`", who, total.dead_lettered);
+    std::string reason;  // of the newest dead letter
+    MicrosUtc newest = 0;
+    auto all = env_.store->outbox().List(name_, 10000, /*include_dead=*/true);
+    for (const OutboxItem& item : all.ok() ? *all : std::vector<OutboxItem>{}) {
+      if (item.state == OutboxState::kDeadLetter && item.updated_at >= newest) {
+        newest = item.updated_at;
+        reason = Clean(item.last_error);
+      }
+    }
+    spdlog::warn("{}: the server refused {} session(s) ({}); they are set aside as dead letters and "
+                 "not retried. Fix the cause in QATrack+, then run `qcflow replay --dead-letters`",
+                 who, total.dead_lettered, reason);
   }
   if (total.paused) {
     connected_ = false;
