@@ -270,7 +270,7 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
     } else {
       std::cout << "  sessions re-queued      " << t.requeued
                 << (o.since.empty() ? "" : " (work started from " + o.since + ")");
-      if (t.still_queued) std::cout << "; " << t.still_queued << " were still queued";
+      if (t.still_queued) std::cout << "; " << t.still_queued << " already in the queue";
       std::cout << "\n";
     }
     std::cout << "  delivered               " << t.delivered.delivered << " ("

@@ -1,0 +1,194 @@
+// `qcflow validate` and `qcflow replay` as users run them: the binary against the
+// QATrack+ test server (loopback) and the bundled demo TDS tree.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "process/common/qc_session.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/outbox.h"
+#include "store/store.h"
+#include "tests/testing/qatrack_test_server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow {
+namespace {
+
+using testing::QatrackTestServer;
+
+struct Run {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+
+Run Qcflow(const std::string& args) {
+  std::string cmd = std::string(QCFLOW_BIN) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+class ValidateReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = QatrackTestServer::Start();  // default seed: unit 1 = serial 1234
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s.value());
+  }
+
+  // A config with one MPC source routed to one sink; `token` goes to a 0600 file.
+  std::string Config(const std::string& token, const std::string& tds, const std::string& extra = "") {
+    const std::string token_file = dir_.Sub("token");
+    testing::WriteFile(token_file, token + "\n");
+    chmod(token_file.c_str(), 0600);
+    const std::string path = dir_.Sub("qcflow.toml");
+    testing::WriteFile(path, "[store]\npath = \"" + store_dir() + "\"\n"
+                             "[[source.mpc]]\nname = \"tds\"\ntds = \"" + tds + "\"\nzone = \"Europe/Berlin\"\n"
+                             "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + server_->base_url() + "\"\n"
+                             "token_file = \"" + token_file + "\"\nserver_zone = \"America/Toronto\"\n" +
+                             extra + "[[route]]\nfrom = \"tds\"\nto = [\"qatrack\"]\n");
+    return path;
+  }
+  std::string store_dir() { return dir_.Sub("store"); }
+
+  // Stores one couch session of serial 1234 from source "tds", queued for "qatrack".
+  void AddSession(const std::string& day) {
+    QcSession s;
+    s.source_kind = "mpc";
+    s.source_id = "tds";
+    s.unit_serial = "1234";
+    s.test_list_name = "MPC: Enhanced Couch Checks";
+    s.work_started = *ParseTimeArg(day + " 07:30", "Europe/Berlin");
+    s.work_completed = s.work_started + kMicrosPerMinute;
+    s.user_key = "QCPump/MPC/1234/" + day + "-07-30/Enhanced Couch Checks";
+    for (const char* m : {"couchgroup_couchlat_mm_6x", "couchgroup_couchlng_mm_6x",
+                          "couchgroup_couchrtn_deg_6x", "couchgroup_couchvrt_mm_6x"}) {
+      TestResult t;
+      t.macro = m;
+      t.number = 0.1;
+      s.tests.push_back(t);
+    }
+    auto store = Store::Open(store_dir());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteSet ws;
+    ws.PutDerived(mpc::kSessionNs, s.user_key, EncodeQcSession(s));
+    ws.Enqueue("qatrack", s.user_key, mpc::kSessionNs, s.user_key, s.unit_serial);
+    ASSERT_TRUE((*store)->Commit(ws).ok());
+  }
+  size_t StoredOnServer() {
+    auto s = server_->Stored();
+    EXPECT_TRUE(s.ok());
+    return s.ok() ? nlohmann::json::parse(*s)["count"].get<size_t>() : 0;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<QatrackTestServer> server_;
+};
+
+TEST_F(ValidateReplayTest, ValidateAllWellWithWarningsExitsZero) {
+  auto r = Qcflow("validate --config " + Config(server_->token(), QCFLOW_DEMO_TDS));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(Has(r.out, "fast search sees 49 run folders")) << r.out;
+  EXPECT_TRUE(Has(r.out, "accepts the token")) << r.out;
+  EXPECT_TRUE(Has(r.out, "will be journaled as quarantined")) << r.out;
+  // The default seed has three MPC lists, not Collimation Devices: a warning, not an error.
+  EXPECT_TRUE(Has(r.out, "no test list 'MPC: Collimation Devices Checks'")) << r.out;
+  EXPECT_TRUE(Has(r.out, "all checks passed (2 warnings)")) << r.out;
+  EXPECT_FALSE(Has(r.out, server_->token()));
+}
+
+TEST_F(ValidateReplayTest, ValidateReportsUnreachableThingsWithExitOne) {
+  const std::string wrong = "ffffffffffffffffffffffffffffffffffffffff";
+  auto r = Qcflow("validate --config " + Config(wrong, dir_.Sub("no-such-tds")));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "FAIL  source 'tds': the TDS directory")) << r.out;
+  EXPECT_TRUE(Has(r.out, "rejected the token (HTTP 401")) << r.out;
+  EXPECT_TRUE(Has(r.out, "check that token_file " + dir_.Sub("token"))) << r.out;
+  EXPECT_TRUE(Has(r.out, "2 problems")) << r.out;
+  EXPECT_FALSE(Has(r.out, wrong)) << "the token is never printed";
+}
+
+TEST_F(ValidateReplayTest, ValidateConfigErrorsExitTwoWithLineNumbers) {
+  const std::string path = Config(server_->token(), QCFLOW_DEMO_TDS, "timeuot = \"5s\"\n");
+  auto r = Qcflow("validate --config " + path);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(Has(r.out, path + ":12: unknown key 'timeuot'")) << r.out;
+  EXPECT_TRUE(Has(r.out, "did you mean 'timeout'?")) << r.out;
+  EXPECT_FALSE(Has(r.out, "accepts the token")) << "no reachability checks on a broken file";
+}
+
+TEST_F(ValidateReplayTest, ReplaySendsDeliveredSessionsAgainWithoutDuplicates) {
+  const std::string config = Config(server_->token(), QCFLOW_DEMO_TDS);
+  AddSession("2024-05-02");
+  AddSession("2024-05-06");
+  auto first = Qcflow("replay --config " + config + " --since 2024-05-03");
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  // Both are queued already (never delivered): nothing to re-queue, and both go out.
+  EXPECT_TRUE(Has(first.out, "sessions re-queued      0 (work started from 2024-05-03); 1 already in the queue"))
+      << first.out;
+  EXPECT_TRUE(Has(first.out, "delivered               2 (0 were already stored")) << first.out;
+  EXPECT_EQ(StoredOnServer(), 2u);
+
+  // QATrack+ lost the later one (restored from a backup): replay it.
+  ASSERT_TRUE(server_->Reset().ok());
+  auto second = Qcflow("replay --config " + config + " --since 2024-05-03");
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Has(second.out, "sessions re-queued      1")) << second.out;
+  EXPECT_EQ(StoredOnServer(), 1u);
+  auto all = Qcflow("replay --config " + config);
+  EXPECT_EQ(all.exit_code, 0) << all.out;
+  EXPECT_TRUE(Has(all.out, "delivered               2 (1 were already stored")) << all.out;
+  EXPECT_EQ(StoredOnServer(), 2u);
+}
+
+TEST_F(ValidateReplayTest, ReplayRetriesDeadLettersAndListsWhy) {
+  const std::string config = Config(server_->token(), QCFLOW_DEMO_TDS);
+  AddSession("2024-05-06");
+  ASSERT_TRUE(server_->AddFault(R"({"method":"POST","path_prefix":"/api/qa/testlistinstances/",)"
+                                R"("action":"status","code":403,"times":1})").ok());
+  auto refused = Qcflow("replay --config " + config);
+  EXPECT_EQ(refused.exit_code, 3) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "new dead letters        1")) << refused.out;
+  EXPECT_EQ(StoredOnServer(), 0u);
+
+  auto list = Qcflow("replay --config " + config + " --dead-letters --dry-run");
+  EXPECT_EQ(list.exit_code, 0) << list.out;
+  EXPECT_TRUE(Has(list.out, "QCPump/MPC/1234/2024-05-06-07-30/Enhanced Couch Checks")) << list.out;
+  EXPECT_TRUE(Has(list.out, "HTTP 403: You do not have permission")) << list.out;
+  EXPECT_TRUE(Has(list.out, "would re-queue 1 dead letter ")) << list.out;
+
+  auto retry = Qcflow("replay --config " + config + " --dead-letters");
+  EXPECT_EQ(retry.exit_code, 0) << retry.out;
+  EXPECT_TRUE(Has(retry.out, "dead letters re-queued  1")) << retry.out;
+  EXPECT_EQ(StoredOnServer(), 1u);
+}
+
+TEST_F(ValidateReplayTest, ReplaySaysWhenTheDaemonHoldsTheStore) {
+  const std::string config = Config(server_->token(), QCFLOW_DEMO_TDS);
+  AddSession("2024-05-06");
+  auto daemon = Store::Open(store_dir());  // this process is "the daemon" now
+  ASSERT_TRUE(daemon.ok());
+  auto r = Qcflow("replay --config " + config);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "is in use by the running qcflow daemon. Stop the service first")) << r.out;
+  auto v = Qcflow("validate --config " + config);
+  EXPECT_TRUE(Has(v.out, "in use by a running qcflow (pid ")) << v.out;
+}
+
+TEST_F(ValidateReplayTest, ReplayRejectsAnUnknownSink) {
+  auto r = Qcflow("replay --config " + Config(server_->token(), QCFLOW_DEMO_TDS) + " --sink nope");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(Has(r.out, "no [[sink.qatrack]] named 'nope'")) << r.out;
+}
+
+}  // namespace
+}  // namespace qcflow
