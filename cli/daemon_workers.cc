@@ -123,6 +123,11 @@ SourceWorker::SourceWorker(const config::MpcSource& config, WorkerEnv env,
   state_.name = snapshot_.name = config_.name;
 }
 
+SourceWorker::~SourceWorker() {
+  Stop();
+  Join();
+}
+
 Status SourceWorker::Init() {
   QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("source " + config_.name));
   // Totals continue across restarts.
@@ -291,6 +296,11 @@ SinkWorker::SinkWorker(const config::QatrackSink& config, WorkerEnv env,
       env_(std::move(env)),
       sink_(std::move(sink)) {
   state_.name = snapshot_.name = name_;
+}
+
+SinkWorker::~SinkWorker() {
+  Stop();
+  Join();
 }
 
 SinkSnapshot SinkWorker::Snapshot() const {

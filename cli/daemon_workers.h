@@ -42,6 +42,8 @@ std::string HumanDuration(Millis d);
 // Stop() and, when `kickable`, on Kick(). Shared by both workers.
 class WorkerThread {
  public:
+  // Derived classes must Stop() and Join() in their own destructor (Loop is
+  // theirs); this one only checks nothing is left running.
   virtual ~WorkerThread();
   void Start();
   // Asks the loop to end after the work in flight. Does not block.
@@ -76,6 +78,8 @@ class SourceWorker : public WorkerThread {
  public:
   // `sinks`: the workers of the sinks this source's sessions are routed to.
   SourceWorker(const config::MpcSource& config, WorkerEnv env, std::vector<WorkerThread*> sinks);
+  // Joins here, while the members Loop uses still exist.
+  ~SourceWorker() override;
   // Restores the transform and the counters of earlier runs.
   Status Init();
   SourceSnapshot Snapshot() const;
@@ -113,6 +117,7 @@ class SinkWorker : public WorkerThread {
  public:
   SinkWorker(const config::QatrackSink& config, WorkerEnv env,
              std::unique_ptr<qatrack::QatrackSink> sink);
+  ~SinkWorker() override;
   SinkSnapshot Snapshot() const;
   const std::string& name() const { return name_; }
   void PersistStopped();

@@ -187,7 +187,10 @@ class DaemonTest : public ::testing::Test {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
   }
-  void TearDown() override { spdlog::set_default_logger(std::make_shared<spdlog::logger>("off")); }
+  void TearDown() override {
+    if (runner_.joinable()) Stop();  // before the logger goes: daemon threads log through it
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("off"));
+  }
 
   std::string WriteConfig() {
     const std::string path = dir_.Sub("qcflow.toml");
@@ -229,10 +232,6 @@ class DaemonTest : public ::testing::Test {
     store_ = nullptr;
     return summary_;
   }
-  ~DaemonTest() override {
-    if (runner_.joinable()) Stop();
-  }
-
   // The state a worker persisted, or "" (in-process daemons only).
   std::string WorkerState(const char* ns, const std::string& name) {
     auto v = store_->derived().Get(ns, name);
