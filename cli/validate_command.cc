@@ -352,7 +352,9 @@ void CheckSink(const config::QatrackSink& k, const config::Config& c,
     list->ConfigError(who + sink.status().message() + ".");
     return;
   }
-  const std::string at = "QATrack+ at " + cfg.api_url;
+  std::string url = cfg.api_url;  // as the sink names it in messages: no trailing '/'
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const std::string at = "QATrack+ at " + url;
   Status conn = (*sink)->CheckConnection();
   if (!conn.ok()) {
     const std::string& m = conn.message();
