@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/journal.h"
+#include "store/outbox.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -79,6 +80,34 @@ TEST_F(CliTest, StatusCountsPerSource) {
   EXPECT_EQ(j["sources"][1]["quarantined"], 1);
   auto t = Qcflow("status " + store_flag());
   EXPECT_NE(t.out.find("tds-main"), std::string::npos);
+}
+
+TEST_F(CliTest, StatusListsDeadLettersWithReasonsAndLateRuns) {
+  {
+    auto store = Store::Open(store_dir());
+    ASSERT_TRUE(store.ok());
+    WriteSet ws;
+    ws.PutDerived("mpc.session", "k1", "{}");
+    ws.Enqueue("qatrack", "QCPump/MPC/1234/2024-05-01-07-00/Beam and Geometry Checks", "mpc.session",
+               "k1", "1234");
+    ws.PutDerived("mpc.late", "late-1", "{}");
+    ASSERT_TRUE((*store)->Commit(ws).ok());
+    auto items = (*store)->outbox().List("qatrack", 10);
+    ASSERT_EQ(items->size(), 1u);
+    (*items)[0].state = OutboxState::kDeadLetter;
+    (*items)[0].last_error = "unit_test_collection: Invalid hyperlink - Object does not exist.";
+    ASSERT_TRUE((*store)->outbox().Update((*items)[0]).ok());
+  }
+  auto r = Qcflow("status --format json " + store_flag());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["dead_letters"].size(), 1u);
+  EXPECT_EQ(j["dead_letters"][0]["reason"], "unit_test_collection: Invalid hyperlink - Object does not exist.");
+  EXPECT_EQ(j["late_mpc_runs"], 1);
+  auto t = Qcflow("status " + store_flag());
+  EXPECT_NE(t.out.find("Dead letters"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("Invalid hyperlink"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("1 MPC run(s) arrived after"), std::string::npos) << t.out;
 }
 
 TEST_F(CliTest, QueryRecordsFiltersByTimeAndFormats) {

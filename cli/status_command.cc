@@ -13,6 +13,8 @@
 #include "cli/command.h"
 #include "cli/daemon_state.h"
 #include "cli/output.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/derived.h"
 #include "store/journal.h"
 #include "store/outbox.h"
 
@@ -126,6 +128,27 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                          Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.next_run, "-")),
                          Cell::Text(s.last_error)});
   }
+  // Dead letters need a person: show each with the server's reason.
+  Table dead({"sink", "item", "attempts", "since", "reason"});
+  for (const std::string& sink : *sinks) {
+    auto items = (*store)->outbox().List(sink, SIZE_MAX, /*include_dead=*/true);
+    if (!items.ok()) return ReportError(items.status());
+    for (const OutboxItem& item : *items) {
+      if (item.state != OutboxState::kDeadLetter) continue;
+      dead.AddRow({Cell::Text(sink), Cell::Text(item.item_id), Cell::Number(item.attempts),
+                   Cell::Text(When(item.updated_at)), Cell::Text(item.last_error)});
+    }
+  }
+  // Late MPC runs: arrived after their session was emitted (process/mpc).
+  size_t late_runs = 0;
+  if (Status ls = (*store)->derived().Scan(mpc::kLateNs, "", [&](std::string_view, std::string_view) {
+        ++late_runs;
+        return true;
+      });
+      !ls.ok()) {
+    return ReportError(ls);
+  }
+
   Table daemon_sources({"source", "state", "last_run", "last_ok", "records_last_run", "next_run",
                         "last_error"});
   for (const SourceState& s : *source_states) {
@@ -157,6 +180,15 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
       std::cout << "\nSinks, as `qcflow run` last saw them:\n";
       sink_workers.Render(Format::kTable, std::cout);
     }
+    if (dead.rows() > 0) {
+      std::cout << "\nDead letters (fix the cause, then `qcflow replay --dead-letters`):\n";
+      dead.Render(Format::kTable, std::cout);
+    }
+    if (late_runs > 0) {
+      std::cout << "\n" << late_runs
+                << " MPC run(s) arrived after their session was uploaded (late); see the log, or "
+                   "set late = \"amend\" to upload them as amendments.\n";
+    }
     return kExitOk;
   }
   if (*format == Format::kCsv) {
@@ -174,7 +206,9 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                         {"sinks", sink_table.ToJson()},
                         {"daemon", daemon.json},
                         {"daemon_sources", daemon_sources_json},
-                        {"daemon_sinks", daemon_sinks_json}};
+                        {"daemon_sinks", daemon_sinks_json},
+                        {"dead_letters", dead.ToJson()},
+                        {"late_mpc_runs", late_runs}};
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return kExitOk;
 }
