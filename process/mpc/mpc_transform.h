@@ -13,8 +13,9 @@
 // Restore() rebuilds the grouper from "mpc.run" and "mpc.window", so pending
 // runs and emitted windows survive restarts without re-reading history.
 //
-// Quarantined records are skipped (the source already reported them). Results
-// of pending runs are re-read from the journal when their group is built.
+// Quarantined records are skipped (the source already reported them). Parsed
+// results of pending runs are kept in memory (bounded); after a restart, or
+// beyond the bound, they are re-read from the journal when their group is built.
 #ifndef QCFLOW_PROCESS_MPC_MPC_TRANSFORM_H_
 #define QCFLOW_PROCESS_MPC_MPC_TRANSFORM_H_
 

@@ -1,0 +1,623 @@
+// The flow graph of one Step (TBB stays inside this file):
+//
+//   input_node ──► function_node (unlimited) ──► sequencer_node ──► function_node (serial)
+//   journal reader    parse folder + CSV          journal order      classify, MpcGrouper::Add
+//
+// The reader pulls records after the cursor in chunks, so parsing starts while
+// later records are still being read. Parsing is the only expensive part and
+// runs on every core; the sequencer restores journal order before the serial
+// node, so the grouper state, the WriteSet and the report do not depend on
+// thread timing. After the graph: TakeReady, build sessions, one Commit.
+#include "process/mpc/mpc_transform.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <simdjson.h>
+
+#include <exception>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "ingest/mpc/results_csv.h"
+#include "ingest/mpc/run_folder.h"
+#include "process/common/qc_session.h"
+#include "store/coding.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/store.h"
+#include "store/write_set.h"
+
+namespace qcflow::mpc {
+namespace {
+
+// Internal derived namespaces (state the transform needs after a restart).
+constexpr const char* kRunNs = "mpc.run";        // key: be64 seq; value: EncodeRun
+constexpr const char* kWindowNs = "mpc.window";  // key: WindowRecordKey; value: EncodeWindow
+constexpr uint8_t kCodecVersion = 1;
+// Records per graph message.
+constexpr size_t kBatchSize = 16;
+// Parsed tables kept in memory for pending runs. A backfill holds its whole
+// backlog pending until caught up; beyond this many runs (~2 KB each without
+// per-leaf rows, measured) tables are re-read from the journal when their
+// group is built, which costs a second parse.
+constexpr size_t kMaxCachedRuns = 32768;
+
+std::string Be64(uint64_t v) {
+  std::string s;
+  coding::PutBigEndian64(&s, v);
+  return s;
+}
+
+// Check types as persisted: explicit codes so reordering the enum cannot
+// reinterpret stored state.
+uint8_t CheckTypeCode(CheckType t) {
+  switch (t) {
+    case CheckType::kBeamAndGeometry: return 1;
+    case CheckType::kEnhancedCouch: return 2;
+    case CheckType::kEnhancedMlc: return 3;
+    case CheckType::kCollimationDevices: return 4;
+  }
+  return 0;
+}
+
+bool CheckTypeFromCode(uint8_t code, CheckType* t) {
+  switch (code) {
+    case 1: *t = CheckType::kBeamAndGeometry; return true;
+    case 2: *t = CheckType::kEnhancedCouch; return true;
+    case 3: *t = CheckType::kEnhancedMlc; return true;
+    case 4: *t = CheckType::kCollimationDevices; return true;
+    default: return false;
+  }
+}
+
+// "mpc.run" value: version u8 | serial lp | check type u8 | naive run time
+// fixed64 | folder lp | path lp. The seq is the key.
+std::string EncodeRun(const MpcRun& run, NaiveMicros t, std::string_view path) {
+  std::string v;
+  v.push_back(char(kCodecVersion));
+  coding::PutLengthPrefixed(&v, run.serial);
+  v.push_back(char(CheckTypeCode(run.check_type)));
+  coding::PutFixed64(&v, uint64_t(t));
+  coding::PutLengthPrefixed(&v, run.folder);
+  coding::PutLengthPrefixed(&v, path);
+  return v;
+}
+
+Status DecodeRun(std::string_view key, std::string_view v, MpcRun* run) {
+  uint8_t version = 0, code = 0;
+  uint64_t t = 0;
+  std::string_view serial, folder, path;
+  if (key.size() != 8 || !coding::GetByte(&v, &version) || version != kCodecVersion ||
+      !coding::GetLengthPrefixed(&v, &serial) || !coding::GetByte(&v, &code) ||
+      !CheckTypeFromCode(code, &run->check_type) || !coding::GetFixed64(&v, &t) ||
+      !coding::GetLengthPrefixed(&v, &folder) || !coding::GetLengthPrefixed(&v, &path)) {
+    return Status::Corruption("a stored MPC run record (mpc.run) is garbled");
+  }
+  run->seq = coding::GetBigEndian64(key);
+  run->serial.assign(serial);
+  run->run_time = FromNaive(NaiveMicros(t));
+  run->folder.assign(folder);
+  return Status::OK();
+}
+
+// "mpc.window" key: serial \0 check type name \0 be64 ordered naive open.
+std::string WindowRecordKey(const std::string& serial, CheckType type, NaiveMicros open) {
+  std::string k = serial;
+  k.push_back('\0');
+  k.append(CheckTypeName(type));
+  k.push_back('\0');
+  coding::PutBigEndian64(&k, coding::OrderedFromSigned(open));
+  return k;
+}
+
+// "mpc.window" value: version u8 | serial lp | check type u8 | naive open
+// fixed64 | amendments varint | seq count varint | seqs varint...
+std::string EncodeWindow(const EmittedWindow& w, NaiveMicros open) {
+  std::string v;
+  v.push_back(char(kCodecVersion));
+  coding::PutLengthPrefixed(&v, w.serial);
+  v.push_back(char(CheckTypeCode(w.check_type)));
+  coding::PutFixed64(&v, uint64_t(open));
+  coding::PutVarint64(&v, uint64_t(w.amendments));
+  coding::PutVarint64(&v, w.seqs.size());
+  for (uint64_t s : w.seqs) coding::PutVarint64(&v, s);
+  return v;
+}
+
+Status DecodeWindow(std::string_view v, EmittedWindow* w) {
+  const Status bad = Status::Corruption("a stored MPC window record (mpc.window) is garbled");
+  uint8_t version = 0, code = 0;
+  uint64_t open = 0, amendments = 0, n = 0;
+  std::string_view serial;
+  if (!coding::GetByte(&v, &version) || version != kCodecVersion ||
+      !coding::GetLengthPrefixed(&v, &serial) || !coding::GetByte(&v, &code) ||
+      !CheckTypeFromCode(code, &w->check_type) || !coding::GetFixed64(&v, &open) ||
+      !coding::GetVarint64(&v, &amendments) || !coding::GetVarint64(&v, &n) || n > v.size()) {
+    return bad;
+  }
+  w->serial.assign(serial);
+  w->open = FromNaive(NaiveMicros(open));
+  w->amendments = int(amendments);
+  w->seqs.resize(n);
+  for (uint64_t& s : w->seqs) {
+    if (!coding::GetVarint64(&v, &s)) return bad;
+  }
+  return Status::OK();
+}
+
+// meta.path of an MPC record ("" when absent or not JSON).
+std::string PathFromMeta(std::string_view meta) {
+  thread_local simdjson::dom::parser parser;  // parse nodes run on many threads
+  simdjson::dom::element doc;
+  std::string_view path;
+  if (parser.parse(meta.data(), meta.size()).get(doc) != simdjson::SUCCESS ||
+      doc["path"].get_string().get(path) != simdjson::SUCCESS) {
+    return "";
+  }
+  return std::string(path);
+}
+
+// The run folder name: the dedup key is "<run folder>/<content hash>"; when it
+// holds a path instead, or no '/', fall back to meta.path's parent folder.
+std::string FolderOf(std::string_view dedup_key, std::string_view path) {
+  size_t slash = dedup_key.rfind('/');
+  if (slash != std::string_view::npos && slash > 0 &&
+      dedup_key.substr(0, slash).find('/') == std::string_view::npos) {
+    return std::string(dedup_key.substr(0, slash));
+  }
+  std::string_view p = path;
+  size_t file = p.find_last_of("/\\");
+  if (file == std::string_view::npos) return std::string(dedup_key.substr(0, slash));
+  p = p.substr(0, file);
+  size_t parent = p.find_last_of("/\\");
+  return std::string(parent == std::string_view::npos ? p : p.substr(parent + 1));
+}
+
+// What parsing one record yields: only what a session needs (per-leaf rows
+// and warnings dropped, the journal keeps them).
+struct ParsedRun {
+  std::string path;
+  RunFolder folder;
+  ResultsTable table;
+};
+
+Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
+                              std::string_view payload) {
+  ParsedRun p;
+  p.path = PathFromMeta(meta);
+  const std::string folder_name = FolderOf(dedup_key, p.path);
+  auto folder = ParseRunFolder(folder_name);
+  if (!folder.ok()) {
+    return Status::InvalidArgument("run folder name not understood: " + folder.status().message());
+  }
+  auto table = ParseResultsCsv(payload);
+  if (!table.ok()) {
+    return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
+  }
+  p.folder = std::move(*folder);
+  p.table.rows = std::move(table->rows);
+  std::erase_if(p.table.rows,
+                [](const ResultRow& r) { return r.per_leaf || IsPerLeafRow(r.name); });
+  p.table.rows.shrink_to_fit();
+  return p;
+}
+
+// One journal record travelling through the graph.
+struct Work {
+  uint64_t seq = 0;
+  bool candidate = false; // a non-quarantined MPC record
+  std::string dedup_key, meta, payload;
+  std::optional<ParsedRun> parsed;
+  Status error;           // why it could not be parsed
+};
+// Records travel in small batches: one graph message per record costs more
+// than parsing a small file, and a batch reuses one journal iterator.
+struct Batch {
+  size_t pos = 0;  // position within the step: the sequencer's order
+  std::vector<Work> items;
+};
+using BatchPtr = std::shared_ptr<Batch>;
+
+std::string Describe(const Work& w) {
+  std::string path = PathFromMeta(w.meta);
+  return "MPC journal record " + std::to_string(w.seq) + " (" +
+         (path.empty() ? w.dedup_key : path) + ")";
+}
+
+// A readable sentence for a derived conflict "ns/key" reported by Commit.
+std::string ConflictProblem(const std::string& conflict) {
+  const size_t slash = conflict.find('/');
+  const std::string ns = conflict.substr(0, slash);
+  const std::string key = slash == std::string::npos ? "" : conflict.substr(slash + 1);
+  if (ns == kSessionNs) {
+    return "MPC session " + key + " was already stored with different content; the stored "
+           "session was kept and is not queued again (two groups share QCPump's user_key, "
+           "or the grouping settings changed)";
+  }
+  std::string what = key;
+  if (key.size() == 8) what = "journal seq " + std::to_string(coding::GetBigEndian64(key));
+  return "derived record " + ns + " for " + what +
+         " was already stored with different content; kept the stored one";
+}
+
+}  // namespace
+
+struct MpcTransform::Impl {
+  Store* store;
+  MpcTransformConfig config;
+  MpcGrouper grouper;
+  bool restored = false;
+  // Parsed tables of runs whose group is not emitted yet (bounded by the
+  // pending runs); a miss (after a restart) re-reads the journal.
+  std::unordered_map<uint64_t, ParsedRun> cache;
+
+  Impl(Store* s, MpcTransformConfig c) : store(s), config(std::move(c)), grouper(config.grouping) {
+    if (config.records_per_step == 0) config.records_per_step = 1;
+  }
+
+  // Forgets in-memory state after a failed step: the store still holds the
+  // last committed state, and the next Step restores from it.
+  void Reset() {
+    grouper = MpcGrouper(config.grouping);
+    cache.clear();
+    restored = false;
+  }
+
+  Status Restore();
+  Result<StepReport> Step(MicrosUtc now);
+  // Reads records after `cursor` through the graph; returns the next cursor.
+  // *at_end: the reader found no record after the last one it read.
+  Result<uint64_t> Consume(uint64_t cursor, WriteSet* ws, StepReport* report, bool* at_end);
+  void Classify(Work& w, WriteSet* ws, StepReport* report);
+  // A ready group's session, built in parallel with other groups.
+  struct BuiltGroup {
+    Status error;                       // the store failed: the step fails
+    std::vector<std::string> problems;
+    std::optional<QcSession> session;   // nullopt: nothing to emit
+    std::string encoded;
+  };
+  // Thread-safe against other Build calls: takes the group's tables out of
+  // the cache without changing its structure; misses re-read the journal.
+  BuiltGroup Build(const RunGroup& g);
+  // Serial, in group order: adds the session's writes to `ws`.
+  Status Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
+              std::set<std::string>* keys_this_step, StepReport* report);
+};
+
+Status MpcTransform::Impl::Restore() {
+  grouper = MpcGrouper(config.grouping);
+  cache.clear();
+  Status failed;
+  Derived& derived = store->derived();
+  QCFLOW_RETURN_IF_ERROR(derived.Scan(kWindowNs, "", [&](std::string_view, std::string_view v) {
+    EmittedWindow w;
+    failed = DecodeWindow(v, &w);
+    if (failed.ok()) failed = grouper.RestoreEmitted(w);
+    return failed.ok();
+  }));
+  QCFLOW_RETURN_IF_ERROR(failed);
+  QCFLOW_RETURN_IF_ERROR(derived.Scan(kRunNs, "", [&](std::string_view k, std::string_view v) {
+    MpcRun run;
+    failed = DecodeRun(k, v, &run);
+    if (failed.ok()) failed = grouper.Add(run).status();
+    return failed.ok();
+  }));
+  QCFLOW_RETURN_IF_ERROR(failed.WithContext("restoring the MPC transform"));
+  // Runs late again here were reported (mpc.late) in the step that added them.
+  grouper.TakeLate();
+  restored = true;
+  return Status::OK();
+}
+
+void MpcTransform::Impl::Classify(Work& w, WriteSet* ws, StepReport* report) {
+  if (!w.candidate) return;
+  if (!w.parsed) {
+    ++report->runs_unreadable;
+    report->problems.push_back(Describe(w) + " skipped: " + w.error.message());
+    return;
+  }
+  ParsedRun& p = *w.parsed;
+  MpcRun run{p.folder.serial, p.folder.check_type, p.folder.run_time, p.folder.name, w.seq};
+  auto t = ToNaive(run.run_time);
+  auto added = t.ok() ? grouper.Add(run) : Result<MpcGrouper::Added>(t.status());
+  if (!added.ok()) {
+    ++report->runs_unreadable;
+    report->problems.push_back(Describe(w) + " skipped: " + added.status().message());
+    return;
+  }
+  if (*added == MpcGrouper::Added::kDuplicate) return;
+  ++report->runs_added;
+  ws->PutDerived(kRunNs, Be64(w.seq), EncodeRun(run, *t, p.path));
+  const bool needed_later = *added == MpcGrouper::Added::kPending ||
+                            config.grouping.late_policy == LatePolicy::kAmend;
+  if (needed_later && cache.size() < kMaxCachedRuns) cache.emplace(w.seq, std::move(p));
+}
+
+Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, StepReport* report,
+                                             bool* at_end) {
+  namespace flow = oneapi::tbb::flow;
+  Journal& journal = store->journal();
+  const size_t limit = config.records_per_step;
+  uint64_t next = cursor;  // these three are touched only by the (serial) reader
+  size_t read = 0, batches = 0;
+  Status read_error;
+
+  flow::graph g;
+  flow::input_node<BatchPtr> reader(g, [&](oneapi::tbb::flow_control& fc) -> BatchPtr {
+    auto batch = std::make_shared<Batch>();
+    if (read < limit && read_error.ok()) {
+      auto r = journal.Scan(next, std::min(kBatchSize, limit - read),
+                            [&](uint64_t seq, const RecordView& rec) {
+                              Work& w = batch->items.emplace_back();
+                              w.seq = seq;
+                              w.candidate = rec.kind == Kind::kMpc && !rec.quarantined();
+                              if (w.candidate) {
+                                w.dedup_key.assign(rec.dedup_key);
+                                w.meta.assign(rec.meta);
+                                w.payload.assign(rec.payload);
+                              }
+                              return true;
+                            });
+      if (r.ok()) {
+        next = *r;
+      } else {
+        read_error = r.status();
+      }
+    }
+    if (batch->items.empty()) {
+      *at_end = read < limit && read_error.ok();
+      fc.stop();
+      return nullptr;
+    }
+    read += batch->items.size();
+    batch->pos = batches++;
+    return batch;
+  });
+  flow::function_node<BatchPtr, BatchPtr> parser(g, flow::unlimited, [](BatchPtr batch) {
+    for (Work& w : batch->items) {
+      if (!w.candidate) continue;
+      auto p = ParseRecord(w.dedup_key, w.meta, w.payload);
+      if (p.ok()) {
+        w.parsed = std::move(*p);
+      } else {
+        w.error = p.status();
+      }
+      std::string().swap(w.payload);  // the table holds what is needed
+    }
+    return batch;
+  });
+  flow::sequencer_node<BatchPtr> in_order(g, [](const BatchPtr& b) { return b->pos; });
+  flow::function_node<BatchPtr, flow::continue_msg> classifier(
+      g, flow::serial, [&](BatchPtr batch) {
+        for (Work& w : batch->items) Classify(w, ws, report);
+        return flow::continue_msg();
+      });
+  flow::make_edge(reader, parser);
+  flow::make_edge(parser, in_order);
+  flow::make_edge(in_order, classifier);
+  try {
+    reader.activate();
+    g.wait_for_all();
+  } catch (const std::exception& e) {  // e.g. out of memory in a node
+    return Status::Internal(std::string("MPC transform graph failed: ") + e.what());
+  }
+  QCFLOW_RETURN_IF_ERROR(read_error.WithContext("reading the journal for the MPC transform"));
+  report->records_read = read;
+  return next;
+}
+
+MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(const RunGroup& g) {
+  BuiltGroup b;
+  std::vector<RunResults> members;
+  members.reserve(g.runs.size());
+  for (const MpcRun& run : g.runs) {
+    ParsedRun p;
+    if (auto it = cache.find(run.seq); it != cache.end()) {
+      p = std::move(it->second);  // each run is in one group only; erased after the build
+    } else {
+      auto rec = store->journal().Get(run.seq);
+      if (!rec.ok()) {
+        b.error = rec.status().WithContext("re-reading MPC run " + run.folder);
+        return b;
+      }
+      auto parsed = ParseRecord(rec->dedup_key, rec->meta, rec->payload);
+      if (!parsed.ok()) {  // it parsed when it was added: only a changed parser gets here
+        b.problems.push_back("MPC run " + run.folder + " (journal seq " +
+                             std::to_string(run.seq) + ") left out of " + g.UserKey() + ": " +
+                             parsed.status().message());
+        continue;
+      }
+      p = std::move(*parsed);
+    }
+    members.push_back(RunResults{run.seq, std::move(p.path), std::move(p.folder),
+                                 std::move(p.table)});
+  }
+  if (members.empty()) return b;
+  auto session = BuildMpcSession(g, members, config.session);
+  if (!session.ok()) {
+    b.problems.push_back("MPC session " + g.UserKey() + " not built: " +
+                         session.status().message());
+    return b;
+  }
+  b.encoded = EncodeQcSession(*session);
+  b.session = std::move(*session);
+  return b;
+}
+
+Status MpcTransform::Impl::Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
+                                std::set<std::string>* keys_this_step, StepReport* report) {
+  for (std::string& p : b.problems) report->problems.push_back(std::move(p));
+  if (!b.session) return Status::OK();
+  const std::string& key = b.session->user_key;
+  // Never overwrite, never queue a different session under a stored key.
+  auto stored = store->derived().Get(kSessionNs, key);
+  if (!stored.ok()) return stored.status();
+  if ((*stored && **stored != b.encoded) || !keys_this_step->insert(key).second) {
+    report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + key));
+    return Status::OK();
+  }
+  ws->PutDerived(kSessionNs, key, std::move(b.encoded));
+  std::string index_key = g.serial;
+  index_key.push_back('\0');
+  coding::PutBigEndian64(&index_key, coding::OrderedFromSigned(b.session->work_started));
+  index_key.push_back('\0');
+  index_key.append(key);
+  ws->PutDerivedIndex(kSessionBySerial, std::move(index_key), kSessionNs, key);
+  for (const std::string& sink : config.sinks) ws->Enqueue(sink, key, kSessionNs, key, g.serial);
+  if (g.amendment > 0) {
+    ++report->amendments_emitted;
+  } else {
+    ++report->sessions_emitted;
+  }
+  return Status::OK();
+}
+
+Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
+  if (!restored) QCFLOW_RETURN_IF_ERROR(Restore());
+  auto now_naive = WallClockNaive(now, config.session.site_zone);
+  if (!now_naive.ok()) return now_naive.status().WithContext("MPC transform clock");
+  auto cursor = store->GetCursor(kCursorName);
+  if (!cursor.ok()) return cursor.status();
+
+  StepReport report;
+  WriteSet ws;
+  bool at_end = false;
+  auto next = Consume(*cursor, &ws, &report, &at_end);
+  if (!next.ok()) {
+    Reset();
+    return next.status();
+  }
+
+  // Windows close only once every journaled run was seen: journal order is
+  // not run-time order (a backfill journals folders in directory order), so
+  // emitting from a partial read would make runs late by arrival order.
+  const bool caught_up = at_end || *next > store->journal().last_seq();
+  std::vector<RunGroup> groups;
+  if (caught_up) groups = grouper.TakeReady(*now_naive);
+  std::vector<LateRun> late = grouper.TakeLate();
+  // Building sessions (slugs, JSON) costs as much as parsing: spread it too.
+  std::vector<BuiltGroup> built(groups.size());
+  try {
+    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<size_t>(0, groups.size(), 16),
+                              [&](const oneapi::tbb::blocked_range<size_t>& r) {
+                                for (size_t i = r.begin(); i != r.end(); ++i) {
+                                  built[i] = Build(groups[i]);
+                                }
+                              });
+  } catch (const std::exception& e) {
+    Reset();
+    return Status::Internal(std::string("building MPC sessions failed: ") + e.what());
+  }
+  std::set<std::string> keys_this_step;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    Status s = built[i].error;
+    if (s.ok()) s = Emit(groups[i], built[i], &ws, &keys_this_step, &report);
+    if (!s.ok()) {
+      Reset();
+      return s;
+    }
+    for (const MpcRun& run : groups[i].runs) cache.erase(run.seq);  // emitted: not needed again
+  }
+  for (const LateRun& l : late) {
+    nlohmann::ordered_json j = {{"serial", l.run.serial},
+                                {"check_type", CheckTypeName(l.run.check_type)},
+                                {"folder", l.run.folder},
+                                {"window_key", l.window_key},
+                                {"user_key", l.user_key},
+                                {"amended", l.amended}};
+    ws.PutDerived(kLateNs, Be64(l.run.seq),
+                  j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    // Under the amend policy the run is uploaded; otherwise someone must look.
+    if (!l.amended) {
+      report.problems.push_back("MPC run " + l.run.folder + " arrived after session " +
+                                l.user_key + " was emitted; recorded in mpc.late, not uploaded");
+    }
+  }
+  report.late_runs = late.size();
+
+  // Persist every window this step changed: emitted groups, and windows that
+  // took a late run (its seq is now part of the window's state).
+  if (!groups.empty() || !late.empty()) {
+    using WinId = std::tuple<std::string, uint8_t, NaiveMicros>;
+    std::map<WinId, const EmittedWindow*> windows;
+    std::vector<EmittedWindow> state = grouper.EmittedState();
+    for (const EmittedWindow& w : state) {
+      auto open = ToNaive(w.open);
+      if (open.ok()) windows[{w.serial, CheckTypeCode(w.check_type), *open}] = &w;
+    }
+    std::set<WinId> touched;
+    for (const RunGroup& g : groups) {
+      auto open = ToNaive(g.open);
+      if (open.ok()) touched.insert({g.serial, CheckTypeCode(g.check_type), *open});
+    }
+    for (const LateRun& l : late) {
+      auto t = ToNaive(l.run.run_time);
+      if (!t.ok()) continue;
+      // The window holding a late run is the latest one opening at or before it.
+      auto it = windows.upper_bound({l.run.serial, CheckTypeCode(l.run.check_type), *t});
+      if (it == windows.begin()) continue;
+      --it;
+      if (std::get<0>(it->first) == l.run.serial &&
+          std::get<1>(it->first) == CheckTypeCode(l.run.check_type)) {
+        touched.insert(it->first);
+      }
+    }
+    for (const WinId& id : touched) {
+      auto it = windows.find(id);
+      if (it == windows.end()) continue;
+      const EmittedWindow& w = *it->second;
+      ws.ReplaceDerived(kWindowNs, WindowRecordKey(w.serial, w.check_type, std::get<2>(id)),
+                        EncodeWindow(w, std::get<2>(id)));
+    }
+  }
+
+  if (*next != *cursor) ws.SetCursor(kCursorName, *next);
+  if (!ws.empty()) {
+    auto committed = store->Commit(ws);
+    if (!committed.ok()) {
+      Reset();
+      return committed.status().WithContext("committing MPC sessions");
+    }
+    for (const std::string& c : committed->derived_conflicts) {
+      report.problems.push_back(ConflictProblem(c));
+    }
+  }
+  report.pending_runs = grouper.pending_runs();
+  report.caught_up = caught_up;
+  return report;
+}
+
+MpcTransform::MpcTransform(Store* store, MpcTransformConfig config)
+    : impl_(std::make_unique<Impl>(store, std::move(config))) {}
+
+MpcTransform::~MpcTransform() = default;
+
+Status MpcTransform::Restore() { return impl_->Restore(); }
+
+Result<StepReport> MpcTransform::Step(MicrosUtc now) { return impl_->Step(now); }
+
+Result<StepReport> MpcTransform::RunUntilCaughtUp(MicrosUtc now) {
+  StepReport total;
+  for (;;) {
+    auto r = impl_->Step(now);
+    if (!r.ok()) return r.status();
+    total.records_read += r->records_read;
+    total.runs_added += r->runs_added;
+    total.runs_unreadable += r->runs_unreadable;
+    total.sessions_emitted += r->sessions_emitted;
+    total.amendments_emitted += r->amendments_emitted;
+    total.late_runs += r->late_runs;
+    total.pending_runs = r->pending_runs;
+    total.caught_up = r->caught_up;
+    for (std::string& p : r->problems) total.problems.push_back(std::move(p));
+    // records_read == 0: nothing more to read even if seqs have a gap.
+    if (r->caught_up || r->records_read == 0) return total;
+  }
+}
+
+}  // namespace qcflow::mpc

@@ -1,0 +1,521 @@
+// MpcTransform against a real store, fed by the real TDS scanner from a small
+// TDS tree written per test (so the records are exactly what production journals).
+#include "process/mpc/mpc_transform.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+
+#include "ingest/mpc/tds_scanner.h"
+#include "process/common/qc_session.h"
+#include "store/coding.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/outbox.h"
+#include "store/store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow::mpc {
+namespace {
+
+using qcflow::testing::TempDir;
+using qcflow::testing::WriteFile;
+
+constexpr const char* kZone = "Europe/Berlin";  // UTC+1 in November
+constexpr const char* kBeamKey = "QCPump/MPC/1234/2020-11-06-07-00/Beam and Geometry Checks";
+
+std::string Csv(const std::string& iso = "0.3", const std::string& output = "-0.17") {
+  return "\xEF\xBB\xBFName [Unit], Value, Threshold, Evaluation Result\r\n"
+         "IsoCenterGroup/IsoCenterSize [mm], " + iso + ", 0.5, Pass\r\n"
+         "BeamGroup/BeamOutputChange [%], " + output + ", 2, Pass\r\n"
+         "GantryGroup/GantryAbsolute [\xC3\x82\xC2\xB0], -0.09, 0.3, Pass\r\n"
+         "CollimationGroup/MLCGroup/MLCLeavesA/MLCLeaf1 [mm], 0.01, 1, Pass\r\n";
+}
+
+// "NDS-WKS-SN<serial>-2020-11-06-<hh-mm-ss>-<beam>-<tail>"
+std::string Folder(const std::string& hms, int beam, const std::string& tail,
+                   const std::string& serial = "1234") {
+  char num[8];
+  std::snprintf(num, sizeof num, "%04d", beam);
+  return "NDS-WKS-SN" + serial + "-2020-11-06-" + hms + "-" + num + "-" + tail;
+}
+
+const TestResult* FindTest(const QcSession& s, const std::string& macro) {
+  for (const TestResult& t : s.tests) {
+    if (t.macro == macro) return &t;
+  }
+  return nullptr;
+}
+
+class MpcTransformTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  // Drops transform and store without any shutdown call (as a crash would
+  // leave them, minus the unsynced tail that kSyncEveryWrite never has).
+  void Reopen() {
+    transform_.reset();
+    store_.reset();
+    auto s = Store::Open(dir_.Sub("store"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    transform_ = std::make_unique<MpcTransform>(store_.get(), config_);
+    ASSERT_TRUE(transform_->Restore().ok());
+  }
+
+  void AddRun(const std::string& folder, const std::string& csv = Csv(),
+              const std::string& parent = "TB1234") {
+    WriteFile(dir_.Sub("TDS") + "/" + parent + "/MPCChecks/" + folder + "/Results.csv", csv);
+  }
+
+  ScanReport Scan() {
+    TdsScanConfig c;
+    c.root = dir_.Sub("TDS");
+    c.source_id = "tds-main";
+    c.site_zone = kZone;
+    TdsScanner scanner(c, store_.get());
+    auto r = scanner.Scan(NowMicros() + 3600 * kMicrosPerSecond);  // everything has settled
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ScanReport{};
+  }
+
+  // The UTC instant of 2020-11-06 hh:mm:ss on the site's wall clock.
+  static MicrosUtc Local(int hh, int mm, int ss = 0) {
+    auto t = CivilToUtc({2020, 11, 6, hh, mm, ss, 0}, kZone);
+    EXPECT_TRUE(t.ok());
+    return *t;
+  }
+
+  StepReport Run(MicrosUtc now) {
+    auto r = transform_->RunUntilCaughtUp(now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : StepReport{};
+  }
+
+  std::map<std::string, QcSession> Sessions() {
+    std::map<std::string, QcSession> out;
+    EXPECT_TRUE(store_->derived()
+                    .Scan(kSessionNs, "",
+                          [&](std::string_view key, std::string_view value) {
+                            auto s = DecodeQcSession(value);
+                            EXPECT_TRUE(s.ok()) << s.status().ToString();
+                            if (s.ok()) out[std::string(key)] = *s;
+                            return true;
+                          })
+                    .ok());
+    return out;
+  }
+
+  std::map<std::string, std::string> RawNs(const std::string& ns) {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_->derived()
+                    .Scan(ns, "",
+                          [&](std::string_view k, std::string_view v) {
+                            out[std::string(k)] = std::string(v);
+                            return true;
+                          })
+                    .ok());
+    return out;
+  }
+
+  // Journal seq of each run folder (the scanner journals in directory order).
+  uint64_t SeqOf(const std::string& folder) {
+    uint64_t found = 0;
+    EXPECT_TRUE(store_->journal()
+                    .Scan(0, 100000,
+                          [&](uint64_t seq, const RecordView& r) {
+                            if (r.dedup_key.substr(0, r.dedup_key.rfind('/')) == folder) found = seq;
+                            return true;
+                          })
+                    .ok());
+    EXPECT_NE(found, 0u) << folder;
+    return found;
+  }
+  std::vector<uint64_t> SeqsOf(const std::vector<std::string>& folders) {
+    std::vector<uint64_t> seqs;
+    for (const std::string& f : folders) seqs.push_back(SeqOf(f));
+    return seqs;
+  }
+
+  std::vector<std::string> OutboxIds(const std::string& sink) {
+    auto items = store_->outbox().List(sink, 1000, true);
+    EXPECT_TRUE(items.ok());
+    std::vector<std::string> ids;
+    if (items.ok()) {
+      for (const OutboxItem& i : *items) ids.push_back(i.item_id);
+    }
+    return ids;
+  }
+
+  // The usual morning: 6X geometry, 6 FFF and 10X beam checks within 12 minutes.
+  const std::vector<std::string> kBeamFolders = {
+      Folder("07-00-00", 1, "GeometryCheckTemplate6xMVkV"),
+      Folder("07-05-00", 2, "BeamCheckTemplate6xFFFMVkV"),
+      Folder("07-12-00", 3, "BeamCheckTemplate10xMVkV")};
+  void AddBeamWindow() {
+    AddRun(kBeamFolders[0], Csv("0.3", "0.1"));
+    AddRun(kBeamFolders[1], Csv("0.31", "-0.17"));
+    AddRun(kBeamFolders[2], Csv("0.32", "0.45"));
+  }
+
+  TempDir dir_;
+  MpcTransformConfig config_ = [] {
+    MpcTransformConfig c;
+    c.session.site_zone = kZone;
+    c.session.source_id = "tds-main";
+    c.sinks = {"qatrack", "archive"};
+    return c;
+  }();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<MpcTransform> transform_;
+};
+
+TEST_F(MpcTransformTest, EmitsOnlyAfterTheWait) {
+  AddBeamWindow();
+  ASSERT_EQ(Scan().appended, 3u);
+  StepReport early = Run(Local(7, 31, 59));  // newest run 07:12 + 20 min wait = 07:32
+  EXPECT_EQ(early.records_read, 3u);
+  EXPECT_EQ(early.runs_added, 3u);
+  EXPECT_EQ(early.sessions_emitted, 0u);
+  EXPECT_EQ(early.pending_runs, 3u);
+  EXPECT_TRUE(early.caught_up);
+  EXPECT_TRUE(Sessions().empty());
+  EXPECT_TRUE(OutboxIds("qatrack").empty());
+
+  StepReport ready = Run(Local(7, 32, 0));
+  EXPECT_EQ(ready.records_read, 0u);
+  EXPECT_EQ(ready.sessions_emitted, 1u);
+  EXPECT_EQ(ready.pending_runs, 0u);
+  EXPECT_EQ(Sessions().count(kBeamKey), 1u);
+}
+
+TEST_F(MpcTransformTest, GroupsAMultiBeamWindowIntoOneQcPumpSession) {
+  AddBeamWindow();
+  const std::string later = Folder("07-25-00", 4, "BeamCheckTemplate6xMVkV");
+  AddRun(later);  // 25 min after the window opened: the next window
+  Scan();
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.sessions_emitted, 2u);
+  EXPECT_TRUE(r.problems.empty()) << r.problems.front();
+
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(kBeamKey), 1u);
+  const QcSession& s = sessions[kBeamKey];
+  EXPECT_EQ(s.user_key, kBeamKey);
+  EXPECT_EQ(s.unit_serial, "1234");
+  EXPECT_EQ(s.source_kind, "mpc");
+  EXPECT_EQ(s.test_list_name, "MPC: Beam and Geometry Checks");
+  EXPECT_EQ(FormatUtcIso(s.work_started), "2020-11-06T06:00:00Z");
+  EXPECT_EQ(FormatUtcIso(s.work_completed), "2020-11-06T06:12:00Z");
+  EXPECT_EQ(s.source_seqs, SeqsOf(kBeamFolders));  // in run-time order
+  ASSERT_EQ(s.source_files.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.source_files[i], "TB1234/MPCChecks/" + kBeamFolders[i] + "/Results.csv");
+  }
+  ASSERT_NE(FindTest(s, "isocentergroup_isocentersize_mm_6x"), nullptr);
+  EXPECT_DOUBLE_EQ(*FindTest(s, "isocentergroup_isocentersize_mm_6x")->number, 0.3);
+  ASSERT_NE(FindTest(s, "beamgroup_beamoutputchange_per_6fff"), nullptr);
+  EXPECT_DOUBLE_EQ(*FindTest(s, "beamgroup_beamoutputchange_per_6fff")->number, -0.17);
+  ASSERT_NE(FindTest(s, "beamgroup_beamoutputchange_per_10x"), nullptr);
+  EXPECT_DOUBLE_EQ(*FindTest(s, "beamgroup_beamoutputchange_per_10x")->number, 0.45);
+  EXPECT_NE(FindTest(s, "gantrygroup_gantryabsolute_deg_6x"), nullptr);
+  EXPECT_EQ(s.tests.size(), 9u);  // 3 rows x 3 beams; per-leaf rows left out
+  for (const TestResult& t : s.tests) EXPECT_EQ(t.macro.find("mlcleaf"), std::string::npos);
+
+  const std::string next = "QCPump/MPC/1234/2020-11-06-07-25/Beam and Geometry Checks";
+  ASSERT_EQ(sessions.count(next), 1u);
+  EXPECT_EQ(sessions[next].source_seqs, SeqsOf({later}));
+
+  // The by-serial index lists both, in work_started order.
+  std::vector<std::string> indexed;
+  ASSERT_TRUE(store_->derived()
+                  .ScanIndex(kSessionBySerial, std::string("1234") + '\0', "",
+                             [&](std::string_view ik, std::string_view ns, std::string_view k) {
+                               EXPECT_EQ(ns, kSessionNs);
+                               std::string expect = std::string("1234") + '\0';
+                               coding::PutBigEndian64(
+                                   &expect, coding::OrderedFromSigned(sessions[std::string(k)]
+                                                                          .work_started));
+                               expect += '\0' + std::string(k);
+                               EXPECT_EQ(ik, expect);
+                               indexed.emplace_back(k);
+                               return true;
+                             })
+                  .ok());
+  EXPECT_EQ(indexed, (std::vector<std::string>{kBeamKey, next}));
+}
+
+TEST_F(MpcTransformTest, EnhancedCouchIsItsOwnSession) {
+  AddBeamWindow();
+  AddRun(Folder("07-06-00", 5, "GeometryCheckTemplate6xMVkVEnhancedCouch"), Csv("0.9"));
+  Scan();
+  EXPECT_EQ(Run(Local(9, 0)).sessions_emitted, 2u);
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(kBeamKey), 1u);
+  EXPECT_EQ(sessions[kBeamKey].source_seqs.size(), 3u);
+  EXPECT_DOUBLE_EQ(*FindTest(sessions[kBeamKey], "isocentergroup_isocentersize_mm_6x")->number,
+                   0.3);
+  const std::string couch = "QCPump/MPC/1234/2020-11-06-07-06/Enhanced Couch Checks";
+  ASSERT_EQ(sessions.count(couch), 1u);
+  EXPECT_EQ(sessions[couch].test_list_name, "MPC: Enhanced Couch Checks");
+  EXPECT_DOUBLE_EQ(*FindTest(sessions[couch], "isocentergroup_isocentersize_mm_6x")->number, 0.9);
+}
+
+TEST_F(MpcTransformTest, BlankAndNonNumericValuesAreSkippedTests) {
+  AddRun(Folder("07-00-00", 1, "GeometryCheckTemplate6xMVkV"),
+         "Name [Unit], Value, Threshold, Evaluation Result\n"
+         "IsoCenterGroup/IsoCenterSize [mm], , 0.5, \n"
+         "BeamGroup/BeamOutputChange [%], n/a, 2, Pass\n"
+         "GantryGroup/GantryAbsolute [\xC2\xB0], -0.09, , Pass\n");
+  Scan();
+  Run(Local(9, 0));
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  const QcSession& s = sessions.begin()->second;
+  for (const char* macro : {"isocentergroup_isocentersize_mm_6x", "beamgroup_beamoutputchange_per_6x"}) {
+    const TestResult* t = FindTest(s, macro);
+    ASSERT_NE(t, nullptr) << macro;
+    EXPECT_TRUE(t->skipped) << macro;
+    EXPECT_FALSE(t->number.has_value()) << macro;
+  }
+  const TestResult* gantry = FindTest(s, "gantrygroup_gantryabsolute_deg_6x");
+  ASSERT_NE(gantry, nullptr);
+  EXPECT_FALSE(gantry->skipped);
+  EXPECT_DOUBLE_EQ(*gantry->number, -0.09);
+}
+
+TEST_F(MpcTransformTest, QueuesEachSessionOncePerSink) {
+  AddBeamWindow();
+  AddRun(Folder("07-06-00", 5, "GeometryCheckTemplate6xMVkVEnhancedCouch"));
+  Scan();
+  Run(Local(9, 0));
+  const std::vector<std::string> expected = {
+      kBeamKey, "QCPump/MPC/1234/2020-11-06-07-06/Enhanced Couch Checks"};
+  for (const char* sink : {"qatrack", "archive"}) {
+    EXPECT_EQ(OutboxIds(sink), expected) << sink;
+    auto items = store_->outbox().List(sink, 10);
+    ASSERT_TRUE(items.ok());
+    for (const OutboxItem& i : *items) {
+      EXPECT_EQ(i.ref_ns, kSessionNs);
+      EXPECT_EQ(i.ref_key, i.item_id);
+      EXPECT_EQ(i.group, "1234");
+    }
+  }
+  // Stepping again, later, queues nothing more.
+  StepReport again = Run(Local(12, 0));
+  EXPECT_EQ(again.sessions_emitted, 0u);
+  EXPECT_EQ(OutboxIds("qatrack"), expected);
+  EXPECT_EQ(OutboxIds("archive"), expected);
+}
+
+TEST_F(MpcTransformTest, RestartEmitsNothingNew) {
+  AddBeamWindow();
+  Scan();
+  ASSERT_EQ(Run(Local(9, 0)).sessions_emitted, 1u);
+  const auto sessions = RawNs(kSessionNs);
+  const auto outbox = OutboxIds("qatrack");
+
+  Reopen();
+  EXPECT_EQ(Scan().appended, 0u);
+  StepReport r = Run(Local(23, 0));
+  EXPECT_EQ(r.records_read, 0u);
+  EXPECT_EQ(r.sessions_emitted, 0u);
+  EXPECT_EQ(r.pending_runs, 0u);
+  EXPECT_EQ(RawNs(kSessionNs), sessions);
+  EXPECT_EQ(OutboxIds("qatrack"), outbox);
+  EXPECT_EQ(OutboxIds("archive"), outbox);
+
+  // Even with the cursor wound back to the start, re-feeding the same journal
+  // records to a restored transform emits nothing: those runs are known.
+  WriteSet rewind;
+  rewind.SetCursor(kCursorName, 0);
+  ASSERT_TRUE(store_->Commit(rewind).ok());
+  Reopen();
+  StepReport replay = Run(Local(23, 0));
+  EXPECT_EQ(replay.records_read, 3u);
+  EXPECT_EQ(replay.runs_added, 0u);
+  EXPECT_EQ(replay.sessions_emitted, 0u);
+  EXPECT_EQ(replay.late_runs, 0u);
+  EXPECT_EQ(RawNs(kSessionNs), sessions);
+  EXPECT_EQ(OutboxIds("qatrack"), outbox);
+}
+
+TEST_F(MpcTransformTest, RunPendingAtRestartIsEmittedAfterIt) {
+  AddRun(kBeamFolders[0], Csv("0.3"));
+  AddRun(kBeamFolders[1], Csv("0.31", "-0.17"));
+  Scan();
+  EXPECT_EQ(Run(Local(7, 10)).pending_runs, 2u);
+
+  Reopen();  // the parsed tables are gone: the transform must re-read the journal
+  AddRun(kBeamFolders[2], Csv("0.32", "0.45"));
+  Scan();
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.runs_added, 1u);
+  EXPECT_EQ(r.sessions_emitted, 1u);
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(kBeamKey), 1u);
+  EXPECT_EQ(sessions[kBeamKey].source_seqs, SeqsOf(kBeamFolders));
+  ASSERT_NE(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_6fff"), nullptr);
+  EXPECT_DOUBLE_EQ(*FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_6fff")->number,
+                   -0.17);
+  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey}));
+}
+
+TEST_F(MpcTransformTest, LateRunIsRecordedAndReportedOnce) {
+  AddBeamWindow();
+  Scan();
+  ASSERT_EQ(Run(Local(9, 0)).sessions_emitted, 1u);
+  const auto sessions = RawNs(kSessionNs);
+
+  const std::string late_folder = Folder("07-08-00", 9, "BeamCheckTemplate10xFFFMVkV");
+  AddRun(late_folder);  // copied to the share after the session was sent
+  Scan();
+  StepReport r = Run(Local(10, 0));
+  EXPECT_EQ(r.late_runs, 1u);
+  EXPECT_EQ(r.sessions_emitted + r.amendments_emitted, 0u);
+  ASSERT_FALSE(r.problems.empty());
+  EXPECT_NE(r.problems.front().find(late_folder), std::string::npos);
+
+  auto late = RawNs(kLateNs);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(coding::GetBigEndian64(late.begin()->first), SeqOf(late_folder));
+  const std::string& json = late.begin()->second;
+  for (const std::string& part :
+       {std::string("\"serial\":\"1234\""), std::string("\"check_type\":\"Beam and Geometry Checks\""),
+        "\"folder\":\"" + late_folder + "\"", std::string("\"window_key\":\"2020-11-06-07-00\""),
+        "\"user_key\":\"" + std::string(kBeamKey) + "\"", std::string("\"amended\":false")}) {
+    EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
+  }
+  EXPECT_EQ(RawNs(kSessionNs), sessions);
+  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey}));
+
+  Reopen();
+  StepReport after = Run(Local(23, 0));
+  EXPECT_EQ(after.late_runs, 0u);
+  EXPECT_EQ(after.pending_runs, 0u);
+  EXPECT_EQ(after.sessions_emitted, 0u);
+  EXPECT_TRUE(after.problems.empty());
+  EXPECT_EQ(RawNs(kLateNs), late);
+}
+
+TEST_F(MpcTransformTest, LateRunBecomesAnAmendmentUnderAmendPolicy) {
+  config_.grouping.late_policy = LatePolicy::kAmend;
+  Reopen();
+  AddBeamWindow();
+  Scan();
+  ASSERT_EQ(Run(Local(9, 0)).sessions_emitted, 1u);
+
+  const std::string late_folder = Folder("07-08-00", 9, "BeamCheckTemplate10xFFFMVkV");
+  AddRun(late_folder, Csv("0.3", "0.77"));
+  Scan();
+  StepReport waiting = Run(Local(7, 27, 59));  // amendments wait too: 07:08 + 20 min
+  EXPECT_EQ(waiting.late_runs, 1u);
+  EXPECT_EQ(waiting.amendments_emitted, 0u);
+  EXPECT_NE(RawNs(kLateNs).begin()->second.find("\"amended\":true"), std::string::npos);
+
+  Reopen();  // the amendment's run must survive a restart, and not be reported twice
+  StepReport r = Run(Local(10, 0));
+  EXPECT_EQ(r.late_runs, 0u);
+  EXPECT_EQ(r.amendments_emitted, 1u);
+  EXPECT_EQ(r.sessions_emitted, 0u);
+  const std::string amend = std::string(kBeamKey) + "/amend-1";
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(amend), 1u);
+  EXPECT_TRUE(sessions[amend].amendment);
+  EXPECT_EQ(sessions[amend].source_seqs, SeqsOf({late_folder}));
+  ASSERT_NE(FindTest(sessions[amend], "beamgroup_beamoutputchange_per_10fff"), nullptr);
+  EXPECT_DOUBLE_EQ(*FindTest(sessions[amend], "beamgroup_beamoutputchange_per_10fff")->number,
+                   0.77);
+  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey, amend}));
+
+  Reopen();
+  EXPECT_EQ(Run(Local(23, 0)).amendments_emitted, 0u);
+  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey, amend}));
+}
+
+TEST_F(MpcTransformTest, SkipsQuarantinedAndOtherRecordsButAdvancesTheCursor) {
+  AddRun("NotAnMpcRunFolder");  // bad folder name: quarantined by the scanner
+  AddRun(Folder("07-00-00", 1, "GeometryCheckTemplate6xMVkV"), std::string("\x00\x01\x02", 3));
+  ScanReport scan = Scan();
+  ASSERT_EQ(scan.quarantined, 2u);
+  Record event;
+  event.kind = Kind::kEvent;
+  event.source_id = "qcflow";
+  event.payload = "not an MPC record";
+  ASSERT_TRUE(store_->journal().Append(event).ok());
+
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.records_read, 3u);
+  EXPECT_EQ(r.runs_added, 0u);
+  EXPECT_EQ(r.runs_unreadable, 0u);  // the source already reported them
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_TRUE(Sessions().empty());
+  EXPECT_EQ(*store_->GetCursor(kCursorName), 4u);
+}
+
+TEST_F(MpcTransformTest, UnreadableRecordIsCountedAndSkipped) {
+  // A record journaled unquarantined that this build cannot read (e.g. written
+  // by another tool): counted, explained, and the rest still goes through.
+  Record bad;
+  bad.kind = Kind::kMpc;
+  bad.source_id = "tds-main";
+  bad.dedup_key = Folder("07-01-00", 7, "GeometryCheckTemplate6xMVkV") + "/0123456789abcdef";
+  bad.meta = R"({"path":"TB1234/MPCChecks/x/Results.csv","size":3})";
+  bad.payload = "???";
+  ASSERT_TRUE(store_->journal().Append(bad).ok());
+  AddBeamWindow();
+  Scan();
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.runs_unreadable, 1u);
+  EXPECT_EQ(r.runs_added, 3u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("record 1"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[0].find("Results.csv not readable"), std::string::npos) << r.problems[0];
+  EXPECT_EQ(Sessions().size(), 1u);
+}
+
+// Small steps with the objects dropped between them (no Sync, no Restore: Step
+// restores by itself) must end exactly where one uninterrupted pass ends.
+TEST_F(MpcTransformTest, DroppedBetweenStepsEndsInTheSameState) {
+  AddBeamWindow();
+  AddRun(Folder("07-06-00", 5, "GeometryCheckTemplate6xMVkVEnhancedCouch"));
+  AddRun(Folder("07-25-00", 6, "BeamCheckTemplate6xMVkV"));
+  AddRun(Folder("07-30-00", 1, "GeometryCheckTemplate6xMVkV", "5678"), Csv("0.4"), "TB5678");
+  Scan();
+
+  TempDir reference_dir;
+  std::map<std::string, std::string> reference;
+  {
+    auto ref = Store::Open(reference_dir.Sub("store"));
+    ASSERT_TRUE(ref.ok());
+    TdsScanConfig c;
+    c.root = dir_.Sub("TDS");
+    c.source_id = "tds-main";
+    c.site_zone = kZone;
+    ASSERT_TRUE(TdsScanner(c, ref->get()).Scan(NowMicros() + 3600 * kMicrosPerSecond).ok());
+    MpcTransform t(ref->get(), config_);
+    ASSERT_TRUE(t.Restore().ok());
+    ASSERT_TRUE(t.RunUntilCaughtUp(Local(7, 40)).ok());
+    ASSERT_TRUE(t.RunUntilCaughtUp(Local(9, 0)).ok());
+    ASSERT_TRUE((*ref)->derived().Scan(kSessionNs, "", [&](std::string_view k, std::string_view v) {
+      reference[std::string(k)] = std::string(v);
+      return true;
+    }).ok());
+  }
+  ASSERT_EQ(reference.size(), 4u);
+
+  config_.records_per_step = 2;
+  for (int i = 0; i < 8; ++i) {
+    transform_ = std::make_unique<MpcTransform>(store_.get(), config_);  // no Restore call
+    auto r = transform_->Step(i < 4 ? Local(7, 40) : Local(9, 0));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    Reopen();
+  }
+  EXPECT_EQ(RawNs(kSessionNs), reference);
+  EXPECT_EQ(OutboxIds("qatrack").size(), 4u);
+  EXPECT_EQ(*store_->GetCursor(kCursorName), store_->journal().last_seq() + 1);
+}
+
+}  // namespace
+}  // namespace qcflow::mpc
