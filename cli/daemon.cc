@@ -77,15 +77,6 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options) {
 
 Status Daemon::Init() {
   const config::Config& c = options_.config;
-  // The MPC transform keeps one journal cursor ("transform.mpc") for every MPC
-  // record: two sources would each consume the other's runs and route them
-  // with the wrong settings. Refuse rather than mis-deliver.
-  if (c.mpc_sources.size() > 1) {
-    return Status::InvalidArgument(
-        c.file + ": this release runs one [[source.mpc]] per store (found " +
-        std::to_string(c.mpc_sources.size()) +
-        "); run one qcflow per TDS share, each with its own [store].path");
-  }
   StoreOptions so;
   so.durability = c.store.durability;
   so.create_if_missing = true;

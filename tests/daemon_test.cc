@@ -414,17 +414,26 @@ TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
       << "the metrics socket is closed after a stop";
 }
 
-TEST_F(DaemonTest, TwoMpcSourcesAreRefusedWithAReason) {
-  std::string text = toml_.Text();
-  text += "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + dir_.Sub("TDS2") + "\"\n";
-  auto cfg = config::ParseConfig(text, "two.toml");
-  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
-  DaemonOptions o;
-  o.config = *cfg;
-  auto d = Daemon::Create(std::move(o));
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
-  EXPECT_NE(d.status().message().find("one [[source.mpc]] per store"), std::string::npos);
+TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
+  // Two TDS shares; each source's transform consumes only its own records.
+  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  const std::string tds2 = dir_.Sub("TDS2");
+  for (int i = 3; i < 5; ++i) WriteRun(tds2, i);
+  const std::string config = dir_.Sub("two.toml");
+  qcflow::testing::WriteFile(
+      config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
+                  "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
+                  "[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
+  const std::string out = dir_.Sub("out.txt");
+  Child run({"run", "--config", config, "--until-idle"}, out);
+  ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
+  EXPECT_EQ(StoredKeysOnce().size(), 5u);
+  json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  ASSERT_EQ(status["daemon_sources"].size(), 2u);
+  for (const json& src : status["daemon_sources"]) {
+    EXPECT_EQ(src["sessions_emitted"], src["source"] == "tb" ? 3 : 2) << src.dump();
+  }
 }
 
 TEST(DaemonPartsTest, RetryDelayDoublesUpToTheCap) {

@@ -36,7 +36,7 @@ namespace qcflow::mpc {
 namespace {
 
 // Internal derived namespaces (state the transform needs after a restart).
-constexpr const char* kRunNs = "mpc.run";        // key: be64 seq; value: EncodeRun
+constexpr const char* kRunNs = "mpc.run";        // key: source \0 be64 seq; value: EncodeRun
 constexpr const char* kWindowNs = "mpc.window";  // key: WindowRecordKey; value: EncodeWindow
 constexpr uint8_t kCodecVersion = 1;
 // Records per graph message.
@@ -105,7 +105,8 @@ Status DecodeRun(std::string_view key, std::string_view v, MpcRun* run) {
   return Status::OK();
 }
 
-// "mpc.window" key: serial \0 check type name \0 be64 ordered naive open.
+// "mpc.window" key (after the source scope): serial \0 check type name \0 be64
+// ordered naive open.
 std::string WindowRecordKey(const std::string& serial, CheckType type, NaiveMicros open) {
   std::string k = serial;
   k.push_back('\0');
@@ -258,6 +259,18 @@ struct MpcTransform::Impl {
 
   Impl(Store* s, MpcTransformConfig c) : store(s), config(std::move(c)), grouper(config.grouping) {
     if (config.records_per_step == 0) config.records_per_step = 1;
+    scope = config.session.source_id + '\0';
+    cursor_name = config.session.source_id.empty()
+                      ? std::string(kCursorName)
+                      : std::string(kCursorName) + "/" + config.session.source_id;
+  }
+
+  // The transform's own records ("mpc.run", "mpc.window") are keyed under its
+  // source, so several MPC sources can share one store, each with its cursor.
+  std::string scope;        // source id \0 (a key prefix)
+  std::string cursor_name;
+  bool InScope(std::string_view source_id) const {
+    return config.session.source_id.empty() || source_id == config.session.source_id;
   }
 
   // Forgets in-memory state after a failed step: the store still holds the
@@ -294,16 +307,16 @@ Status MpcTransform::Impl::Restore() {
   cache.clear();
   Status failed;
   Derived& derived = store->derived();
-  QCFLOW_RETURN_IF_ERROR(derived.Scan(kWindowNs, "", [&](std::string_view, std::string_view v) {
+  QCFLOW_RETURN_IF_ERROR(derived.Scan(kWindowNs, scope, [&](std::string_view, std::string_view v) {
     EmittedWindow w;
     failed = DecodeWindow(v, &w);
     if (failed.ok()) failed = grouper.RestoreEmitted(w);
     return failed.ok();
   }));
   QCFLOW_RETURN_IF_ERROR(failed);
-  QCFLOW_RETURN_IF_ERROR(derived.Scan(kRunNs, "", [&](std::string_view k, std::string_view v) {
+  QCFLOW_RETURN_IF_ERROR(derived.Scan(kRunNs, scope, [&](std::string_view k, std::string_view v) {
     MpcRun run;
-    failed = DecodeRun(k, v, &run);
+    failed = DecodeRun(k.substr(scope.size()), v, &run);
     if (failed.ok()) failed = grouper.Add(run).status();
     return failed.ok();
   }));
@@ -332,7 +345,7 @@ void MpcTransform::Impl::Classify(Work& w, WriteSet* ws, StepReport* report) {
   }
   if (*added == MpcGrouper::Added::kDuplicate) return;
   ++report->runs_added;
-  ws->PutDerived(kRunNs, Be64(w.seq), EncodeRun(run, *t, p.path));
+  ws->PutDerived(kRunNs, scope + Be64(w.seq), EncodeRun(run, *t, p.path));
   const bool needed_later = *added == MpcGrouper::Added::kPending ||
                             config.grouping.late_policy == LatePolicy::kAmend;
   if (needed_later && cache.size() < kMaxCachedRuns) cache.emplace(w.seq, std::move(p));
@@ -355,7 +368,8 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
                             [&](uint64_t seq, const RecordView& rec) {
                               Work& w = batch->items.emplace_back();
                               w.seq = seq;
-                              w.candidate = rec.kind == Kind::kMpc && !rec.quarantined();
+                              w.candidate = rec.kind == Kind::kMpc && !rec.quarantined() &&
+                                            InScope(rec.source_id);
                               if (w.candidate) {
                                 w.dedup_key.assign(rec.dedup_key);
                                 w.meta.assign(rec.meta);
@@ -481,7 +495,7 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
   if (!restored) QCFLOW_RETURN_IF_ERROR(Restore());
   auto now_naive = WallClockNaive(now, config.session.site_zone);
   if (!now_naive.ok()) return now_naive.status().WithContext("MPC transform clock");
-  auto cursor = store->GetCursor(kCursorName);
+  auto cursor = store->GetCursor(cursor_name);
   if (!cursor.ok()) return cursor.status();
 
   StepReport report;
@@ -571,12 +585,12 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
       auto it = windows.find(id);
       if (it == windows.end()) continue;
       const EmittedWindow& w = *it->second;
-      ws.ReplaceDerived(kWindowNs, WindowRecordKey(w.serial, w.check_type, std::get<2>(id)),
+      ws.ReplaceDerived(kWindowNs, scope + WindowRecordKey(w.serial, w.check_type, std::get<2>(id)),
                         EncodeWindow(w, std::get<2>(id)));
     }
   }
 
-  if (*next != *cursor) ws.SetCursor(kCursorName, *next);
+  if (*next != *cursor) ws.SetCursor(cursor_name, *next);
   if (!ws.empty()) {
     auto committed = store->Commit(ws);
     if (!committed.ok()) {

@@ -13,7 +13,9 @@
 // Restore() rebuilds the grouper from "mpc.run" and "mpc.window", so pending
 // runs and emitted windows survive restarts without re-reading history.
 //
-// Quarantined records are skipped (the source already reported them). Parsed
+// Scope: only MPC records whose source id equals config.session.source_id are
+// consumed (all MPC records when it is empty), so several MPC sources can share
+// one store. Quarantined records are skipped (the source already reported them). Parsed
 // results of pending runs are kept in memory (bounded); after a restart, or
 // beyond the bound, they are re-read from the journal when their group is built.
 #ifndef QCFLOW_PROCESS_MPC_MPC_TRANSFORM_H_
@@ -47,6 +49,8 @@ inline constexpr const char* kSessionNs = "mpc.session";        // key: user_key
 inline constexpr const char* kSessionBySerial = "mpc.session.by-serial";
                                    // index key: serial \0 be64 ordered work_started \0 user_key
 inline constexpr const char* kLateNs = "mpc.late";              // key: be64 seq
+// The cursor is kCursorName + "/" + session.source_id (kCursorName alone when
+// the source id is empty: then every MPC record is this transform's).
 inline constexpr const char* kCursorName = "transform.mpc";
 
 struct StepReport {

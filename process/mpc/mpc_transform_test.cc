@@ -23,6 +23,8 @@ using qcflow::testing::TempDir;
 using qcflow::testing::WriteFile;
 
 constexpr const char* kZone = "Europe/Berlin";  // UTC+1 in November
+// The cursor of a transform whose source is "tds-main" (config_ below).
+const std::string kTdsCursor = std::string(kCursorName) + "/tds-main";
 constexpr const char* kBeamKey = "QCPump/MPC/1234/2020-11-06-07-00/Beam and Geometry Checks";
 
 std::string Csv(const std::string& iso = "0.3", const std::string& output = "-0.17") {
@@ -190,6 +192,38 @@ TEST_F(MpcTransformTest, EmitsOnlyAfterTheWait) {
   EXPECT_EQ(Sessions().count(kBeamKey), 1u);
 }
 
+TEST_F(MpcTransformTest, ConsumesOnlyItsOwnSourcesRecords) {
+  AddBeamWindow();
+  Scan();
+  // A second TDS share journaled under another source id, another linac.
+  WriteFile(dir_.Sub("TDS2") + "/TB9/MPCChecks/" + Folder("07-00-00", 1, "BeamCheckTemplate6xMVkV", "9999") +
+                "/Results.csv",
+            Csv());
+  TdsScanConfig other;
+  other.root = dir_.Sub("TDS2");
+  other.source_id = "tds-other";
+  other.site_zone = kZone;
+  ASSERT_EQ(TdsScanner(other, store_.get()).Scan(NowMicros() + 3600 * kMicrosPerSecond)->appended, 1u);
+
+  StepReport main = Run(Local(9, 0));
+  EXPECT_EQ(main.runs_added, 3u) << "the other source's run is not this transform's";
+  EXPECT_EQ(main.sessions_emitted, 1u);
+
+  MpcTransformConfig c = config_;
+  c.session.source_id = "tds-other";
+  MpcTransform second(store_.get(), c);
+  ASSERT_TRUE(second.Restore().ok());
+  auto r = second.RunUntilCaughtUp(Local(9, 0));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->runs_added, 1u);
+  EXPECT_EQ(r->sessions_emitted, 1u);
+  EXPECT_EQ(Sessions().size(), 2u);
+  EXPECT_EQ(*store_->GetCursor(std::string(kCursorName) + "/tds-other"), store_->journal().last_seq() + 1);
+  // Restarting the first transform still emits nothing new.
+  Reopen();
+  EXPECT_EQ(Run(Local(9, 0)).sessions_emitted, 0u);
+}
+
 TEST_F(MpcTransformTest, GroupsAMultiBeamWindowIntoOneQcPumpSession) {
   AddBeamWindow();
   const std::string later = Folder("07-25-00", 4, "BeamCheckTemplate6xMVkV");
@@ -329,7 +363,7 @@ TEST_F(MpcTransformTest, RestartEmitsNothingNew) {
   // Even with the cursor wound back to the start, re-feeding the same journal
   // records to a restored transform emits nothing: those runs are known.
   WriteSet rewind;
-  rewind.SetCursor(kCursorName, 0);
+  rewind.SetCursor(kTdsCursor, 0);
   ASSERT_TRUE(store_->Commit(rewind).ok());
   Reopen();
   StepReport replay = Run(Local(23, 0));
@@ -451,7 +485,7 @@ TEST_F(MpcTransformTest, SkipsQuarantinedAndOtherRecordsButAdvancesTheCursor) {
   EXPECT_EQ(r.runs_unreadable, 0u);  // the source already reported them
   EXPECT_TRUE(r.problems.empty());
   EXPECT_TRUE(Sessions().empty());
-  EXPECT_EQ(*store_->GetCursor(kCursorName), 4u);
+  EXPECT_EQ(*store_->GetCursor(kTdsCursor), 4u);
 }
 
 TEST_F(MpcTransformTest, UnreadableRecordIsCountedAndSkipped) {
@@ -514,7 +548,7 @@ TEST_F(MpcTransformTest, DroppedBetweenStepsEndsInTheSameState) {
   }
   EXPECT_EQ(RawNs(kSessionNs), reference);
   EXPECT_EQ(OutboxIds("qatrack").size(), 4u);
-  EXPECT_EQ(*store_->GetCursor(kCursorName), store_->journal().last_seq() + 1);
+  EXPECT_EQ(*store_->GetCursor(kTdsCursor), store_->journal().last_seq() + 1);
 }
 
 }  // namespace
