@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/config.h"
 #include "cli/progress.h"
 #include "ingest/mpc/tds_scanner.h"
 #include "process/mpc/mpc_transform.h"
@@ -14,11 +15,12 @@ namespace qcflow::cli {
 namespace {
 
 struct MpcBackfillOptions {
+  std::string config_file, source;  // --config/--source: take everything from qcflow.toml
   std::string tds, since, zone = "UTC", source_id, test_list = "MPC: {{ check_type }}";
   std::vector<std::string> sinks;
   bool full_search = false;
   double window_min = 20, wait_min = 20;
-  int settle_s = 10;
+  int settle_s = -1;  // -1: the config's settle, else 10 s
   std::string late = "report";
 };
 
@@ -47,24 +49,68 @@ Result<mpc::MpcTransformConfig> TransformConfig(const MpcBackfillOptions& o,
   return c;
 }
 
-int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
+// What a backfill runs with: from flags, or from a [[source.mpc]] of qcflow.toml
+// (then the store, source id, zone, grouping and routes are exactly the
+// daemon's, so `qcflow run` continues where the backfill stopped).
+struct BackfillPlan {
   mpc::TdsScanConfig scan;
-  scan.root = o.tds;
-  scan.source_id = o.source_id.empty() ? o.tds : o.source_id;
-  scan.fast_search = !o.full_search;
-  scan.site_zone = o.zone;
-  scan.settle = std::chrono::seconds(o.settle_s);
-  auto range = ParseTimeRange(o.since, "", o.zone);
+  mpc::MpcTransformConfig transform;
+  GlobalOptions store;
+};
+
+Result<BackfillPlan> PlanFromConfig(const GlobalOptions& global, const MpcBackfillOptions& o) {
+  auto cfg = config::LoadConfig(o.config_file);
+  if (!cfg.ok()) return cfg.status();
+  std::vector<std::string> names;
+  for (const config::MpcSource& s : cfg->mpc_sources) {
+    if (o.source.empty() ? cfg->mpc_sources.size() == 1 : s.name == o.source) {
+      BackfillPlan plan{s.scan, s.transform, global};
+      if (!o.tds.empty()) plan.scan.root = o.tds;  // e.g. an archive copy of the share
+      if (plan.store.store_dir.empty()) plan.store.store_dir = cfg->store.path;
+      return plan;
+    }
+    names.push_back(s.name);
+  }
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument(
+      o.source.empty() ? o.config_file + " has " + std::to_string(names.size()) +
+                             " [[source.mpc]] sections; choose one with --source (" + known + ")"
+                       : o.config_file + " has no [[source.mpc]] named '" + o.source + "'" +
+                             (known.empty() ? "" : " (it has: " + known + ")"));
+}
+
+Result<BackfillPlan> PlanFromFlags(const GlobalOptions& global, const MpcBackfillOptions& o) {
+  if (o.tds.empty()) return Status::InvalidArgument("--tds is required unless --config is given");
+  BackfillPlan plan;
+  plan.store = global;
+  plan.scan.root = o.tds;
+  plan.scan.source_id = o.source_id.empty() ? o.tds : o.source_id;
+  plan.scan.fast_search = !o.full_search;
+  plan.scan.site_zone = o.zone;
+  QCFLOW_RETURN_IF_ERROR(CheckZone(o.zone).WithContext("--zone"));
+  auto transform = TransformConfig(o, plan.scan.source_id);
+  if (!transform.ok()) return transform.status();
+  plan.transform = *transform;
+  return plan;
+}
+
+int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
+  auto plan = o.config_file.empty() ? PlanFromFlags(global, o) : PlanFromConfig(global, o);
+  if (!plan.ok()) return ReportError(plan.status());
+  mpc::TdsScanConfig& scan = plan->scan;
+  if (o.settle_s >= 0) scan.settle = std::chrono::seconds(o.settle_s);
+  auto range = ParseTimeRange(o.since, "", scan.site_zone);
   if (!range.ok()) return ReportError(range.status());
   if (!o.since.empty()) scan.since = range->from;
-  auto config = TransformConfig(o, scan.source_id);
-  if (!config.ok()) return ReportError(config.status());
-  auto store = OpenStore(global, /*read_only=*/false);
+  for (const std::string& sink : o.sinks) plan->transform.sinks.push_back(sink);
+  const std::string tds = scan.root;
+  auto store = OpenStore(plan->store, /*read_only=*/false);
   if (!store.ok()) return ReportError(store.status());
 
   const MicrosUtc now = NowMicros();
   mpc::TdsScanner scanner(scan, store->get());
-  Progress scan_progress("scan " + o.tds);
+  Progress scan_progress("scan " + tds);
   auto report = scanner.Scan(now, [&](const mpc::ScanReport& r) {
     scan_progress.Update(std::to_string(r.files_seen) + " files seen, " +
                          std::to_string(r.appended) + " new (" +
@@ -76,7 +122,7 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
                      std::to_string(report->files_unchanged) + " unchanged (" +
                      Rate(report->files_seen, scan_progress.seconds()) + ")");
 
-  mpc::MpcTransform transform(store->get(), *config);
+  mpc::MpcTransform transform(store->get(), plan->transform);
   if (Status s = transform.Restore(); !s.ok()) return ReportError(s);
   Progress group_progress("group");
   mpc::StepReport total;
@@ -98,7 +144,7 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
   group_progress.Done(std::to_string(total.runs_added) + " runs, " +
                       std::to_string(total.sessions_emitted) + " sessions");
 
-  std::cout << "Backfill of " << o.tds << "\n"
+  std::cout << "Backfill of " << tds << " (source " << scan.source_id << ")\n"
             << "  run files journaled   " << report->appended - report->quarantined
             << " (" << report->duplicates << " already known, " << report->files_unchanged
             << " unchanged since the last scan)\n"
@@ -135,10 +181,16 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
       "mpc",
       "Import Varian MPC results from a TDS directory and group them into QA sessions.\n"
       "Safe to repeat: files already journaled are skipped, sessions are never duplicated.\n"
-      "Example: qcflow backfill mpc --tds /mnt/VA_Transfer/TDS --since 2024-01-01 --zone Europe/Berlin");
-  mpc->add_option("--tds", o->tds, "The TDS directory (holding <machine>/MPCChecks/...)")->required();
+      "With --config, every setting (store, source name, zone, grouping, routes to sinks) comes\n"
+      "from that [[source.mpc]], so `qcflow run` continues where the backfill stopped.\n"
+      "Examples:\n"
+      "  qcflow backfill mpc --config /etc/qcflow/qcflow.toml --since 2024-01-01\n"
+      "  qcflow backfill mpc --tds /mnt/VA_Transfer/TDS --zone Europe/Berlin --store ./history");
+  mpc->add_option("--config", o->config_file, "Take the source's settings and routes from this qcflow.toml");
+  mpc->add_option("--source", o->source, "With --config: which [[source.mpc]] (needed if several)");
+  mpc->add_option("--tds", o->tds, "The TDS directory (holding <machine>/MPCChecks/...); overrides the config's");
   mpc->add_option("--since", o->since, "Only runs from this date (YYYY-MM-DD[ HH:MM])");
-  mpc->add_option("--zone", o->zone, "IANA time zone of the MPC workstation clock (default UTC)");
+  mpc->add_option("--zone", o->zone, "Without --config: IANA zone of the MPC workstation clock (default UTC)");
   mpc->add_option("--source-id", o->source_id, "Name for this TDS in the store (default: the path)");
   mpc->add_flag("--full-search", o->full_search, "Walk the whole tree, not only */MPCChecks/**");
   mpc->add_option("--window", o->window_min, "Beam and Geometry grouping window, minutes (default 20)");

@@ -140,6 +140,42 @@ TEST_F(CliTest, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(Qcflow("frobnicate").exit_code, 2);
 }
 
+TEST_F(CliTest, BackfillMpcIsRepeatableAndQueryable) {
+  const std::string args = "backfill mpc --tds " + std::string(QCFLOW_DEMO_TDS) +
+                           " --zone Europe/Berlin --settle 0 " + store_flag();
+  auto first = Qcflow(args);
+  EXPECT_EQ(first.exit_code, 3) << "the demo tree has one malformed folder: partly done\n" << first.out;
+  EXPECT_NE(first.out.find("quarantined           1"), std::string::npos) << first.out;
+  auto sessions = Qcflow("query sessions --format json --limit 1000 " + store_flag());
+  ASSERT_EQ(sessions.exit_code, 0) << sessions.out;
+  auto j = nlohmann::json::parse(sessions.out);
+  ASSERT_GT(j.size(), 5u);
+  for (const auto& s : j) {
+    EXPECT_EQ(s["user_key"].get<std::string>().rfind("QCPump/MPC/", 0), 0u) << s.dump();
+  }
+  auto again = Qcflow(args);
+  EXPECT_NE(again.out.find("0 new"), std::string::npos) << again.out;
+  auto same = nlohmann::json::parse(Qcflow("query sessions --format json --limit 1000 " + store_flag()).out);
+  EXPECT_EQ(same.size(), j.size()) << "a repeated backfill adds no session";
+}
+
+TEST_F(CliTest, BackfillMpcFromConfigUsesTheDaemonsSourceAndStore) {
+  const std::string config = dir_.Sub("qcflow.toml");
+  testing::WriteFile(config, "[store]\npath = \"" + store_dir() + "\"\n"
+                             "[[source.mpc]]\nname = \"tb\"\ntds = \"" + QCFLOW_DEMO_TDS +
+                             "\"\nzone = \"Europe/Berlin\"\nsettle = \"0s\"\n");
+  auto r = Qcflow("backfill mpc --config " + config);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("(source tb)"), std::string::npos) << r.out;
+  auto records = Qcflow("query records --kind mpc --source tb --limit 1 --format json " + store_flag());
+  ASSERT_EQ(records.exit_code, 0) << records.out;
+  EXPECT_EQ(nlohmann::json::parse(records.out).size(), 1u);
+  auto wrong = Qcflow("backfill mpc --config " + config + " --source nope");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.out.find("no [[source.mpc]] named 'nope' (it has: tb)"), std::string::npos) << wrong.out;
+  EXPECT_EQ(Qcflow("backfill mpc " + store_flag()).exit_code, 2) << "--tds or --config is needed";
+}
+
 TEST_F(CliTest, PlannedCommandsSayNotImplemented) {
   auto r = Qcflow("simulate-linac --port 1706");
   EXPECT_EQ(r.exit_code, 1);
