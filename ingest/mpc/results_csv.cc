@@ -272,6 +272,23 @@ Status CheckBytes(std::string_view bytes) {
   return Status::OK();
 }
 
+// Splits `line` (modified in place) with the separator it looks written in and
+// recognises the Results.csv header; sets *cols and *sep when it is one.
+bool IsHeaderLine(char* line, Fields* f, Columns* cols, char* sep) {
+  const char header_sep = DetectSeparator(line);
+  bool unbalanced = false;
+  size_t n = Split(header_sep, line, f, &unbalanced);
+  if (!DetectHeader(*f, n, cols)) return false;
+  *sep = header_sep;
+  return true;
+}
+
+Status NoHeader(const std::string& first_line) {
+  return NotAResultsTable("no header like 'Name [Unit], Value, Threshold, Evaluation Result' "
+                          "in the first " + std::to_string(kMaxLinesBeforeHeader) +
+                          " lines (first line: \"" + first_line + "\")");
+}
+
 Result<ResultsTable> Parse(std::string_view bytes) {
   // LineReader splits on '\n' only; a file with classic-Mac '\r' endings is rewritten.
   std::string cr_fixed;
@@ -316,12 +333,8 @@ Result<ResultsTable> Parse(std::string_view bytes) {
         line += std::string_view(line).size() - unbommed.size();
         first_line = Excerpt(unbommed);
       }
-      char header_sep = DetectSeparator(line);
-      bool unbalanced = false;
-      size_t n = Split(header_sep, line, &f, &unbalanced);
-      if (DetectHeader(f, n, &cols)) {
+      if (IsHeaderLine(line, &f, &cols, &sep)) {
         have_header = true;
-        sep = header_sep;
         if (lines_before_header > 0) {
           warn.Add(lineno, "header found after " + std::to_string(lines_before_header) +
                                " other line(s), which were skipped");
@@ -375,11 +388,7 @@ Result<ResultsTable> Parse(std::string_view bytes) {
     row.per_leaf = IsPerLeafRow(row.name);
   }
 
-  if (!have_header) {
-    return NotAResultsTable("no header like 'Name [Unit], Value, Threshold, Evaluation Result' "
-                            "in the first " + std::to_string(kMaxLinesBeforeHeader) +
-                            " lines (first line: \"" + first_line + "\")");
-  }
+  if (!have_header) return NoHeader(first_line);
   warn.Finish();
   return table;
 }
@@ -401,6 +410,35 @@ Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
   } catch (...) {
     return Status::Internal("Results.csv parser failed with an unknown exception");
   }
+}
+
+Status CheckResultsCsv(std::string_view bytes) {
+  QCFLOW_RETURN_IF_ERROR(CheckBytes(bytes));
+  // The same line rules as Parse: '\n' ends a line unless the file has only '\r'.
+  const char eol = bytes.find('\n') != std::string_view::npos ? '\n' : '\r';
+  Fields f;
+  Columns cols;
+  char sep = ',';
+  std::string line, first_line;
+  int seen = 0;
+  for (size_t pos = 0; pos < bytes.size() && seen < kMaxLinesBeforeHeader;) {
+    size_t end = bytes.find(eol, pos);
+    if (end == std::string_view::npos) end = bytes.size();
+    std::string_view raw = bytes.substr(pos, end - pos);
+    pos = end + 1;
+    if (eol == '\n' && !raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (seen == 0) raw = StripBoms(raw);
+    line.assign(raw);
+    if (io::empty_line_comment::is_comment(line.c_str())) continue;
+    if (NeedsLatin1(line.data(), line.size())) {
+      std::string converted;
+      Latin1ToUtf8(line.data(), line.size(), &converted);
+      line = converted;
+    }
+    if (seen++ == 0) first_line = Excerpt(line);
+    if (IsHeaderLine(line.data(), &f, &cols, &sep)) return Status::OK();
+  }
+  return NoHeader(first_line);
 }
 
 bool IsPerLeafRow(std::string_view name) {

@@ -45,6 +45,11 @@ struct ResultsTable {
 // no recognisable header. Individual bad rows become warnings.
 Result<ResultsTable> ParseResultsCsv(std::string_view bytes);
 
+// The same verdict as ParseResultsCsv(bytes).ok() for files that are not a
+// Results table at all (empty, binary, no header), without parsing the rows:
+// what the source needs to decide quarantine, at a fraction of the cost.
+Status CheckResultsCsv(std::string_view bytes);
+
 // True for the per-leaf rows the spec excludes from uploads.
 bool IsPerLeafRow(std::string_view name);
 

@@ -492,6 +492,10 @@ TEST(ResultsCsvTest, MangledInputNeverThrows) {
     for (int k = 0; k < 20 && !s.empty(); ++k) s[rng() % s.size()] = kNoise[rng() % sizeof kNoise];
     Result<ResultsTable> r = Status::Internal("unset");
     ASSERT_NO_THROW(r = ParseResultsCsv(s));
+    // The cheap check the scanner uses must agree with the full parse.
+    Status check = CheckResultsCsv(s);
+    EXPECT_EQ(check.ok(), r.ok()) << "check: " << check.ToString() << "\nparse: " << r.status().ToString();
+    if (!r.ok()) EXPECT_EQ(check.message(), r.status().message());
     if (r.ok()) {
       ++ok;
     } else {
@@ -499,6 +503,31 @@ TEST(ResultsCsvTest, MangledInputNeverThrows) {
     }
   }
   EXPECT_GT(ok, 100);  // most keep their header and parse with warnings
+}
+
+TEST(ResultsCsvTest, CheckAgreesWithParseOnEdgeCases) {
+  const std::string cases[] = {
+      "",
+      "   \r\n\t\n",
+      "\xEF\xBB\xBF",
+      std::string("a\0b", 3),
+      "\xFF\xFEN\0a\0",
+      "Name [Unit], Value, Threshold, Evaluation Result\n",
+      "\xEF\xBB\xBFName [Unit],Value,Threshold,Evaluation Result\r\nA [mm], 1, 2, Pass\r\n",
+      "Title\nMachine\n\nName [Unit], Value, Threshold, Evaluation Result\nA, 1, 2, Pass\n",
+      "1\n2\n3\n4\n5\nName [Unit], Value, Threshold, Evaluation Result\n",
+      "Name [Unit];Value;Threshold;Evaluation Result\rA [mm];0,3;0,5;Pass\r",
+      "Name [Unit]\tValue\tThreshold\n",
+      "just some text\nwithout a header\n",
+      "Name\xB0 [Unit], Value, Threshold, Evaluation Result\n",
+  };
+  for (const std::string& c : cases) {
+    auto parsed = ParseResultsCsv(c);
+    Status check = CheckResultsCsv(c);
+    EXPECT_EQ(check.ok(), parsed.ok()) << "input: " << c << "\ncheck: " << check.ToString()
+                                       << "\nparse: " << parsed.status().ToString();
+    if (!parsed.ok()) EXPECT_EQ(check.message(), parsed.status().message()) << c;
+  }
 }
 
 TEST(ResultsCsvTest, PerLeafRowsAreFlaggedExactlyAsTheSpecLists) {

@@ -187,8 +187,10 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
     ++report.files_read;
     report.bytes_read += bytes->size();
     if (reason.empty()) {
-      auto table = ParseResultsCsv(*bytes);
-      if (!table.ok()) reason = "Results.csv not readable: " + table.status().message();
+      // The transform parses the rows; here only "is it a Results table at all".
+      if (Status shape = CheckResultsCsv(*bytes); !shape.ok()) {
+        reason = "Results.csv not readable: " + shape.message();
+      }
     }
     Record r;
     r.kind = Kind::kMpc;
