@@ -495,7 +495,9 @@ TEST(ResultsCsvTest, MangledInputNeverThrows) {
     // The cheap check the scanner uses must agree with the full parse.
     Status check = CheckResultsCsv(s);
     EXPECT_EQ(check.ok(), r.ok()) << "check: " << check.ToString() << "\nparse: " << r.status().ToString();
-    if (!r.ok()) EXPECT_EQ(check.message(), r.status().message());
+    if (!r.ok()) {
+      EXPECT_EQ(check.message(), r.status().message());
+    }
     if (r.ok()) {
       ++ok;
     } else {
@@ -526,7 +528,9 @@ TEST(ResultsCsvTest, CheckAgreesWithParseOnEdgeCases) {
     Status check = CheckResultsCsv(c);
     EXPECT_EQ(check.ok(), parsed.ok()) << "input: " << c << "\ncheck: " << check.ToString()
                                        << "\nparse: " << parsed.status().ToString();
-    if (!parsed.ok()) EXPECT_EQ(check.message(), parsed.status().message()) << c;
+    if (!parsed.ok()) {
+      EXPECT_EQ(check.message(), parsed.status().message()) << c;
+    }
   }
 }
 
