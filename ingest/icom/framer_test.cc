@@ -1,0 +1,215 @@
+#include "ingest/icom/framer.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ingest/icom/sim/linac_generator.h"
+#include "ingest/icom/sim/message_builder.h"
+
+namespace qcflow::icom {
+namespace {
+
+std::vector<std::string> Messages(size_t n, int pairs = 80, uint64_t seed = 7) {
+  LinacGeneratorConfig c;
+  c.messages = n;
+  c.mlc_pairs = pairs;
+  c.seed = seed;
+  LinacGenerator g(c);
+  std::vector<std::string> out;
+  std::string m;
+  while (g.Next(&m)) {
+    out.push_back(m);
+    m.clear();
+  }
+  return out;
+}
+
+// Compares without printing megabytes of message bytes on failure.
+::testing::AssertionResult SameMessages(const std::vector<std::string>& got,
+                                        const std::vector<std::string>& want) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << got.size() << " frames, want " << want.size();
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i] != want[i]) {
+      return ::testing::AssertionFailure() << "frame " << i << " differs (" << got[i].size()
+                                           << " bytes, want " << want[i].size() << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& m : v) s += m;
+  return s;
+}
+
+struct Collected {
+  std::vector<std::string> frames;
+  std::vector<size_t> chained;
+  Framer framer;
+  explicit Collected(FramerOptions o = {})
+      : framer(
+            [this](const Frame& f) {
+              frames.emplace_back(f.bytes);
+              chained.push_back(f.chained_size);
+            },
+            o) {}
+};
+
+TEST(FramerTest, EverySplitPointInTwoPieces) {
+  const std::vector<std::string> msgs = Messages(3, 40);
+  const std::string s = Join(msgs);
+  for (size_t k = 0; k <= s.size(); ++k) {
+    Collected c;
+    c.framer.Feed(std::string_view(s).substr(0, k));
+    c.framer.Feed(std::string_view(s).substr(k));
+    // The last message's end is unknown on a live stream: a fragment.
+    Framer::Trailing t = c.framer.Flush();
+    ASSERT_EQ(c.frames.size(), 2u) << "split " << k;
+    ASSERT_TRUE(c.frames[0] == msgs[0]) << "split " << k;
+    ASSERT_TRUE(c.frames[1] == msgs[1]) << "split " << k;
+    ASSERT_EQ(t.bytes, msgs[2].size());
+    ASSERT_TRUE(t.chain_complete);
+  }
+}
+
+TEST(FramerTest, ByteByByteAndArchiveFlushEmitsLast) {
+  const std::vector<std::string> msgs = Messages(4);
+  const std::string s = Join(msgs);
+  Collected c;
+  for (char ch : s) c.framer.Feed(std::string_view(&ch, 1));
+  EXPECT_EQ(c.frames.size(), 3u);
+  Framer::Trailing t = c.framer.FlushArchive();
+  EXPECT_EQ(t.bytes, 0u);
+  ASSERT_TRUE(SameMessages(c.frames, msgs));
+  EXPECT_EQ(c.framer.stats().skipped_bytes, 0u);
+  EXPECT_EQ(c.framer.stats().unchained_bytes, 0u);
+}
+
+TEST(FramerTest, RandomSplitSizes) {
+  const std::vector<std::string> msgs = Messages(60);
+  const std::string s = Join(msgs);
+  std::mt19937 rng(42);
+  for (int round = 0; round < 20; ++round) {
+    Collected c;
+    size_t pos = 0;
+    while (pos < s.size()) {
+      const size_t n = std::min<size_t>(s.size() - pos, 1 + rng() % 20000);
+      c.framer.Feed(std::string_view(s).substr(pos, n));
+      pos += n;
+    }
+    c.framer.FlushArchive();
+    ASSERT_TRUE(SameMessages(c.frames, msgs)) << "round " << round;
+  }
+}
+
+TEST(FramerTest, GarbageBeforeAndBetweenMessages) {
+  const std::vector<std::string> msgs = Messages(3);
+  const std::string junk("\xff\xfe garbage \x01\x02 2026-01-05", 27);
+  Collected c;
+  c.framer.Feed(junk + msgs[0] + junk + msgs[1] + msgs[2]);
+  c.framer.FlushArchive();
+  ASSERT_EQ(c.frames.size(), 3u);
+  EXPECT_EQ(c.framer.stats().skipped_bytes, junk.size());
+  // Garbage after a message stays in its raw bytes, outside the chained prefix.
+  EXPECT_TRUE(c.frames[0] == msgs[0] + junk);
+  EXPECT_EQ(c.chained[0], msgs[0].size());
+  EXPECT_EQ(c.framer.stats().unchained_bytes, junk.size());
+  EXPECT_TRUE(c.frames[1] == msgs[1]);
+  EXPECT_TRUE(c.frames[2] == msgs[2]);
+}
+
+TEST(FramerTest, TruncatedLastMessageIsNeverEmittedWhole) {
+  const std::vector<std::string> msgs = Messages(3);
+  std::string s = msgs[0] + msgs[1] + msgs[2].substr(0, msgs[2].size() / 2);
+  Collected c;
+  c.framer.Feed(s);
+  Framer::Trailing t = c.framer.FlushArchive();  // even for an archive
+  ASSERT_EQ(c.frames.size(), 2u);
+  EXPECT_EQ(t.bytes, msgs[2].size() / 2);
+  EXPECT_EQ(c.framer.stats().truncated_fragments, 1u);
+}
+
+TEST(FramerTest, MessageCutShortMidStreamDoesNotSwallowTheNext) {
+  const std::vector<std::string> msgs = Messages(3);
+  for (size_t cut : {size_t{30}, size_t{40}, msgs[1].size() / 2, msgs[1].size() - 3}) {
+    Collected c;
+    c.framer.Feed(msgs[0] + msgs[1].substr(0, cut) + msgs[2]);
+    c.framer.FlushArchive();
+    ASSERT_EQ(c.frames.size(), 3u) << cut;
+    EXPECT_TRUE(c.frames[1] == msgs[1].substr(0, cut));
+    EXPECT_LE(c.chained[1], cut);
+    EXPECT_TRUE(c.frames[2] == msgs[2]);
+  }
+}
+
+TEST(FramerTest, ResetDropsPartialMessage) {
+  const std::vector<std::string> msgs = Messages(5);
+  Collected c;
+  c.framer.Feed(msgs[0] + msgs[1].substr(0, 1000));
+  ASSERT_EQ(c.frames.size(), 1u);
+  c.framer.Reset();  // reconnect
+  c.framer.Feed(msgs[3] + msgs[4]);
+  c.framer.Flush();
+  ASSERT_EQ(c.frames.size(), 2u);
+  EXPECT_TRUE(c.frames[0] == msgs[0]);
+  EXPECT_TRUE(c.frames[1] == msgs[3]);  // not msgs[1]'s head glued to msgs[3]
+  EXPECT_EQ(c.framer.stats().truncated_fragments, 2u);
+}
+
+TEST(FramerTest, TimestampInsideAValueIsNotABoundary) {
+  // ASCII text that reads like a message start (values are ASCII; a value
+  // holding NULs would be rescanned as a possibly cut element, see framer.h).
+  const std::string fake = "PREAMBLE2026-01-0508:00:01" "\x05" "ABCDSH R" "0000" "6X";
+  MessageBuilder a("2026-01-0508:00:00", 4);
+  a.Add(kGroupRt, el::kBeamDescription, "SH", 'R', fake);
+  a.Add(kGroupRt, el::kEnergy, "SH", 'R', "10X");
+  MessageBuilder b("2026-01-0508:00:01", 5);
+  b.Add(kGroupRt, el::kEnergy, "SH", 'R', "6X");
+  const std::string ma = a.Finish(), mb = b.Finish();
+  Collected c;
+  c.framer.Feed(ma + mb);
+  c.framer.FlushArchive();
+  ASSERT_EQ(c.frames.size(), 2u);
+  EXPECT_TRUE(c.frames[0] == ma);
+  EXPECT_TRUE(c.frames[1] == mb);
+}
+
+TEST(FramerTest, OversizeCandidateIsDroppedAndCounted) {
+  const std::vector<std::string> msgs = Messages(4, 80);
+  FramerOptions o;
+  o.max_message_size = 2000;  // smaller than every message
+  Collected c(o);
+  c.framer.Feed(Join(msgs));
+  c.framer.Flush();
+  EXPECT_TRUE(c.frames.empty());
+  EXPECT_GE(c.framer.stats().oversize_dropped, 1u);
+}
+
+TEST(FramerTest, GeneratorFaultsLoseNoMessageStart) {
+  LinacGeneratorConfig cfg;
+  cfg.messages = 400;
+  cfg.faults.garbage_rate = 0.1;
+  cfg.faults.truncate_rate = 0.05;
+  cfg.faults.counter_gap_rate = 0.05;
+  LinacGenerator g(cfg);
+  std::string s;
+  while (g.Next(&s)) {
+  }
+  ASSERT_GT(g.truth().truncated_messages, 0u);
+  ASSERT_GT(g.truth().garbage_bytes, 0u);
+  Collected c;
+  for (size_t pos = 0; pos < s.size(); pos += 256) {
+    c.framer.Feed(std::string_view(s).substr(pos, 256));
+  }
+  c.framer.Flush();
+  EXPECT_EQ(c.frames.size(), 399u);
+}
+
+}  // namespace
+}  // namespace qcflow::icom

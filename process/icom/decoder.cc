@@ -1,0 +1,245 @@
+#include "process/icom/decoder.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "ingest/icom/icom_format.h"
+
+namespace qcflow::icom {
+namespace {
+
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\0')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
+  return v;
+}
+
+bool IsNoValue(std::string_view v) { return v == "-32767" || v == "32767"; }
+
+std::optional<double> ParseNumber(std::string_view raw) {
+  std::string_view v = Trim(raw);
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  if (v.empty() || IsNoValue(v)) return std::nullopt;
+  double d;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
+  return d;
+}
+
+void SetText(std::optional<std::string>* field, std::string_view raw) {
+  std::string_view v = Trim(raw);
+  if (v.empty() || IsNoValue(v)) {
+    field->reset();
+  } else {
+    field->emplace(v);
+  }
+}
+
+int PartIndexOf(char part) {
+  switch (part) {
+    case 'P': return kPartP;
+    case 'S': return kPartS;
+    default: return kPartR;
+  }
+}
+
+enum class CollimationKind { kNone, kMlc, kAsymX, kAsymY };
+
+// Which collimation block the next 0x011C values of each part belong to.
+struct CollimationCursor {
+  CollimationKind kind = CollimationKind::kNone;
+  int filled = 0;  // values stored so far (jaws)
+};
+
+void Clear(IcomMessage* m) {
+  m->timestamp.clear();
+  m->counter = 0;
+  for (auto* f : {&m->patient_id, &m->patient_name, &m->rx_site, &m->field_id, &m->machine_id,
+                  &m->radiation_type, &m->energy, &m->wedge, &m->beam_timer,
+                  &m->beam_description}) {
+    f->reset();
+  }
+  for (auto* f : {&m->segment, &m->total_mu, &m->delivery_mu, &m->backup_delivery_mu,
+                  &m->segment_mu, &m->gantry_deg, &m->collimator_deg, &m->table_column_deg,
+                  &m->table_isocentric_deg, &m->table_vertical, &m->table_longitudinal,
+                  &m->table_lateral}) {
+    f->reset();
+  }
+  m->interlocks.clear();
+  m->previous_interlocks.clear();
+  for (Collimation& c : m->collimation) {
+    c.mlc.clear();
+    c.asym_x.reset();
+    c.asym_y.reset();
+  }
+  m->element_count = 0;
+  m->issues.clear();
+}
+
+class ElementSink {
+ public:
+  explicit ElementSink(IcomMessage* m) : m_(m) {}
+
+  void Element(size_t offset, uint16_t element, char part, std::string_view value) {
+    m_->element_count++;
+    const int pi = PartIndexOf(part);
+    if (element == el::kCollimationValue) {
+      CollimationValue(offset, pi, value);
+      return;
+    }
+    cursor_[pi] = CollimationCursor{};  // any other element ends a block
+    if (part == 'P') {
+      Prescribed(element, value);
+    } else if (part == 'R') {
+      Run(element, value);
+    }
+    if (element == el::kCollimationHeader) {
+      std::string_view kind = Trim(value);
+      CollimationCursor& c = cursor_[pi];
+      if (kind == "MLCX") {
+        c.kind = CollimationKind::kMlc;
+      } else if (kind == "ASYMX") {
+        c.kind = CollimationKind::kAsymX;
+        m_->collimation[pi].asym_x.emplace();
+      } else if (kind == "ASYMY") {
+        c.kind = CollimationKind::kAsymY;
+        m_->collimation[pi].asym_y.emplace();
+      } else {
+        Issue(offset, "unknown collimation header");
+      }
+    }
+  }
+
+  void Finish(size_t end) {
+    for (int pi = 0; pi < kPartCount; ++pi) {
+      const Collimation& c = m_->collimation[pi];
+      if (c.mlc.size() % 2 != 0) Issue(end, "odd number of MLC leaf values");
+      if (c.asym_x && !jaws_complete_[pi][0]) Issue(end, "ASYMX with fewer than 2 values");
+      if (c.asym_y && !jaws_complete_[pi][1]) Issue(end, "ASYMY with fewer than 2 values");
+    }
+  }
+
+  void Issue(size_t offset, const char* what) { m_->issues.push_back({offset, what}); }
+
+ private:
+  void CollimationValue(size_t offset, int pi, std::string_view value) {
+    CollimationCursor& c = cursor_[pi];
+    std::optional<double> v = ParseNumber(value);
+    if (!v) {
+      Issue(offset, "collimation value is not a number");
+      return;
+    }
+    Collimation& col = m_->collimation[pi];
+    switch (c.kind) {
+      case CollimationKind::kMlc:
+        col.mlc.push_back(*v);
+        return;
+      case CollimationKind::kAsymX:
+      case CollimationKind::kAsymY: {
+        const int j = c.kind == CollimationKind::kAsymX ? 0 : 1;
+        auto& jaws = j == 0 ? col.asym_x : col.asym_y;
+        if (c.filled >= 2) {
+          Issue(offset, "more than 2 jaw values");
+          return;
+        }
+        (*jaws)[c.filled++] = *v;
+        jaws_complete_[pi][j] = c.filled == 2;
+        return;
+      }
+      case CollimationKind::kNone:
+        Issue(offset, "collimation value without a header");
+        return;
+    }
+  }
+
+  void Prescribed(uint16_t element, std::string_view v) {
+    switch (element) {
+      case el::kPatientId: SetText(&m_->patient_id, v); break;
+      case el::kPatientName: SetText(&m_->patient_name, v); break;
+      case el::kRxSite: SetText(&m_->rx_site, v); break;
+      case el::kFieldId: SetText(&m_->field_id, v); break;
+      case el::kMachineId: SetText(&m_->machine_id, v); break;
+      default: break;
+    }
+  }
+
+  void Run(uint16_t element, std::string_view v) {
+    switch (element) {
+      case el::kRadiationType: SetText(&m_->radiation_type, v); break;
+      case el::kEnergy: SetText(&m_->energy, v); break;
+      case el::kWedge: SetText(&m_->wedge, v); break;
+      case el::kBeamTimer: SetText(&m_->beam_timer, v); break;
+      case el::kBeamDescription: SetText(&m_->beam_description, v); break;
+      case el::kSegment: m_->segment = ParseNumber(v); break;
+      case el::kTotalMu: m_->total_mu = ParseNumber(v); break;
+      case el::kDeliveryMu: m_->delivery_mu = ParseNumber(v); break;
+      case el::kBackupDeliveryMu: m_->backup_delivery_mu = ParseNumber(v); break;
+      case el::kSegmentMu: m_->segment_mu = ParseNumber(v); break;
+      case el::kGantry: m_->gantry_deg = ParseNumber(v); break;
+      case el::kCollimator: m_->collimator_deg = ParseNumber(v); break;
+      case el::kTableColumn: m_->table_column_deg = ParseNumber(v); break;
+      case el::kTableIsocentric: m_->table_isocentric_deg = ParseNumber(v); break;
+      case el::kTableVertical: m_->table_vertical = ParseNumber(v); break;
+      case el::kTableLongitudinal: m_->table_longitudinal = ParseNumber(v); break;
+      case el::kTableLateral: m_->table_lateral = ParseNumber(v); break;
+      case el::kInterlocks: m_->interlocks.emplace_back(Trim(v)); break;
+      case el::kPreviousInterlocks: m_->previous_interlocks.emplace_back(Trim(v)); break;
+      default: break;
+    }
+  }
+
+  IcomMessage* m_;
+  CollimationCursor cursor_[kPartCount];
+  bool jaws_complete_[kPartCount][2] = {};
+};
+
+uint16_t U16(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint16_t>(u[0] | (u[1] << 8));
+}
+
+}  // namespace
+
+Status DecodeMessage(std::string_view bytes, IcomMessage* out) {
+  Clear(out);
+  if (bytes.size() < kHeaderSize) {
+    return Status::Corruption("iCom message shorter than its 27-byte header (" +
+                              std::to_string(bytes.size()) + " bytes)");
+  }
+  const char* b = bytes.data();
+  if (!IsIcomTimestamp(b + kTimestampOffset)) {
+    return Status::Corruption("iCom message has no timestamp at offset 8");
+  }
+  out->timestamp.assign(b + kTimestampOffset, kTimestampSize);
+  out->counter = static_cast<uint8_t>(b[kCounterOffset]);
+
+  ElementSink sink(out);
+  const size_t size = bytes.size();
+  size_t pos = kHeaderSize;
+  // Bounded: pos strictly increases every iteration.
+  while (pos < size) {
+    uint32_t len = 0;
+    const bool header_ok =
+        pos + kElementHeaderSize <= size && IsPlausibleElementHeader(b + pos, &len);
+    if (header_ok && len <= size - pos - kElementHeaderSize) {
+      sink.Element(pos, U16(b + pos + 2), b[pos + 7],
+                   std::string_view(b + pos + kElementHeaderSize, len));
+      pos += kElementHeaderSize + len;
+      continue;
+    }
+    sink.Issue(pos, header_ok ? "element length runs past the end of the message"
+                              : "malformed element header");
+    // Resync: the next position holding a plausible header that fits.
+    size_t next = pos + 1;
+    for (; next + kElementHeaderSize <= size; ++next) {
+      uint32_t l;
+      if (IsPlausibleElementHeader(b + next, &l) && l <= size - next - kElementHeaderSize) break;
+    }
+    if (next + kElementHeaderSize > size) break;  // nothing further decodable
+    pos = next;
+  }
+  sink.Finish(size);
+  return Status::OK();
+}
+
+}  // namespace qcflow::icom
