@@ -20,6 +20,34 @@ std::optional<double> ParseNumber(std::string_view raw) {
   std::string_view v = Trim(raw);
   if (!v.empty() && v.front() == '+') v.remove_prefix(1);
   if (v.empty() || IsNoValue(v)) return std::nullopt;
+  // Fast path for the common "[-]digits[.digits]" (≤ 15 digits): integer over
+  // a power of ten. Both are exact doubles, so IEEE division rounds correctly,
+  // giving the same value as from_chars.
+  {
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    const bool neg = v[0] == '-';
+    if (neg) i = 1;
+    int64_t mant = 0;
+    int digits = 0, frac = -1;
+    for (; i < v.size(); ++i) {
+      const char c = v[i];
+      if (c >= '0' && c <= '9') {
+        mant = mant * 10 + (c - '0');
+        if (++digits > 15) break;
+        if (frac >= 0) ++frac;
+      } else if (c == '.' && frac < 0) {
+        frac = 0;
+      } else {
+        break;
+      }
+    }
+    if (i == v.size() && digits > 0) {
+      const double d = static_cast<double>(mant) / kPow10[frac < 0 ? 0 : frac];
+      return neg ? -d : d;
+    }
+  }
   double d;
   auto r = std::from_chars(v.data(), v.data() + v.size(), d);
   if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
