@@ -177,7 +177,7 @@ TEST_F(CliTest, BackfillMpcFromConfigUsesTheDaemonsSourceAndStore) {
 }
 
 TEST_F(CliTest, PlannedCommandsSayNotImplemented) {
-  auto r = Qcflow("simulate-linac --port 1706");
+  auto r = Qcflow("bench");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("not implemented yet"), std::string::npos);
 }

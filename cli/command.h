@@ -58,6 +58,7 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
 void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+void RegisterSimulateLinacCommand(CLI::App& app, Action* action);
 void RegisterPlannedCommands(CLI::App& app, Action* action);
 
 }  // namespace qcflow::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   RegisterRunCommand(app, global, &action);
   RegisterValidateCommand(app, global, &action);
   RegisterReplayCommand(app, global, &action);
+  RegisterSimulateLinacCommand(app, &action);
   RegisterPlannedCommands(app, &action);
 
   try {

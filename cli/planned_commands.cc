@@ -15,7 +15,6 @@ struct Planned {
 };
 
 constexpr Planned kPlanned[] = {
-    {"simulate-linac", "Stream synthetic Elekta iCom messages on a loopback port"},
     {"bench", "Measure journal, iCom, MPC, DQA3 and export throughput on this machine"},
 };
 
