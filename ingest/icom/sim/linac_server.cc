@@ -38,6 +38,7 @@ struct LinacServer::Impl {
   std::deque<Bytes> history;
   Counters counters;
   bool started = false, finished = false, stopping = false, waiting_drain = false;
+  bool paused = false;  // rate 0 and no client: wait for one rather than spin
   std::chrono::steady_clock::time_point next_tick;
 
   explicit Impl(LinacServerOptions o) : options(std::move(o)), generator(options.generator) {}
@@ -56,8 +57,9 @@ struct LinacServer::Impl {
       if (finished) c->queue.push_back(nullptr);  // the stream is over: FIN
       clients.insert(c);
       Write(c);
-      if (!started) {
+      if (!started || paused) {
         started = true;
+        paused = false;
         next_tick = std::chrono::steady_clock::now();
         Tick();
       }
@@ -118,6 +120,10 @@ struct LinacServer::Impl {
 
   void Tick() {
     if (stopping || finished) return;
+    if (options.rate <= 0 && clients.empty()) {
+      paused = true;  // resumed by the next Accept
+      return;
+    }
     std::string msg;
     if (!generator.Next(&msg)) {
       finished = true;

@@ -4,7 +4,8 @@
 //
 // One generator feeds all clients (each gets the same bytes from the moment it
 // connects). Generation starts when the first client connects, so a test that
-// connects then reads N messages sees messages 0..N-1. Faults, for the capture
+// connects then reads N messages sees messages 0..N-1; at rate 0 it also
+// pauses while no client is connected (no spinning). Faults, for the capture
 // tests: close mid-message (FIN after half a message, every ~100 messages),
 // stall (no bytes for stall_seconds, every ~100 messages), resend burst (a
 // client connecting after the first gets the last messages again before live

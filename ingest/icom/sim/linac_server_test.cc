@@ -76,10 +76,37 @@ TEST(LinacServerTest, CloseMidMessageFaultEndsWithAFragment) {
   std::thread t([&] { (*server)->Run(); });
   Framer::Trailing trailing;
   std::vector<uint8_t> counters = ReadAll((*server)->port(), &trailing);
+  (*server)->Stop();  // rate 0 pauses with no client: stop it here
   t.join();
   EXPECT_EQ(counters.size(), 50u);
   EXPECT_GT(trailing.bytes, 0u);
   EXPECT_FALSE(trailing.chain_complete);
+}
+
+TEST(LinacServerTest, ReconnectingClientGetsAResentBurstFirst) {
+  LinacServerOptions o;
+  o.port = 0;
+  o.rate = 0;
+  o.generator.messages = 200;
+  o.fault_close_mid_message = true;  // the first client is cut at message 50
+  o.fault_resend_burst = true;
+  o.resend_burst = 10;
+  auto server = LinacServer::Start(o);
+  ASSERT_TRUE(server.ok());
+  std::thread t([&] { (*server)->Run(); });
+  Framer::Trailing trailing;
+  std::vector<uint8_t> first = ReadAll((*server)->port(), &trailing);
+  ASSERT_EQ(first.size(), 50u);
+  // Reconnect: the last 10 generated messages again (some the first client
+  // already had), then live ones, consecutively, until the next cut.
+  std::vector<uint8_t> second = ReadAll((*server)->port(), &trailing);
+  (*server)->Stop();
+  t.join();
+  ASSERT_GT(second.size(), 11u);
+  EXPECT_LT(second[0], first.back()) << "the burst repeats earlier messages";
+  for (size_t i = 1; i < second.size(); ++i) {
+    EXPECT_EQ(second[i], static_cast<uint8_t>(second[i - 1] + 1)) << i;
+  }
 }
 
 TEST(LinacServerTest, RefusesNonLoopbackHost) {
