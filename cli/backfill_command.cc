@@ -129,14 +129,7 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
   for (;;) {
     auto step = transform.Step(now);
     if (!step.ok()) return ReportError(step.status());
-    total.records_read += step->records_read;
-    total.runs_added += step->runs_added;
-    total.runs_unreadable += step->runs_unreadable;
-    total.sessions_emitted += step->sessions_emitted;
-    total.amendments_emitted += step->amendments_emitted;
-    total.late_runs += step->late_runs;
-    total.pending_runs = step->pending_runs;
-    total.problems.insert(total.problems.end(), step->problems.begin(), step->problems.end());
+    total.Add(*step);
     group_progress.Update(std::to_string(total.runs_added) + " runs, " +
                           std::to_string(total.sessions_emitted) + " sessions");
     if (step->caught_up) break;

@@ -509,6 +509,18 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
   return report;
 }
 
+void StepReport::Add(const StepReport& step) {
+  records_read += step.records_read;
+  runs_added += step.runs_added;
+  runs_unreadable += step.runs_unreadable;
+  sessions_emitted += step.sessions_emitted;
+  amendments_emitted += step.amendments_emitted;
+  late_runs += step.late_runs;
+  pending_runs = step.pending_runs;
+  caught_up = step.caught_up;
+  problems.insert(problems.end(), step.problems.begin(), step.problems.end());
+}
+
 MpcTransform::MpcTransform(Store* store, MpcTransformConfig config)
     : impl_(std::make_unique<Impl>(store, std::move(config))) {}
 
@@ -523,15 +535,7 @@ Result<StepReport> MpcTransform::RunUntilCaughtUp(MicrosUtc now) {
   for (;;) {
     auto r = impl_->Step(now);
     if (!r.ok()) return r.status();
-    total.records_read += r->records_read;
-    total.runs_added += r->runs_added;
-    total.runs_unreadable += r->runs_unreadable;
-    total.sessions_emitted += r->sessions_emitted;
-    total.amendments_emitted += r->amendments_emitted;
-    total.late_runs += r->late_runs;
-    total.pending_runs = r->pending_runs;
-    total.caught_up = r->caught_up;
-    for (std::string& p : r->problems) total.problems.push_back(std::move(p));
+    total.Add(*r);
     // records_read == 0: nothing more to read even if seqs have a gap.
     if (r->caught_up || r->records_read == 0) return total;
   }

@@ -63,6 +63,10 @@ struct StepReport {
   size_t pending_runs = 0;      // waiting in open windows after this step
   bool caught_up = false;       // the cursor reached the end of the journal
   std::vector<std::string> problems;  // readable sentences (no PHI in MPC data)
+
+  // Folds a later step into this sum: adds the counts, appends the problems,
+  // takes pending_runs and caught_up from `step` (they describe the latest state).
+  void Add(const StepReport& step);
 };
 
 class MpcTransform {
