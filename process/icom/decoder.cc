@@ -16,38 +16,48 @@ std::string_view Trim(std::string_view v) {
 
 bool IsNoValue(std::string_view v) { return v == "-32767" || v == "32767"; }
 
+// Fast path for the common "[-]digits[.digits]" (≤ 15 digits, no blanks):
+// an integer over a power of ten. Both are exact doubles, so IEEE division
+// rounds correctly, giving the value from_chars gives. False when the text
+// has another shape.
+inline bool ParseSimpleDecimal(std::string_view v, std::optional<double>* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = v.data();
+  const char* const end = p + v.size();
+  if (v.size() > 15) return false;  // keeps digits <= 15 (< 2^53, exact); else from_chars
+  const bool neg = p != end && *p == '-';
+  p += neg;
+  const char* const int_start = p;
+  int64_t mant = 0;
+  while (p != end && static_cast<unsigned>(*p - '0') < 10) mant = mant * 10 + (*p++ - '0');
+  int frac = 0;
+  const bool has_int = p != int_start;
+  if (p != end && *p == '.') {
+    const char* const frac_start = ++p;
+    while (p != end && static_cast<unsigned>(*p - '0') < 10) mant = mant * 10 + (*p++ - '0');
+    frac = static_cast<int>(p - frac_start);
+    if (!has_int && frac == 0) return false;
+  } else if (!has_int) {
+    return false;
+  }
+  if (p != end) return false;
+  if (frac == 0 && mant == 32767 && v.back() != '.') {  // "-32767" / "32767": no value
+    out->reset();
+    return true;
+  }
+  const double d = static_cast<double>(mant) / kPow10[frac];
+  *out = neg ? -d : d;
+  return true;
+}
+
 std::optional<double> ParseNumber(std::string_view raw) {
+  std::optional<double> fast;
+  if (ParseSimpleDecimal(raw, &fast)) return fast;
   std::string_view v = Trim(raw);
   if (!v.empty() && v.front() == '+') v.remove_prefix(1);
   if (v.empty() || IsNoValue(v)) return std::nullopt;
-  // Fast path for the common "[-]digits[.digits]" (≤ 15 digits): integer over
-  // a power of ten. Both are exact doubles, so IEEE division rounds correctly,
-  // giving the same value as from_chars.
-  {
-    static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    size_t i = 0;
-    const bool neg = v[0] == '-';
-    if (neg) i = 1;
-    int64_t mant = 0;
-    int digits = 0, frac = -1;
-    for (; i < v.size(); ++i) {
-      const char c = v[i];
-      if (c >= '0' && c <= '9') {
-        mant = mant * 10 + (c - '0');
-        if (++digits > 15) break;
-        if (frac >= 0) ++frac;
-      } else if (c == '.' && frac < 0) {
-        frac = 0;
-      } else {
-        break;
-      }
-    }
-    if (i == v.size() && digits > 0) {
-      const double d = static_cast<double>(mant) / kPow10[frac < 0 ? 0 : frac];
-      return neg ? -d : d;
-    }
-  }
+  if (ParseSimpleDecimal(v, &fast)) return fast;
   double d;
   auto r = std::from_chars(v.data(), v.data() + v.size(), d);
   if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,27 @@ TEST(DecoderTest, NoValueAndAbsentFields) {
   EXPECT_FALSE(m.patient_id);
   EXPECT_TRUE(m.collimation[kPartR].mlc.empty());
   EXPECT_EQ(m.element_count, 3u);
+}
+
+TEST(DecoderTest, NumbersOfEveryShapeMatchFromChars) {
+  // Padded, signed, exponent and long forms go through from_chars; the short
+  // fast path must give bit-identical values.
+  struct Case {
+    const char* text;
+    std::optional<double> want;
+  };
+  const Case cases[] = {{"-0.30", -0.30},        {"12", 12.0},     {" 45.5 ", 45.5},
+                        {"+3.25", 3.25},         {"1e2", 100.0},   {"0.1", 0.1},
+                        {"123456789.123456789", 123456789.123456789},
+                        {"-32767", std::nullopt}, {"32767.5", 32767.5}, {"abc", std::nullopt},
+                        {"", std::nullopt},      {"-", std::nullopt}};
+  for (const Case& c : cases) {
+    MessageBuilder b(kTs, 0);
+    b.Add(kGroupRt, el::kGantry, "DS", 'R', c.text);
+    IcomMessage m;
+    ASSERT_TRUE(DecodeMessage(b.Finish(), &m).ok());
+    EXPECT_EQ(m.gantry_deg, c.want) << c.text;
+  }
 }
 
 TEST(DecoderTest, ReusedMessageIsCleared) {
