@@ -1,6 +1,5 @@
 // End-to-end tests of the qcflow binary: exit codes and what users read.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -8,26 +7,13 @@
 #include "store/journal.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow {
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
-
-Run Qcflow(const std::string& args) {
-  std::string cmd = std::string(QCFLOW_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+testing::Run Qcflow(const std::string& args) { return testing::RunQcflow(QCFLOW_BIN, args); }
 
 class CliTest : public ::testing::Test {
  protected:

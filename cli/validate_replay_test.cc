@@ -2,9 +2,7 @@
 // QATrack+ test server (loopback) and the bundled demo TDS tree.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "process/common/qc_session.h"
@@ -12,6 +10,7 @@
 #include "store/outbox.h"
 #include "store/store.h"
 #include "tests/testing/qatrack_test_server.h"
+#include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow {
@@ -19,21 +18,7 @@ namespace {
 
 using testing::QatrackTestServer;
 
-struct Run {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
-
-Run Qcflow(const std::string& args) {
-  std::string cmd = std::string(QCFLOW_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+testing::Run Qcflow(const std::string& args) { return testing::RunQcflow(QCFLOW_BIN, args); }
 
 bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

@@ -33,6 +33,7 @@
 #include "store/derived.h"
 #include "store/outbox.h"
 #include "tests/testing/qatrack_test_server.h"
+#include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::cli {
@@ -161,15 +162,8 @@ class Child {
   bool exited_ = false;
 };
 
-std::string Capture(const std::string& args) {
-  FILE* p = popen((std::string(QCFLOW_BIN) + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+// What `qcflow <args>` prints (stdout and stderr together).
+std::string Capture(const std::string& args) { return testing::RunQcflow(QCFLOW_BIN, args).out; }
 
 class DaemonTest : public ::testing::Test {
  protected:
