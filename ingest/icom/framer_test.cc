@@ -110,7 +110,8 @@ TEST(FramerTest, RandomSplitSizes) {
 
 TEST(FramerTest, GarbageBeforeAndBetweenMessages) {
   const std::vector<std::string> msgs = Messages(3);
-  const std::string junk("\xff\xfe garbage \x01\x02 2026-01-05", 27);
+  static constexpr char kJunk[] = "\xff\xfe garbage \x01\x02 2026-01-05";
+  const std::string junk(kJunk, sizeof(kJunk) - 1);
   Collected c;
   c.framer.Feed(junk + msgs[0] + junk + msgs[1] + msgs[2]);
   c.framer.FlushArchive();
@@ -209,6 +210,35 @@ TEST(FramerTest, GeneratorFaultsLoseNoMessageStart) {
   }
   c.framer.Flush();
   EXPECT_EQ(c.frames.size(), 399u);
+}
+
+TEST(FramerTest, RandomCorruptionNeverEmitsOversizeAndAccountsForEveryByte) {
+  const std::string clean = Join(Messages(40));
+  std::mt19937 rng(7);
+  for (int round = 0; round < 30; ++round) {
+    std::string s = clean;
+    for (int i = 0; i < 50; ++i) s[rng() % s.size()] = static_cast<char>(rng());  // flip bytes
+    FramerOptions o;
+    o.max_message_size = 64 * 1024;
+    size_t emitted = 0;
+    Framer framer(
+        [&](const Frame& f) {
+          ASSERT_LE(f.bytes.size(), o.max_message_size);
+          ASSERT_LE(f.chained_size, f.bytes.size());
+          emitted += f.bytes.size();
+        },
+        o);
+    for (size_t pos = 0; pos < s.size();) {
+      const size_t n = std::min<size_t>(s.size() - pos, 1 + rng() % 5000);
+      framer.Feed(std::string_view(s).substr(pos, n));
+      pos += n;
+    }
+    framer.Flush();
+    const FramerStats& st = framer.stats();
+    // Every byte fed is in a frame, skipped, or in the dropped trailing fragment.
+    EXPECT_EQ(emitted + st.skipped_bytes + st.truncated_bytes, s.size()) << round;
+    EXPECT_GE(st.messages, 30u) << round;  // 50 flipped bytes cost a few messages at most
+  }
 }
 
 }  // namespace
