@@ -16,16 +16,18 @@ std::string_view Trim(std::string_view v) {
 
 bool IsNoValue(std::string_view v) { return v == "-32767" || v == "32767"; }
 
+enum class Parsed { kValue, kNoValue, kNotSimple };
+
 // Fast path for the common "[-]digits[.digits]" (≤ 15 digits, no blanks):
 // an integer over a power of ten. Both are exact doubles, so IEEE division
-// rounds correctly, giving the value from_chars gives. False when the text
-// has another shape.
-inline bool ParseSimpleDecimal(std::string_view v, std::optional<double>* out) {
+// rounds correctly, giving the value from_chars gives. Writes a plain double
+// (not an optional through memory: this runs ~500 times per message).
+inline Parsed ParseSimpleDecimal(std::string_view v, double* out) {
   static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   const char* p = v.data();
   const char* const end = p + v.size();
-  if (v.size() > 15) return false;  // keeps digits <= 15 (< 2^53, exact); else from_chars
+  if (v.size() > 15) return Parsed::kNotSimple;  // keeps digits <= 15 (< 2^53, exact)
   const bool neg = p != end && *p == '-';
   p += neg;
   const char* const int_start = p;
@@ -37,30 +39,39 @@ inline bool ParseSimpleDecimal(std::string_view v, std::optional<double>* out) {
     const char* const frac_start = ++p;
     while (p != end && static_cast<unsigned>(*p - '0') < 10) mant = mant * 10 + (*p++ - '0');
     frac = static_cast<int>(p - frac_start);
-    if (!has_int && frac == 0) return false;
+    if (!has_int && frac == 0) return Parsed::kNotSimple;
   } else if (!has_int) {
-    return false;
+    return Parsed::kNotSimple;
   }
-  if (p != end) return false;
-  if (frac == 0 && mant == 32767 && v.back() != '.') {  // "-32767" / "32767": no value
-    out->reset();
-    return true;
-  }
+  if (p != end) return Parsed::kNotSimple;
+  if (frac == 0 && mant == 32767 && v.back() != '.') return Parsed::kNoValue;  // ±32767
   const double d = static_cast<double>(mant) / kPow10[frac];
   *out = neg ? -d : d;
-  return true;
+  return Parsed::kValue;
+}
+
+// False for "no value" and for text that is not a number.
+bool ParseDouble(std::string_view raw, double* out) {
+  switch (ParseSimpleDecimal(raw, out)) {
+    case Parsed::kValue: return true;
+    case Parsed::kNoValue: return false;
+    case Parsed::kNotSimple: break;
+  }
+  std::string_view v = Trim(raw);
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  if (v.empty() || IsNoValue(v)) return false;
+  switch (ParseSimpleDecimal(v, out)) {
+    case Parsed::kValue: return true;
+    case Parsed::kNoValue: return false;
+    case Parsed::kNotSimple: break;
+  }
+  auto r = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return r.ec == std::errc() && r.ptr == v.data() + v.size();
 }
 
 std::optional<double> ParseNumber(std::string_view raw) {
-  std::optional<double> fast;
-  if (ParseSimpleDecimal(raw, &fast)) return fast;
-  std::string_view v = Trim(raw);
-  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
-  if (v.empty() || IsNoValue(v)) return std::nullopt;
-  if (ParseSimpleDecimal(v, &fast)) return fast;
   double d;
-  auto r = std::from_chars(v.data(), v.data() + v.size(), d);
-  if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
+  if (!ParseDouble(raw, &d)) return std::nullopt;
   return d;
 }
 
@@ -162,15 +173,15 @@ class ElementSink {
  private:
   void CollimationValue(size_t offset, int pi, std::string_view value) {
     CollimationCursor& c = cursor_[pi];
-    std::optional<double> v = ParseNumber(value);
-    if (!v) {
+    double v;
+    if (!ParseDouble(value, &v)) {
       Issue(offset, "collimation value is not a number");
       return;
     }
     Collimation& col = m_->collimation[pi];
     switch (c.kind) {
       case CollimationKind::kMlc:
-        col.mlc.push_back(*v);
+        col.mlc.push_back(v);
         return;
       case CollimationKind::kAsymX:
       case CollimationKind::kAsymY: {
@@ -180,7 +191,7 @@ class ElementSink {
           Issue(offset, "more than 2 jaw values");
           return;
         }
-        (*jaws)[c.filled++] = *v;
+        (*jaws)[c.filled++] = v;
         jaws_complete_[pi][j] = c.filled == 2;
         return;
       }
