@@ -2,6 +2,8 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "store/db_core.h"
@@ -129,6 +131,7 @@ Status Outbox::Update(const OutboxItem& item) {
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->outbox, key, &existing);
   if (s.IsNotFound()) return Status::NotFound("outbox item " + item.item_id + " is not queued");
   QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading an outbox item"));
+  writes_.fetch_add(1, std::memory_order_relaxed);
   return FromRocks(core_->db->Put(core_->write_options, core_->outbox, key, EncodeOutboxItem(item)),
                    "updating an outbox item");
 }
@@ -144,7 +147,65 @@ Status Outbox::Ack(const OutboxItem& item, MicrosUtc when) {
   batch.Put(core_->outbox, keys::OutboxItemId(item.sink, item.item_id),
             IdValue(item.order, kIdDelivered));
   batch.Put(core_->outbox, keys::OutboxStats(item.sink), EncodeStats(*stats));
+  writes_.fetch_add(1, std::memory_order_relaxed);
   return FromRocks(core_->db->Write(core_->write_options, &batch), "acknowledging a delivery");
+}
+
+Status Outbox::UpdateMany(const std::vector<OutboxItem>& items) {
+  return Settle(items, {}, {});
+}
+
+Status Outbox::AckMany(const std::vector<std::pair<OutboxItem, MicrosUtc>>& acks) {
+  return Settle({}, acks, {});
+}
+
+Status Outbox::Settle(const std::vector<OutboxItem>& updates,
+                      const std::vector<std::pair<OutboxItem, MicrosUtc>>& acks,
+                      const std::vector<SinkError>& errors) {
+  if (updates.empty() && acks.empty() && errors.empty()) return Status::OK();
+  std::lock_guard<std::mutex> lock(core_->commit_mu);
+  auto queued = [&](const OutboxItem& item) -> Status {
+    std::string existing;
+    auto s = core_->db->Get(rocksdb::ReadOptions(), core_->outbox,
+                            keys::OutboxQueue(item.sink, item.order), &existing);
+    if (s.IsNotFound()) return Status::NotFound("outbox item " + item.item_id + " is not queued");
+    return FromRocks(s, "reading an outbox item");
+  };
+  // Statistics of every sink touched, read once and written once.
+  std::map<std::string, SinkStats> stats;
+  auto stats_of = [&](const std::string& sink) -> Result<SinkStats*> {
+    auto it = stats.find(sink);
+    if (it == stats.end()) {
+      auto read = ReadStats(core_, sink);
+      if (!read.ok()) return read.status();
+      it = stats.emplace(sink, std::move(*read)).first;
+    }
+    return &it->second;
+  };
+  rocksdb::WriteBatch batch;
+  for (const OutboxItem& item : updates) {
+    QCFLOW_RETURN_IF_ERROR(queued(item));
+    batch.Put(core_->outbox, keys::OutboxQueue(item.sink, item.order), EncodeOutboxItem(item));
+  }
+  for (const auto& [item, when] : acks) {
+    QCFLOW_RETURN_IF_ERROR(queued(item));
+    auto st = stats_of(item.sink);
+    if (!st.ok()) return st.status();
+    ++(*st)->delivered;
+    (*st)->last_success = when;  // as Ack one by one: the last wins
+    batch.Delete(core_->outbox, keys::OutboxQueue(item.sink, item.order));
+    batch.Put(core_->outbox, keys::OutboxItemId(item.sink, item.item_id),
+              IdValue(item.order, kIdDelivered));
+  }
+  for (const SinkError& e : errors) {
+    auto st = stats_of(e.sink);
+    if (!st.ok()) return st.status();
+    (*st)->last_error = e.error;
+    (*st)->last_error_at = e.when;
+  }
+  for (const auto& [sink, st] : stats) batch.Put(core_->outbox, keys::OutboxStats(sink), EncodeStats(st));
+  writes_.fetch_add(1, std::memory_order_relaxed);
+  return FromRocks(core_->db->Write(core_->write_options, &batch), "settling outbox items");
 }
 
 Status Outbox::RecordSinkError(const std::string& sink, const std::string& error, MicrosUtc when) {
@@ -153,6 +214,7 @@ Status Outbox::RecordSinkError(const std::string& sink, const std::string& error
   if (!stats.ok()) return stats.status();
   stats->last_error = error;
   stats->last_error_at = when;
+  writes_.fetch_add(1, std::memory_order_relaxed);
   return FromRocks(core_->db->Put(core_->write_options, core_->outbox, keys::OutboxStats(sink),
                                   EncodeStats(*stats)),
                    "recording a sink error");
@@ -174,6 +236,7 @@ Result<size_t> Outbox::RequeueDeadLetters(const std::string& sink, MicrosUtc now
     ++n;
   }
   if (n > 0) {
+    writes_.fetch_add(1, std::memory_order_relaxed);
     QCFLOW_RETURN_IF_ERROR(
         FromRocks(core_->db->Write(core_->write_options, &batch), "re-queueing dead letters"));
   }

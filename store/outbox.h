@@ -9,8 +9,10 @@
 #ifndef QCFLOW_STORE_OUTBOX_H_
 #define QCFLOW_STORE_OUTBOX_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/status.h"
@@ -60,6 +62,30 @@ class Outbox {
   Status Ack(const OutboxItem& item, MicrosUtc when);
   // Records a sink-level error (e.g. "token rejected; sink paused").
   Status RecordSinkError(const std::string& sink, const std::string& error, MicrosUtc when);
+
+  // Batched forms for a sink's delivery round: each is ONE atomic, synced write
+  // (one WriteBatch) however many items it carries, and writes nothing at all when
+  // any item is no longer queued (NotFound) or a sink's statistics cannot be read.
+  // REQUIRES: every item came from List and has not been acked; an item appears at
+  // most once across `updates` and `acks`.
+  // Update for many items (e.g. the write-ahead attempts+1 of a whole round).
+  Status UpdateMany(const std::vector<OutboxItem>& items);
+  // Ack for many items: each one removed from the queue, remembered as delivered,
+  // and counted once; each sink's statistics are read and written once.
+  Status AckMany(const std::vector<std::pair<OutboxItem, MicrosUtc>>& acks);
+  struct SinkError {
+    std::string sink, error;
+    MicrosUtc when = 0;
+  };
+  // UpdateMany + AckMany + RecordSinkError (in that order; the last error of a
+  // sink wins) in one atomic write. A no-op (no write) when everything is empty.
+  Status Settle(const std::vector<OutboxItem>& updates,
+                const std::vector<std::pair<OutboxItem, MicrosUtc>>& acks,
+                const std::vector<SinkError>& errors);
+
+  // Synced writes this Outbox has issued (Update, Ack, the batched forms,
+  // RecordSinkError, RequeueDeadLetters). For tests and benchmarks.
+  uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
   // Moves every dead letter of `sink` back to pending. Returns how many.
   Result<size_t> RequeueDeadLetters(const std::string& sink, MicrosUtc now);
   // True once item_id was delivered by `sink`.
@@ -71,6 +97,7 @@ class Outbox {
 
  private:
   DbCore* core_;
+  std::atomic<uint64_t> writes_{0};
 };
 
 // INTERNAL (store/): value encodings shared with Store::Commit.

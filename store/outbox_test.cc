@@ -26,7 +26,11 @@ class OutboxTest : public ::testing::Test {
   }
   std::vector<std::string> Ids(bool include_dead = false) {
     std::vector<std::string> out;
-    for (const auto& item : *store_->outbox().List("qatrack", 100, include_dead)) out.push_back(item.item_id);
+    const auto items = store_->outbox().List("qatrack", 100, include_dead);  // named: no dangling
+    EXPECT_TRUE(items.ok());
+    if (items.ok()) {
+      for (const auto& item : *items) out.push_back(item.item_id);
+    }
     return out;
   }
   testing::TempDir dir_;
@@ -165,6 +169,94 @@ TEST_F(OutboxTest, RequeueOfANeverQueuedIdQueuesIt) {
   EXPECT_EQ(store_->Commit(ws)->enqueued, 1);
   EXPECT_EQ(Ids(), (std::vector<std::string>{"n"}));
   EXPECT_EQ((*store_->outbox().List("qatrack", 1))[0].group, "unit2");
+}
+
+TEST_F(OutboxTest, UpdateManyIsOneWriteAndAllOrNothing) {
+  for (const char* id : {"a", "b", "c"}) Enqueue(id);
+  auto items = *store_->outbox().List("qatrack", 10);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(store_->outbox().Ack(items[1], 5).ok());  // "b" is gone from the queue
+  for (OutboxItem& item : items) {
+    item.attempts = 3;
+    item.updated_at = 42;
+  }
+  const uint64_t writes = store_->outbox().writes();
+  EXPECT_TRUE(store_->outbox().UpdateMany(items).IsNotFound());
+  EXPECT_EQ(store_->outbox().writes(), writes) << "a failed batch writes nothing";
+  Reopen();
+  const auto queued = store_->outbox().List("qatrack", 10);  // named: a temporary would dangle
+  ASSERT_TRUE(queued.ok());
+  for (const OutboxItem& item : *queued) {
+    EXPECT_EQ(item.attempts, 0u) << item.item_id << ": nothing of the failed batch is written";
+  }
+  items.erase(items.begin() + 1);
+  const uint64_t before = store_->outbox().writes();
+  ASSERT_TRUE(store_->outbox().UpdateMany(items).ok());
+  EXPECT_EQ(store_->outbox().writes(), before + 1) << "one write for the whole batch";
+  ASSERT_TRUE(store_->outbox().UpdateMany({}).ok());
+  EXPECT_EQ(store_->outbox().writes(), before + 1) << "an empty batch writes nothing";
+  Reopen();
+  auto after = *store_->outbox().List("qatrack", 10);
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxItem& item : after) {
+    EXPECT_EQ(item.attempts, 3u);
+    EXPECT_EQ(item.updated_at, 42);
+  }
+}
+
+TEST_F(OutboxTest, AckManyCountsEachAckOnceAndIsAllOrNothing) {
+  for (const char* id : {"a", "b", "c", "d"}) Enqueue(id);
+  auto items = *store_->outbox().List("qatrack", 10);
+  ASSERT_EQ(items.size(), 4u);
+  const uint64_t writes = store_->outbox().writes();
+  ASSERT_TRUE(store_->outbox().AckMany({{items[0], 100}, {items[2], 300}}).ok());
+  EXPECT_EQ(store_->outbox().writes(), writes + 1);
+  Reopen();
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"b", "d"}));
+  auto c = *store_->outbox().Counters("qatrack", 0);
+  EXPECT_EQ(c.delivered, 2u);
+  EXPECT_EQ(c.last_success, 300);
+  EXPECT_TRUE(*store_->outbox().WasDelivered("qatrack", "a"));
+  EXPECT_TRUE(*store_->outbox().WasDelivered("qatrack", "c"));
+  EXPECT_FALSE(*store_->outbox().WasDelivered("qatrack", "b"));
+  Enqueue("a");  // delivered ids are remembered: not queued again
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"b", "d"}));
+
+  // "a" is no longer queued: the whole batch fails and nothing is counted or removed.
+  EXPECT_TRUE(store_->outbox().AckMany({{items[1], 400}, {items[0], 400}}).IsNotFound());
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"b", "d"}));
+  EXPECT_FALSE(*store_->outbox().WasDelivered("qatrack", "b"));
+  c = *store_->outbox().Counters("qatrack", 0);
+  EXPECT_EQ(c.delivered, 2u);
+  EXPECT_EQ(c.last_success, 300);
+}
+
+TEST_F(OutboxTest, SettleWritesUpdatesAcksAndErrorsTogether) {
+  for (const char* id : {"a", "b", "c"}) Enqueue(id);
+  auto items = *store_->outbox().List("qatrack", 10);
+  items[1].state = OutboxState::kDeadLetter;
+  items[1].last_error = "bad data";
+  items[2].attempts = 2;
+  items[2].next_try_at = 9000;
+  const uint64_t writes = store_->outbox().writes();
+  ASSERT_TRUE(store_->outbox()
+                  .Settle({items[1], items[2]}, {{items[0], 50}},
+                          {{"qatrack", "HTTP 502", 60}, {"qatrack", "HTTP 503", 70}})
+                  .ok());
+  EXPECT_EQ(store_->outbox().writes(), writes + 1);
+  ASSERT_TRUE(store_->outbox().Settle({}, {}, {}).ok());
+  EXPECT_EQ(store_->outbox().writes(), writes + 1);
+  Reopen();
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(Ids(true), (std::vector<std::string>{"b", "c"}));
+  auto c = *store_->outbox().Counters("qatrack", 1000);
+  EXPECT_EQ(c.delivered, 1u);
+  EXPECT_EQ(c.last_success, 50);
+  EXPECT_EQ(c.dead_letters, 1u);
+  EXPECT_EQ(c.in_backoff, 1u);
+  EXPECT_EQ(c.last_error, "HTTP 503");  // the last error of the round wins
+  EXPECT_EQ(c.last_error_at, 70);
+  EXPECT_EQ((*store_->outbox().List("qatrack", 10))[0].attempts, 2u);
 }
 
 }  // namespace

@@ -252,24 +252,77 @@ Result<DeliveryReport> QatrackSink::DeliverOnce(MicrosUtc now) {
     report.deferred = items->size();
     return report;
   }
+  // The round's plan: every due item whose group has no earlier item waiting.
+  std::vector<bool> planned(items->size(), false);
+  std::vector<OutboxItem> ahead;
+  {
+    std::set<std::string> waiting;
+    for (size_t i = 0; i < items->size(); ++i) {
+      const OutboxItem& item = (*items)[i];
+      if (item.next_try_at > now || waiting.count(item.group) > 0) {
+        waiting.insert(item.group);
+        continue;
+      }
+      planned[i] = true;
+      ahead.push_back(item);
+      ++ahead.back().attempts;
+      ahead.back().updated_at = now;
+    }
+  }
+  // Write-ahead, once for the round: once attempts > 0 is durable for every item that
+  // may be posted, a crash after any POST leads to a pre-check instead of a second upload.
+  QCFLOW_RETURN_IF_ERROR(store_->outbox().UpdateMany(ahead));
+  settle_updates_.clear();
+  settle_acks_.clear();
+  settle_errors_.clear();
+  // Planned items the round did not reach get their previous state back (never posted).
+  std::vector<bool> reached(items->size(), false);
+  auto unreached = [&] {
+    std::vector<OutboxItem> restore;
+    for (size_t i = 0; i < items->size(); ++i) {
+      if (planned[i] && !reached[i]) restore.push_back((*items)[i]);
+    }
+    return restore;
+  };
+
   std::set<std::string> blocked;  // groups with an earlier item still waiting
   bool stopped = false;
-  for (OutboxItem& item : *items) {
-    if (stopped || item.next_try_at > now || blocked.count(item.group) > 0) {
+  for (size_t i = 0; i < items->size(); ++i) {
+    OutboxItem& item = (*items)[i];
+    if (stopped || !planned[i] || blocked.count(item.group) > 0) {
       blocked.insert(item.group);
       ++report.deferred;
       continue;
     }
+    reached[i] = true;
     auto next = DeliverItem(item, now, &report);
-    if (!next.ok()) return next.status();
+    if (!next.ok()) {
+      // Keep what the round learnt; the failed item keeps its write-ahead attempt.
+      Status settled = Settle(unreached());
+      (void)settled;  // the store already failed; report that first error
+      return next.status();
+    }
     if (*next == Next::kBlockGroup) blocked.insert(item.group);
     if (*next == Next::kStop) {
       blocked.insert(item.group);
       stopped = true;
     }
   }
+  if (config_.crash_before_settle && config_.crash_before_settle()) {
+    return Status::Internal("simulated crash before the round's outcomes were written");
+  }
+  QCFLOW_RETURN_IF_ERROR(Settle(unreached()));
   report.paused = paused_;
   return report;
+}
+
+Status QatrackSink::Settle(std::vector<OutboxItem> restore) {
+  for (OutboxItem& item : restore) settle_updates_.push_back(std::move(item));
+  Status s = store_->outbox().Settle(settle_updates_, settle_acks_, settle_errors_);
+  settle_updates_.clear();
+  settle_acks_.clear();
+  settle_errors_.clear();
+  return s;
 }
 
 Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc now,
@@ -312,9 +365,7 @@ Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc no
     }
   }
 
-  // Write-ahead: once attempts > 0 is durable, a crash after the POST leads to a
-  // pre-check instead of a second upload.
-  QCFLOW_RETURN_IF_ERROR(store_->outbox().Update(item));
+  // The round's write-ahead (DeliverOnce) already made attempts > 0 durable.
   HttpResponse r = Post(*body);
   Outcome o = ClassifyUpload(r.status, r.body, r.error);
   if (o.kind == Kind::kMissingTests) {
@@ -347,7 +398,7 @@ Result<QatrackSink::Next> QatrackSink::Apply(OutboxItem& item, const Outcome& ou
   switch (outcome.kind) {
     case Kind::kStored:
     case Kind::kAlreadyStored:
-      QCFLOW_RETURN_IF_ERROR(store_->outbox().Ack(item, now));
+      settle_acks_.emplace_back(item, now);
       ++report->delivered;
       if (outcome.kind == Kind::kAlreadyStored) ++report->already_stored;
       return Next::kContinue;
@@ -360,8 +411,8 @@ Result<QatrackSink::Next> QatrackSink::Apply(OutboxItem& item, const Outcome& ou
     case Kind::kPauseAuth:
       paused_ = true;
       --item.attempts;  // the item did nothing wrong
-      QCFLOW_RETURN_IF_ERROR(store_->outbox().RecordSinkError(
-          config_.name, item.last_error + "; sink paused until the token is fixed", now));
+      settle_errors_.push_back(
+          {config_.name, item.last_error + "; sink paused until the token is fixed", now});
       ++report->deferred;
       next = Next::kStop;
       break;
@@ -381,12 +432,12 @@ Result<QatrackSink::Next> QatrackSink::Apply(OutboxItem& item, const Outcome& ou
     case Kind::kAmbiguous:
       // Keep pending forever; the pre-check on the next attempt covers "ambiguous".
       item.next_try_at = now + Backoff(item.attempts);
-      QCFLOW_RETURN_IF_ERROR(store_->outbox().RecordSinkError(config_.name, item.last_error, now));
+      settle_errors_.push_back({config_.name, item.last_error, now});
       ++report->deferred;
       next = Next::kBlockGroup;
       break;
   }
-  QCFLOW_RETURN_IF_ERROR(store_->outbox().Update(item));
+  settle_updates_.push_back(item);
   return next;
 }
 

@@ -13,6 +13,12 @@
 //     POST, and any item that was attempted before is first looked up by
 //     ?user_key= and acked if the server already has it (timeout after send, crash
 //     between POST and ack, a 5xx from a proxy after the backend stored it).
+//   - Store cost per DeliverOnce is O(1) synced writes, not O(items): one write-ahead
+//     (attempts+1 for every item the round may try) before the first request, and one
+//     write at the end with every ack, dead letter, backoff and sink error of the round
+//     (items the round did not reach get their previous state back in it). A crash in
+//     between loses only that last write: the items stay pending with attempts > 0, so
+//     the next round pre-checks them and acks what the server already stored.
 //   - "user key already exists" acks; "Missing data for tests" re-posts once with those
 //     tests skipped (QCPump's autoskip); other 400/403/404 and failed lookups are dead
 //     letters carrying the server's message (RequeueDeadLetters after a fix).
@@ -37,6 +43,7 @@
 #include <random>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "export/qatrack/http_client.h"
 #include "export/qatrack/outcome.h"
@@ -68,6 +75,10 @@ struct QatrackSinkConfig {
   uint64_t jitter_seed = 0;            // 0: seeded from std::random_device
   // Used to honour throttle_interval; tests may replace it.
   std::function<void(std::chrono::microseconds)> sleep;
+  // Tests only: called after a round's POSTs, just before its outcomes are written;
+  // returning true makes DeliverOnce return Internal without writing them, as if the
+  // process died there (the items stay pending with their write-ahead attempts).
+  std::function<bool()> crash_before_settle;
 };
 
 struct DeliveryReport {
@@ -113,6 +124,8 @@ class QatrackSink {
   QatrackSink(Store* store, QatrackSinkConfig config, std::unique_ptr<HttpClient> http);
   std::string Endpoint(const std::string& route) const;
   Result<Next> DeliverItem(OutboxItem item, MicrosUtc now, DeliveryReport* report);
+  // Writes the round's collected outcomes (and `restore`) in one store write.
+  Status Settle(std::vector<OutboxItem> restore);
   Result<Next> Apply(OutboxItem& item, const Outcome& outcome, MicrosUtc now,
                      DeliveryReport* report);
   Lookup ResolveUnit(const QcSession& s, MicrosUtc now);
@@ -132,6 +145,10 @@ class QatrackSink {
   // key -> (value, expiry). Unit: "serial:<s>" / "name:<n>" -> "<number>\n<url>".
   std::map<std::string, std::pair<std::string, MicrosUtc>> unit_cache_;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, MicrosUtc>> utc_cache_;
+  // Outcomes of the current round, written together by Settle.
+  std::vector<OutboxItem> settle_updates_;
+  std::vector<std::pair<OutboxItem, MicrosUtc>> settle_acks_;
+  std::vector<Outbox::SinkError> settle_errors_;
 };
 
 }  // namespace qcflow::qatrack
