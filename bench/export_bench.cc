@@ -28,11 +28,9 @@
 // A summary at the end prints sink uploads/s as a fraction of plain, per server.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -41,6 +39,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/bench_dir.h"
 #include "export/qatrack/qatrack_sink.h"
 #include "export/qatrack/upload_payload.h"
 #include "store/outbox.h"
@@ -51,7 +50,6 @@
 namespace qcflow {
 namespace {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using testing::QatrackTestServer;
 
@@ -60,22 +58,9 @@ constexpr char kZone[] = "America/Toronto";
 
 // ---- helpers ------------------------------------------------------------------------
 
-class ScratchDir {  // a fresh directory under $TMPDIR, removed on destruction
- public:
-  ScratchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/qcflow-export-bench-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+// A fresh directory under $TMPDIR, removed on destruction.
+struct ScratchDir : bench::BenchDir {
+  ScratchDir() : BenchDir("qcflow-export-bench") {}
 };
 
 // One test server per variant, started on first use and stopped at exit.

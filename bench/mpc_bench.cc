@@ -1,6 +1,6 @@
 // mpc_bench: the MPC path from a TDS share to sessions, on synthetic trees
-// (bench/synthetic_tds.h) of 1k and 10k run folders written under /tmp once per
-// benchmark and removed after it. Stores live under /tmp too.
+// (bench/synthetic_tds.h) of 1k and 10k run folders written under $TMPDIR (default
+// /tmp) once per benchmark and removed after it. Stores live there too.
 //
 //   BM_FirstScan        TdsScanner::Scan into a fresh store (read, quarantine check, journal)
 //   BM_Rescan           the same scanner again over the unchanged tree
@@ -18,10 +18,10 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
+#include "bench/bench_dir.h"
 #include "bench/synthetic_tds.h"
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
@@ -32,68 +32,49 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace qcflow;          // NOLINT: a benchmark file
 using namespace qcflow::mpc;     // NOLINT
 using namespace qcflow::synthetic;  // NOLINT
 
 constexpr const char* kZone = "Europe/Berlin";
 
-std::string MakeTempDir(const std::string& what) {
-  std::string tmpl = "/tmp/qcflow-mpc-bench-" + what + "-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) {
-    std::fprintf(stderr, "mkdtemp %s failed\n", tmpl.c_str());
-    std::abort();
-  }
-  return tmpl;
-}
-
 // A synthetic TDS tree for one benchmark, removed when the benchmark ends.
 class ScopedTree {
  public:
-  explicit ScopedTree(size_t folders) : dir_(MakeTempDir("tds")) {
+  explicit ScopedTree(size_t folders) : dir_("qcflow-mpc-bench-tds") {
     SyntheticTdsOptions o;
     o.folders = folders;
     o.serials = 4;
-    auto r = WriteSyntheticTds(dir_ + "/TDS", o);
+    auto r = WriteSyntheticTds(dir_.Sub("TDS"), o);
     if (!r.ok()) {
       std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
       std::abort();
     }
     report_ = *r;
   }
-  ~ScopedTree() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string root() const { return dir_ + "/TDS"; }
+  std::string root() const { return dir_.Sub("TDS"); }
   const SyntheticTdsReport& report() const { return report_; }
 
  private:
-  std::string dir_;
+  bench::BenchDir dir_;
   SyntheticTdsReport report_;
 };
 
 // A fresh store, removed with the object.
 class ScopedStore {
  public:
-  ScopedStore() : dir_(MakeTempDir("store")) {
-    auto s = Store::Open(dir_ + "/store");
+  ScopedStore() : dir_("qcflow-mpc-bench-store") {
+    auto s = Store::Open(dir_.Sub("store"));
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.status().ToString().c_str());
       std::abort();
     }
     store_ = std::move(*s);
   }
-  ~ScopedStore() {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   Store* get() { return store_.get(); }
 
  private:
-  std::string dir_;
+  bench::BenchDir dir_;  // removed after the store (members die in reverse order)
   std::unique_ptr<Store> store_;
 };
 

@@ -32,15 +32,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -48,6 +45,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_dir.h"
+#include "bench/store_bench_report.h"
 #include "store/journal.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -55,32 +54,9 @@
 namespace qcflow {
 namespace {
 
-namespace fs = std::filesystem;
-
 // ---- helpers ------------------------------------------------------------------------
 
-class BenchDir {
- public:
-  BenchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/qcflow-bench-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      std::perror("mkdtemp");
-      std::abort();
-    }
-    path_ = tmpl;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  std::string Sub(const char* name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using bench::BenchDir;
 
 enum class Sync { kFsync, kGroup };
 enum class Dedup { kNoKey, kUnique, kHalfHits };
@@ -217,6 +193,13 @@ void SetCounters(benchmark::State& state, uint64_t records, uint64_t payload_byt
                                                  benchmark::Counter::kIs1024);
 }
 
+// Appends also count written/s: the records that were not duplicates.
+void SetAppendCounters(benchmark::State& state, uint64_t records, uint64_t payload_bytes,
+                       uint64_t written) {
+  SetCounters(state, records, payload_bytes);
+  state.counters["written/s"] = benchmark::Counter(double(written), benchmark::Counter::kIsRate);
+}
+
 // ---- appends -----------------------------------------------------------------------
 
 // Journal, `batch` records per call (batch == 1 uses Journal::Append).
@@ -270,8 +253,24 @@ void JournalAppend(benchmark::State& state, size_t size, Sync sync, Dedup dedup,
     total += batch;
     bytes += batch * size;
   }
-  SetCounters(state, total, bytes);
-  state.counters["written/s"] = benchmark::Counter(double(written), benchmark::Counter::kIsRate);
+  SetAppendCounters(state, total, bytes, written);
+}
+
+// The timed loop of a raw baseline: `call` writes one call's `batch` records,
+// advancing `seq` (the records written so far), and returns RocksDB's status.
+template <typename Call>
+void TimeRawCalls(benchmark::State& state, size_t size, size_t batch, const uint64_t& seq,
+                  Call call) {
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    rocksdb::Status s = call();
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
+    bytes += batch * size;
+  }
+  SetAppendCounters(state, seq, bytes, seq);
 }
 
 // Raw RocksDB: the same envelopes, one Put per record or one WriteBatch per call.
@@ -285,31 +284,22 @@ void RawAppend(benchmark::State& state, size_t size, Sync sync, size_t batch) {
     SetKey(&r, i + 1);
     EncodeEnvelope(r, &envelopes[i]);
   }
-  uint64_t seq = 0, bytes = 0;
+  uint64_t seq = 0;
   char key[8];
   rocksdb::WriteBatch wb;
   size_t slot = 0;
-  for (auto _ : state) {
-    rocksdb::Status s;
+  TimeRawCalls(state, size, batch, seq, [&] {
     if (batch == 1) {
       PutBigEndian64(key, ++seq);
-      s = raw.db()->Put(raw.wo(), rocksdb::Slice(key, 8), envelopes[slot++ % pool]);
-    } else {
-      wb.Clear();
-      for (size_t i = 0; i < batch; ++i) {
-        PutBigEndian64(key, ++seq);
-        wb.Put(rocksdb::Slice(key, 8), envelopes[i]);
-      }
-      s = raw.db()->Write(raw.wo(), &wb);
+      return raw.db()->Put(raw.wo(), rocksdb::Slice(key, 8), envelopes[slot++ % pool]);
     }
-    if (!s.ok()) {
-      state.SkipWithError(s.ToString().c_str());
-      break;
+    wb.Clear();
+    for (size_t i = 0; i < batch; ++i) {
+      PutBigEndian64(key, ++seq);
+      wb.Put(rocksdb::Slice(key, 8), envelopes[i]);
     }
-    bytes += batch * size;
-  }
-  SetCounters(state, seq, bytes);
-  state.counters["written/s"] = benchmark::Counter(double(seq), benchmark::Counter::kIsRate);
+    return raw.db()->Write(raw.wo(), &wb);
+  });
 }
 
 // Raw RocksDB writing what the journal writes per record — the envelope under
@@ -324,9 +314,9 @@ void RawAppendSameEntries(benchmark::State& state, size_t size, Sync sync, size_
   for (size_t i = 0; i < batch; ++i) records.push_back(MakeRecord(size, i, true));
   std::string envelope, dedup_key, index_key;
   char seq_key[8], seq_value[8];
-  uint64_t seq = 0, bytes = 0;
+  uint64_t seq = 0;
   rocksdb::WriteBatch wb;
-  for (auto _ : state) {
+  TimeRawCalls(state, size, batch, seq, [&] {
     wb.Clear();
     for (Record& r : records) {
       ++seq;
@@ -348,15 +338,8 @@ void RawAppendSameEntries(benchmark::State& state, size_t size, Sync sync, size_
       index_key.append(tail, 16);
       wb.Put(raw.family(2), index_key, rocksdb::Slice());
     }
-    auto s = raw.db()->Write(raw.wo(), &wb);
-    if (!s.ok()) {
-      state.SkipWithError(s.ToString().c_str());
-      break;
-    }
-    bytes += batch * size;
-  }
-  SetCounters(state, seq, bytes);
-  state.counters["written/s"] = benchmark::Counter(double(seq), benchmark::Counter::kIsRate);
+    return raw.db()->Write(raw.wo(), &wb);
+  });
 }
 
 // ---- reads ----------------------------------------------------------------------------
@@ -541,57 +524,6 @@ void RegisterAll() {
                                [](benchmark::State& st) { JournalFindDedup(st, false); })
       ->UseRealTime();
 }
-
-// Console output plus, at the end, journal records/s as a fraction of the raw
-// baseline with the same shape, size and sync.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type == Run::RT_Aggregate && !median) continue;
-      auto it = run.counters.find("records/s");
-      if (it == run.counters.end()) continue;
-      std::string name = run.run_name.function_name;
-      if (median || !rates_.count(name)) rates_[name] = it->second.value;
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    auto split = [](const std::string& name) {
-      size_t slash = name.rfind('/');
-      return std::make_pair(name.substr(0, slash), name.substr(slash + 1));
-    };
-    std::map<std::string, double> raw, raw3;  // by "<shape>/<size>/<sync>"
-    for (const auto& [name, rate] : rates_) {
-      auto [prefix, variant] = split(name);
-      if (variant == "raw_put" || variant == "raw_writebatch") raw[prefix] = rate;
-      if (variant == "raw_writebatch_3kv") raw3[prefix] = rate;
-    }
-    if (raw.empty()) return;
-    std::printf("\n%-50s %11s %11s %8s %11s %8s\n", "records/s (same run)", "this", "raw",
-                "vs raw", "raw 3 kv", "vs 3 kv");
-    for (const auto& [name, rate] : rates_) {
-      auto [prefix, variant] = split(name);
-      if (variant.rfind("journal_", 0) != 0 && variant != "raw_writebatch_3kv") continue;
-      auto r = raw.find(prefix);
-      if (r == raw.end() || r->second <= 0) continue;
-      std::printf("%-50s %11.0f %11.0f %7.0f%%", name.c_str(), rate, r->second,
-                  100.0 * rate / r->second);
-      auto r3 = raw3.find(prefix);
-      if (r3 != raw3.end() && r3->second > 0 && variant != "raw_writebatch_3kv") {
-        std::printf(" %11.0f %7.0f%%", r3->second, 100.0 * rate / r3->second);
-      }
-      std::printf("\n");
-    }
-    std::fflush(stdout);
-  }
-
- private:
-  std::map<std::string, double> rates_;
-};
 
 }  // namespace
 }  // namespace qcflow
