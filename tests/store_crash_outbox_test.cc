@@ -144,12 +144,7 @@ TEST(StoreCrashTest, KilledTransformKeepsDerivedCursorAndOutboxTogether) {
   constexpr int kRounds = 20;
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    RoundPlan plan;
-    plan.mode = "outbox";
-    plan.dir = dir;
-    plan.round = uint64_t(round);
-    plan.seed = rng();
-    plan.delay_ms = int(5 + rng() % 76);
+    RoundPlan plan = PlanRound("outbox", dir, round, rng);
     RoundOutcome out = RunAndKill(plan);
     ASSERT_TRUE(out.killed) << out.failure;
     for (const Msg& m : out.msgs) {

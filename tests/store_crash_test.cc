@@ -314,12 +314,7 @@ TEST(StoreCrashTest, KilledAppenderLeavesConsistentJournal) {
   int rounds_with_acks = 0;
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    RoundPlan plan;
-    plan.mode = "journal";
-    plan.dir = dir;
-    plan.round = uint64_t(round);
-    plan.seed = rng();
-    plan.delay_ms = int(5 + rng() % 76);  // 5..80 ms
+    RoundPlan plan = PlanRound("journal", dir, round, rng);
     plan.timer_from_fork = round > 0 && round % 4 == 3;
     // Group commit: the WAL is written on every append but fsynced only every
     // 20 ms, so after a power cut, records acknowledged since the last fsync may

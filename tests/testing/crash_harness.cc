@@ -225,6 +225,17 @@ void CrashChildMain(int argc, char** argv) {
 
 // ---- parent side ----------------------------------------------------------------
 
+RoundPlan PlanRound(const std::string& mode, const std::string& dir, int round,
+                    std::mt19937_64& rng) {
+  RoundPlan plan;
+  plan.mode = mode;
+  plan.dir = dir;
+  plan.round = uint64_t(round);
+  plan.seed = rng();
+  plan.delay_ms = int(5 + rng() % 76);  // 5..80 ms
+  return plan;
+}
+
 RoundOutcome RunAndKill(const RoundPlan& plan) {
   RoundOutcome out;
   int fds[2];

@@ -27,6 +27,7 @@
 #define QCFLOW_TESTS_TESTING_CRASH_HARNESS_H_
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ struct RoundPlan {
   bool timer_from_fork = false;  // kill may land inside Store::Open
   int delay_ms = 20;
 };
+
+// Round `round` of `mode` on `dir`, with the seed and a delay of 5..80 ms drawn
+// from `rng` (in that order); the other fields keep their defaults.
+RoundPlan PlanRound(const std::string& mode, const std::string& dir, int round,
+                    std::mt19937_64& rng);
 
 struct RoundOutcome {
   std::vector<Msg> msgs;  // every whole message the child sent
