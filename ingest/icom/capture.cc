@@ -350,6 +350,7 @@ void CaptureGroup::Impl::WriterLoop() {
     IcomCapture* linac;
     std::string bytes;
   };
+  size_t rotate = 0;
   for (;;) {
     if (options.before_batch) options.before_batch();
     std::vector<Item> items;
@@ -358,8 +359,11 @@ void CaptureGroup::Impl::WriterLoop() {
       std::unique_lock l(mu);
       cv.wait(l, [&] { return stopped_writer || Pending(); });
       if (!Pending() && stopped_writer) return;
-      for (auto& lp : linacs) {
-        IcomCapture* c = lp.get();
+      ++rotate;
+      // Rotate the first linac so one busy linac cannot starve the others.
+      const size_t n = linacs.size();
+      for (size_t k = 0; k < n; ++k) {
+        IcomCapture* c = linacs[(rotate + k) % n].get();
         while (!c->queue.empty() && items.size() < options.max_batch) {
           c->queue_bytes -= c->queue.front().size();
           items.push_back(Item{c, std::move(c->queue.front())});

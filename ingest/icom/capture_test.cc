@@ -155,6 +155,39 @@ TEST_F(CaptureTest, JournalsEachMessageOnceWithItsDedupKey) {
   EXPECT_FALSE(stats[0].connected);
 }
 
+TEST_F(CaptureTest, TwoLinacsOnOneGroupKeepTheirOwnSources) {
+  LinacServerOptions o;
+  o.rate = 0;
+  o.generator.messages = 60;
+  RunningServer a(o);
+  o.generator.seed = 2;
+  o.generator.machine_id = "LA2";
+  RunningServer b(o);
+  CaptureGroup group(&journal());
+  IcomCaptureConfig ca = Linac(a.port()), cb = Linac(b.port());
+  cb.linac = "LA2";
+  cb.zone = "Europe/Paris";  // the second linac's clock reads local time
+  ASSERT_TRUE(group.Add(ca).ok());
+  ASSERT_TRUE(group.Add(cb).ok());
+  ASSERT_TRUE(WaitFor([&] { return journal().last_seq() >= 2 * 59; }));
+  group.Stop();
+  Journaled j = ReadJournal(journal());
+  std::map<std::string, size_t> per_source;
+  for (const Record& r : j.icom) ++per_source[r.source_id];
+  EXPECT_EQ(per_source["LA1"], 59u);
+  EXPECT_EQ(per_source["LA2"], 59u);
+  int checked = 0;
+  for (const Record& r : j.icom) {
+    if (r.source_id != "LA2" || r.event_time_text != "2026-01-0508:00:00") continue;
+    ++checked;
+    EXPECT_EQ(r.event_time, int64_t{1767600000 - 3600} * kMicrosPerSecond);  // CET = UTC+1
+  }
+  EXPECT_GT(checked, 0);
+  auto stats = group.Stats();
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].journaled + stats[1].journaled, 118u);
+}
+
 TEST_F(CaptureTest, DedupKeyDependsOnLinacCounterAndContent) {
   const std::vector<std::string> m = Generate(TwoMessages());
   EXPECT_NE(IcomDedupKey("LA1", m[0]), IcomDedupKey("LA2", m[0]));
