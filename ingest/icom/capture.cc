@@ -12,6 +12,7 @@
 
 #include "ingest/icom/framer.h"
 #include "ingest/icom/icom_format.h"
+#include "store/content_hash.h"
 #include "store/journal.h"
 #include "store/record.h"
 
@@ -22,16 +23,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
-
-// FNV-1a 64: stable across builds and platforms (the key is persisted).
-uint64_t Fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string_view TimestampOf(std::string_view m) {
   return m.substr(kTimestampOffset, kTimestampSize);
@@ -73,7 +64,7 @@ std::string IcomDedupKey(std::string_view linac, std::string_view message) {
   char tail[40];
   std::snprintf(tail, sizeof(tail), "|%u|%016llx",
                 static_cast<unsigned>(static_cast<uint8_t>(message[kCounterOffset])),
-                static_cast<unsigned long long>(Fnv1a(message)));
+                static_cast<unsigned long long>(Fnv1a64(message)));
   std::string key(linac);
   key += '|';
   key += TimestampOf(message);

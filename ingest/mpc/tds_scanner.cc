@@ -11,6 +11,7 @@
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
 #include "store/coding.h"
+#include "store/content_hash.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -44,17 +45,6 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 }
 
 }  // namespace
-
-std::string ContentHash(std::string_view bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : bytes) {
-    h ^= uint8_t(c);
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 TdsScanner::TdsScanner(TdsScanConfig config, Store* store)
     : config_(std::move(config)), store_(store) {
@@ -198,7 +188,7 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
     r.event_time = event_time;
     r.event_time_text = folder.ok() ? folder->time_text : "";
     r.capture_time = now;
-    r.dedup_key = (folder.ok() ? c.folder : c.relative) + "/" + ContentHash(*bytes);
+    r.dedup_key = (folder.ok() ? c.folder : c.relative) + "/" + Fnv1a64Hex(*bytes);
     nlohmann::json meta = {{"path", c.relative}, {"size", c.state.size}};
     if (!reason.empty()) {
       r.flags |= kFlagQuarantined;

@@ -8,7 +8,8 @@
 //   are not read again. That memory lives in the store, so it survives restarts.
 // - A file younger than `settle` or whose size/mtime changed since the previous
 //   look is left for a later scan, never half-read.
-// - Dedup key: run folder name + content hash; the journal drops re-captures.
+// - Dedup key: run folder name + "/" + Fnv1a64Hex(content) (store/content_hash.h);
+//   the journal drops re-captures.
 // - A folder name or file that cannot be parsed is journaled as a quarantined
 //   record whose meta says why; the scan goes on.
 // - An unreadable root (share not mounted) is Status::Unavailable; the caller
@@ -92,8 +93,6 @@ class TdsScanner {
   std::map<std::string, FileState> journaled_;  // relative path -> state when journaled
 };
 
-// 64-bit FNV-1a of `bytes`, as 16 lowercase hex digits.
-std::string ContentHash(std::string_view bytes);
 
 }  // namespace qcflow::mpc
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "store/content_hash.h"
 #include "store/journal.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
@@ -72,7 +73,7 @@ TEST_F(TdsScannerTest, JournalsEachResultsCsvOnceWithEnvelope) {
   EXPECT_EQ(rec->payload, kCsv);
   EXPECT_EQ(rec->event_time_text, "2020-11-06-09-59-21");
   EXPECT_EQ(FormatUtcIso(rec->event_time), "2020-11-06T08:59:21Z");  // Berlin wall clock
-  EXPECT_EQ(rec->dedup_key, RunName("2020-11-06-09-59-21", 9) + "/" + ContentHash(kCsv));
+  EXPECT_EQ(rec->dedup_key, RunName("2020-11-06-09-59-21", 9) + "/" + Fnv1a64Hex(kCsv));
   EXPECT_NE(rec->meta.find("TB1/MPCChecks/"), std::string::npos);
 }
 

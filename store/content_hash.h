@@ -1,0 +1,20 @@
+// Content hashes that go into persisted dedup keys. They must never change
+// between builds or platforms, so they are spelled out here once (no std::hash).
+#ifndef QCFLOW_STORE_CONTENT_HASH_H_
+#define QCFLOW_STORE_CONTENT_HASH_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace qcflow {
+
+// 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+uint64_t Fnv1a64(std::string_view bytes);
+
+// Fnv1a64 as 16 lowercase hex digits.
+std::string Fnv1a64Hex(std::string_view bytes);
+
+}  // namespace qcflow
+
+#endif  // QCFLOW_STORE_CONTENT_HASH_H_

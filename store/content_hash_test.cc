@@ -1,0 +1,18 @@
+#include "store/content_hash.h"
+
+#include <gtest/gtest.h>
+
+namespace qcflow {
+namespace {
+
+// Published FNV-1a 64 test vectors: a persisted dedup key depends on these.
+TEST(ContentHash, MatchesFnv1a64Vectors) {
+  EXPECT_EQ(Fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(Fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(Fnv1a64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_EQ(Fnv1a64Hex("a"), "af63dc4c8601ec8c");
+  EXPECT_EQ(Fnv1a64Hex(""), "cbf29ce484222325");
+}
+
+}  // namespace
+}  // namespace qcflow
