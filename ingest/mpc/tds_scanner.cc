@@ -94,7 +94,9 @@ Status TdsScanner::ListCandidates(std::vector<Candidate>* out, ScanReport* repor
       if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       Candidate c;
       c.path = it->path().string();
-      c.relative = fs::relative(it->path(), root, walk_ec).string();
+      // Lexical: no stat per path component (a network share pays for each), and a
+      // symlink inside the tree does not change the key the file is remembered by.
+      c.relative = it->path().lexically_relative(root).string();
       c.folder = it->path().parent_path().filename().string();
       c.state = {uint64_t(st.st_size), int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
       out->push_back(std::move(c));
