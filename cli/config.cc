@@ -241,7 +241,7 @@ void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* erro
   c->qatrack_sinks.push_back(std::move(s));
 }
 
-void CrossCheck(const toml::table& root, const std::string& file, Errors* errors, Config* c) {
+void CrossCheck(const std::string& file, Errors* errors, Config* c) {
   std::map<std::string, std::string> names;  // name -> "source"/"sink"
   auto claim = [&](const std::string& name, const char* what) {
     if (name.empty()) return;
@@ -390,7 +390,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     c.routes.push_back(std::move(route));
   });
   top.Finish();
-  if (errors.empty()) CrossCheck(root, file, &errors, &c);
+  if (errors.empty()) CrossCheck(file, &errors, &c);
   if (!errors.empty()) {
     std::string msg = std::to_string(errors.size()) + " problem" + (errors.size() > 1 ? "s" : "") +
                       " in " + file + ":";
