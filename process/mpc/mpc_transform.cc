@@ -139,9 +139,9 @@ std::string ConflictProblem(const std::string& conflict) {
   const std::string ns = conflict.substr(0, slash);
   const std::string key = slash == std::string::npos ? "" : conflict.substr(slash + 1);
   if (ns == kSessionNs) {
-    return "MPC session " + key + " was already stored with different content; the stored "
-           "session was kept and is not queued again (two groups share QCPump's user_key, "
-           "or the grouping settings changed)";
+    return "MPC session " + key + " is another group's QCPump user_key (two groups in the "
+           "same minute, or changed grouping settings); the stored session was kept and this "
+           "group is stored and queued under " + key + "/2 (or the next free number)";
   }
   std::string what = key;
   if (key.size() == 8) what = "journal seq " + std::to_string(coding::GetBigEndian64(key));
@@ -370,14 +370,26 @@ Status MpcTransform::Impl::Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
                                 std::set<std::string>* keys_this_step, StepReport* report) {
   for (std::string& p : b.problems) report->problems.push_back(std::move(p));
   if (!b.session) return Status::OK();
-  const std::string& key = b.session->user_key;
-  // Never overwrite, never queue a different session under a stored key.
-  auto stored = store->derived().Get(kSessionNs, key);
-  if (!stored.ok()) return stored.status();
-  if ((*stored && **stored != b.encoded) || !keys_this_step->insert(key).second) {
-    report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + key));
-    return Status::OK();
+  // QCPump's user_key has minute precision, but groups of the non-windowed check
+  // types differ by seconds: two such groups in one minute share the key. Restored
+  // windows are never emitted twice, so a taken key always means a different group:
+  // store it under "<key>/2", "/3", ... rather than lose its runs (never overwrite).
+  const std::string base = b.session->user_key;
+  for (int n = 1;; ++n) {
+    if (n > 1) {
+      b.session->user_key = base + "/" + std::to_string(n);
+      b.encoded = EncodeQcSession(*b.session);
+    }
+    auto stored = store->derived().Get(kSessionNs, b.session->user_key);
+    if (!stored.ok()) return stored.status();
+    const bool taken = (*stored && **stored != b.encoded) ||
+                       keys_this_step->count(b.session->user_key) > 0;
+    if (!taken) break;
+    if (n == 1) report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + base));
+    if (n == 99) return Status::OK();  // beyond any real clinic; reported above
   }
+  const std::string key = b.session->user_key;
+  keys_this_step->insert(key);
   ws->PutDerived(kSessionNs, key, std::move(b.encoded));
   std::string index_key = g.serial;
   index_key.push_back('\0');

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <map>
 
@@ -278,6 +280,29 @@ TEST_F(MpcTransformTest, GroupsAMultiBeamWindowIntoOneQcPumpSession) {
                              })
                   .ok());
   EXPECT_EQ(indexed, (std::vector<std::string>{kBeamKey, next}));
+}
+
+TEST_F(MpcTransformTest, TwoGroupsInOneMinuteAreBothKeptAndQueued) {
+  // Enhanced MLC groups only identical timestamps; both fall in QCPump's 07:40 key.
+  AddRun(Folder("07-40-05", 1, "EnhancedMLCCheckTemplate6xMVkVEnhancedMLC"), Csv("0.1"));
+  AddRun(Folder("07-40-40", 2, "EnhancedMLCCheckTemplate6xMVkVEnhancedMLC"), Csv("0.2"));
+  Scan();
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.sessions_emitted, 2u);
+  const std::string key = "QCPump/MPC/1234/2020-11-06-07-40/Enhanced MLC Checks";
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(key), 1u);
+  ASSERT_EQ(sessions.count(key + "/2"), 1u);
+  EXPECT_EQ(sessions[key + "/2"].user_key, key + "/2");
+  EXPECT_NE(sessions[key].source_seqs, sessions[key + "/2"].source_seqs);
+  auto queued = OutboxIds("qatrack");
+  EXPECT_NE(std::find(queued.begin(), queued.end(), key + "/2"), queued.end());
+  ASSERT_FALSE(r.problems.empty());
+  EXPECT_NE(r.problems.front().find(key + "/2"), std::string::npos) << r.problems.front();
+  // A restart emits neither again.
+  Reopen();
+  EXPECT_EQ(Run(Local(9, 0)).sessions_emitted, 0u);
+  EXPECT_EQ(Sessions().size(), 2u);
 }
 
 TEST_F(MpcTransformTest, EnhancedCouchIsItsOwnSession) {
