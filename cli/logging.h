@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "cli/config.h"
+#include "export/qatrack/http_client.h"
 #include "store/status.h"
 
 namespace qcflow::cli {
@@ -25,7 +26,7 @@ Status SetUpLogging(const config::LogSection& log);
 void ShutDownLogging();
 
 // "https://host:8443/api" from "https://user:pw@host:8443/api?x=y".
-std::string SafeUrl(std::string_view url);
+using qatrack::SafeUrl;  // export/qatrack/http_client.h
 
 }  // namespace qcflow::cli
 

@@ -167,4 +167,14 @@ HttpResponse HttpClient::Perform(const std::string& url, const std::string* post
   return resp;
 }
 
+std::string SafeUrl(std::string_view url) {
+  std::string out(url.substr(0, url.find_first_of("?#")));
+  size_t scheme = out.find("://");
+  size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t slash = out.find('/', host);
+  size_t at = out.rfind('@', slash == std::string::npos ? out.size() : slash);
+  if (at != std::string::npos && at >= host) out.erase(host, at + 1 - host);
+  return out;
+}
+
 }  // namespace qcflow::qatrack

@@ -73,6 +73,10 @@ class HttpClient {
   std::string auth_header_;
 };
 
+// `url` without user:password@ and without a query or fragment: the form every
+// message, log line and status record shows (a URL may carry credentials).
+std::string SafeUrl(std::string_view url);
+
 }  // namespace qcflow::qatrack
 
 #endif  // QCFLOW_EXPORT_QATRACK_HTTP_CLIENT_H_

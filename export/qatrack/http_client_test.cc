@@ -114,5 +114,11 @@ TEST(HttpClientRadMachineTest, SendsRadAuthorization) {
   EXPECT_EQ((*c)->Get((*s)->base_url() + "/auth/").status, 401);
 }
 
+TEST(SafeUrl, DropsCredentialsQueryAndFragment) {
+  EXPECT_EQ(SafeUrl("https://user:pw@host:8443/api?token=x"), "https://host:8443/api");
+  EXPECT_EQ(SafeUrl("https://user:pw@host/api/#frag"), "https://host/api/");
+  EXPECT_EQ(SafeUrl("http://127.0.0.1:80/api"), "http://127.0.0.1:80/api");
+}
+
 }  // namespace
 }  // namespace qcflow::qatrack

@@ -89,7 +89,10 @@ Result<std::unique_ptr<QatrackSink>> QatrackSink::Create(Store* store, QatrackSi
 }
 
 QatrackSink::QatrackSink(Store* store, QatrackSinkConfig config, std::unique_ptr<HttpClient> http)
-    : store_(store), config_(std::move(config)), http_(std::move(http)) {
+    : store_(store),
+      config_(std::move(config)),
+      display_url_(SafeUrl(config_.api_url)),
+      http_(std::move(http)) {
   rng_.seed(config_.jitter_seed != 0 ? config_.jitter_seed : std::random_device{}());
 }
 
@@ -106,13 +109,13 @@ Status QatrackSink::CheckConnection() {
       config_.sleep(std::chrono::seconds(1));
       continue;
     }
-    std::string msg = "QATrack+ at " + config_.api_url + ": " + o.message +
+    std::string msg = "QATrack+ at " + display_url_ + ": " + o.message +
                       (r.error_message.empty() ? "" : " (" + r.error_message + ")");
     if (o.kind == Kind::kPauseAuth) return Status::InvalidArgument(msg + "; check the token");
     if (o.kind == Kind::kDeadLetter) return Status::FailedPrecondition(msg);
     return Status::Unavailable(msg);
   }
-  return Status::Unavailable("QATrack+ at " + config_.api_url + " keeps answering 307");
+  return Status::Unavailable("QATrack+ at " + display_url_ + " keeps answering 307");
 }
 
 Result<bool> QatrackSink::TestListExists(const std::string& name) {
@@ -125,7 +128,7 @@ Result<bool> QatrackSink::TestListExists(const std::string& name) {
       continue;
     }
     if (o.kind != Kind::kStored) {
-      std::string msg = "QATrack+ at " + config_.api_url + ", looking up " + what + ": " +
+      std::string msg = "QATrack+ at " + display_url_ + ", looking up " + what + ": " +
                         o.message + (r.error_message.empty() ? "" : " (" + r.error_message + ")");
       if (o.kind == Kind::kPauseAuth) return Status::InvalidArgument(msg + "; check the token");
       if (o.kind == Kind::kDeadLetter) return Status::FailedPrecondition(msg);
@@ -133,7 +136,7 @@ Result<bool> QatrackSink::TestListExists(const std::string& name) {
     }
     json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j["count"].is_number_integer() || !j["results"].is_array()) {
-      return Status::FailedPrecondition("QATrack+ at " + config_.api_url + ", looking up " + what +
+      return Status::FailedPrecondition("QATrack+ at " + display_url_ + ", looking up " + what +
                                         ": the answer is not a QATrack+ list");
     }
     const long count = j["count"].get<long>();
@@ -145,11 +148,11 @@ Result<bool> QatrackSink::TestListExists(const std::string& name) {
     const json& first = j["results"].empty() ? json::object() : j["results"][0];
     const std::string got = first.is_object() ? StrField(first, "name") : std::string();
     return Status::FailedPrecondition(
-        "QATrack+ at " + config_.api_url + " has " + std::to_string(count) + " " + what +
+        "QATrack+ at " + display_url_ + " has " + std::to_string(count) + " " + what +
         (count == 1 ? " but returned '" + got + "'; is the name filter supported?"
                     : " (exactly one is needed; rename the others)"));
   }
-  return Status::Unavailable("QATrack+ at " + config_.api_url + " keeps answering 307");
+  return Status::Unavailable("QATrack+ at " + display_url_ + " keeps answering 307");
 }
 
 MicrosUtc QatrackSink::Backoff(uint32_t attempts) {

@@ -137,6 +137,7 @@ class QatrackSink {
 
   Store* store_;
   QatrackSinkConfig config_;
+  std::string display_url_;  // SafeUrl(api_url): the only form messages show
   std::unique_ptr<HttpClient> http_;
   bool paused_ = false;
   MicrosUtc hold_until_ = 0;  // 429 / 307: the whole server asked us to wait

@@ -30,6 +30,14 @@ TEST_F(QatrackSinkTest, CheckConnection) {
   Status s = bad->CheckConnection();
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(s.message().find(c.token), std::string::npos);
+  // Credentials in the URL never reach a message either (logs and status show them).
+  c.api_url.replace(0, std::string("http://").size(), "http://qa-user:hunter2@");
+  auto with_credentials = Sink(c);
+  ASSERT_NE(with_credentials, nullptr);
+  Status s2 = with_credentials->CheckConnection();
+  ASSERT_FALSE(s2.ok());
+  EXPECT_EQ(s2.message().find("hunter2"), std::string::npos) << s2.message();
+  EXPECT_NE(s2.message().find("QATrack+ at http://127.0.0.1:"), std::string::npos) << s2.message();
 }
 
 TEST_F(QatrackSinkTest, StoresEachSessionOnceInServerZone) {
