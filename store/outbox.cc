@@ -221,9 +221,11 @@ Status Outbox::RecordSinkError(const std::string& sink, const std::string& error
 }
 
 Result<size_t> Outbox::RequeueDeadLetters(const std::string& sink, MicrosUtc now) {
+  // List under the commit lock: an item acknowledged between the listing and
+  // this write must not be put back in the queue (it would be sent again).
+  std::lock_guard<std::mutex> lock(core_->commit_mu);
   auto items = List(sink, SIZE_MAX, /*include_dead=*/true);
   if (!items.ok()) return items.status();
-  std::lock_guard<std::mutex> lock(core_->commit_mu);
   rocksdb::WriteBatch batch;
   size_t n = 0;
   for (OutboxItem& item : *items) {
