@@ -110,19 +110,38 @@ Result<OutboxItem> DecodeOutboxItem(std::string_view sink, uint64_t order, std::
 Result<std::vector<OutboxItem>> Outbox::List(const std::string& sink, size_t limit,
                                              bool include_dead) {
   std::vector<OutboxItem> out;
+  if (limit == 0) return out;
+  QCFLOW_RETURN_IF_ERROR(Visit(sink, include_dead, [&](OutboxItem item) {
+    out.push_back(std::move(item));
+    return out.size() < limit;
+  }));
+  return out;
+}
+
+Result<std::vector<OutboxItem>> Outbox::ListWhile(
+    const std::string& sink, const std::function<bool(const OutboxItem&)>& more) {
+  std::vector<OutboxItem> out;
+  QCFLOW_RETURN_IF_ERROR(Visit(sink, /*include_dead=*/false, [&](OutboxItem item) {
+    out.push_back(std::move(item));
+    return more(out.back());
+  }));
+  return out;
+}
+
+Status Outbox::Visit(const std::string& sink, bool include_dead,
+                     const std::function<bool(OutboxItem)>& visit) {
   std::string prefix = keys::OutboxQueuePrefix(sink);
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->outbox));
-  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
     if (k.substr(0, prefix.size()) != prefix || k.size() != prefix.size() + 8) break;
     auto item = DecodeOutboxItem(sink, coding::GetBigEndian64(k.substr(prefix.size())),
                                  std::string_view(it->value().data(), it->value().size()));
     if (!item.ok()) return item.status();
     if (item->state == OutboxState::kDeadLetter && !include_dead) continue;
-    out.push_back(std::move(*item));
+    if (!visit(std::move(*item))) return Status::OK();
   }
-  QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "listing the outbox of " + sink));
-  return out;
+  return FromRocks(it->status(), "listing the outbox of " + sink);
 }
 
 Status Outbox::Update(const OutboxItem& item) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,11 @@ class Outbox {
   // Queued items of `sink` in order; dead letters only when include_dead.
   Result<std::vector<OutboxItem>> List(const std::string& sink, size_t limit,
                                        bool include_dead = false);
+  // Pending items of `sink` in order, for as long as `more(item)` returns true
+  // after each item is added (the item that answers false is included). Lets a
+  // sink look past items it cannot send yet without decoding the whole queue.
+  Result<std::vector<OutboxItem>> ListWhile(
+      const std::string& sink, const std::function<bool(const OutboxItem&)>& more);
   // Persists attempts / next try / error / state of a queued item.
   // REQUIRES: `item` came from List and has not been acked.
   Status Update(const OutboxItem& item);
@@ -96,6 +102,10 @@ class Outbox {
   Result<std::vector<std::string>> Sinks();
 
  private:
+  // Calls visit(item) for each queued item in order until it returns false.
+  Status Visit(const std::string& sink, bool include_dead,
+               const std::function<bool(OutboxItem)>& visit);
+
   DbCore* core_;
   std::atomic<uint64_t> writes_{0};
 };

@@ -248,29 +248,43 @@ HttpResponse QatrackSink::Post(const std::string& body) {
 Result<DeliveryReport> QatrackSink::DeliverOnce(MicrosUtc now) {
   DeliveryReport report;
   if (store_ == nullptr) return Status::FailedPrecondition("this QATrack+ sink has no store (checks only)");
-  auto items = store_->outbox().List(config_.name, config_.batch_limit);
-  if (!items.ok()) return items.status();
   if (paused_ || now < hold_until_) {
+    auto queued = store_->outbox().List(config_.name, config_.batch_limit);
+    if (!queued.ok()) return queued.status();
     report.paused = paused_;
-    report.deferred = items->size();
+    report.deferred = queued->size();
     return report;
   }
-  // The round's plan: every due item whose group has no earlier item waiting.
+  // The round's plan: up to batch_limit due items whose group has no earlier item
+  // waiting. The listing looks past items in backoff (and the rest of their group),
+  // so one failing unit cannot starve the others; it stops at the plan's size or
+  // after kMaxScan items, which bounds a round's cost on a long backlog.
+  constexpr size_t kMaxScan = 4096;
+  std::set<std::string> waiting;
+  size_t planned_count = 0, scanned = 0;
+  auto items = store_->outbox().ListWhile(config_.name, [&](const OutboxItem& item) {
+    ++scanned;
+    if (item.next_try_at > now || waiting.count(item.group) > 0) {
+      waiting.insert(item.group);
+    } else {
+      ++planned_count;
+    }
+    return planned_count < config_.batch_limit && scanned < kMaxScan;
+  });
+  if (!items.ok()) return items.status();
   std::vector<bool> planned(items->size(), false);
   std::vector<OutboxItem> ahead;
-  {
-    std::set<std::string> waiting;
-    for (size_t i = 0; i < items->size(); ++i) {
-      const OutboxItem& item = (*items)[i];
-      if (item.next_try_at > now || waiting.count(item.group) > 0) {
-        waiting.insert(item.group);
-        continue;
-      }
-      planned[i] = true;
-      ahead.push_back(item);
-      ++ahead.back().attempts;
-      ahead.back().updated_at = now;
+  waiting.clear();
+  for (size_t i = 0; i < items->size(); ++i) {
+    const OutboxItem& item = (*items)[i];
+    if (item.next_try_at > now || waiting.count(item.group) > 0) {
+      waiting.insert(item.group);
+      continue;
     }
+    planned[i] = true;
+    ahead.push_back(item);
+    ++ahead.back().attempts;
+    ahead.back().updated_at = now;
   }
   // Write-ahead, once for the round: once attempts > 0 is durable for every item that
   // may be posted, a crash after any POST leads to a pre-check instead of a second upload.

@@ -249,6 +249,24 @@ TEST_F(QatrackSinkTest, ServerErrorBacksOffThenDelivers) {
   EXPECT_EQ(Requests("GET", "/api/qa/testlistinstances/"), 1);  // pre-check before re-posting
 }
 
+TEST_F(QatrackSinkTest, ItemInBackoffDoesNotStarveOtherGroups) {
+  for (int m : {1, 2, 3, 4}) Enqueue(Couch(m));  // one group, in order
+  Enqueue(Couch(5), "other-group");
+  QatrackSinkConfig c = Config();
+  c.batch_limit = 1;
+  auto sink = Sink(c);
+  Fault(R"({"method":"POST","path_prefix":"/api/qa/testlistinstances/","action":"status","code":503})");
+  DeliveryReport r = Deliver(*sink, now_);  // the group's first item fails: backoff
+  EXPECT_EQ(r.delivered, 0u);
+  // Not due yet: the group waits behind it, but the other group's item is sent.
+  r = Deliver(*sink, now_ + 1);
+  EXPECT_EQ(r.delivered, 1u);
+  EXPECT_EQ(Stored()["count"], 1);
+  std::vector<OutboxItem> items = Items();
+  ASSERT_EQ(items.size(), 4u);
+  for (const OutboxItem& item : items) EXPECT_NE(item.group, "other-group");
+}
+
 TEST_F(QatrackSinkTest, BackoffGrowsAndIsCapped) {
   Enqueue(Couch(1));
   Fault(R"({"method":"POST","action":"status","code":502,"times":-1})");
