@@ -12,7 +12,6 @@
 
 #include "ingest/icom/framer.h"
 #include "ingest/icom/icom_format.h"
-#include "store/content_hash.h"
 #include "store/journal.h"
 #include "store/record.h"
 
@@ -23,27 +22,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
-
-std::string_view TimestampOf(std::string_view m) {
-  return m.substr(kTimestampOffset, kTimestampSize);
-}
-
-// The framer only emits messages whose timestamp IsIcomTimestamp accepted.
-CivilTime ParseCivil(std::string_view ts) {
-  auto num = [&](size_t pos, size_t n) {
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) v = v * 10 + (ts[pos + i] - '0');
-    return v;
-  };
-  CivilTime c;
-  c.year = num(0, 4);
-  c.month = num(5, 2);
-  c.day = num(8, 2);
-  c.hour = num(10, 2);
-  c.minute = num(13, 2);
-  c.second = num(16, 2);
-  return c;
-}
 
 struct Loss {
   uint64_t count = 0;
@@ -59,18 +37,6 @@ constexpr size_t kMaxPendingGaps = 256;
 constexpr auto kDrainOnClose = std::chrono::milliseconds(300);
 
 }  // namespace
-
-std::string IcomDedupKey(std::string_view linac, std::string_view message) {
-  char tail[40];
-  std::snprintf(tail, sizeof(tail), "|%u|%016llx",
-                static_cast<unsigned>(static_cast<uint8_t>(message[kCounterOffset])),
-                static_cast<unsigned long long>(Fnv1a64(message)));
-  std::string key(linac);
-  key += '|';
-  key += TimestampOf(message);
-  key += tail;
-  return key;
-}
 
 // What a connection shares with its group (CaptureGroup::Impl is private).
 struct GroupCore {
@@ -222,7 +188,7 @@ void IcomCapture::OnFrame(const Frame& f) {
   if (f.bytes.size() < kHeaderSize) return;  // the framer never emits these
   got_message_ = true;
   int counter = static_cast<uint8_t>(f.bytes[kCounterOffset]);
-  std::string_view ts = TimestampOf(f.bytes);
+  std::string_view ts = IcomTimestampText(f.bytes);
   std::lock_guard l(group_->mu);
   ++stats.messages;
   stats.last_message_time = NowMicros();
@@ -328,12 +294,6 @@ Record EventRecord(const std::string& linac, MicrosUtc event_time, std::string m
   return r;
 }
 
-MicrosUtc TimeOf(std::string_view ts, const std::string& zone, MicrosUtc fallback) {
-  if (ts.size() != kTimestampSize) return fallback;
-  auto t = CivilToUtc(ParseCivil(ts), zone);
-  return t.ok() ? *t : fallback;
-}
-
 }  // namespace
 
 void CaptureGroup::Impl::WriterLoop() {
@@ -362,7 +322,8 @@ void CaptureGroup::Impl::WriterLoop() {
         }
         MicrosUtc now = NowMicros();
         for (const Gap& g : c->gaps) {
-          Record r = EventRecord(c->config.linac, TimeOf(g.timestamp, c->config.zone, now),
+          Record r = EventRecord(c->config.linac,
+                                 IcomTimestampToUtc(g.timestamp, c->config.zone, now),
                                  "{\"event\":\"counter gap\",\"expected\":" +
                                      std::to_string(g.expected) +
                                      ",\"got\":" + std::to_string(g.got) + "}");
@@ -375,7 +336,7 @@ void CaptureGroup::Impl::WriterLoop() {
         c->gaps.clear();
         if (c->loss.count > 0 || c->gaps_unrecorded > 0) {
           Record r = EventRecord(
-              c->config.linac, TimeOf(c->loss.first, c->config.zone, now),
+              c->config.linac, IcomTimestampToUtc(c->loss.first, c->config.zone, now),
               "{\"event\":\"capture loss\",\"messages\":" + std::to_string(c->loss.count) +
                   ",\"first\":\"" + c->loss.first + "\",\"last\":\"" + c->loss.last +
                   "\",\"unrecorded_gaps\":" + std::to_string(c->gaps_unrecorded) + "}");
@@ -391,20 +352,7 @@ void CaptureGroup::Impl::WriterLoop() {
     MicrosUtc now = NowMicros();
     for (Item& it : items) {
       const IcomCaptureConfig& cfg = it.linac->config;  // immutable after Add
-      std::string_view ts = TimestampOf(it.bytes);
-      Record r;
-      r.kind = Kind::kIcom;
-      r.source_id = cfg.linac;
-      r.event_time_text = std::string(ts);
-      auto t = CivilToUtc(ParseCivil(ts), cfg.zone);
-      r.event_time = t.ok() ? *t : now;
-      if (!t.ok()) r.flags |= kFlagQuarantined;  // e.g. Feb 30: keep the bytes, flag it
-      r.capture_time = now;
-      r.dedup_key = IcomDedupKey(cfg.linac, it.bytes);
-      r.meta = "{\"bytes\":" + std::to_string(it.bytes.size()) + ",\"counter\":" +
-               std::to_string(static_cast<uint8_t>(it.bytes[kCounterOffset])) +
-               (t.ok() ? "" : ",\"reason\":\"bad timestamp\"") + "}";
-      r.payload = std::move(it.bytes);
+      Record r = IcomMessageRecord(cfg.linac, cfg.zone, std::move(it.bytes), now);
       records.push_back(std::move(r));
     }
     for (Record& e : events) records.push_back(std::move(e));

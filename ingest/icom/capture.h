@@ -15,8 +15,8 @@
 // Sockets are always closed with a FIN: shutdown(send), drain what the peer
 // still sends (bounded), then close — closing with unread bytes would RST.
 //
-// Records: kind icom, source_id = linac name, event_time = the message
-// timestamp read in the linac's zone, event_time_text = that raw text,
+// Records: IcomMessageRecord (icom_record.h): kind icom, source_id = linac
+// name, event_time = the message timestamp read in the linac's zone,
 // dedup_key = "linac|timestamp|counter|hash" (so the re-sent bursts a linac
 // sends after a reconnect append nothing), payload = the raw message bytes.
 //
@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/icom/icom_record.h"  // IcomDedupKey, the record format
 #include "store/status.h"
 #include "store/time_util.h"
 
@@ -77,10 +78,6 @@ struct CaptureGroupOptions {
   // the queues (a test may block here to stall the journal).
   std::function<void()> before_batch;
 };
-
-// dedup_key of a message: "linac|timestamp|counter|hash16hex".
-// REQUIRES: message.size() >= kHeaderSize.
-std::string IcomDedupKey(std::string_view linac, std::string_view message);
 
 class CaptureGroup {
  public:

@@ -23,6 +23,7 @@
 #include "ingest/icom/sim/linac_server.h"
 #include "store/journal.h"
 #include "store/store.h"
+#include "tests/testing/icom_archives.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::icom {
@@ -62,15 +63,7 @@ size_t CountEvents(const Journaled& j, const std::string& what) {
 
 // The messages a fault-free generator with `c` produces, in order.
 std::vector<std::string> Generate(LinacGeneratorConfig c) {
-  LinacGenerator g(c);
-  std::vector<std::string> out;
-  std::string m;
-  for (;;) {
-    m.clear();
-    if (!g.Next(&m)) break;
-    out.push_back(m);
-  }
-  return out;
+  return qcflow::testing::GenerateIcomMessages(c);
 }
 
 LinacGeneratorConfig TwoMessages() {

@@ -1,0 +1,72 @@
+#include "ingest/icom/icom_record.h"
+
+#include <cstdint>
+#include <cstdio>
+
+#include "ingest/icom/icom_format.h"
+#include "store/content_hash.h"
+
+namespace qcflow::icom {
+namespace {
+
+// The framer only emits messages whose timestamp IsIcomTimestamp accepted.
+CivilTime ParseCivil(std::string_view ts) {
+  auto num = [&](size_t pos, size_t n) {
+    int v = 0;
+    for (size_t i = 0; i < n; ++i) v = v * 10 + (ts[pos + i] - '0');
+    return v;
+  };
+  CivilTime c;
+  c.year = num(0, 4);
+  c.month = num(5, 2);
+  c.day = num(8, 2);
+  c.hour = num(10, 2);
+  c.minute = num(13, 2);
+  c.second = num(16, 2);
+  return c;
+}
+
+}  // namespace
+
+std::string_view IcomTimestampText(std::string_view message) {
+  return message.substr(kTimestampOffset, kTimestampSize);
+}
+
+std::string IcomDedupKey(std::string_view linac, std::string_view message) {
+  char tail[40];
+  std::snprintf(tail, sizeof(tail), "|%u|%016llx",
+                static_cast<unsigned>(static_cast<uint8_t>(message[kCounterOffset])),
+                static_cast<unsigned long long>(Fnv1a64(message)));
+  std::string key(linac);
+  key += '|';
+  key += IcomTimestampText(message);
+  key += tail;
+  return key;
+}
+
+MicrosUtc IcomTimestampToUtc(std::string_view ts, const std::string& zone, MicrosUtc fallback) {
+  if (ts.size() != kTimestampSize) return fallback;
+  auto t = CivilToUtc(ParseCivil(ts), zone);
+  return t.ok() ? *t : fallback;
+}
+
+Record IcomMessageRecord(std::string_view linac, const std::string& zone, std::string message,
+                         MicrosUtc capture_time) {
+  std::string_view ts = IcomTimestampText(message);
+  Record r;
+  r.kind = Kind::kIcom;
+  r.source_id = std::string(linac);
+  r.event_time_text = std::string(ts);
+  auto t = CivilToUtc(ParseCivil(ts), zone);
+  r.event_time = t.ok() ? *t : capture_time;
+  if (!t.ok()) r.flags |= kFlagQuarantined;  // e.g. Feb 30: keep the bytes, flag it
+  r.capture_time = capture_time;
+  r.dedup_key = IcomDedupKey(linac, message);
+  r.meta = "{\"bytes\":" + std::to_string(message.size()) + ",\"counter\":" +
+           std::to_string(static_cast<uint8_t>(message[kCounterOffset])) +
+           (t.ok() ? "" : ",\"reason\":\"bad timestamp\"") + "}";
+  r.payload = std::move(message);
+  return r;
+}
+
+}  // namespace qcflow::icom
