@@ -29,6 +29,10 @@
 // feeding order. Restoring the emitted windows (EmittedState/RestoreEmitted)
 // and re-feeding the same runs after a restart yields nothing new.
 //
+// The rule itself is process/common/time_window.h's TimeWindowGrouper (shared
+// with DQA3); MpcGrouper adapts it to MPC runs: key (serial, check type), window
+// length by check type, QCPump's MPC user_key.
+//
 // Not thread-safe; one MpcGrouper per transform, no I/O.
 #ifndef QCFLOW_PROCESS_MPC_GROUPING_H_
 #define QCFLOW_PROCESS_MPC_GROUPING_H_
@@ -38,27 +42,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <unordered_map>
 #include <utility>
-#include <unordered_set>
 #include <vector>
 
 #include "ingest/mpc/run_folder.h"
+#include "process/common/time_window.h"
 #include "store/status.h"
 #include "store/time_util.h"
 
 namespace qcflow::mpc {
 
-// Wall-clock time of the site zone, in microseconds, counted as if it were UTC.
-using NaiveMicros = int64_t;
-
-// REQUIRES: `t` is a valid date/time (else InvalidArgument).
-Result<NaiveMicros> ToNaive(const CivilTime& t);
-CivilTime FromNaive(NaiveMicros t);
-// The wall clock of `zone` (IANA) at instant `now`, e.g. WallClockNaive(NowMicros(), zone).
-Result<NaiveMicros> WallClockNaive(MicrosUtc now, std::string_view zone);
-// "YYYY-MM-DD-HH-MM" (QCPump's DATE_GROUP_FMT).
-std::string WindowKey(const CivilTime& t);
+// The naive wall-clock helpers and LatePolicy live in process/common/time_window.h
+// (shared with DQA3); these names keep the MPC spelling working.
+using ::qcflow::FromNaive;
+using ::qcflow::LatePolicy;
+using ::qcflow::NaiveMicros;
+using ::qcflow::ToNaive;
+using ::qcflow::WallClockNaive;
+using ::qcflow::WindowKey;
 
 // One MPC run: what the grouper needs from a Results.csv journal record.
 struct MpcRun {
@@ -68,11 +70,6 @@ struct MpcRun {
   std::string folder;    // run folder name (for people reading reports)
   uint64_t seq = 0;      // journal sequence number of the Results.csv record;
                          // identifies the run: a seq seen before is a duplicate
-};
-
-enum class LatePolicy {
-  kReport,  // late runs are reported (TakeLate) and not uploaded
-  kAmend,   // late runs are reported and uploaded as an amendment group
 };
 
 struct GroupingOptions {
@@ -160,41 +157,17 @@ class MpcGrouper {
   size_t pending_runs() const;
 
  private:
-  struct Key {
-    std::string serial;
-    CheckType check_type;
-    bool operator<(const Key& o) const {
-      return std::tie(serial, check_type) < std::tie(o.serial, o.check_type);
-    }
-  };
-  // Pending runs ordered by (naive run time, seq): the grouping order.
-  using Pending = std::map<std::pair<NaiveMicros, uint64_t>, MpcRun>;
-  struct Emitted {
-    int amendments = 0;
-    std::vector<uint64_t> seqs;
-    Pending amend_pending;  // kAmend: late runs waiting for the wait rule
-  };
-  struct KeyState {
-    Pending pending;                         // not yet in any group
-    std::map<NaiveMicros, Emitted> emitted;  // by window open
-  };
-  struct Window {
-    Pending::const_iterator begin, end;
-    NaiveMicros newest;
-  };
-
-  // The emitted window whose [open, open + window] holds t, or end().
-  std::map<NaiveMicros, Emitted>::iterator EmittedContaining(KeyState& ks, CheckType type,
-                                                             NaiveMicros t);
-  // Partitions ks.pending into windows by the spec's rule.
-  std::vector<Window> PendingWindows(const KeyState& ks, CheckType type) const;
-  void RecordLate(const Key& key, NaiveMicros open, Emitted& e, NaiveMicros t, const MpcRun& run);
+  // The common grouper's key: serial \0 check type (enum order), so groups
+  // sort by (serial, check type) and the key names the type's window length.
+  static std::string GroupKey(const std::string& serial, CheckType type);
+  static CheckType TypeOfKey(std::string_view key);
+  LateRun ToLateRun(const LateMember& late);
 
   GroupingOptions options_;
-  std::map<Key, KeyState> keys_;
-  std::unordered_set<uint64_t> seen_;  // every seq pending, emitted or reported late
-  std::vector<LateRun> late_;
-  size_t pending_runs_ = 0;
+  TimeWindowGrouper grouper_;
+  // Runs the grouper still holds (pending, awaiting an amendment, or late and
+  // not yet taken by TakeLate), to hand them back whole.
+  std::unordered_map<uint64_t, MpcRun> runs_;
 };
 
 }  // namespace qcflow::mpc
