@@ -1,0 +1,294 @@
+// One Step: read journal records after the cursor in chunks; decode each
+// chunk's iCom messages in parallel (oneTBB parallel_for: decoding is per
+// message and is the expensive part); then, serially and in journal order,
+// feed them to the linac's DeliveryBuilder; after the last chunk, one
+// WriteSet with the changed deliveries, the open state and the cursor.
+// Reading in chunks bounds memory (a chunk of ~8.6 KB messages plus their
+// decoded form) whatever records_per_step is.
+#include "process/icom/icom_transform.h"
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "process/icom/decoder.h"
+#include "process/icom/delivery_builder.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/store.h"
+#include "store/write_set.h"
+
+namespace qcflow::icom {
+namespace {
+
+constexpr size_t kChunk = 256;           // records decoded in parallel at a time
+constexpr size_t kMaxProblemsPerStep = 20;  // sentences; the counts stay exact
+
+std::string Be64(uint64_t v) {
+  std::string s;
+  for (int shift = 56; shift >= 0; shift -= 8) s.push_back(static_cast<char>(v >> shift));
+  return s;
+}
+
+bool IsCaptureLoss(std::string_view meta) {
+  return meta.find("\"capture loss\"") != std::string_view::npos;
+}
+
+// One journal record of interest, decoded off the serial path.
+struct Work {
+  uint64_t seq = 0;
+  Kind kind = Kind::kEvent;
+  bool quarantined = false;
+  std::string linac;
+  MicrosUtc event_time = 0;
+  std::string payload;  // iCom bytes until decoded
+  IcomMessage message;
+  Status decoded;       // Corruption: the header is unusable
+  bool capture_loss = false;
+};
+
+}  // namespace
+
+std::string IcomCursorName(const IcomTransformConfig& config) {
+  if (config.linacs.empty()) return kCursorName;
+  std::vector<std::string> sorted = config.linacs;
+  std::sort(sorted.begin(), sorted.end());
+  std::string name = std::string(kCursorName) + "/";
+  for (size_t i = 0; i < sorted.size(); ++i) name += (i ? "," : "") + sorted[i];
+  return name;
+}
+
+void IcomStepReport::Add(const IcomStepReport& s) {
+  records_read += s.records_read;
+  messages_decoded += s.messages_decoded;
+  malformed += s.malformed;
+  deliveries_updated += s.deliveries_updated;
+  deliveries_closed += s.deliveries_closed;
+  open_deliveries = s.open_deliveries;
+  caught_up = s.caught_up;
+  problems.insert(problems.end(), s.problems.begin(), s.problems.end());
+}
+
+struct IcomTransform::Impl {
+  Store* store;
+  IcomTransformConfig config;
+  std::string cursor_name;
+  std::set<std::string> scope;  // empty: every linac
+  std::map<std::string, DeliveryBuilder> builders;
+  bool restored = false;
+
+  Impl(Store* s, IcomTransformConfig c)
+      : store(s), config(std::move(c)), cursor_name(IcomCursorName(config)),
+        scope(config.linacs.begin(), config.linacs.end()) {
+    if (config.records_per_step == 0) config.records_per_step = 1;
+  }
+
+  bool InScope(std::string_view linac) const {
+    return scope.empty() || scope.count(std::string(linac)) > 0;
+  }
+  DeliveryBuilder& Builder(const std::string& linac) {
+    auto it = builders.find(linac);
+    if (it == builders.end()) it = builders.emplace(linac, DeliveryBuilder(linac, config.grouping)).first;
+    return it->second;
+  }
+
+  Status Restore();
+  Result<IcomStepReport> Step();
+  Status ReadChunk(uint64_t* next, size_t limit, std::vector<Work>* works, size_t* read);
+  void Group(Work& w, WriteSet* ws, std::set<std::string>* touched, IcomStepReport* report);
+  void Malformed(const Work& w, WriteSet* ws, IcomStepReport* report);
+  void EmitDeliveries(const std::set<std::string>& touched, WriteSet* ws,
+                      IcomStepReport* report);
+};
+
+Status IcomTransform::Impl::Restore() {
+  builders.clear();
+  Status failed;
+  QCFLOW_RETURN_IF_ERROR(store->derived().Scan(
+      kOpenNs, "", [&](std::string_view key, std::string_view value) {
+        const std::string linac(key);
+        if (!InScope(linac)) return true;
+        DeliveryBuilder& b = Builder(linac);
+        if (value.empty()) return true;
+        auto d = DecodeDelivery(value);
+        if (!d.ok()) {
+          failed = d.status().WithContext("restoring the open iCom delivery of linac " + linac);
+          return false;
+        }
+        b.Restore(std::move(*d));
+        return true;
+      }));
+  QCFLOW_RETURN_IF_ERROR(failed);
+  restored = true;
+  return Status::OK();
+}
+
+Status IcomTransform::Impl::ReadChunk(uint64_t* next, size_t limit, std::vector<Work>* works,
+                                      size_t* read) {
+  works->clear();
+  auto r = store->journal().Scan(*next, limit, [&](uint64_t seq, const RecordView& rec) {
+    ++*read;
+    const bool icom = rec.kind == Kind::kIcom;
+    if (!icom && rec.kind != Kind::kEvent) return true;
+    if (!InScope(rec.source_id)) return true;
+    if (!icom && !IsCaptureLoss(rec.meta)) return true;
+    Work& w = works->emplace_back();
+    w.seq = seq;
+    w.kind = rec.kind;
+    w.quarantined = rec.quarantined();
+    w.linac.assign(rec.source_id);
+    w.event_time = rec.event_time;
+    w.capture_loss = !icom;
+    if (icom) w.payload.assign(rec.payload);
+    return true;
+  });
+  if (!r.ok()) return r.status().WithContext("reading the journal for the iCom transform");
+  *next = *r;
+  return Status::OK();
+}
+
+void IcomTransform::Impl::Malformed(const Work& w, WriteSet* ws, IcomStepReport* report) {
+  ++report->malformed;
+  nlohmann::json j;
+  j["linac"] = w.linac;
+  j["seq"] = w.seq;
+  nlohmann::json issues = nlohmann::json::array();
+  std::string first;  // the first issue, for the problem sentence
+  if (w.quarantined) {
+    first = "quarantined by capture (unusable timestamp)";
+    issues.push_back({{"offset", 8}, {"what", first}});
+  } else if (!w.decoded.ok()) {
+    first = "header unusable: " + w.decoded.message();
+    issues.push_back({{"offset", 0}, {"what", first}});
+  } else {
+    for (const DecodeIssue& i : w.message.issues) {
+      issues.push_back({{"offset", i.offset}, {"what", i.what}});
+    }
+    const DecodeIssue& i = w.message.issues.front();
+    first = "at byte " + std::to_string(i.offset) + ": " + i.what;
+    if (w.message.issues.size() > 1) {
+      first += " (and " + std::to_string(w.message.issues.size() - 1) + " more)";
+    }
+  }
+  j["issues"] = std::move(issues);
+  ws->PutDerived(kMalformedNs, Be64(w.seq), j.dump());
+  if (report->problems.size() < kMaxProblemsPerStep) {
+    // Decoder issue texts are fixed sentences: no message content (no PHI).
+    report->problems.push_back("iCom message at journal seq " + std::to_string(w.seq) +
+                               " (linac " + w.linac + ") is malformed " + first +
+                               (w.quarantined || !w.decoded.ok()
+                                    ? "; skipped"
+                                    : "; grouped with what could be decoded"));
+  }
+}
+
+void IcomTransform::Impl::Group(Work& w, WriteSet* ws, std::set<std::string>* touched,
+                                IcomStepReport* report) {
+  if (w.capture_loss) {
+    Builder(w.linac).AddCaptureLoss();
+    touched->insert(w.linac);
+    return;
+  }
+  const bool usable = !w.quarantined && w.decoded.ok();
+  if (!usable || !w.message.issues.empty()) Malformed(w, ws, report);
+  if (!usable) return;
+  ++report->messages_decoded;
+  Builder(w.linac).Add(w.seq, w.event_time, w.message);
+  touched->insert(w.linac);
+}
+
+void IcomTransform::Impl::EmitDeliveries(const std::set<std::string>& touched, WriteSet* ws,
+                                         IcomStepReport* report) {
+  for (const std::string& linac : touched) {
+    DeliveryBuilder& b = builders.at(linac);
+    for (const Delivery& d : b.TakeUpdates()) {
+      const std::string key = DeliveryKey(d.linac, d.first_seq);
+      ws->ReplaceDerived(kDeliveryNs, key, EncodeDelivery(d));
+      ws->PutDerivedIndex(kDeliveryByTime, DeliveryTimeIndexKey(d), kDeliveryNs, key);
+      ws->PutDerivedIndex(kDeliveryByPatient, DeliveryPatientIndexKey(d), kDeliveryNs, key);
+      ws->PutDerivedIndex(kDeliveryByField, DeliveryFieldIndexKey(d), kDeliveryNs, key);
+      ++report->deliveries_updated;
+      if (!d.open) ++report->deliveries_closed;
+    }
+    ws->ReplaceDerived(kOpenNs, linac, b.open() ? EncodeDelivery(*b.open()) : std::string());
+  }
+}
+
+Result<IcomStepReport> IcomTransform::Impl::Step() {
+  if (!restored) QCFLOW_RETURN_IF_ERROR(Restore());
+  auto cursor = store->GetCursor(cursor_name);
+  if (!cursor.ok()) return cursor.status();
+  IcomStepReport report;
+  WriteSet ws;
+  std::set<std::string> touched;
+  uint64_t next = *cursor;
+  size_t read = 0;
+  bool at_end = false;
+  std::vector<Work> works;
+  while (read < config.records_per_step) {
+    const size_t before = read;
+    Status s = ReadChunk(&next, std::min(kChunk, config.records_per_step - read), &works, &read);
+    if (!s.ok()) {
+      restored = false;  // the next Step starts again from the stored state
+      return s;
+    }
+    if (read == before) {
+      at_end = true;
+      break;
+    }
+    try {
+      oneapi::tbb::parallel_for(size_t{0}, works.size(), [&](size_t i) {
+        Work& w = works[i];
+        if (w.capture_loss || w.quarantined) return;
+        w.decoded = DecodeMessage(w.payload, &w.message);
+        std::string().swap(w.payload);
+      });
+    } catch (const std::exception& e) {  // e.g. out of memory in a task
+      restored = false;
+      return Status::Internal(std::string("iCom decode failed: ") + e.what());
+    }
+    for (Work& w : works) Group(w, &ws, &touched, &report);
+  }
+  if (!at_end) at_end = next > store->journal().last_seq();
+  report.records_read = read;
+  EmitDeliveries(touched, &ws, &report);
+  if (report.malformed > kMaxProblemsPerStep) {
+    report.problems.push_back(std::to_string(report.malformed - kMaxProblemsPerStep) +
+                              " more malformed iCom messages in this step (see " +
+                              std::string(kMalformedNs) + ")");
+  }
+  if (next != *cursor) ws.SetCursor(cursor_name, next);
+  if (!ws.empty()) {
+    auto committed = store->Commit(ws);
+    if (!committed.ok()) {
+      restored = false;
+      return committed.status().WithContext("committing the iCom transform step");
+    }
+  }
+  for (const auto& [linac, b] : builders) report.open_deliveries += b.open().has_value();
+  report.caught_up = at_end;
+  return report;
+}
+
+IcomTransform::IcomTransform(Store* store, IcomTransformConfig config)
+    : impl_(std::make_unique<Impl>(store, std::move(config))) {}
+IcomTransform::~IcomTransform() = default;
+
+Status IcomTransform::Restore() { return impl_->Restore(); }
+Result<IcomStepReport> IcomTransform::Step() { return impl_->Step(); }
+
+Result<IcomStepReport> IcomTransform::RunUntilCaughtUp() {
+  IcomStepReport total;
+  for (;;) {
+    auto step = impl_->Step();
+    if (!step.ok()) return step.status();
+    total.Add(*step);
+    if (step->caught_up) return total;
+  }
+}
+
+}  // namespace qcflow::icom
