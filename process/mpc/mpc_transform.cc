@@ -26,6 +26,8 @@
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
 #include "process/common/qc_session.h"
+#include "process/common/session_stage.h"
+#include "process/common/step_loop.h"
 #include "process/mpc/transform_records.h"
 #include "store/coding.h"
 #include "store/derived.h"
@@ -162,6 +164,7 @@ struct MpcTransform::Impl {
 
   Impl(Store* s, MpcTransformConfig c) : store(s), config(std::move(c)), grouper(config.grouping) {
     if (config.records_per_step == 0) config.records_per_step = 1;
+    target = SessionTarget{kSessionNs, kSessionBySerial, config.sinks};
     scope = config.session.source_id + '\0';
     cursor_name = config.session.source_id.empty()
                       ? std::string(kCursorName)
@@ -172,6 +175,7 @@ struct MpcTransform::Impl {
   // source, so several MPC sources can share one store, each with its cursor.
   std::string scope;        // source id \0 (a key prefix)
   std::string cursor_name;
+  SessionTarget target;     // where sessions go (derived, index, outboxes)
   bool InScope(std::string_view source_id) const {
     return config.session.source_id.empty() || source_id == config.session.source_id;
   }
@@ -372,32 +376,14 @@ Status MpcTransform::Impl::Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
   if (!b.session) return Status::OK();
   // QCPump's user_key has minute precision, but groups of the non-windowed check
   // types differ by seconds: two such groups in one minute share the key. Restored
-  // windows are never emitted twice, so a taken key always means a different group:
-  // store it under "<key>/2", "/3", ... rather than lose its runs (never overwrite).
+  // windows are never emitted twice, so a taken key always means a different group,
+  // which StageSession stores under "<key>/2", ... rather than lose its runs.
   const std::string base = b.session->user_key;
-  for (int n = 1;; ++n) {
-    if (n > 1) {
-      b.session->user_key = base + "/" + std::to_string(n);
-      b.encoded = EncodeQcSession(*b.session);
-    }
-    auto stored = store->derived().Get(kSessionNs, b.session->user_key);
-    if (!stored.ok()) return stored.status();
-    const bool taken = (*stored && **stored != b.encoded) ||
-                       keys_this_step->count(b.session->user_key) > 0;
-    if (!taken) break;
-    if (n == 1) report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + base));
-    if (n == 99) return Status::OK();  // beyond any real clinic; reported above
-  }
-  const std::string key = b.session->user_key;
-  keys_this_step->insert(key);
-  ws->PutDerived(kSessionNs, key, std::move(b.encoded));
-  std::string index_key = g.serial;
-  index_key.push_back('\0');
-  coding::PutBigEndian64(&index_key, coding::OrderedFromSigned(b.session->work_started));
-  index_key.push_back('\0');
-  index_key.append(key);
-  ws->PutDerivedIndex(kSessionBySerial, std::move(index_key), kSessionNs, key);
-  for (const std::string& sink : config.sinks) ws->Enqueue(sink, key, kSessionNs, key, g.serial);
+  auto staged = StageSession(store->derived(), target, g.serial, g.serial, &*b.session,
+                             std::move(b.encoded), keys_this_step, ws);
+  if (!staged.ok()) return staged.status();
+  if (staged->renamed) report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + base));
+  if (staged->user_key.empty()) return Status::OK();
   if (g.amendment > 0) {
     ++report->amendments_emitted;
   } else {
@@ -543,14 +529,7 @@ Status MpcTransform::Restore() { return impl_->Restore(); }
 Result<StepReport> MpcTransform::Step(MicrosUtc now) { return impl_->Step(now); }
 
 Result<StepReport> MpcTransform::RunUntilCaughtUp(MicrosUtc now) {
-  StepReport total;
-  for (;;) {
-    auto r = impl_->Step(now);
-    if (!r.ok()) return r.status();
-    total.Add(*r);
-    // records_read == 0: nothing more to read even if seqs have a gap.
-    if (r->caught_up || r->records_read == 0) return total;
-  }
+  return StepUntilCaughtUp<StepReport>([&] { return impl_->Step(now); });
 }
 
 }  // namespace qcflow::mpc

@@ -11,6 +11,7 @@
 
 #include "ingest/mpc/tds_scanner.h"
 #include "process/common/qc_session.h"
+#include "process/common/stored_sessions_testing.h"
 #include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
@@ -61,9 +62,8 @@ class MpcTransformTest : public ::testing::Test {
   void Reopen() {
     transform_.reset();
     store_.reset();
-    auto s = Store::Open(dir_.Sub("store"));
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    store_ = qcflow::testing::OpenTestStore(dir_.Sub("store"));
+    ASSERT_NE(store_, nullptr);
     transform_ = std::make_unique<MpcTransform>(store_.get(), config_);
     ASSERT_TRUE(transform_->Restore().ok());
   }
@@ -98,29 +98,11 @@ class MpcTransformTest : public ::testing::Test {
   }
 
   std::map<std::string, QcSession> Sessions() {
-    std::map<std::string, QcSession> out;
-    EXPECT_TRUE(store_->derived()
-                    .Scan(kSessionNs, "",
-                          [&](std::string_view key, std::string_view value) {
-                            auto s = DecodeQcSession(value);
-                            EXPECT_TRUE(s.ok()) << s.status().ToString();
-                            if (s.ok()) out[std::string(key)] = *s;
-                            return true;
-                          })
-                    .ok());
-    return out;
+    return qcflow::testing::StoredSessions(store_.get(), kSessionNs);
   }
 
   std::map<std::string, std::string> RawNs(const std::string& ns) {
-    std::map<std::string, std::string> out;
-    EXPECT_TRUE(store_->derived()
-                    .Scan(ns, "",
-                          [&](std::string_view k, std::string_view v) {
-                            out[std::string(k)] = std::string(v);
-                            return true;
-                          })
-                    .ok());
-    return out;
+    return qcflow::testing::StoredRecords(store_.get(), ns);
   }
 
   // Journal seq of each run folder (the scanner journals in directory order).
@@ -143,13 +125,7 @@ class MpcTransformTest : public ::testing::Test {
   }
 
   std::vector<std::string> OutboxIds(const std::string& sink) {
-    auto items = store_->outbox().List(sink, 1000, true);
-    EXPECT_TRUE(items.ok());
-    std::vector<std::string> ids;
-    if (items.ok()) {
-      for (const OutboxItem& i : *items) ids.push_back(i.item_id);
-    }
-    return ids;
+    return qcflow::testing::OutboxItemIds(store_.get(), sink);
   }
 
   // The usual morning: 6X geometry, 6 FFF and 10X beam checks within 12 minutes.

@@ -1,0 +1,95 @@
+#include "process/common/session_stage.h"
+
+#include <gtest/gtest.h>
+
+#include "process/common/stored_sessions_testing.h"
+#include "store/derived.h"
+#include "store/store.h"
+#include "store/write_set.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow {
+namespace {
+
+QcSession Session(const std::string& key, double dose) {
+  QcSession s;
+  s.source_kind = "test";
+  s.unit_name = "TB1";
+  s.test_list_name = "Daily";
+  s.work_started = 1'700'000'000'000'000;
+  s.work_completed = s.work_started + kMicrosPerMinute;
+  s.user_key = key;
+  s.tests.push_back(TestResult{"dose", dose, std::nullopt, false, ""});
+  return s;
+}
+
+class SessionStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = Store::Open(dir_.Sub("store"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+  // Stages and commits `s` in its own step; returns the key it went to.
+  StagedSession StageAndCommit(QcSession s) {
+    WriteSet ws;
+    std::set<std::string> keys;
+    const std::string encoded = EncodeQcSession(s);
+    auto staged = StageSession(store_->derived(), target_, "machine-7", "TB1", &s, encoded,
+                               &keys, &ws);
+    EXPECT_TRUE(staged.ok()) << staged.status().ToString();
+    EXPECT_TRUE(store_->Commit(ws).ok());
+    return staged.ok() ? *staged : StagedSession{};
+  }
+
+  qcflow::testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  SessionTarget target_{"t.session", "t.session.by-owner", {"qatrack", "archive"}};
+};
+
+TEST_F(SessionStageTest, StoresIndexesQueuesAndNeverOverwrites) {
+  StagedSession first = StageAndCommit(Session("K", 1.5));
+  EXPECT_EQ(first.user_key, "K");
+  EXPECT_FALSE(first.renamed);
+  // The same session again (a replayed step): same key, nothing new.
+  StagedSession same = StageAndCommit(Session("K", 1.5));
+  EXPECT_EQ(same.user_key, "K");
+  EXPECT_FALSE(same.renamed);
+  // Another session claiming the key goes to K/2; the stored one stays.
+  StagedSession other = StageAndCommit(Session("K", 2.5));
+  EXPECT_EQ(other.user_key, "K/2");
+  EXPECT_TRUE(other.renamed);
+
+  auto sessions = qcflow::testing::StoredSessions(store_.get(), "t.session");
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions["K"].tests[0].number, 1.5);
+  EXPECT_EQ(sessions["K/2"].tests[0].number, 2.5);
+  EXPECT_EQ(sessions["K/2"].user_key, "K/2");
+  for (const char* sink : {"qatrack", "archive"}) {
+    EXPECT_EQ(qcflow::testing::OutboxItemIds(store_.get(), sink),
+              (std::vector<std::string>{"K", "K/2"}));
+  }
+  std::vector<std::string> indexed;
+  ASSERT_TRUE(store_->derived()
+                  .ScanIndex("t.session.by-owner", std::string("machine-7") + '\0', "",
+                             [&](std::string_view, std::string_view ns, std::string_view key) {
+                               EXPECT_EQ(ns, "t.session");
+                               indexed.emplace_back(key);
+                               return true;
+                             })
+                  .ok());
+  EXPECT_EQ(indexed, (std::vector<std::string>{"K", "K/2"}));
+}
+
+TEST_F(SessionStageTest, KeyUsedEarlierInTheSameStepIsTaken) {
+  WriteSet ws;
+  std::set<std::string> keys = {"K"};
+  QcSession s = Session("K", 1);
+  auto staged = StageSession(store_->derived(), target_, "m", "g", &s, EncodeQcSession(s), &keys, &ws);
+  ASSERT_TRUE(staged.ok());
+  EXPECT_EQ(staged->user_key, "K/2");
+  EXPECT_EQ(s.user_key, "K/2");
+}
+
+}  // namespace
+}  // namespace qcflow

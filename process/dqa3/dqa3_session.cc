@@ -1,0 +1,149 @@
+#include "process/dqa3/dqa3_session.h"
+
+#include <algorithm>
+#include <map>
+
+#include "process/common/slug.h"
+#include "process/common/text_template.h"
+#include "process/common/time_window.h"
+
+namespace qcflow::dqa3 {
+namespace {
+
+TestResult ToTest(std::string macro, const Dqa3Column& c) {
+  TestResult t;
+  t.macro = std::move(macro);
+  if (c.number) {
+    t.number = *c.number;
+  } else if (c.text) {
+    t.text = *c.text;
+  } else {
+    t.skipped = true;
+  }
+  return t;
+}
+
+// Row comments and race warnings, in row order, one per line.
+std::string Comment(const std::vector<SeqRow>& rows) {
+  std::string out;
+  auto line = [&](const std::string& s) {
+    if (s.empty()) return;
+    if (!out.empty()) out += "\n";
+    out += s;
+  };
+  for (const SeqRow& r : rows) {
+    if (r.row.set_key_mismatch) line(RaceWarning(r.row));
+  }
+  for (const SeqRow& r : rows) line(r.row.comment);
+  return out;
+}
+
+QcSession Base(const std::string& unit_name, const Dqa3SessionOptions& options) {
+  QcSession s;
+  s.source_kind = "dqa3";
+  s.source_id = options.source_id;
+  s.unit_name = unit_name;
+  return s;
+}
+
+}  // namespace
+
+std::string RaceWarning(const Dqa3Row& row) {
+  return "WARNING (qcflow): DQA3 measurement " + row.data_key + " of beam '" + row.beam_name +
+         "' was hit by the vendor's DATA_KEY race (data.SET_KEY differs from tr.SET_KEY); "
+         "unit and beam are right, but temperature, pressure, comment, signature and device "
+         "may belong to another measurement.";
+}
+
+std::string SingleUserKey(const Dqa3Row& row) {
+  return "QCPump/DQA3/" + row.machine_id + "/" + PythonDateTime(row.work_started) + "/" +
+         row.data_key;
+}
+
+std::string GroupedUserKey(const std::string& machine_id, const std::string& window_key,
+                           int amendment) {
+  std::string key = "QCPump/DQA3/" + machine_id + "/" + window_key;
+  if (amendment > 0) key += "/amend-" + std::to_string(amendment);
+  return key;
+}
+
+Result<QcSession> BuildSingleSession(const SeqRow& r, const std::string& unit_name,
+                                     const Dqa3SessionOptions& options) {
+  const Dqa3Row& row = r.row;
+  QcSession s = Base(unit_name, options);
+  s.user_key = SingleUserKey(row);
+  const std::string where = "DQA3 session " + s.user_key;
+  auto name = RenderTemplate(options.test_list_template, row.vars);
+  if (!name.ok()) return name.status().WithContext(where + ": test list name");
+  s.test_list_name = std::move(*name);
+  auto started = CivilToUtc(row.work_started, options.zone);
+  if (!started.ok()) return started.status().WithContext(where);
+  s.work_started = *started;
+  s.work_completed = *started + kMicrosPerMinute;
+  for (const Dqa3Column& c : row.columns) s.tests.push_back(ToTest(c.name, c));
+  std::sort(s.tests.begin(), s.tests.end(),
+            [](const TestResult& a, const TestResult& b) { return a.macro < b.macro; });
+  s.comment = Comment({r});
+  s.source_seqs.push_back(r.seq);
+  QCFLOW_RETURN_IF_ERROR(ValidateQcSession(s));
+  return s;
+}
+
+Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::string& window_key,
+                                      int amendment, const std::string& unit_name,
+                                      const Dqa3SessionOptions& options) {
+  if (rows.empty()) return Status::InvalidArgument("DQA3 grouped session without rows");
+  QcSession s = Base(unit_name, options);
+  s.user_key = GroupedUserKey(rows.front().row.machine_id, window_key, amendment);
+  s.amendment = amendment > 0;
+  const std::string where = "DQA3 session " + s.user_key;
+  // Time order decides which measurement of a repeated beam wins.
+  struct Ordered {
+    NaiveMicros t;
+    uint64_t seq;
+    size_t index;
+  };
+  std::vector<Ordered> order;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].row.machine_id != rows.front().row.machine_id) {
+      return Status::InvalidArgument(where + ": rows of machines " + rows.front().row.machine_id +
+                                     " and " + rows[i].row.machine_id);
+    }
+    auto t = ToNaive(rows[i].row.work_started);
+    if (!t.ok()) return t.status().WithContext(where);
+    order.push_back({*t, rows[i].seq, i});
+  }
+  std::sort(order.begin(), order.end(), [](const Ordered& a, const Ordered& b) {
+    return a.t != b.t ? a.t < b.t : a.seq < b.seq;
+  });
+  std::vector<SeqRow> sorted;
+  sorted.reserve(rows.size());
+  for (const Ordered& o : order) sorted.push_back(std::move(rows[o.index]));
+
+  const Dqa3Row& first = sorted.front().row;
+  auto name = RenderTemplate(options.test_list_template,
+                             {{"machine_name", first.machine_name}, {"room_name", first.room_name}});
+  if (!name.ok()) return name.status().WithContext(where + ": test list name");
+  s.test_list_name = std::move(*name);
+  auto started = CivilToUtc(first.work_started, options.zone);
+  if (!started.ok()) return started.status().WithContext(where);
+  auto latest = CivilToUtc(sorted.back().row.work_started, options.zone);
+  if (!latest.ok()) return latest.status().WithContext(where);
+  s.work_started = *started;
+  s.work_completed = std::max(*latest, *started + kMicrosPerMinute);
+
+  std::map<std::string, TestResult> tests;  // by macro; a later row replaces
+  for (const SeqRow& r : sorted) {
+    for (const Dqa3Column& c : r.row.columns) {
+      std::string macro = MacroSlug(c.name, r.row.beam_name);
+      tests.insert_or_assign(macro, ToTest(macro, c));
+    }
+    s.source_seqs.push_back(r.seq);
+  }
+  for (auto& [macro, t] : tests) s.tests.push_back(std::move(t));
+  s.comment = Comment(sorted);
+  QCFLOW_RETURN_IF_ERROR(ValidateQcSession(s));
+  return s;
+}
+
+}  // namespace qcflow::dqa3

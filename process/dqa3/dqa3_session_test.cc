@@ -1,0 +1,136 @@
+#include "process/dqa3/dqa3_session.h"
+
+#include <gtest/gtest.h>
+
+#include "process/dqa3/dqa3_test_rows.h"
+
+namespace qcflow::dqa3 {
+namespace {
+
+using testing::BeamSpec;
+using testing::EncodeTestPayload;
+using testing::MakeTestRow;
+using testing::TestRow;
+
+constexpr const char* kZone = "Europe/Berlin";  // UTC+2 in May
+
+SeqRow Row(const TestRow& t, uint64_t seq) {
+  auto r = ParseDqa3Payload(EncodeTestPayload(t));
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return {seq, r.ok() ? *r : Dqa3Row{}};
+}
+
+Dqa3SessionOptions Options(const std::string& tmpl) {
+  Dqa3SessionOptions o;
+  o.test_list_template = tmpl;
+  o.zone = kZone;
+  o.source_id = "dqa3-main";
+  return o;
+}
+
+const TestResult* Find(const QcSession& s, const std::string& macro) {
+  for (const TestResult& t : s.tests) {
+    if (t.macro == macro) return &t;
+  }
+  return nullptr;
+}
+
+MicrosUtc Berlin(int h, int m, int s) { return *CivilToUtc({2024, 5, 1, h, m, s, 0}, kZone); }
+
+TEST(Dqa3Session, SingleRowIsOneQcpumpCompatibleSession) {
+  TestRow t = MakeTestRow("01.04", testing::WedgeBeam(123, "EDW", 60));
+  t.Set("data.COMMENTS", std::string("chamber warm"));
+  auto s = BuildSingleSession(
+      Row(t, 9), "TB1",
+      Options("DQA3 {{ energy }}{{ beam_type }} {{ wedge_type }}{{ wedge_angle }} @ {{ room_name }}"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->user_key, "QCPump/DQA3/7/2024-05-01 07:12:33/123");
+  EXPECT_EQ(s->test_list_name, "DQA3 6.0X EDW60 @ Bunker A");
+  EXPECT_EQ(s->unit_name, "TB1");
+  EXPECT_EQ(s->source_kind, "dqa3");
+  EXPECT_EQ(s->source_id, "dqa3-main");
+  EXPECT_EQ(s->work_started, Berlin(7, 12, 33));  // 05:12:33 UTC
+  EXPECT_EQ(s->work_completed, Berlin(7, 13, 33));
+  EXPECT_EQ(s->comment, "chamber warm");
+  EXPECT_EQ(s->source_seqs, std::vector<uint64_t>{9});
+  ASSERT_NE(Find(*s, "dose"), nullptr);
+  EXPECT_EQ(Find(*s, "dose")->number, t.Num("tr.RESULTS_DOSE"));
+  EXPECT_EQ(Find(*s, "data_key")->text, "123");
+  EXPECT_EQ(Find(*s, "device")->text, "DQA3-0042");
+  EXPECT_EQ(Find(*s, "energy_baseline")->number, 0.0);
+  EXPECT_TRUE(std::is_sorted(s->tests.begin(), s->tests.end(),
+                             [](const TestResult& a, const TestResult& c) { return a.macro < c.macro; }));
+}
+
+TEST(Dqa3Session, NullIsSkippedAndRaceWarningLeadsTheComment) {
+  TestRow t = MakeTestRow("01.03", BeamSpec{});
+  t.Set("tr.AB_XSIZE", nullptr).Set("data.COMMENTS", std::string("ok"));
+  t.set_key_mismatch = true;
+  auto s = BuildSingleSession(Row(t, 1), "TB1", Options("Daily QA3 Results: {{ beam_name }}"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->test_list_name, "Daily QA3 Results: 6 MV");
+  ASSERT_NE(Find(*s, "xsize"), nullptr);
+  EXPECT_TRUE(Find(*s, "xsize")->skipped);
+  EXPECT_FALSE(Find(*s, "xsize")->number);
+  EXPECT_EQ(s->comment.rfind("WARNING", 0), 0u) << s->comment;
+  EXPECT_NE(s->comment.find("temperature, pressure, comment, signature and device"),
+            std::string::npos);
+  EXPECT_EQ(s->comment.substr(s->comment.size() - 3), "\nok");
+}
+
+TEST(Dqa3Session, GroupedSlugsMacrosAndLastMeasurementOfABeamWins) {
+  BeamSpec edw;
+  edw.data_key = 11;
+  edw.beam_name = "6 MV EDW60";
+  edw.measured = "2024-05-01 07:00:10";
+  BeamSpec fff;
+  fff.data_key = 12;
+  fff.beam_name = "6 FFF";
+  fff.beam_type = "FFF";
+  fff.measured = "2024-05-01 07:05:00";
+  BeamSpec again = edw;  // the EDW beam measured a second time
+  again.data_key = 13;
+  again.measured = "2024-05-01 07:09:30";
+  const TestRow t_edw = MakeTestRow("01.06", edw);
+  const TestRow t_fff = MakeTestRow("01.06", fff);
+  const TestRow t_again = MakeTestRow("01.06", again);
+  // Fed out of time order: time decides, not the order given.
+  auto s = BuildGroupedSession({Row(t_again, 30), Row(t_fff, 20), Row(t_edw, 10)},
+                               "2024-05-01-07-00", 0, "TB1", Options("DQA3 {{ machine_name }}"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->user_key, "QCPump/DQA3/7/2024-05-01-07-00");
+  EXPECT_EQ(s->test_list_name, "DQA3 TrueBeam 1");
+  EXPECT_EQ(s->work_started, Berlin(7, 0, 10));
+  EXPECT_EQ(s->work_completed, Berlin(7, 9, 30));
+  EXPECT_EQ(s->source_seqs, (std::vector<uint64_t>{10, 20, 30}));
+  ASSERT_NE(Find(*s, "dose_6_mv_edw60"), nullptr);
+  EXPECT_EQ(Find(*s, "dose_6_mv_edw60")->number, t_again.Num("tr.RESULTS_DOSE"));
+  EXPECT_NE(t_again.Num("tr.RESULTS_DOSE"), t_edw.Num("tr.RESULTS_DOSE"));
+  EXPECT_EQ(Find(*s, "data_key_6_mv_edw60")->text, "13");
+  ASSERT_NE(Find(*s, "bsc2_6_fff"), nullptr);
+  EXPECT_EQ(Find(*s, "bsc2_6_fff")->number, t_fff.Num("tr.RESULTS_BSC2"));
+  EXPECT_EQ(Find(*s, "bsc2_baseline_6_fff")->number, t_fff.Num("tr.REL_BASELINE_BSC2"));
+  // two beams x (7 context + 27 results + 9 bsc)
+  EXPECT_EQ(s->tests.size(), 2u * 43);
+  EXPECT_FALSE(s->amendment);
+}
+
+TEST(Dqa3Session, GroupedCompletedIsAtLeastOneMinuteAndAmendmentsAreNumbered) {
+  BeamSpec b;
+  b.measured = "2024-05-01 07:00:00";
+  auto s = BuildGroupedSession({Row(MakeTestRow("01.04", b), 1)}, "2024-05-01-07-00", 2, "TB1",
+                               Options("Daily QA3 Results"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->work_completed, Berlin(7, 1, 0));
+  EXPECT_EQ(s->user_key, "QCPump/DQA3/7/2024-05-01-07-00/amend-2");
+  EXPECT_TRUE(s->amendment);
+  BeamSpec other = b;
+  other.machine_id = 8;
+  EXPECT_FALSE(BuildGroupedSession({Row(MakeTestRow("01.04", b), 1),
+                                    Row(MakeTestRow("01.04", other), 2)},
+                                   "2024-05-01-07-00", 0, "TB1", Options("x"))
+                   .ok());
+}
+
+}  // namespace
+}  // namespace qcflow::dqa3
