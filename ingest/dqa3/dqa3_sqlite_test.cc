@@ -199,5 +199,55 @@ TEST_F(SqliteDqa3Test, MissingFileIsUnavailable) {
   EXPECT_EQ(poll.status().code(), Status::Code::kUnavailable);
 }
 
+TEST_F(SqliteDqa3Test, ConfigValuesAreNeverSql) {
+  sim::Dqa3SimOptions o;
+  o.version = "01.06";
+  o.days = 1;
+  sim::Dqa3SimSummary sum = Fill(o);
+  Dqa3SourceConfig cfg = Config();
+  cfg.machines = {"x') OR 1=1; DROP TABLE ROOM; --", sum.machines[0].display_name};
+  Dqa3Source source(cfg);
+  auto report = source.Poll(&store_->journal(), HourAfter(sum.last_measurement, kZone));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->unmapped_machines.size(), 1u);
+  EXPECT_EQ(report->appended, static_cast<size_t>(o.beams_per_machine));
+  // The tables are intact: discovery still finds every machine and room.
+  auto machines = source.DiscoverMachines();
+  ASSERT_TRUE(machines.ok()) << machines.status().ToString();
+  EXPECT_EQ(machines->size(), sum.machines.size());
+}
+
+TEST_F(SqliteDqa3Test, SimulatorIsDeterministicForASeed) {
+  sim::Dqa3SimOptions o;
+  o.version = "01.04";
+  o.days = 2;
+  o.seed = 42;
+  sim::Dqa3SimSummary sum = Fill(o);
+  Dqa3Connection other;
+  other.backend = Dqa3Backend::kSqlite;
+  other.sqlite.path = dir_.Sub("other.sqlite");
+  ASSERT_TRUE(sim::CreateDqa3Schema(other, o.version).ok());
+  ASSERT_TRUE(sim::WriteDqa3Rows(other, o).ok());
+  MicrosUtc now = HourAfter(sum.last_measurement, kZone);
+  Dqa3SourceConfig a = Config();
+  a.database_id = "same";
+  a.history_days = 5;
+  Dqa3SourceConfig b = a;
+  b.connection = other;
+  auto sa = Store::Open(dir_.Sub("sa"));
+  auto sb = Store::Open(dir_.Sub("sb"));
+  ASSERT_TRUE(sa.ok() && sb.ok());
+  ASSERT_TRUE(Dqa3Source(a).Poll(&(*sa)->journal(), now).ok());
+  ASSERT_TRUE(Dqa3Source(b).Poll(&(*sb)->journal(), now).ok());
+  auto ra = JournaledDqa3(sa->get());
+  auto rb = JournaledDqa3(sb->get());
+  ASSERT_EQ(ra.size(), sum.trend_rows);
+  ASSERT_EQ(ra.size(), rb.size());
+  for (size_t i = 0; i < ra.size(); ++i) {
+    EXPECT_EQ(ra[i].record.payload, rb[i].record.payload);
+    EXPECT_EQ(ra[i].record.dedup_key, rb[i].record.dedup_key);
+  }
+}
+
 }  // namespace
 }  // namespace qcflow::dqa3
