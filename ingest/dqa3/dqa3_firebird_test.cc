@@ -191,6 +191,12 @@ TEST_F(FirebirdDqa3Test, Schema0104Win1251CyrillicNamesArriveAsUtf8) {
   ASSERT_TRUE(machines.ok()) << machines.status().ToString();
   ASSERT_EQ(machines->size(), 2u);
   EXPECT_EQ((*machines)[0].display_name, "Каньон 1/Ускоритель 1");
+  // Asking the server for UTF8 instead also works: Firebird transliterates.
+  Dqa3SourceConfig as_utf8 = Config(c);
+  as_utf8.connection.firebird.charset = "UTF8";
+  auto utf8_machines = Dqa3Source(as_utf8).DiscoverMachines();
+  ASSERT_TRUE(utf8_machines.ok()) << utf8_machines.status().ToString();
+  EXPECT_EQ((*utf8_machines)[1].display_name, "Каньон 1/Ускоритель 2");
 
   auto records = PollAll(c, "01.04", sum);
   ASSERT_FALSE(records.empty());
