@@ -37,6 +37,27 @@ Status DecodeRowMember(std::string_view key, std::string_view value, WindowMembe
   return Status::OK();
 }
 
+std::string EncodeMachineNames(const MachineNames& m) {
+  std::string v(1, char(kVersion));
+  coding::PutLengthPrefixed(&v, m.display);
+  coding::PutLengthPrefixed(&v, m.name);
+  v.append(m.id);
+  return v;
+}
+
+Status DecodeMachineNames(std::string_view value, MachineNames* m) {
+  uint8_t version = 0;
+  std::string_view display, name;
+  if (!coding::GetByte(&value, &version) || version != kVersion ||
+      !coding::GetLengthPrefixed(&value, &display) || !coding::GetLengthPrefixed(&value, &name)) {
+    return Status::Corruption("a stored DQA3 held-row record (dqa3.unmapped) is garbled");
+  }
+  m->display.assign(display);
+  m->name.assign(name);
+  m->id.assign(value);
+  return Status::OK();
+}
+
 std::string WindowStateKey(const WindowState& w) {
   std::string k = w.key;
   k.push_back('\0');

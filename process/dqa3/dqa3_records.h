@@ -5,6 +5,9 @@
 //
 //   "dqa3.row"     key   scope | be64 seq
 //                  value version u8 | naive time fixed64 | machine id (rest)
+//   "dqa3.unmapped" key  scope | be64 seq   (both modes: a row held back because its
+//                        machine had no unit; sent once the unit map names it)
+//                  value version u8 | display name lp | machine name lp | machine id (rest)
 //   "dqa3.window"  key   scope | machine id \0 | be64 ordered naive open
 //                  value version u8 | amendments varint | seq count varint |
 //                        seqs ascending, as varint deltas from the previous one
@@ -23,6 +26,17 @@ namespace qcflow::dqa3::internal {
 
 inline constexpr const char* kRowNs = "dqa3.row";
 inline constexpr const char* kWindowNs = "dqa3.window";
+inline constexpr const char* kUnmappedNs = "dqa3.unmapped";
+
+// The names a unit map may know a machine by.
+struct MachineNames {
+  std::string display;  // "<room>/<machine>"
+  std::string name;
+  std::string id;
+};
+std::string EncodeMachineNames(const MachineNames& m);
+// Corruption when garbled.
+Status DecodeMachineNames(std::string_view value, MachineNames* m);
 
 // v as 8 big-endian bytes (a key that sorts numerically).
 std::string SeqKey(uint64_t seq);

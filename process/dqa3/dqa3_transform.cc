@@ -23,6 +23,7 @@
 #include "process/dqa3/dqa3_records.h"
 #include "process/dqa3/dqa3_row.h"
 #include "process/dqa3/dqa3_session.h"
+#include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -35,7 +36,11 @@ using internal::DecodeRowMember;
 using internal::DecodeWindowState;
 using internal::EncodeRowMember;
 using internal::EncodeWindowState;
+using internal::DecodeMachineNames;
+using internal::EncodeMachineNames;
 using internal::kRowNs;
+using internal::kUnmappedNs;
+using internal::MachineNames;
 using internal::kWindowNs;
 using internal::SeqKey;
 using internal::WindowStateKey;
@@ -137,6 +142,9 @@ struct Dqa3Transform::Impl {
   SessionTarget target;     // where sessions go (derived, index, outboxes)
   bool restored = false;
   std::set<std::string> unmapped_reported;  // machines named once per lifetime
+  // Rows held back for want of a unit whose machine the unit map now names
+  // (found by Restore); the next step sends them before reading on.
+  std::vector<Work> held;
 
   Impl(Store* s, Dqa3TransformConfig c)
       : store(s), config(std::move(c)), grouper(NewGrouper(config)) {
@@ -167,14 +175,20 @@ struct Dqa3Transform::Impl {
     restored = false;
   }
 
-  std::optional<std::string> UnitFor(const Dqa3Row& row) const {
-    for (const std::string& name : {row.DisplayName(), row.machine_name, row.machine_id}) {
-      if (auto it = config.unit_map.find(name); it != config.unit_map.end()) return it->second;
+  static MachineNames NamesOf(const Dqa3Row& row) {
+    return {row.DisplayName(), row.machine_name, row.machine_id};
+  }
+  std::optional<std::string> UnitFor(const MachineNames& m) const {
+    for (const std::string* name : {&m.display, &m.name, &m.id}) {
+      if (auto it = config.unit_map.find(*name); it != config.unit_map.end()) return it->second;
     }
     return std::nullopt;
   }
+  std::optional<std::string> UnitFor(const Dqa3Row& row) const { return UnitFor(NamesOf(row)); }
 
   Status Restore();
+  // Finds held rows whose machine is mapped now (see `held`).
+  Status RestoreHeld();
   Result<StepReport> Step(MicrosUtc now);
   // Reads records after `cursor`; returns the next cursor. *read: records
   // visited; *at_end: the journal has nothing after them.
@@ -209,7 +223,38 @@ Status Dqa3Transform::Impl::Restore() {
     QCFLOW_RETURN_IF_ERROR(failed.WithContext("restoring the DQA3 transform"));
     grouper.TakeLate();  // late again here: reported (dqa3.late) when first seen
   }
+  QCFLOW_RETURN_IF_ERROR(RestoreHeld().WithContext("restoring the DQA3 transform"));
   restored = true;
+  return Status::OK();
+}
+
+Status Dqa3Transform::Impl::RestoreHeld() {
+  held.clear();
+  std::vector<uint64_t> mapped;
+  Status failed;
+  QCFLOW_RETURN_IF_ERROR(store->derived().Scan(
+      kUnmappedNs, scope, [&](std::string_view k, std::string_view v) {
+        MachineNames m;
+        failed = DecodeMachineNames(v, &m);
+        if (failed.ok() && k.size() == scope.size() + 8 && UnitFor(m)) {
+          mapped.push_back(coding::GetBigEndian64(k.substr(scope.size())));
+        }
+        return failed.ok();
+      }));
+  QCFLOW_RETURN_IF_ERROR(failed);
+  // The record stays (the store never deletes); a row sent before is a
+  // no-op the second time: its session exists, or the grouper knows its seq.
+  for (uint64_t seq : mapped) {
+    auto rec = store->journal().Get(seq);
+    if (!rec.ok()) return rec.status();
+    Work w{seq, "", ParseDqa3Payload(rec->payload)};
+    if (!grouped() && w.row->ok()) {
+      auto stored = store->derived().Get(kSessionNs, SingleUserKey(**w.row));
+      if (!stored.ok()) return stored.status();
+      if (*stored) continue;
+    }
+    held.push_back(std::move(w));
+  }
   return Status::OK();
 }
 
@@ -272,11 +317,12 @@ void Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>* 
   auto unit = UnitFor(row);
   if (!unit) {
     ++report->rows_unmapped;
+    ws->PutDerived(kUnmappedNs, scope + SeqKey(w.seq), EncodeMachineNames(NamesOf(row)));
     if (unmapped_reported.insert(row.DisplayName()).second) {
       report->problems.push_back(
           "DQA3 machine '" + row.DisplayName() + "' (id " + row.machine_id +
-          ") has no QATrack+ unit in the unit map; its measurements are not sent. Add it to "
-          "the source's units (by that name or id) and replay the source to send them");
+          ") has no QATrack+ unit in the unit map; its measurements are held, not sent. Add "
+          "it to the source's units (by that name or id) and restart qcflow to send them");
     }
     return;
   }
@@ -366,6 +412,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
     Reset();
     return s;
   };
+  for (Work& w : held) Consume(w, &ws, &keys, &report);
   for (Work& w : work) Consume(w, &ws, &keys, &report);
   // Windows close only once every journaled row was seen (journal order is
   // not measurement order after a backfill).
@@ -414,6 +461,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
                                 " was already stored with different content; kept the stored one");
     }
   }
+  held.clear();
   report.pending_rows = grouper.pending();
   report.caught_up = caught_up;
   return report;

@@ -23,8 +23,10 @@
 // Re-running over the same journal emits nothing new; a crash between steps
 // repeats a step whole or not at all.
 //
-// Units: rows of machines the unit map does not name are not sent; the step
-// report names each such machine once (per transform lifetime). Rows hit by the
+// Units: rows of machines the unit map does not name are held back, not sent
+// ("dqa3.unmapped"); the step report names each such machine once (per
+// transform lifetime). Once the unit map names the machine, the first step
+// after a restart sends its held rows. Rows hit by the
 // vendor's DATA_KEY race (payload "set_key_mismatch": true) still become
 // sessions, with a warning in the session comment and in the report.
 //

@@ -143,16 +143,37 @@ TEST_F(Dqa3TransformTest, RestartAndRerunEmitNothingNew) {
   }
 }
 
-TEST_F(Dqa3TransformTest, UnmappedMachineIsReportedOnceAndNotSent) {
-  Append(Beam(1, "07:00:00", "6 MV", "Photon", 9));
-  Append(Beam(2, "07:01:00", "10 MV", "Photon", 9));
-  StepReport r = Run(Local(7, 30));
-  EXPECT_EQ(r.rows_unmapped, 2u);
-  EXPECT_EQ(r.sessions_emitted, 0u);
-  ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_NE(r.problems[0].find("Bunker A/Clinac 9"), std::string::npos) << r.problems[0];
-  EXPECT_TRUE(Sessions().empty());
-  EXPECT_TRUE(OutboxIds().empty());
+TEST_F(Dqa3TransformTest, UnmappedMachineIsHeldUntilTheUnitMapNamesIt) {
+  for (Dqa3Mode mode : {Dqa3Mode::kSingle, Dqa3Mode::kGrouped}) {
+    config_.mode = mode;
+    config_.unit_map.erase("Bunker A/Clinac 9");
+    Reopen();
+    const int64_t k = 10 * (int(mode) + 1);
+    Append(Beam(k, "07:00:00", "6 MV", "Photon", 9));
+    Append(Beam(k + 1, "07:01:00", "10 MV", "Photon", 9));
+    const size_t before = Sessions().size();
+    StepReport r = Run(Local(7, 30));
+    EXPECT_EQ(r.rows_unmapped, 2u);
+    EXPECT_EQ(r.sessions_emitted, 0u);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_NE(r.problems[0].find("Bunker A/Clinac 9"), std::string::npos) << r.problems[0];
+    EXPECT_EQ(Sessions().size(), before);
+
+    config_.unit_map["Bunker A/Clinac 9"] = "Clinac-9";
+    Reopen();
+    StepReport sent = Run(Local(8, 0));
+    EXPECT_EQ(sent.sessions_emitted, mode == Dqa3Mode::kSingle ? 2u : 1u);
+    EXPECT_TRUE(sent.problems.empty());
+    const size_t after = Sessions().size();
+    EXPECT_EQ(after, before + sent.sessions_emitted);
+    for (const auto& [key, s] : Sessions()) {
+      if (key.starts_with("QCPump/DQA3/9/")) EXPECT_EQ(s.unit_name, "Clinac-9");
+    }
+    Reopen();  // held rows sent before are not sent again
+    EXPECT_EQ(Run(Local(8, 30)).sessions_emitted, 0u);
+    EXPECT_EQ(Sessions().size(), after);
+  }
+  EXPECT_EQ(OutboxIds().size(), Sessions().size());
 }
 
 TEST_F(Dqa3TransformTest, RacedRowIsSentWithAVisibleWarning) {
