@@ -5,7 +5,10 @@
 #ifndef QCFLOW_BENCH_BENCH_DIR_H_
 #define QCFLOW_BENCH_BENCH_DIR_H_
 
+#include <memory>
 #include <string>
+
+#include "store/status.h"
 
 namespace qcflow::bench {
 
@@ -13,6 +16,9 @@ class BenchDir {
  public:
   // $TMPDIR/<prefix>-XXXXXX
   explicit BenchDir(const std::string& prefix = "qcflow-bench");
+  // <base>/<prefix>-XXXXXX (base created if missing; empty base: $TMPDIR), or
+  // an IOError saying why not — for callers that report instead of aborting.
+  static Result<std::unique_ptr<BenchDir>> In(const std::string& base, const std::string& prefix);
   ~BenchDir();
   BenchDir(const BenchDir&) = delete;
   BenchDir& operator=(const BenchDir&) = delete;
@@ -22,6 +28,8 @@ class BenchDir {
   std::string Sub(const std::string& name) const { return path_ + "/" + name; }
 
  private:
+  struct Adopt {};
+  BenchDir(Adopt, std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
 

@@ -15,13 +15,14 @@
 // Files are in the page cache (just written): a cold NFS/SMB share is slower.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <memory>
 #include <optional>
 
 #include "bench/bench_dir.h"
+#include "bench/measure.h"
+#include "bench/mpc_workload.h"
 #include "bench/synthetic_tds.h"
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
@@ -35,8 +36,6 @@ namespace {
 using namespace qcflow;          // NOLINT: a benchmark file
 using namespace qcflow::mpc;     // NOLINT
 using namespace qcflow::synthetic;  // NOLINT
-
-constexpr const char* kZone = "Europe/Berlin";
 
 // A synthetic TDS tree for one benchmark, removed when the benchmark ends.
 class ScopedTree {
@@ -78,42 +77,12 @@ class ScopedStore {
   std::unique_ptr<Store> store_;
 };
 
-TdsScanConfig ScanConfig(const std::string& root) {
-  TdsScanConfig c;
-  c.root = root;
-  c.source_id = "bench-tds";
-  c.site_zone = kZone;
-  return c;
-}
-
-// Every synthetic file has settled (they were written seconds ago).
-MicrosUtc ScanNow() { return NowMicros() + 3600 * kMicrosPerSecond; }
-
-// Later than any synthetic run plus the wait: every group is ready.
-MicrosUtc TransformNow() { return *CivilToUtc({2100, 1, 1, 0, 0, 0, 0}, "UTC"); }
-
-MpcTransformConfig TransformConfig() {
-  MpcTransformConfig c;
-  c.session.site_zone = kZone;
-  c.session.source_id = "bench-tds";
-  c.sinks = {"qatrack"};
-  return c;
-}
-
-// CPU seconds of the whole process (every thread) so far: robust against
-// other processes sharing the machine, unlike wall time.
-double ProcessCpuSeconds() {
-  struct rusage u;
-  ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double PeakRssMb() {
-  struct rusage u;
-  ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
+TdsScanConfig ScanConfig(const std::string& root) { return bench::MpcScanConfig(root); }
+MicrosUtc ScanNow() { return bench::MpcScanNow(); }
+MicrosUtc TransformNow() { return bench::MpcTransformNow(); }
+MpcTransformConfig TransformConfig() { return bench::MpcTransformConfigForBench(); }
+using bench::ProcessCpuSeconds;
+double PeakRssMb() { return double(bench::PeakRssKib()) / 1024.0; }
 
 void FoldersPerSecond(benchmark::State& state, size_t folders) {
   state.counters["folders_per_s"] =

@@ -46,6 +46,8 @@
 #include <vector>
 
 #include "bench/bench_dir.h"
+#include "bench/journal_workload.h"
+#include "bench/raw_db.h"
 #include "bench/store_bench_report.h"
 #include "store/journal.h"
 #include "store/record.h"
@@ -57,52 +59,17 @@ namespace {
 // ---- helpers ------------------------------------------------------------------------
 
 using bench::BenchDir;
+using bench::Dedup;
+using bench::RawDb;
+using bench::Sync;
+using bench::SyncName;
 
-enum class Sync { kFsync, kGroup };
-enum class Dedup { kNoKey, kUnique, kHalfHits };
-
-const char* SyncName(Sync s) { return s == Sync::kFsync ? "fsync" : "group"; }
-
-constexpr std::chrono::milliseconds kGroupInterval{20};  // StoreOptions' default
-
-// Equal lengths, so a record's dedup key can be rewritten in place.
-const char* kSources[] = {"TrueBeam-1", "TrueBeam-2", "Halcyon-03"};
-constexpr MicrosUtc kBaseTime = 1'718'000'000'000'000;  // 2024-06-10
-
-// Text-like pseudo-random payload (what iCom/CSV/JSON bytes compress like, roughly).
-std::string Payload(size_t size, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  static const char kAlphabet[] = "0123456789.,;:-+ ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh\n";
-  std::string p(size, ' ');
-  for (char& c : p) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-  return p;
-}
-
-// A record shaped like an iCom capture from one of three linacs, interleaved
-// as they arrive. Its identity is a counter n: SetKey(r, n) gives it the dedup
-// key "<linac>|<time text>|<n as 16 hex digits>|<hash>" (~65 bytes, rewritten in
-// place) and the event time base + n ms, so per linac both increase, as they do
-// for a live stream.
-constexpr size_t kKeyCounterAt = 38;
+const char* const* kSources = bench::kWorkloadSources;
+constexpr MicrosUtc kBaseTime = bench::kWorkloadBaseTime;
 Record MakeRecord(size_t payload_size, uint64_t i, bool with_key) {
-  Record r;
-  r.kind = Kind::kIcom;
-  r.source_id = kSources[i % 3];
-  r.event_time = kBaseTime + MicrosUtc(i) * 1000;
-  r.event_time_text = "2024-06-10 06:13:20.000000";
-  r.capture_time = r.event_time + 150;
-  if (with_key) r.dedup_key = r.source_id + "|2024-06-10T06:13:20.000000|0000000000000000|9f3a2c71";
-  r.meta = "{}";
-  r.payload = Payload(payload_size, i);
-  return r;
+  return bench::WorkloadRecord(payload_size, i, with_key);
 }
-void SetKey(Record* r, uint64_t n) {
-  r->event_time = kBaseTime + MicrosUtc(n) * 1000;
-  if (r->dedup_key.empty()) return;
-  static const char kHex[] = "0123456789abcdef";
-  char* p = r->dedup_key.data() + kKeyCounterAt;
-  for (int i = 15; i >= 0; --i, n >>= 4) p[i] = kHex[n & 15];
-}
+void SetKey(Record* r, uint64_t n) { bench::SetWorkloadKey(r, n); }
 
 void PutBigEndian64(char* p, uint64_t v) {
   for (int i = 7; i >= 0; --i, v >>= 8) p[i] = char(v & 0xff);
@@ -111,7 +78,6 @@ void PutBigEndian64(char* p, uint64_t v) {
 std::unique_ptr<Store> OpenStore(const std::string& dir, Sync sync) {
   StoreOptions o;
   o.durability = sync == Sync::kFsync ? Durability::kSyncEveryWrite : Durability::kGroupCommit;
-  o.group_commit_interval = kGroupInterval;
   auto s = Store::Open(dir, o);
   if (!s.ok()) {
     std::fprintf(stderr, "Store::Open: %s\n", s.status().ToString().c_str());
@@ -119,73 +85,6 @@ std::unique_ptr<Store> OpenStore(const std::string& dir, Sync sync) {
   }
   return std::move(*s);
 }
-
-// Raw RocksDB with the options the store's journal family uses where they
-// matter for writes (LZ4, 64 MiB memtable, 2 background jobs, bytes_per_sync),
-// and the same group commit: sync=false writes plus SyncWAL every 20 ms.
-class RawDb {
- public:
-  // three_families: also "dedup" and "index" families (LZ4, default options).
-  RawDb(const std::string& dir, Sync sync, bool three_families = false) {
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    o.create_missing_column_families = true;
-    o.compression = rocksdb::kLZ4Compression;
-    o.bottommost_compression = rocksdb::kZSTD;
-    o.write_buffer_size = 64 << 20;
-    o.max_background_jobs = 2;
-    o.bytes_per_sync = 1 << 20;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(o)}};
-    if (three_families) {
-      rocksdb::ColumnFamilyOptions cf;
-      cf.compression = rocksdb::kLZ4Compression;
-      families.emplace_back("dedup", cf);
-      families.emplace_back("index", cf);
-    }
-    rocksdb::DB* db = nullptr;
-    auto s = rocksdb::DB::Open(rocksdb::DBOptions(o), dir, families, &handles_, &db);
-    if (!s.ok()) {
-      std::fprintf(stderr, "rocksdb::DB::Open: %s\n", s.ToString().c_str());
-      std::abort();
-    }
-    db_.reset(db);
-    wo_.sync = sync == Sync::kFsync;
-    if (sync == Sync::kGroup) {
-      syncer_ = std::thread([this] {
-        std::unique_lock<std::mutex> lock(mu_);
-        while (!cv_.wait_for(lock, kGroupInterval, [this] { return stop_; })) {
-          lock.unlock();
-          db_->SyncWAL().PermitUncheckedError();
-          lock.lock();
-        }
-      });
-    }
-  }
-  ~RawDb() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (syncer_.joinable()) syncer_.join();
-    db_->FlushWAL(true).PermitUncheckedError();
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    db_->Close().PermitUncheckedError();
-  }
-  rocksdb::DB* db() { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* family(size_t i) { return handles_[i]; }
-  const rocksdb::WriteOptions& wo() const { return wo_; }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::WriteOptions wo_;
-  std::thread syncer_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-};
 
 void SetCounters(benchmark::State& state, uint64_t records, uint64_t payload_bytes) {
   state.counters["records/s"] = benchmark::Counter(double(records), benchmark::Counter::kIsRate);
@@ -206,54 +105,16 @@ void SetAppendCounters(benchmark::State& state, uint64_t records, uint64_t paylo
 void JournalAppend(benchmark::State& state, size_t size, Sync sync, Dedup dedup, size_t batch) {
   BenchDir dir;
   std::unique_ptr<Store> store = OpenStore(dir.Sub("store"), sync);
-  Journal& journal = store->journal();
-  // A pool of distinct records reused round robin; only keys change per call.
-  const size_t pool = std::max<size_t>(batch, 64);
-  std::vector<Record> records;
-  for (size_t i = 0; i < pool; ++i) records.push_back(MakeRecord(size, i, dedup != Dedup::kNoKey));
-  std::vector<Record> call(records.begin(), records.begin() + batch);
-  uint64_t next_key = 1;
-  if (dedup == Dedup::kHalfHits) {
-    // Store one call's worth first, untimed. In timed calls the odd slots keep
-    // these keys: they are re-sent records, reported as duplicates.
-    for (Record& r : call) SetKey(&r, next_key++);
-    if (!journal.AppendBatch(call).ok()) std::abort();
-  }
-  uint64_t total = 0, bytes = 0, written = 0;
-  size_t slot = 0;
+  bench::JournalAppender a(&store->journal(), size, dedup, batch);
+  if (!a.Prepare().ok()) std::abort();
   for (auto _ : state) {
-    if (batch == 1) {
-      Record* r;
-      if (dedup == Dedup::kHalfHits && (total & 1)) {
-        r = &records[(slot - 1) % pool];  // the previous record again: a duplicate
-      } else {
-        r = &records[slot++ % pool];
-        SetKey(r, next_key++);
-      }
-      auto res = journal.Append(*r);
-      if (!res.ok()) {
-        state.SkipWithError(res.status().ToString().c_str());
-        break;
-      }
-      written += !res->duplicate;
-      total += 1;
-      bytes += size;
-      continue;
-    }
-    for (size_t i = 0; i < batch; ++i) {
-      if (dedup == Dedup::kHalfHits && (i & 1)) continue;
-      SetKey(&call[i], next_key++);
-    }
-    auto res = journal.AppendBatch(call);
-    if (!res.ok()) {
-      state.SkipWithError(res.status().ToString().c_str());
+    Status s = a.Call();
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
       break;
     }
-    for (const AppendResult& a : *res) written += !a.duplicate;
-    total += batch;
-    bytes += batch * size;
   }
-  SetAppendCounters(state, total, bytes, written);
+  SetAppendCounters(state, a.records(), a.payload_bytes(), a.written());
 }
 
 // The timed loop of a raw baseline: `call` writes one call's `batch` records,
@@ -276,30 +137,18 @@ void TimeRawCalls(benchmark::State& state, size_t size, size_t batch, const uint
 // Raw RocksDB: the same envelopes, one Put per record or one WriteBatch per call.
 void RawAppend(benchmark::State& state, size_t size, Sync sync, size_t batch) {
   BenchDir dir;
-  RawDb raw(dir.Sub("raw"), sync);
-  const size_t pool = std::max<size_t>(batch, 64);
-  std::vector<std::string> envelopes(pool);
-  for (size_t i = 0; i < pool; ++i) {
-    Record r = MakeRecord(size, i, true);
-    SetKey(&r, i + 1);
-    EncodeEnvelope(r, &envelopes[i]);
+  bench::RawDbOptions o;
+  o.sync = sync;
+  RawDb raw(dir.Sub("raw"), o);
+  bench::RawAppender a(&raw, size, batch);
+  for (auto _ : state) {
+    Status s = a.Call();
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
   }
-  uint64_t seq = 0;
-  char key[8];
-  rocksdb::WriteBatch wb;
-  size_t slot = 0;
-  TimeRawCalls(state, size, batch, seq, [&] {
-    if (batch == 1) {
-      PutBigEndian64(key, ++seq);
-      return raw.db()->Put(raw.wo(), rocksdb::Slice(key, 8), envelopes[slot++ % pool]);
-    }
-    wb.Clear();
-    for (size_t i = 0; i < batch; ++i) {
-      PutBigEndian64(key, ++seq);
-      wb.Put(rocksdb::Slice(key, 8), envelopes[i]);
-    }
-    return raw.db()->Write(raw.wo(), &wb);
-  });
+  SetAppendCounters(state, a.records(), a.payload_bytes(), a.records());
 }
 
 // Raw RocksDB writing what the journal writes per record — the envelope under
@@ -309,7 +158,10 @@ void RawAppend(benchmark::State& state, size_t size, Sync sync, size_t batch) {
 // the layout itself, for reading the journal's ratio.
 void RawAppendSameEntries(benchmark::State& state, size_t size, Sync sync, size_t batch) {
   BenchDir dir;
-  RawDb raw(dir.Sub("raw"), sync, /*three_families=*/true);
+  bench::RawDbOptions ro;
+  ro.sync = sync;
+  ro.three_families = true;
+  RawDb raw(dir.Sub("raw"), ro);
   std::vector<Record> records;
   for (size_t i = 0; i < batch; ++i) records.push_back(MakeRecord(size, i, true));
   std::string envelope, dedup_key, index_key;
@@ -375,7 +227,7 @@ ReadFixture& Reads() {
   // Reopen: WAL recovery flushes the memtables, so reads go through SST files,
   // filters and the block cache, as they do in a store that has been running.
   g_read->store = OpenStore(path, Sync::kGroup);
-  g_read->raw = std::make_unique<RawDb>(g_read->dir.Sub("raw"), Sync::kGroup);
+  g_read->raw = std::make_unique<RawDb>(g_read->dir.Sub("raw"), bench::RawDbOptions{Sync::kGroup});
   rocksdb::WriteBatch wb;
   std::string env;
   char key[8];

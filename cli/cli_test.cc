@@ -162,10 +162,10 @@ TEST_F(CliTest, BackfillMpcFromConfigUsesTheDaemonsSourceAndStore) {
   EXPECT_EQ(Qcflow("backfill mpc " + store_flag()).exit_code, 2) << "--tds or --config is needed";
 }
 
-TEST_F(CliTest, PlannedCommandsSayNotImplemented) {
+TEST_F(CliTest, BenchWithoutModeIsAUsageError) {
   auto r = Qcflow("bench");
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("not implemented yet"), std::string::npos);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("what"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, StoreFlagAfterSubcommandAndEnvDefault) {

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   RegisterValidateCommand(app, global, &action);
   RegisterReplayCommand(app, global, &action);
   RegisterSimulateLinacCommand(app, &action);
-  RegisterPlannedCommands(app, &action);
+  RegisterBenchCommand(app, global, &action);
 
   try {
     app.parse(argc, argv);
