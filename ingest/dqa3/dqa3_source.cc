@@ -3,6 +3,7 @@
 #include <cctype>
 #include <ctime>
 #include <deque>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <soci/soci.h>
@@ -233,12 +234,24 @@ Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since,
     if (keys[i] == "energy.BeamType") beam_type_col = i;
     if (keys[i] == "energy.BeamTypeFlag") flag_col = i;
   }
+  std::set<std::string> text_blobs;
+  if (config_.connection.backend == Dqa3Backend::kFirebird) {
+    QCFLOW_RETURN_IF_ERROR(Guarded("reading the DQA3 column types", [&] {
+      soci::row r;
+      soci::statement st = (sql.prepare << FirebirdBlobColumnsSql(), soci::into(r));
+      st.execute(false);
+      while (st.fetch()) {
+        std::string alias = AliasOfTable(Text(r, 0));
+        if (!alias.empty()) text_blobs.insert(alias + "." + Text(r, 1));
+      }
+    }));
+  }
   std::vector<Record> batch;
   Status journal_status;
   Status s = Guarded("reading DQA3 rows", [&] {
     soci::row r;
     soci::details::prepare_temp_type pt =
-        (sql.prepare << RowsSql(*version, ids.size(), beam_params));
+        (sql.prepare << RowsSql(*version, ids.size(), beam_params, text_blobs));
     pt, soci::use(since_tm, "since");
     for (size_t i = 0; i < ids.size(); ++i) {
       std::string name = "m" + std::to_string(i);

@@ -24,10 +24,13 @@ std::string MachinesSql(bool atlas) {
                  "LEFT JOIN ROOM room ON room.ROOM_KEY = mach.ROOM_KEY ORDER BY mach.MACH_KEY";
 }
 
-std::string RowsSql(const std::string& version, size_t machines, size_t beam_types) {
+std::string RowsSql(const std::string& version, size_t machines, size_t beam_types,
+                    const std::set<std::string>& text_blobs) {
   std::string select;
   for (const std::string& c : PayloadColumns(version)) {
-    select += (select.empty() ? "SELECT " : ", ") + c;
+    std::string expr =
+        text_blobs.count(c) ? "CAST(SUBSTRING(" + c + " FROM 1 FOR 4000) AS VARCHAR(4000))" : c;
+    select += (select.empty() ? "SELECT " : ", ") + expr;
   }
   if (IsAtlasSchema(version)) {
     std::string sql = select +
@@ -53,6 +56,24 @@ std::string RowsSql(const std::string& version, size_t machines, size_t beam_typ
   if (machines > 0) sql += InList("mach.MACH_KEY", "m", machines);
   if (beam_types > 0) sql += InList("tmpl.BEAMTYPE", "b", beam_types);
   return sql + " ORDER BY tr.DATA_KEY, tr.SET_KEY";
+}
+
+std::string FirebirdBlobColumnsSql() {
+  // 261 = BLOB in RDB$FIELDS.RDB$FIELD_TYPE. Names are CHAR-padded: TRIM them.
+  return "SELECT TRIM(rf.RDB$RELATION_NAME), TRIM(rf.RDB$FIELD_NAME) "
+         "FROM RDB$RELATION_FIELDS rf JOIN RDB$FIELDS f ON f.RDB$FIELD_NAME = rf.RDB$FIELD_SOURCE "
+         "WHERE f.RDB$FIELD_TYPE = 261 AND rf.RDB$RELATION_NAME IN "
+         "('DQA3_TREND', 'DQA3_DATA', 'DEVICE', 'DQA3_TEMPLATE', 'DQA3_MACHINE', 'ROOM')";
+}
+
+std::string AliasOfTable(const std::string& table) {
+  if (table == "DQA3_TREND") return "tr";
+  if (table == "DQA3_DATA") return "data";
+  if (table == "DEVICE") return "dev";
+  if (table == "DQA3_TEMPLATE") return "tmpl";
+  if (table == "DQA3_MACHINE") return "mach";
+  if (table == "ROOM") return "room";
+  return "";
 }
 
 }  // namespace qcflow::dqa3

@@ -43,5 +43,14 @@ TEST(VersionAndMachinesSql, SpecStatements) {
   EXPECT_NE(MachinesSql(true).find("FROM Machine"), std::string::npos);
 }
 
+TEST(RowsSql, FirebirdTextBlobsAreCastToVarchar) {
+  std::string sql = RowsSql("01.03", 0, 0, {"data.COMMENTS"});
+  EXPECT_NE(sql.find("CAST(SUBSTRING(data.COMMENTS FROM 1 FOR 4000) AS VARCHAR(4000))"),
+            std::string::npos)
+      << sql;
+  EXPECT_EQ(AliasOfTable("DQA3_DATA"), "data");
+  EXPECT_EQ(AliasOfTable("RDB$DATABASE"), "");
+}
+
 }  // namespace
 }  // namespace qcflow::dqa3

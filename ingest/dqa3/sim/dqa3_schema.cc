@@ -90,7 +90,15 @@ Status CreateDqa3Schema(const Dqa3Connection& c, const std::string& version) {
   soci::session sql;
   QCFLOW_RETURN_IF_ERROR(OpenSession(c, OpenMode::kCreate, &sql));
   return Guard(c, "creating the DQA3 " + version + " tables", [&] {
-    for (const std::string& ddl : Dqa3SchemaDdl(version)) {
+    for (std::string ddl : Dqa3SchemaDdl(version)) {
+      // Firebird 01.03 databases in the simulator keep comments in a text BLOB, the
+      // column type SOCI cannot read directly (the source casts it).
+      const std::string comments = "COMMENTS VARCHAR(512)";
+      size_t at = ddl.find(comments);
+      if (c.backend == Dqa3Backend::kFirebird && version == kSchema0103 &&
+          at != std::string::npos) {
+        ddl.replace(at, comments.size(), "COMMENTS BLOB SUB_TYPE TEXT");
+      }
       // Firebird needs DDL committed before the next statement uses the table.
       sql.begin();
       sql << ddl;

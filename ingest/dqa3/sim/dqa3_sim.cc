@@ -160,8 +160,10 @@ void InsertResults(soci::session& sql, const std::string& table,
 
 void FlushTrend(soci::session& sql, Batch* b, const std::vector<std::string>& result_columns) {
   if (b->size() == 0) return;
+  // The CAST lets Firebird take a text parameter for a BLOB column (01.03), which
+  // SOCI cannot bind directly.
   sql << "INSERT INTO DQA3_DATA (DATA_KEY, SET_KEY, DEVICE_KEY, COMMENTS, SIGNATURE, "
-         "TEMPERATURE, PRESSURE) VALUES (:k, :s, :d, :c, :g, :t, :p)",
+         "TEMPERATURE, PRESSURE) VALUES (:k, :s, :d, CAST(:c AS VARCHAR(512)), :g, :t, :p)",
       soci::use(b->data_key), soci::use(b->data_set_key), soci::use(b->device),
       soci::use(b->comment, b->comment_ind), soci::use(b->signature),
       soci::use(b->temperature), soci::use(b->pressure);
