@@ -42,7 +42,7 @@ const char* CompressionName(Compression c);
 
 struct RawDbOptions {
   Sync sync = Sync::kGroup;
-  Compression compression = Compression::kLz4ZstdBottom;
+  Compression compression = Compression::kZstd;  // as the journal family (store.cc)
   bool three_families = false;  // also "dedup" and "index" families (LZ4)
   // The journal family's table layout (block size) rather than RocksDB's default.
   bool journal_table = false;
