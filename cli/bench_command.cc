@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -104,6 +105,9 @@ void PrintSummary(const std::vector<BenchModeResult>& modes, std::ostream& out) 
 }
 
 int RunBench(const BenchArgs& a, const GlobalOptions& global) {
+  BenchSettings settings = a.settings;
+  // The password only from the environment: a command line is visible to every user.
+  if (const char* pw = std::getenv("QCFLOW_FIREBIRD_PASSWORD")) settings.firebird_password = pw;
   auto format = ParseFormat(a.format);
   if (!format.ok() || *format == Format::kCsv) {
     return ReportError(Status::InvalidArgument("--format must be table or json"));
@@ -112,7 +116,6 @@ int RunBench(const BenchArgs& a, const GlobalOptions& global) {
   for (const Mode& m : kModes) {
     if (a.what == "all" || a.what == m.name) todo.push_back(&m);
   }
-  BenchSettings settings = a.settings;
   settings.work_base = global.store_dir;  // only when given explicitly: never $QCFLOW_STORE
   nlohmann::json report = {{"qcflow_bench", 1},
                            {"qcflow_version", kQcflowVersion},
@@ -125,7 +128,9 @@ int RunBench(const BenchArgs& a, const GlobalOptions& global) {
                              {"rate", settings.rate},
                              {"max", settings.max},
                              {"run_folders", settings.run_folders},
-                             {"uploads", settings.uploads}}}};
+                             {"uploads", settings.uploads},
+                             {"dqa3_rows", settings.dqa3_rows},
+                             {"dqa3_firebird", !settings.firebird_database.empty()}}}};
   std::vector<BenchModeResult> results;
   for (const Mode* m : todo) {
     // A fresh scratch directory per mode, removed when the mode ends (even on error).
@@ -189,6 +194,21 @@ void RegisterBenchCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   cmd->add_option("--uploads", a->settings.uploads, "export: sessions uploaded without throttle")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  cmd->add_option("--dqa3-rows", a->settings.dqa3_rows, "dqa3: rows in the synthetic SQLite database")
+      ->check(CLI::Range(60, 10000000))
+      ->capture_default_str();
+  auto* fb = cmd->add_option("--firebird-database", a->settings.firebird_database,
+                             "dqa3: poll this existing Firebird database instead (read only; password\n"
+                             "from $QCFLOW_FIREBIRD_PASSWORD)");
+  cmd->add_option("--firebird-host", a->settings.firebird_host, "dqa3: Firebird server")
+      ->needs(fb)->capture_default_str();
+  cmd->add_option("--firebird-port", a->settings.firebird_port, "dqa3: Firebird port")
+      ->needs(fb)->check(CLI::Range(1, 65535))->capture_default_str();
+  cmd->add_option("--firebird-user", a->settings.firebird_user, "dqa3: Firebird user")
+      ->needs(fb)->capture_default_str();
+  cmd->add_option("--firebird-zone", a->settings.firebird_zone,
+                  "dqa3: IANA zone of the database's clock")
+      ->needs(fb)->capture_default_str();
   cmd->callback([a, &global, action] { *action = [a, &global] { return RunBench(*a, global); }; });
 }
 

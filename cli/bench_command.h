@@ -21,7 +21,12 @@ struct BenchSettings {
   bool max = false;         // icom: backfill speed (no simulator, no pacing)
   size_t run_folders = 10000;  // mpc
   int uploads = 200;        // export
-  size_t dqa3_rows = 20000;    // dqa3
+  size_t dqa3_rows = 20000;    // dqa3: synthetic SQLite rows
+  // dqa3 against an existing Firebird database (read only) when database is set.
+  std::string firebird_host = "127.0.0.1";
+  int firebird_port = 3050;
+  std::string firebird_database, firebird_user = "SYSDBA", firebird_password;
+  std::string firebird_zone = "UTC";
 };
 
 // One measured figure: a row of the summary and of the JSON report.
