@@ -54,6 +54,8 @@ using Action = std::function<int()>;
 void RegisterVersionCommand(CLI::App& app, Action* action);
 void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+// `query deliveries` and `query icom` (query_icom_command.cc), under `query`.
+void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Action* action);
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);

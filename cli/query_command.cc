@@ -185,6 +185,8 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   sessions->callback([action, &global, so] {
     *action = [&global, so] { return RunSessions(global, *so); };
   });
+
+  RegisterQueryIcomCommands(*query, global, action);
 }
 
 }  // namespace qcflow::cli

@@ -1,0 +1,359 @@
+// `qcflow query deliveries` and `qcflow query icom`: what the linacs delivered
+// (derived deliveries, read through their indexes) and one decoded iCom
+// message (the journal's time index). Read-only: runs next to a daemon.
+//
+// Patient IDs and names are shown: query output is for local authorised
+// users (shared/spec/icom.md). They are never logged.
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <optional>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "process/icom/decoder.h"
+#include "process/icom/icom_transform.h"
+#include "store/derived.h"
+#include "store/journal.h"
+
+#include <nlohmann/json.hpp>
+
+namespace qcflow::cli {
+namespace {
+
+using icom::Delivery;
+
+// Shortest text that reads back as the same double ("12.5", "-0.25").
+std::string Num(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+std::string Num(const std::optional<double>& v) { return v ? Num(*v) : ""; }
+std::string Range(const std::optional<double>& lo, const std::optional<double>& hi) {
+  if (!lo || !hi) return "";
+  return *lo == *hi ? Num(*lo) : Num(*lo) + ".." + Num(*hi);
+}
+std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+std::string When(MicrosUtc t, const std::string& zone) {
+  auto s = FormatInZone(t, zone, "%Y-%m-%d %H:%M:%S");
+  return s.ok() ? *s : FormatUtcIso(t);
+}
+
+// ---- query deliveries ------------------------------------------------------
+
+struct DeliveriesOptions {
+  std::string linac, patient, field, since, until, format = "table", zone = "UTC";
+  size_t limit = 100;
+};
+
+// Reads deliveries through the most selective index: patient, else field,
+// else time. A field filter with a patient is checked on each delivery.
+Status ReadDeliveries(Store& store, const DeliveriesOptions& o, const TimeRange& range,
+                      std::vector<Delivery>* out) {
+  const char* index = icom::kDeliveryByTime;
+  std::optional<std::string> value;
+  if (!o.patient.empty()) {
+    index = icom::kDeliveryByPatient;
+    value = o.patient;
+  } else if (!o.field.empty()) {
+    index = icom::kDeliveryByField;
+    value = o.field;
+  }
+  icom::IndexRange r = icom::DeliveryIndexRange(o.linac, value, range.from, range.until);
+  Status bad;
+  Status s = store.derived().ScanIndex(
+      index, r.from, r.until, [&](std::string_view, std::string_view ns, std::string_view key) {
+        auto v = store.derived().Get(ns, key);
+        if (!v.ok() || !v->has_value()) {
+          bad = v.ok() ? Status::Corruption("delivery index points at a missing delivery; run "
+                                            "`qcflow status` and report it")
+                       : v.status();
+          return false;
+        }
+        auto d = icom::DecodeDelivery(**v);
+        if (!d.ok()) {
+          bad = d.status();
+          return false;
+        }
+        if (!o.field.empty() && d->field_id != o.field) return true;
+        out->push_back(std::move(*d));
+        return out->size() < o.limit;
+      });
+  QCFLOW_RETURN_IF_ERROR(s);
+  return bad;
+}
+
+nlohmann::json DeliveryJson(const Delivery& d, const std::string& zone) {
+  nlohmann::json j = nlohmann::json::parse(icom::EncodeDelivery(d));
+  j.erase("last_delivery_mu");  // the builder's own state, not a result
+  j.erase("last_segment");
+  j["start_utc"] = FormatUtcIso(d.start);
+  j["end_utc"] = FormatUtcIso(d.end);
+  j["start_local"] = When(d.start, zone);
+  j["end_local"] = When(d.end, zone);
+  return j;
+}
+
+int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
+  auto format = ParseFormat(o.format);
+  if (!format.ok()) return ReportError(format.status());
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
+  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
+  auto store = OpenStore(global, /*read_only=*/true);
+  if (!store.ok()) return ReportError(store.status());
+  std::vector<Delivery> deliveries;
+  Status s = ReadDeliveries(**store, o, *range, &deliveries);
+  if (!s.ok()) return ReportError(s);
+
+  if (*format == Format::kJson) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const Delivery& d : deliveries) arr.push_back(DeliveryJson(d, o.zone));
+    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  Table table({"start", "end", "patient_id", "patient_name", "field", "energy", "mu",
+               "prescribed_mu", "gantry", "collimator", "interlocks", "messages", "state", "id"});
+  for (const Delivery& d : deliveries) {
+    table.AddRow({Cell::Text(When(d.start, o.zone)), Cell::Text(When(d.end, o.zone)),
+                  Cell::Text(d.patient_id), Cell::Text(d.patient_name), Cell::Text(d.field_id),
+                  Cell::Text(Join(d.energies, "/")), Cell::Text(Num(d.mu)),
+                  Cell::Text(Num(d.prescribed_mu)), Cell::Text(Range(d.gantry_min, d.gantry_max)),
+                  Cell::Text(Range(d.collimator_min, d.collimator_max)),
+                  Cell::Text(Join(d.interlocks)), Cell::Number(static_cast<long long>(d.messages)),
+                  Cell::Text(d.open ? "open" : "closed (" + d.close_reason + ")"),
+                  Cell::Text(d.Id())});
+  }
+  table.Render(*format, std::cout);
+  if (*format == Format::kTable) {
+    if (deliveries.empty()) {
+      std::cerr << "No deliveries match. (Deliveries appear once `qcflow run` or `qcflow "
+                   "backfill icom` has processed the linac's messages.)\n";
+    } else if (deliveries.size() == o.limit) {
+      std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
+    }
+  }
+  return kExitOk;
+}
+
+// ---- query icom --at -------------------------------------------------------
+
+struct IcomAtOptions {
+  std::string linac, at, format = "table", zone = "UTC", part = "R";
+};
+
+struct Found {
+  uint64_t seq = 0;
+  MicrosUtc time = 0;
+};
+
+// The linac's iCom record nearest `at` (ties: the earlier; of messages
+// sharing a timestamp, the first). Looks forward
+// with one indexed read, and backward through windows growing tenfold (the
+// index reads forward only), so a busy linac costs a few index entries.
+Result<std::optional<Found>> Nearest(Store& store, const std::string& linac, MicrosUtc at) {
+  std::optional<Found> after, before;
+  IndexQuery q;
+  q.kind = Kind::kIcom;
+  q.source_id = linac;
+  q.from = at;
+  q.limit = 1;
+  QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
+    after = Found{seq, r.event_time};
+    return false;
+  }));
+  q.limit = std::numeric_limits<size_t>::max();
+  constexpr MicrosUtc kMaxWindow = 1000000LL * 3600 * kMicrosPerSecond;  // ~114 years
+  MicrosUtc upper = at;  // [upper, at) has been searched
+  for (MicrosUtc window = kMicrosPerSecond; !before && window <= kMaxWindow; window *= 10) {
+    if (after && at - upper > after->time - at) break;  // nothing before can be nearer
+    q.from = at - window;
+    q.until = upper;
+    QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
+      before = Found{seq, r.event_time};  // the last one visited is the nearest
+      return true;
+    }));
+    upper = q.from;
+  }
+  if (before) {
+    // Several messages share a second: of equally near ones, show the first.
+    q.from = before->time;
+    q.until = before->time + 1;
+    q.limit = 1;
+    QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
+      before = Found{seq, r.event_time};
+      return false;
+    }));
+  }
+  if (!before) return after;
+  if (!after) return before;
+  return (at - before->time <= after->time - at) ? before : after;
+}
+
+int PartIndex(const std::string& part) {
+  if (part == "P") return icom::kPartP;
+  if (part == "S") return icom::kPartS;
+  if (part == "R") return icom::kPartR;
+  return -1;
+}
+
+int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
+  auto format = ParseFormat(o.format);
+  if (!format.ok()) return ReportError(format.status());
+  const int part = PartIndex(o.part);
+  if (part < 0) {
+    return ReportError(Status::InvalidArgument("--part must be P (prescribed), S (set) or R "
+                                               "(run, as delivered; the default)"));
+  }
+  auto at = ParseTimeArg(o.at, o.zone);
+  if (!at.ok()) return ReportError(at.status().WithContext("--at"));
+  auto store = OpenStore(global, /*read_only=*/true);
+  if (!store.ok()) return ReportError(store.status());
+  auto found = Nearest(**store, o.linac, *at);
+  if (!found.ok()) return ReportError(found.status());
+  if (!*found) {
+    return ReportError(Status::NotFound("no iCom messages from linac '" + o.linac +
+                                        "' in the store; check the name with `qcflow status`"));
+  }
+  const Found& f = **found;
+  auto record = (*store)->journal().Get(f.seq);
+  if (!record.ok()) return ReportError(record.status());
+  icom::IcomMessage m;
+  Status decoded = icom::DecodeMessage(record->payload, &m);
+  if (!decoded.ok()) {
+    return ReportError(decoded.WithContext("the iCom message at journal seq " +
+                                           std::to_string(f.seq) + " cannot be decoded"));
+  }
+  const icom::Collimation& c = m.collimation[part];
+
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"seq", std::to_string(f.seq)},
+      {"linac", record->source_id},
+      {"time", When(record->event_time, o.zone)},
+      {"linac_clock", m.timestamp},
+      {"counter", std::to_string(m.counter)},
+      {"patient_id", m.patient_id.value_or("")},
+      {"patient_name", m.patient_name.value_or("")},
+      {"rx_site", m.rx_site.value_or("")},
+      {"field_id", m.field_id.value_or("")},
+      {"machine_id", m.machine_id.value_or("")},
+      {"radiation_type", m.radiation_type.value_or("")},
+      {"energy", m.energy.value_or("")},
+      {"wedge", m.wedge.value_or("")},
+      {"segment", Num(m.segment)},
+      {"total_mu", Num(m.total_mu)},
+      {"delivery_mu", Num(m.delivery_mu)},
+      {"backup_delivery_mu", Num(m.backup_delivery_mu)},
+      {"segment_mu", Num(m.segment_mu)},
+      {"beam_timer", m.beam_timer.value_or("")},
+      {"gantry_deg", Num(m.gantry_deg)},
+      {"collimator_deg", Num(m.collimator_deg)},
+      {"table_column_deg", Num(m.table_column_deg)},
+      {"table_isocentric_deg", Num(m.table_isocentric_deg)},
+      {"table_vertical", Num(m.table_vertical)},
+      {"table_longitudinal", Num(m.table_longitudinal)},
+      {"table_lateral", Num(m.table_lateral)},
+      {"beam_description", m.beam_description.value_or("")},
+      {"interlocks", Join(m.interlocks)},
+      {"previous_interlocks", Join(m.previous_interlocks)},
+      {"mlc_pairs", std::to_string(c.mlc_pairs())},
+      {"part", o.part},
+  };
+  std::vector<std::string> issues;
+  for (const icom::DecodeIssue& i : m.issues) {
+    issues.push_back("byte " + std::to_string(i.offset) + ": " + i.what);
+  }
+  fields.push_back({"decode_issues", Join(issues)});
+  Table jaws({"jaw", "1", "2"});
+  if (c.asym_x) jaws.AddRow({Cell::Text("X"), Cell::Text(Num((*c.asym_x)[0])), Cell::Text(Num((*c.asym_x)[1]))});
+  if (c.asym_y) jaws.AddRow({Cell::Text("Y"), Cell::Text(Num((*c.asym_y)[0])), Cell::Text(Num((*c.asym_y)[1]))});
+  Table mlc({"leaf_pair", "a", "b"});
+  for (size_t i = 0; i < c.mlc_pairs(); ++i) {
+    mlc.AddRow({Cell::Number(static_cast<long long>(i + 1)), Cell::Text(Num(c.mlc[2 * i])),
+                Cell::Text(Num(c.mlc[2 * i + 1]))});
+  }
+
+  if (*format == Format::kJson) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : fields) j[k] = v;
+    j["seq"] = f.seq;
+    j["counter"] = m.counter;
+    j["interlocks"] = m.interlocks;
+    j["previous_interlocks"] = m.previous_interlocks;
+    j["decode_issues"] = issues;
+    nlohmann::json jj = nlohmann::json::object();
+    if (c.asym_x) jj["x"] = {(*c.asym_x)[0], (*c.asym_x)[1]};
+    if (c.asym_y) jj["y"] = {(*c.asym_y)[0], (*c.asym_y)[1]};
+    j["jaws"] = std::move(jj);
+    nlohmann::json leaves = nlohmann::json::array();
+    for (size_t i = 0; i < c.mlc_pairs(); ++i) {
+      leaves.push_back({{"leaf_pair", i + 1}, {"a", c.mlc[2 * i]}, {"b", c.mlc[2 * i + 1]}});
+    }
+    j["mlc"] = std::move(leaves);
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  Table header({"field", "value"});
+  for (const auto& [k, v] : fields) header.AddRow({Cell::Text(k), Cell::Text(v)});
+  header.Render(*format, std::cout);
+  std::cout << "\n";
+  jaws.Render(*format, std::cout);
+  std::cout << "\n";
+  mlc.Render(*format, std::cout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Action* action) {
+  auto o = std::make_shared<DeliveriesOptions>();
+  auto* deliveries = query.add_subcommand(
+      "deliveries",
+      "List what a linac delivered, one row per beam (field) of a patient session: start/end,\n"
+      "patient, field, energy, MU delivered (sum of positive Delivery MU increments), gantry\n"
+      "and collimator range while MU was delivered, interlocks seen. Built from the iCom\n"
+      "stream by `qcflow run` (or `qcflow backfill icom`); an open delivery is still going.\n"
+      "Filters use the store's indexes (by patient, by field, by start time).\n"
+      "Examples:\n"
+      "  qcflow query deliveries --linac LA1 --since 2026-01-05 --until 2026-01-06\n"
+      "  qcflow query deliveries --linac LA1 --patient QC123456 --format json\n"
+      "  qcflow query deliveries --linac LA1 --field 2 --format csv > field2.csv");
+  deliveries->add_option("--linac", o->linac, "The linac (the [[source.icom]] name)")->required();
+  deliveries->add_option("--patient", o->patient, "Only this Patient ID");
+  deliveries->add_option("--field", o->field, "Only this Field ID");
+  deliveries->add_option("--since", o->since,
+                         "Deliveries starting at or after this time: YYYY-MM-DD[ HH:MM[:SS]]");
+  deliveries->add_option("--until", o->until, "Deliveries starting before this time");
+  deliveries->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
+  deliveries->add_option("--limit", o->limit, "At most this many deliveries (default 100)");
+  deliveries->add_option("--format", o->format, "table (default), json (every field) or csv");
+  deliveries->callback([action, &global, o] {
+    *action = [&global, o] { return RunDeliveries(global, *o); };
+  });
+
+  auto io = std::make_shared<IcomAtOptions>();
+  auto* at = query.add_subcommand(
+      "icom",
+      "Show the linac's iCom message nearest a time, decoded: every field of the spec's table,\n"
+      "the jaws, and the MLC as rows (leaf pair, A, B) of the delivered (R) part by default.\n"
+      "Table and CSV print three sections (fields, jaws, MLC) separated by a blank line.\n"
+      "Example: qcflow query icom --linac LA1 --at '2026-01-05 08:15:30' --format json");
+  at->add_option("--linac", io->linac, "The linac (the [[source.icom]] name)")->required();
+  at->add_option("--at", io->at, "The time: YYYY-MM-DD[ HH:MM[:SS]] (read in --tz)")->required();
+  at->add_option("--tz", io->zone, "Zone for --at and the shown time (default UTC)");
+  at->add_option("--part", io->part, "Collimation part: R (run, delivered; default), S or P");
+  at->add_option("--format", io->format, "table (default), json or csv");
+  at->callback([action, &global, io] {
+    *action = [&global, io] { return RunIcomAt(global, *io); };
+  });
+}
+
+}  // namespace qcflow::cli
