@@ -205,6 +205,106 @@ int PartIndex(const std::string& part) {
   return -1;
 }
 
+using OrderedJson = nlohmann::ordered_json;
+
+OrderedJson Opt(const std::optional<double>& v) { return v ? OrderedJson(*v) : OrderedJson(); }
+OrderedJson Opt(const std::optional<std::string>& v) {
+  return v ? OrderedJson(*v) : OrderedJson();
+}
+
+// One decoded message as JSON, fields in the spec's table order; numbers stay
+// numbers, absent values are null. Table and CSV are rendered from it.
+OrderedJson MessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
+                        const IcomAtOptions& o, const icom::Collimation& c) {
+  OrderedJson j = {{"seq", seq},
+                   {"linac", record.source_id},
+                   {"time", When(record.event_time, o.zone)},
+                   {"linac_clock", m.timestamp},
+                   {"counter", m.counter},
+                   {"patient_id", Opt(m.patient_id)},
+                   {"patient_name", Opt(m.patient_name)},
+                   {"rx_site", Opt(m.rx_site)},
+                   {"field_id", Opt(m.field_id)},
+                   {"machine_id", Opt(m.machine_id)},
+                   {"radiation_type", Opt(m.radiation_type)},
+                   {"energy", Opt(m.energy)},
+                   {"wedge", Opt(m.wedge)},
+                   {"segment", Opt(m.segment)},
+                   {"total_mu", Opt(m.total_mu)},
+                   {"delivery_mu", Opt(m.delivery_mu)},
+                   {"backup_delivery_mu", Opt(m.backup_delivery_mu)},
+                   {"segment_mu", Opt(m.segment_mu)},
+                   {"beam_timer", Opt(m.beam_timer)},
+                   {"gantry_deg", Opt(m.gantry_deg)},
+                   {"collimator_deg", Opt(m.collimator_deg)},
+                   {"table_column_deg", Opt(m.table_column_deg)},
+                   {"table_isocentric_deg", Opt(m.table_isocentric_deg)},
+                   {"table_vertical", Opt(m.table_vertical)},
+                   {"table_longitudinal", Opt(m.table_longitudinal)},
+                   {"table_lateral", Opt(m.table_lateral)},
+                   {"beam_description", Opt(m.beam_description)},
+                   {"interlocks", m.interlocks},
+                   {"previous_interlocks", m.previous_interlocks},
+                   {"part", o.part},
+                   {"mlc_pairs", c.mlc_pairs()}};
+  OrderedJson issues = OrderedJson::array();
+  for (const icom::DecodeIssue& i : m.issues) {
+    issues.push_back("byte " + std::to_string(i.offset) + ": " + i.what);
+  }
+  j["decode_issues"] = std::move(issues);
+  OrderedJson jaws = OrderedJson::object();
+  if (c.asym_x) jaws["x"] = {(*c.asym_x)[0], (*c.asym_x)[1]};
+  if (c.asym_y) jaws["y"] = {(*c.asym_y)[0], (*c.asym_y)[1]};
+  j["jaws"] = std::move(jaws);
+  OrderedJson leaves = OrderedJson::array();
+  for (size_t i = 0; i < c.mlc_pairs(); ++i) {
+    leaves.push_back({{"leaf_pair", i + 1}, {"a", c.mlc[2 * i]}, {"b", c.mlc[2 * i + 1]}});
+  }
+  j["mlc"] = std::move(leaves);
+  return j;
+}
+
+std::string Text(const OrderedJson& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return Num(v.get<double>());
+  if (v.is_array()) {
+    std::vector<std::string> parts;
+    for (const auto& e : v) parts.push_back(Text(e));
+    return Join(parts);
+  }
+  return v.dump();
+}
+
+// JSON: one object. Table and CSV: three sections (fields, jaws, MLC rows).
+void PrintMessage(uint64_t seq, const Record& record, const icom::IcomMessage& m,
+                  const IcomAtOptions& o, Format format) {
+  const icom::Collimation& c = m.collimation[PartIndex(o.part)];
+  OrderedJson j = MessageJson(seq, record, m, o, c);
+  if (format == Format::kJson) {
+    std::cout << j.dump(2, ' ', false, OrderedJson::error_handler_t::replace) << "\n";
+    return;
+  }
+  Table fields({"field", "value"});
+  for (const auto& [k, v] : j.items()) {
+    if (k != "jaws" && k != "mlc") fields.AddRow({Cell::Text(k), Cell::Text(Text(v))});
+  }
+  Table jaws({"jaw", "1", "2"});
+  for (const auto& [k, v] : j["jaws"].items()) {
+    jaws.AddRow({Cell::Text(k == "x" ? "X" : "Y"), Cell::Text(Text(v[0])), Cell::Text(Text(v[1]))});
+  }
+  Table mlc({"leaf_pair", "a", "b"});
+  for (const auto& row : j["mlc"]) {
+    mlc.AddRow({Cell::Number(row["leaf_pair"].get<long long>()), Cell::Text(Text(row["a"])),
+                Cell::Text(Text(row["b"]))});
+  }
+  fields.Render(format, std::cout);
+  std::cout << "\n";
+  jaws.Render(format, std::cout);
+  std::cout << "\n";
+  mlc.Render(format, std::cout);
+}
+
 int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
@@ -232,82 +332,7 @@ int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
     return ReportError(decoded.WithContext("the iCom message at journal seq " +
                                            std::to_string(f.seq) + " cannot be decoded"));
   }
-  const icom::Collimation& c = m.collimation[part];
-
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"seq", std::to_string(f.seq)},
-      {"linac", record->source_id},
-      {"time", When(record->event_time, o.zone)},
-      {"linac_clock", m.timestamp},
-      {"counter", std::to_string(m.counter)},
-      {"patient_id", m.patient_id.value_or("")},
-      {"patient_name", m.patient_name.value_or("")},
-      {"rx_site", m.rx_site.value_or("")},
-      {"field_id", m.field_id.value_or("")},
-      {"machine_id", m.machine_id.value_or("")},
-      {"radiation_type", m.radiation_type.value_or("")},
-      {"energy", m.energy.value_or("")},
-      {"wedge", m.wedge.value_or("")},
-      {"segment", Num(m.segment)},
-      {"total_mu", Num(m.total_mu)},
-      {"delivery_mu", Num(m.delivery_mu)},
-      {"backup_delivery_mu", Num(m.backup_delivery_mu)},
-      {"segment_mu", Num(m.segment_mu)},
-      {"beam_timer", m.beam_timer.value_or("")},
-      {"gantry_deg", Num(m.gantry_deg)},
-      {"collimator_deg", Num(m.collimator_deg)},
-      {"table_column_deg", Num(m.table_column_deg)},
-      {"table_isocentric_deg", Num(m.table_isocentric_deg)},
-      {"table_vertical", Num(m.table_vertical)},
-      {"table_longitudinal", Num(m.table_longitudinal)},
-      {"table_lateral", Num(m.table_lateral)},
-      {"beam_description", m.beam_description.value_or("")},
-      {"interlocks", Join(m.interlocks)},
-      {"previous_interlocks", Join(m.previous_interlocks)},
-      {"mlc_pairs", std::to_string(c.mlc_pairs())},
-      {"part", o.part},
-  };
-  std::vector<std::string> issues;
-  for (const icom::DecodeIssue& i : m.issues) {
-    issues.push_back("byte " + std::to_string(i.offset) + ": " + i.what);
-  }
-  fields.push_back({"decode_issues", Join(issues)});
-  Table jaws({"jaw", "1", "2"});
-  if (c.asym_x) jaws.AddRow({Cell::Text("X"), Cell::Text(Num((*c.asym_x)[0])), Cell::Text(Num((*c.asym_x)[1]))});
-  if (c.asym_y) jaws.AddRow({Cell::Text("Y"), Cell::Text(Num((*c.asym_y)[0])), Cell::Text(Num((*c.asym_y)[1]))});
-  Table mlc({"leaf_pair", "a", "b"});
-  for (size_t i = 0; i < c.mlc_pairs(); ++i) {
-    mlc.AddRow({Cell::Number(static_cast<long long>(i + 1)), Cell::Text(Num(c.mlc[2 * i])),
-                Cell::Text(Num(c.mlc[2 * i + 1]))});
-  }
-
-  if (*format == Format::kJson) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [k, v] : fields) j[k] = v;
-    j["seq"] = f.seq;
-    j["counter"] = m.counter;
-    j["interlocks"] = m.interlocks;
-    j["previous_interlocks"] = m.previous_interlocks;
-    j["decode_issues"] = issues;
-    nlohmann::json jj = nlohmann::json::object();
-    if (c.asym_x) jj["x"] = {(*c.asym_x)[0], (*c.asym_x)[1]};
-    if (c.asym_y) jj["y"] = {(*c.asym_y)[0], (*c.asym_y)[1]};
-    j["jaws"] = std::move(jj);
-    nlohmann::json leaves = nlohmann::json::array();
-    for (size_t i = 0; i < c.mlc_pairs(); ++i) {
-      leaves.push_back({{"leaf_pair", i + 1}, {"a", c.mlc[2 * i]}, {"b", c.mlc[2 * i + 1]}});
-    }
-    j["mlc"] = std::move(leaves);
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    return kExitOk;
-  }
-  Table header({"field", "value"});
-  for (const auto& [k, v] : fields) header.AddRow({Cell::Text(k), Cell::Text(v)});
-  header.Render(*format, std::cout);
-  std::cout << "\n";
-  jaws.Render(*format, std::cout);
-  std::cout << "\n";
-  mlc.Render(*format, std::cout);
+  PrintMessage(f.seq, *record, m, o, *format);
   return kExitOk;
 }
 

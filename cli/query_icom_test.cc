@@ -164,7 +164,9 @@ TEST_F(QueryIcomTest, IcomAtShowsTheNearestMessageDecoded) {
   EXPECT_EQ(j["seq"], 401);  // the first message of that second
   icom::IcomMessage want = Decoded(dir_->Sub("store"), 401);
   EXPECT_EQ(j["counter"], want.counter);
-  EXPECT_DOUBLE_EQ(std::stod(j["gantry_deg"].get<std::string>()), *want.gantry_deg);
+  EXPECT_DOUBLE_EQ(j["gantry_deg"].get<double>(), *want.gantry_deg);
+  EXPECT_DOUBLE_EQ(j["delivery_mu"].get<double>(), *want.delivery_mu);
+  EXPECT_EQ(j["patient_id"], *want.patient_id);
   EXPECT_EQ(j["machine_id"], *want.machine_id);
   ASSERT_EQ(j["mlc"].size(), 80u);
   const auto& r = want.collimation[icom::kPartR];
