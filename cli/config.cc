@@ -195,6 +195,47 @@ void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors
   c->mpc_sources.push_back(std::move(s));
 }
 
+void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  IcomSource s;
+  icom::IcomCaptureConfig& k = s.capture;
+  TableReader r(t, "[[source.icom]]", file, errors);
+  r.Str("name", &s.name, true);
+  r.Str("host", &k.host, true);
+  size_t port = k.port;
+  r.Size("port", &port, 1, 65535);
+  k.port = uint16_t(port);
+  r.Str("zone", &k.zone);
+  r.Duration("read_timeout", &k.read_timeout);
+  r.Duration("connect_timeout", &k.connect_timeout);
+  r.Duration("backoff_min", &k.backoff_initial);
+  r.Duration("backoff_max", &k.backoff_max);
+  r.Size("queue_messages", &k.queue_messages, 16, 10'000'000);
+  size_t queue_mb = k.queue_bytes >> 20;
+  r.Size("queue_mb", &queue_mb, 1, 16'384);
+  k.queue_bytes = queue_mb << 20;
+  r.Duration("deliveries_interval", &s.deliveries_interval);
+  r.Finish();
+  k.linac = s.name;
+  if (t.get("host") && k.host.empty()) {
+    r.Error(t.get("host"), "[[source.icom]].host must name the linac's NSS (IP address or host name)");
+  }
+  if (Status z = CheckZone(k.zone); !z.ok()) r.Error(t.get("zone"), z.message());
+  if (k.read_timeout.count() < 1000) {
+    r.Error(t.get("read_timeout"), "[[source.icom]].read_timeout must be at least 1s (a linac "
+                                   "streams continuously; 30s is usual)");
+  }
+  if (k.connect_timeout.count() < 100) {
+    r.Error(t.get("connect_timeout"), "[[source.icom]].connect_timeout must be at least 100ms");
+  }
+  if (k.backoff_initial.count() < 10) {
+    r.Error(t.get("backoff_min"), "[[source.icom]].backoff_min must be at least 10ms");
+  }
+  if (k.backoff_max < k.backoff_initial) {
+    r.Error(t.get("backoff_max"), "[[source.icom]].backoff_max must not be shorter than backoff_min");
+  }
+  c->icom_sources.push_back(std::move(s));
+}
+
 void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
   QatrackSink s;
   qatrack::QatrackSinkConfig& k = s.sink;
@@ -250,11 +291,19 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
     }
   };
   for (const auto& s : c->mpc_sources) claim(s.name, "source");
+  for (const auto& s : c->icom_sources) claim(s.name, "source");
   for (const auto& s : c->qatrack_sinks) claim(s.sink.name, "sink");
   for (const Route& route : c->routes) {
     auto from = names.find(route.from);
     if (from == names.end() || from->second != std::string("source")) {
       errors->push_back(file + ": route from '" + route.from + "': no source has that name");
+      continue;
+    }
+    bool icom = false;
+    for (const auto& s : c->icom_sources) icom |= s.name == route.from;
+    if (icom) {
+      errors->push_back(file + ": route from '" + route.from + "': iCom deliveries are kept in the "
+                        "store (qcflow query deliveries), not uploaded; remove this [[route]]");
       continue;
     }
     for (const std::string& to : route.to) {
@@ -368,7 +417,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     TableReader r(t, "[source]", file, &errors);
     EachTable(r, r.Get("mpc", false), "source.mpc",
               [&](const toml::table& s) { ReadMpcSource(s, file, &errors, &c); });
-    for (const char* later : {"dqa3", "icom", "files"}) {
+    EachTable(r, r.Get("icom", false), "source.icom",
+              [&](const toml::table& s) { ReadIcomSource(s, file, &errors, &c); });
+    for (const char* later : {"dqa3", "files"}) {
       if (const toml::node* n = r.Get(later, false)) {
         r.Error(n, std::string("[[source.") + later + "]] is not supported by this release yet");
       }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "export/qatrack/qatrack_sink.h"
+#include "ingest/icom/capture.h"
 #include "ingest/mpc/tds_scanner.h"
 #include "process/mpc/mpc_transform.h"
 #include "store/status.h"
@@ -46,6 +47,14 @@ struct MpcSource {
   mpc::MpcTransformConfig transform;  // grouping, session options, sinks (from routes)
 };
 
+// [[source.icom]]: one Elekta linac's iCom stream (all share one CaptureGroup).
+struct IcomSource {
+  std::string name;                  // the linac's name: journal source_id
+  icom::IcomCaptureConfig capture;   // capture.linac = name; host, port, zone, timeouts, queue
+  // How often the daemon turns new messages into deliveries.
+  std::chrono::milliseconds deliveries_interval{5000};
+};
+
 struct QatrackSink {
   std::chrono::milliseconds interval{30'000};  // how often pending uploads are tried
   qatrack::QatrackSinkConfig sink;    // sink.name is the section's name
@@ -62,6 +71,7 @@ struct Config {
   LogSection log;
   MetricsSection metrics;
   std::vector<MpcSource> mpc_sources;
+  std::vector<IcomSource> icom_sources;
   std::vector<QatrackSink> qatrack_sinks;
   std::vector<Route> routes;
 };

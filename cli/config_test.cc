@@ -150,6 +150,68 @@ TEST(Config, ExampleFileParsesOnceItsTokenFileExists) {
   EXPECT_NE(c.status().message().find("1 problem"), std::string::npos) << c.status().message();
 }
 
+const char* kIcom = R"(
+[[source.icom]]
+name = "LA1"
+host = "10.20.30.40"
+zone = "Europe/Berlin"
+read_timeout = "20s"
+backoff_max = "1m"
+queue_mb = 16
+
+[[source.icom]]
+name = "LA2"
+host = "nss-la2.hospital.local"
+port = 11706
+)";
+
+TEST(Config, IcomSourcesWithDefaults) {
+  auto c = ParseConfig(kIcom, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->icom_sources.size(), 2u);
+  const icom::IcomCaptureConfig& a = c->icom_sources[0].capture;
+  EXPECT_EQ(a.linac, "LA1");  // the section name is the journal's source id
+  EXPECT_EQ(a.host, "10.20.30.40");  // real linacs are not on loopback
+  EXPECT_EQ(a.port, 1706);
+  EXPECT_EQ(a.zone, "Europe/Berlin");
+  EXPECT_EQ(a.read_timeout, std::chrono::seconds(20));
+  EXPECT_EQ(a.backoff_max, std::chrono::minutes(1));
+  EXPECT_EQ(a.queue_bytes, size_t(16) << 20);
+  const icom::IcomCaptureConfig& b = c->icom_sources[1].capture;
+  EXPECT_EQ(b.port, 11706);
+  EXPECT_EQ(b.zone, "UTC");
+}
+
+TEST(Config, IcomProblemsAreReportedWithLines) {
+  std::string text = std::string(kIcom) + R"(
+[[source.icom]]
+name = "LA3"
+hots = "10.0.0.3"
+port = 70000
+zone = "Europe/Berln"
+read_timeout = "200ms"
+backoff_min = "10s"
+backoff_max = "1s"
+)";
+  std::string p = Problems(text);
+  EXPECT_NE(p.find("'host' is required"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:17: unknown key 'hots' in [[source.icom]]; did you mean 'host'?"),
+            std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:18: [[source.icom]].port must be a whole number from 1 to 65535"),
+            std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:19: unknown time zone 'Europe/Berln'"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:20: [[source.icom]].read_timeout must be at least 1s"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:22: [[source.icom]].backoff_max must not be shorter"), std::string::npos) << p;
+}
+
+TEST(Config, IcomNamesAreSourcesAndAreNotRouted) {
+  std::string twice = std::string(kGood) + kIcom + "\n[[source.icom]]\nname = \"tds\"\nhost = \"h\"\n";
+  EXPECT_NE(Problems(twice).find("'tds' is used twice"), std::string::npos);
+  std::string routed = std::string(kGood) + kIcom + "\n[[route]]\nfrom = \"LA1\"\nto = [\"qa\"]\n";
+  EXPECT_NE(Problems(routed).find("route from 'LA1': iCom deliveries are kept in the store"),
+            std::string::npos) << Problems(routed);
+}
+
 TEST(Config, DurationsAndNearestWord) {
   EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(*ParseDuration("1.5m"), std::chrono::milliseconds(90'000));

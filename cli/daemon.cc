@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <sstream>
 
+#include "cli/daemon_icom.h"
 #include "cli/daemon_state.h"
 #include "cli/daemon_workers.h"
 #include "cli/metrics_server.h"
@@ -20,32 +20,7 @@ constexpr auto kSupervisorTick = std::chrono::milliseconds(100);
 
 double Seconds(MicrosUtc t) { return double(t) / kMicrosPerSecond; }
 
-// Prometheus text: "# HELP" / "# TYPE" once per family, then its samples.
-class PromText {
- public:
-  void Family(const char* name, const char* type, const char* help) {
-    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-  }
-  void Sample(const char* name, const std::string& labels, double value) {
-    out_ << name;
-    if (!labels.empty()) out_ << "{" << labels << "}";
-    char buf[40];
-    if (value == double(int64_t(value))) {
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
-    } else {
-      std::snprintf(buf, sizeof buf, "%.6f", value);
-    }
-    out_ << " " << buf << "\n";
-  }
-  std::string str() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-};
-
-std::string Label(const char* key, const std::string& value) {
-  return std::string(key) + "=\"" + PromLabel(value) + "\"";
-}
+std::string Label(const char* key, const std::string& value) { return PromLabelPair(key, value); }
 
 }  // namespace
 
@@ -65,6 +40,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 Daemon::~Daemon() {
   // Run() was never called (or returned): workers never started or are joined.
   metrics_.reset();
+  icom_.reset();
   sources_.clear();
   sinks_.clear();
 }
@@ -105,6 +81,10 @@ Status Daemon::Init() {
     QCFLOW_RETURN_IF_ERROR(worker->Init());
     sources_.push_back(std::move(worker));
   }
+  if (!c.icom_sources.empty()) {
+    icom_ = std::make_unique<IcomWorker>(c.icom_sources, env);
+    QCFLOW_RETURN_IF_ERROR(icom_->Init());
+  }
   if (!c.metrics.listen.empty()) {
     auto m = MetricsServer::Start(c.metrics.listen, [this] { return RenderMetrics(); });
     if (!m.ok()) return m.status();
@@ -132,6 +112,7 @@ bool Daemon::IsIdle() {
   for (const auto& s : sources_) {
     if (!s->Snapshot().idle) return false;
   }
+  if (icom_ && !icom_->Idle()) return false;
   const MicrosUtc now = options_.clock();
   for (const auto& k : sinks_) {
     auto c = store_->outbox().Counters(k->name(), now);
@@ -154,11 +135,17 @@ void Daemon::PersistProcess(bool stopped) {
 
 Result<RunSummary> Daemon::Run() {
   started_at_ = options_.clock();
+  const size_t linacs = options_.config.icom_sources.size();
   spdlog::info("qcflow {} running: store {}, {} source(s), {} sink(s); stop with SIGTERM or Ctrl-C",
-               kQcflowVersion, store_->dir(), sources_.size(), sinks_.size());
+               kQcflowVersion, store_->dir(), sources_.size() + linacs, sinks_.size());
   PersistProcess(false);
   for (auto& k : sinks_) k->Start();
   for (auto& s : sources_) s->Start();
+  if (icom_) {
+    // Add only fails for what LoadConfig already refuses; say so if it ever does.
+    if (Status s = icom_->StartCapture(); !s.ok()) spdlog::error("iCom capture: {}", s.message());
+    icom_->Start();
+  }
 
   RunSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
@@ -195,15 +182,25 @@ Result<RunSummary> Daemon::Run() {
   }
 
   spdlog::info("stopping ({}): no new scans or uploads; finishing the ones in flight", why);
+  // Linac sockets first: a clean FIN, and what was received reaches the journal.
+  if (icom_) {
+    icom_->StopCapture();
+    icom_->Stop();
+  }
   for (auto& s : sources_) s->Stop();
   for (auto& k : sinks_) k->Stop();
   for (auto& s : sources_) s->Join();
   for (auto& k : sinks_) k->Join();
+  if (icom_) {
+    icom_->Join();
+    icom_->PersistStopped();
+  }
   for (auto& s : sources_) s->PersistStopped();
   for (auto& k : sinks_) k->PersistStopped();
   metrics_.reset();  // closes the listening socket and open connections
   PersistProcess(true);
   Status synced = store_->Sync();
+  icom_.reset();
   sources_.clear();
   sinks_.clear();
   store_.reset();
@@ -276,6 +273,8 @@ std::string Daemon::RenderMetrics() {
          [](const SinkRow& r) { return double(r.snap.paused); });
   family("qcflow_sink_up", "gauge", "1 when the server is reachable and deliveries succeed.",
          [](const SinkRow& r) { return double(r.snap.up); });
+
+  if (icom_) icom_->RenderMetrics(&p);
 
   p.Family("qcflow_journal_last_seq", "gauge", "Sequence number of the newest journal record.");
   p.Sample("qcflow_journal_last_seq", "", double(store_->journal().last_seq()));

@@ -5,6 +5,10 @@
 //     scans the TDS share (TdsScanner) and steps the MPC transform until caught
 //     up, which queues sessions in the sinks' outboxes. A pass never overlaps
 //     the previous one: if it outlasts the interval the next starts right after.
+//   - for [[source.icom]]: one CaptureGroup for all linacs (its io_context
+//     thread and its journal writer thread) and one worker that turns the
+//     journaled messages into deliveries every deliveries_interval
+//     (daemon_icom.h). SIGTERM closes every linac socket with a FIN first.
 //   - one worker per sink ([[sink.qatrack]]): checks the connection, then calls
 //     DeliverOnce every `interval`, and at once when a routed source queued
 //     sessions.
@@ -46,6 +50,7 @@
 
 namespace qcflow::cli {
 
+class IcomWorker;
 class MetricsServer;
 class SourceWorker;
 class SinkWorker;
@@ -116,6 +121,7 @@ class Daemon {
   std::unique_ptr<Store> store_;
   std::vector<std::unique_ptr<SinkWorker>> sinks_;
   std::vector<std::unique_ptr<SourceWorker>> sources_;
+  std::unique_ptr<IcomWorker> icom_;  // when there is a [[source.icom]]
   std::unique_ptr<MetricsServer> metrics_;
   MicrosUtc started_at_ = 0;
   int metrics_port_ = 0;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process/icom/icom_transform.h"
 #include "store/derived.h"
 
 namespace qcflow::cli {
@@ -54,8 +55,20 @@ Result<std::vector<T>> LoadAll(Store& store, const char* ns, Decode decode) {
 
 std::string IsoOrEmpty(MicrosUtc t) { return t == 0 ? "" : FormatUtcIso(t); }
 
+Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac) {
+  uint64_t n = 0;
+  std::string prefix = linac;
+  prefix += '\0';  // DeliveryKey: linac \0 be64(first_seq)
+  Status s = store.derived().Scan(icom::kDeliveryNs, prefix, [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
 std::string EncodeSourceState(const SourceState& s) {
-  return Dump({{"kind", s.kind},
+  json j = {{"kind", s.kind},
                {"state", s.state},
                {"last_run", s.last_run},
                {"last_ok", s.last_ok},
@@ -65,7 +78,16 @@ std::string EncodeSourceState(const SourceState& s) {
                {"quarantined_total", s.quarantined_total},
                {"sessions_emitted", s.sessions_emitted},
                {"late_runs", s.late_runs},
-               {"passes", s.passes}});
+               {"passes", s.passes}};
+  if (s.kind == "icom") {
+    j.update({{"connected", s.connected}, {"messages", s.messages}, {"bytes", s.bytes},
+              {"reconnects", s.reconnects}, {"gaps", s.gaps}, {"dropped", s.dropped},
+              {"last_message", s.last_message}, {"deliveries", s.deliveries}});
+  }
+  if (s.kind == "dqa3") {
+    j.update({{"race_flagged", s.race_flagged}, {"schema", s.schema}, {"unmapped", s.unmapped}});
+  }
+  return Dump(j);
 }
 
 std::string EncodeSinkState(const SinkState& s) {
@@ -103,6 +125,21 @@ Result<SourceState> DecodeSourceState(std::string_view name, std::string_view te
   Take(*j, "sessions_emitted", &s.sessions_emitted);
   Take(*j, "late_runs", &s.late_runs);
   Take(*j, "passes", &s.passes);
+  Take(*j, "connected", &s.connected);
+  Take(*j, "messages", &s.messages);
+  Take(*j, "bytes", &s.bytes);
+  Take(*j, "reconnects", &s.reconnects);
+  Take(*j, "gaps", &s.gaps);
+  Take(*j, "dropped", &s.dropped);
+  Take(*j, "last_message", &s.last_message);
+  Take(*j, "deliveries", &s.deliveries);
+  Take(*j, "race_flagged", &s.race_flagged);
+  Take(*j, "schema", &s.schema);
+  if (auto it = j->find("unmapped"); it != j->end() && it->is_array()) {
+    for (const json& m : *it) {
+      if (m.is_string()) s.unmapped.push_back(m.get<std::string>());
+    }
+  }
   return s;
 }
 

@@ -40,6 +40,21 @@ struct SourceState {
   uint64_t sessions_emitted = 0;   // sessions queued by this daemon's passes, summed over runs
   uint64_t late_runs = 0;          // MPC runs that arrived after their session, summed
   uint64_t passes = 0;             // passes made, summed over runs
+
+  // kind "icom" (one record per linac), since the daemon last started:
+  bool connected = false;
+  uint64_t messages = 0;     // framed from the socket (duplicates of re-sent bursts included)
+  uint64_t bytes = 0;        // received
+  uint64_t reconnects = 0;   // connections after the first
+  uint64_t gaps = 0;         // counter discontinuities
+  uint64_t dropped = 0;      // lost to a stalled journal (also journaled as "capture loss" events)
+  std::string last_message;  // when the latest message arrived ("" = none yet)
+  uint64_t deliveries = 0;   // deliveries stored for this linac (all time)
+
+  // kind "dqa3", of the latest poll:
+  uint64_t race_flagged = 0;             // rows with data.SET_KEY != tr.SET_KEY
+  std::string schema;                    // detected schema version
+  std::vector<std::string> unmapped;     // configured machines the database does not have
 };
 
 struct SinkState {
@@ -78,6 +93,9 @@ Result<ProcessState> LoadProcessState(Store& store);
 
 // "" for 0, else FormatUtcIso.
 std::string IsoOrEmpty(MicrosUtc t);
+
+// Deliveries stored for `linac` (process/icom's kDeliveryNs); a key scan.
+Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac);
 
 }  // namespace qcflow::cli
 

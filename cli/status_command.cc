@@ -55,19 +55,11 @@ DaemonLine DescribeDaemon(Store& store) {
   return d;
 }
 
+// The persisted record (kind-specific fields included) plus its name.
 nlohmann::json SourceJson(const SourceState& s) {
-  return {{"source", s.name},
-          {"kind", s.kind},
-          {"state", s.state},
-          {"last_run", s.last_run},
-          {"last_ok", s.last_ok},
-          {"records_last_run", s.records_last_run},
-          {"next_run", s.next_run},
-          {"last_error", s.last_error},
-          {"quarantined_total", s.quarantined_total},
-          {"sessions_emitted", s.sessions_emitted},
-          {"late_runs", s.late_runs},
-          {"passes", s.passes}};
+  nlohmann::json j = nlohmann::json::parse(EncodeSourceState(s));
+  j["source"] = s.name;
+  return j;
 }
 
 nlohmann::json SinkJson(const SinkState& s) {
@@ -92,6 +84,11 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   if (!stats.ok()) return ReportError(stats.status());
   auto source_states = LoadSourceStates(**store);
   if (!source_states.ok()) return ReportError(source_states.status());
+  for (SourceState& s : *source_states) {
+    if (s.kind != "icom") continue;
+    auto n = CountIcomDeliveries(**store, s.name);  // now, not as of the daemon's last count
+    if (n.ok()) s.deliveries = *n;
+  }
   auto sink_states = LoadSinkStates(**store);
   if (!sink_states.ok()) return ReportError(sink_states.status());
   const DaemonLine daemon = DescribeDaemon(**store);
@@ -151,7 +148,17 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
 
   Table daemon_sources({"source", "state", "last_run", "last_ok", "records_last_run", "next_run",
                         "last_error"});
+  Table linacs({"linac", "state", "messages", "bytes", "reconnects", "gaps", "dropped",
+                "last_message", "deliveries", "last_error"});
   for (const SourceState& s : *source_states) {
+    if (s.kind == "icom") {
+      linacs.AddRow({Cell::Text(s.name), Cell::Text(s.state == "ok" ? "connected" : s.state),
+                     Cell::Number(s.messages), Cell::Text(HumanBytes(s.bytes)),
+                     Cell::Number(s.reconnects), Cell::Number(s.gaps), Cell::Number(s.dropped),
+                     Cell::Text(Or(s.last_message, "never")), Cell::Number(s.deliveries),
+                     Cell::Text(s.last_error)});
+      continue;
+    }
     daemon_sources.AddRow({Cell::Text(s.name), Cell::Text(s.state),
                            Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.last_ok, "never")),
                            Cell::Number(s.records_last_run), Cell::Text(Or(s.next_run, "-")),
@@ -171,6 +178,10 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     if (daemon_sources.rows() > 0) {
       std::cout << "\nSources, as `qcflow run` last saw them:\n";
       daemon_sources.Render(Format::kTable, std::cout);
+    }
+    if (linacs.rows() > 0) {
+      std::cout << "\niCom linacs, as `qcflow run` last saw them (counts since it started):\n";
+      linacs.Render(Format::kTable, std::cout);
     }
     if (sink_table.rows() > 0) {
       std::cout << "\n";

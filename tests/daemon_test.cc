@@ -7,19 +7,12 @@
 #include "cli/daemon.h"
 
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -32,6 +25,7 @@
 #include "cli/logging.h"
 #include "store/derived.h"
 #include "store/outbox.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
@@ -45,17 +39,10 @@ using qcflow::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr auto kPatience = seconds(40);  // bound of every wait; never reached when things work
-
-// Polls `done` every 50 ms until it holds or `limit` passes.
-bool Eventually(const std::function<bool()>& done, milliseconds limit = kPatience) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return done();
-}
+using qcflow::testing::Eventually;
+using qcflow::testing::FreePort;
+using qcflow::testing::kPatience;
+using qcflow::testing::ReadAll;
 
 // A Beam and Geometry run of serial 1234 on day `i` (2024-04-01 + i) at 07:00:
 // each is its own session, accepted by the server's default seed (the 6FFF
@@ -94,72 +81,17 @@ struct Toml {
   }
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
   return n;
 }
 
-// A loopback port nothing listens on (bound, then released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // The qcflow binary as a child process; killed if a test ends early.
-class Child {
+class Child : public qcflow::testing::ChildProcess {
  public:
-  Child(const std::vector<std::string>& args, const std::string& output) {
-    std::vector<std::string> all = {QCFLOW_BIN};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-      }
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  // The exit code, or -1 when it did not exit within `limit` (or was killed).
-  int Wait(milliseconds limit = kPatience) {
-    int status = 0;
-    bool done = Eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!done) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
+  Child(const std::vector<std::string>& args, const std::string& output)
+      : ChildProcess(QCFLOW_BIN, args, output) {}
 };
 
 // What `qcflow <args>` prints (stdout and stderr together).

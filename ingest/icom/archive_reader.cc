@@ -36,13 +36,20 @@ Result<File> OpenForRead(const std::string& path) {
 
 const char* LzmaError(lzma_ret r) {
   switch (r) {
-    case LZMA_FORMAT_ERROR: return "not an xz file";
-    case LZMA_OPTIONS_ERROR: return "unsupported xz options";
-    case LZMA_DATA_ERROR: return "the compressed data is corrupt";
-    case LZMA_BUF_ERROR: return "the file is cut short";
-    case LZMA_MEM_ERROR: return "out of memory";
-    case LZMA_MEMLIMIT_ERROR: return "it needs more than 256 MiB to decompress";
-    default: return "xz decoder error";
+    case LZMA_FORMAT_ERROR:
+      return "not an xz file";
+    case LZMA_OPTIONS_ERROR:
+      return "unsupported xz options";
+    case LZMA_DATA_ERROR:
+      return "the compressed data is corrupt";
+    case LZMA_BUF_ERROR:
+      return "the file is cut short";
+    case LZMA_MEM_ERROR:
+      return "out of memory";
+    case LZMA_MEMLIMIT_ERROR:
+      return "it needs more than 256 MiB to decompress";
+    default:
+      return "xz decoder error";
   }
 }
 
@@ -61,7 +68,8 @@ void AddFile(const fs::directory_entry& e, ArchiveFileKind kind, std::vector<Arc
 void FindXz(const fs::path& root, std::vector<ArchiveFile>* out) {
   std::error_code ec;
   const auto opts = fs::directory_options::skip_permission_denied;
-  for (fs::recursive_directory_iterator it(root, opts, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(root, opts, ec), end; !ec && it != end;
+       it.increment(ec)) {
     std::error_code e2;
     if (it->is_regular_file(e2) && HasExtension(it->path(), ".xz")) {
       AddFile(*it, ArchiveFileKind::kXz, out);
@@ -120,7 +128,8 @@ Status DecodeXzFile(const std::string& path, const std::function<void(std::strin
   if (!file.ok()) return file.status();
   lzma_stream strm = LZMA_STREAM_INIT;
   lzma_ret r = lzma_stream_decoder(&strm, kXzMemLimit, LZMA_CONCATENATED);
-  if (r != LZMA_OK) return Status::Internal(std::string("cannot start the xz decoder: ") + LzmaError(r));
+  if (r != LZMA_OK)
+    return Status::Internal(std::string("cannot start the xz decoder: ") + LzmaError(r));
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&strm, lzma_end);
   std::array<uint8_t, kChunk> in;
   std::array<char, kChunk> out;
@@ -131,7 +140,8 @@ Status DecodeXzFile(const std::string& path, const std::function<void(std::strin
     if (strm.avail_in == 0 && action == LZMA_RUN) {
       strm.next_in = in.data();
       strm.avail_in = std::fread(in.data(), 1, in.size(), file->get());
-      if (std::ferror(file->get())) return Status::IOError("read failed: " + std::string(std::strerror(errno)));
+      if (std::ferror(file->get()))
+        return Status::IOError("read failed: " + std::string(std::strerror(errno)));
       if (std::feof(file->get())) action = LZMA_FINISH;
     }
     r = lzma_code(&strm, action);
@@ -160,20 +170,22 @@ Status ReadPlainFile(const std::string& path, const std::function<void(std::stri
   for (;;) {
     const size_t n = std::fread(buf.data(), 1, buf.size(), file->get());
     if (n > 0) chunk(std::string_view(buf.data(), n));
-    if (std::ferror(file->get())) return Status::IOError("read failed: " + std::string(std::strerror(errno)));
+    if (std::ferror(file->get()))
+      return Status::IOError("read failed: " + std::string(std::strerror(errno)));
     if (n < buf.size()) return Status::OK();
   }
 }
 
 }  // namespace
 
-Status ReadArchiveFile(const ArchiveFile& file, const std::function<void(std::string_view)>& message,
+Status ReadArchiveFile(const ArchiveFile& file,
+                       const std::function<void(std::string_view)>& message,
                        ArchiveFileReport* report, size_t max_message_size) {
   Framer framer([&](const Frame& f) { message(f.bytes); },
                 FramerOptions{.max_message_size = max_message_size});
   auto feed = [&](std::string_view bytes) { framer.Feed(bytes); };
   Status read = file.kind == ArchiveFileKind::kXz ? DecodeXzFile(file.path, feed)
-                                                   : ReadPlainFile(file.path, feed);
+                                                  : ReadPlainFile(file.path, feed);
   // A whole file ends with a whole message; a damaged one may end anywhere.
   if (read.ok()) {
     framer.FlushArchive();
@@ -216,11 +228,14 @@ Result<IcomImportReport> ImportIcomArchives(const std::string& dir,
   for (const ArchiveFile& file : files) {
     ArchiveFileReport fr;
     const MicrosUtc now = NowMicros();
-    Status read = ReadArchiveFile(file, [&](std::string_view m) {
-      if (!journal_error.ok()) return;
-      batch.push_back(IcomMessageRecord(options.linac, options.zone, std::string(m), now));
-      if (batch.size() >= batch_size) journal_error = flush();
-    }, &fr, options.max_message_size);
+    Status read = ReadArchiveFile(
+        file,
+        [&](std::string_view m) {
+          if (!journal_error.ok()) return;
+          batch.push_back(IcomMessageRecord(options.linac, options.zone, std::string(m), now));
+          if (batch.size() >= batch_size) journal_error = flush();
+        },
+        &fr, options.max_message_size);
     QCFLOW_RETURN_IF_ERROR(journal_error);
     ++total.files;
     total.bytes += fr.bytes;
@@ -230,9 +245,10 @@ Result<IcomImportReport> ImportIcomArchives(const std::string& dir,
     if (!read.ok()) {
       ++total.files_failed;
       total.problems.push_back(ArchiveDisplayName(dir, file.path) + ": " + read.message() +
-                               (fr.messages > 0 ? "; kept the " + std::to_string(fr.messages) +
-                                                      " whole message(s) before the damage, skipped the rest"
-                                                : "; skipped"));
+                               (fr.messages > 0
+                                    ? "; kept the " + std::to_string(fr.messages) +
+                                          " whole message(s) before the damage, skipped the rest"
+                                    : "; skipped"));
     }
     QCFLOW_RETURN_IF_ERROR(flush());
     if (options.progress) options.progress(total, file);

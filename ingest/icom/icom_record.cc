@@ -62,8 +62,8 @@ Record IcomMessageRecord(std::string_view linac, const std::string& zone, std::s
   if (!t.ok()) r.flags |= kFlagQuarantined;  // e.g. Feb 30: keep the bytes, flag it
   r.capture_time = capture_time;
   r.dedup_key = IcomDedupKey(linac, message);
-  r.meta = "{\"bytes\":" + std::to_string(message.size()) + ",\"counter\":" +
-           std::to_string(static_cast<uint8_t>(message[kCounterOffset])) +
+  r.meta = "{\"bytes\":" + std::to_string(message.size()) +
+           ",\"counter\":" + std::to_string(static_cast<uint8_t>(message[kCounterOffset])) +
            (t.ok() ? "" : ",\"reason\":\"bad timestamp\"") + "}";
   r.payload = std::move(message);
   return r;

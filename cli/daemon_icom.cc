@@ -1,0 +1,273 @@
+#include "cli/daemon_icom.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "process/icom/icom_transform.h"
+#include "store/derived.h"
+#include "store/journal.h"
+#include "store/write_set.h"
+
+namespace qcflow::cli {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+constexpr Millis kMinInterval{50};
+constexpr auto kRecountEvery = std::chrono::seconds(30);  // a key scan per linac
+constexpr size_t kMaxProblemsLogged = 10;
+
+std::string Endpoint(const icom::IcomCaptureConfig& c) {
+  return c.host + ":" + std::to_string(c.port);
+}
+
+}  // namespace
+
+IcomWorker::IcomWorker(std::vector<config::IcomSource> sources, WorkerEnv env)
+    : sources_(std::move(sources)), env_(std::move(env)), interval_(Millis::max()) {
+  for (const auto& s : sources_) interval_ = std::min(interval_, s.deliveries_interval);
+  interval_ = std::max(interval_, kMinInterval);
+  logged_connection_.assign(sources_.size(), 0);
+  deliveries_.assign(sources_.size(), 0);
+  // One cursor for every linac in the journal ("transform.icom"), the same one
+  // `qcflow backfill icom` steps, so the two never process a record twice.
+  transform_ = std::make_unique<icom::IcomTransform>(env_.store, icom::IcomTransformConfig{});
+}
+
+IcomWorker::~IcomWorker() {
+  Stop();
+  Join();
+  StopCapture();
+}
+
+Status IcomWorker::Init() {
+  QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("iCom deliveries"));
+  RecountDeliveries();
+  return Status::OK();
+}
+
+Status IcomWorker::StartCapture() {
+  capture_ = std::make_unique<icom::CaptureGroup>(&env_.store->journal());
+  capture_started_ = Steady::now();
+  for (const auto& s : sources_) {
+    QCFLOW_RETURN_IF_ERROR(capture_->Add(s.capture).WithContext("[[source.icom]] " + s.name));
+    spdlog::info("source {}: capturing iCom from {} (zone {})", s.name, Endpoint(s.capture),
+                 s.capture.zone);
+  }
+  return Status::OK();
+}
+
+void IcomWorker::StopCapture() {
+  if (capture_) capture_->Stop();  // idempotent: FIN, drain, join
+}
+
+void IcomWorker::RecountDeliveries() {
+  last_count_ = Steady::now();
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    auto n = CountIcomDeliveries(*env_.store, sources_[i].name);
+    if (!n.ok()) continue;  // the next count retries; the number is informational
+    std::lock_guard<std::mutex> lock(mu_);
+    deliveries_[i] = *n;
+  }
+}
+
+std::vector<IcomLinacSnapshot> IcomWorker::Snapshot() const {
+  std::vector<icom::IcomCaptureStats> stats;
+  if (capture_) stats = capture_->Stats();
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<IcomLinacSnapshot> out;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    IcomLinacSnapshot s;
+    s.capture.linac = sources_[i].name;
+    for (const auto& st : stats) {
+      if (st.linac == sources_[i].name) s.capture = st;
+    }
+    s.deliveries = deliveries_[i];
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool IcomWorker::Idle() const {
+  if (capture_) {
+    for (const auto& s : capture_->Stats()) {
+      if (s.journaled + s.dropped < s.messages) return false;  // still in the hand-off queue
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return caught_up_ && caught_up_seq_ == env_.store->journal().last_seq();
+}
+
+void IcomWorker::Loop() {
+  SteadyTime next = Steady::now();
+  while (WaitUntil(next, /*kickable=*/false)) {
+    const SteadyTime began = Steady::now();
+    const bool ok = Pass();
+    if (ok) {
+      failures_ = 0;
+      next = std::max(began + interval_, Steady::now());
+    } else {
+      ++failures_;
+      next = Steady::now() + RetryDelay(interval_, failures_, env_.max_backoff);
+    }
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(next - Steady::now()).count();
+    Persist("", IsoOrEmpty(env_.clock() + std::max<int64_t>(left, 0)));
+  }
+}
+
+bool IcomWorker::Pass() {
+  const uint64_t last_seq = env_.store->journal().last_seq();
+  icom::IcomStepReport total;
+  Status failed;
+  bool caught_up = false;
+  while (!stopping()) {  // steps are bounded (records_per_step): a stop waits for one
+    auto step = transform_->Step();
+    if (!step.ok()) {
+      failed = step.status();
+      break;
+    }
+    total.Add(*step);
+    if (step->caught_up) {
+      caught_up = true;
+      break;
+    }
+  }
+  for (size_t i = 0; i < total.problems.size() && i < kMaxProblemsLogged; ++i) {
+    spdlog::warn("iCom deliveries: {}", total.problems[i]);
+  }
+  if (total.problems.size() > kMaxProblemsLogged) {
+    spdlog::warn("iCom deliveries: {} more problems like these this pass",
+                 total.problems.size() - kMaxProblemsLogged);
+  }
+  if (total.deliveries_closed > 0) {
+    spdlog::info("iCom: {} delivery(ies) completed ({} messages decoded, {} malformed)",
+                 total.deliveries_closed, total.messages_decoded, total.malformed);
+  }
+  if (total.deliveries_updated > 0 && Steady::now() - last_count_ >= kRecountEvery) {
+    RecountDeliveries();
+  }
+  const std::string state = failed.ok() ? "ok" : "error";
+  if (state != logged_state_) {
+    if (!failed.ok()) {
+      spdlog::warn(
+          "iCom deliveries: the store failed ({}); retrying with backoff (capture goes on)",
+          failed.message());
+    } else if (!logged_state_.empty()) {
+      spdlog::info("iCom deliveries: recovered");
+    }
+    logged_state_ = state;
+  }
+  // Connection changes, once each (the capture reconnects on its own). A
+  // linac that never answered is reported once its first connect timed out.
+  std::vector<icom::IcomCaptureStats> stats = capture_ ? capture_->Stats() : decltype(stats){};
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const icom::IcomCaptureConfig& cfg = sources_[i].capture;
+    for (const auto& st : stats) {
+      if (st.linac != sources_[i].name) continue;
+      const int now_state = st.connected ? 1 : 2;
+      if (now_state == logged_connection_[i]) continue;
+      if (st.connected) {
+        spdlog::info("source {}: connected to {}", st.linac, Endpoint(cfg));
+      } else if (logged_connection_[i] == 1 ||
+                 Steady::now() - capture_started_ > cfg.connect_timeout + std::chrono::seconds(1)) {
+        spdlog::warn(
+            "source {}: not connected to {} (linac off, network or NSS down?); "
+            "reconnecting with backoff up to {}",
+            st.linac, Endpoint(cfg), HumanDuration(cfg.backoff_max));
+      } else {
+        continue;  // still connecting
+      }
+      logged_connection_[i] = now_state;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  last_error_ = failed.ok() ? "" : "iCom deliveries: " + failed.message();
+  caught_up_ = failed.ok() && caught_up;
+  if (caught_up_) caught_up_seq_ = std::max(last_seq, caught_up_seq_);
+  if (failed.ok()) last_ok_ = env_.clock();
+  return failed.ok();
+}
+
+void IcomWorker::Persist(const std::string& final_state, const std::string& next_run) {
+  const std::vector<IcomLinacSnapshot> snaps = Snapshot();
+  std::map<std::string, uint64_t> quarantined;
+  for (const SourceCount& c : env_.store->journal().Counts()) {
+    if (c.kind == Kind::kIcom) quarantined[c.source_id] = c.quarantined;
+  }
+  std::string error;
+  MicrosUtc last_ok;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    error = last_error_;
+    last_ok = last_ok_;
+  }
+  WriteSet ws;
+  const std::string now = IsoOrEmpty(env_.clock());
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const icom::IcomCaptureStats& c = snaps[i].capture;
+    SourceState s;
+    s.name = sources_[i].name;
+    s.kind = "icom";
+    s.state = !final_state.empty() ? final_state
+              : !error.empty()     ? "error"
+              : c.connected        ? "ok"
+                                   : "unavailable";
+    s.last_run = now;
+    s.last_ok = IsoOrEmpty(last_ok);
+    s.last_error = !error.empty() ? error
+                   : c.connected  ? ""
+                                  : "not connected to " + Endpoint(sources_[i].capture);
+    if (!final_state.empty()) s.last_error = error;
+    s.next_run = next_run;
+    s.quarantined_total = quarantined[s.name];
+    s.connected = c.connected;
+    s.messages = c.messages;
+    s.bytes = c.bytes;
+    s.reconnects = c.reconnects;
+    s.gaps = c.gaps;
+    s.dropped = c.dropped;
+    s.last_message = IsoOrEmpty(c.last_message_time);
+    s.deliveries = snaps[i].deliveries;
+    ws.ReplaceDerived(kDaemonSourceNs, s.name, EncodeSourceState(s));
+  }
+  auto r = env_.store->Commit(ws);
+  if (!r.ok())
+    spdlog::warn("iCom: cannot record the linacs' state in the store: {}", r.status().message());
+}
+
+void IcomWorker::PersistStopped() {
+  RecountDeliveries();
+  Persist("stopped", "");
+}
+
+void IcomWorker::RenderMetrics(PromText* p) const {
+  const std::vector<IcomLinacSnapshot> snaps = Snapshot();
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    p->Family(name, type, help);
+    for (const auto& s : snaps) p->Sample(name, PromLabelPair("linac", s.capture.linac), value(s));
+  };
+  using S = IcomLinacSnapshot;
+  family("qcflow_icom_connected", "gauge", "1 while the iCom connection to the linac is up.",
+         [](const S& s) { return double(s.capture.connected); });
+  family("qcflow_icom_messages_total", "counter", "iCom messages framed since qcflow started.",
+         [](const S& s) { return double(s.capture.messages); });
+  family("qcflow_icom_bytes_total", "counter",
+         "Bytes received from the linac since qcflow started.",
+         [](const S& s) { return double(s.capture.bytes); });
+  family("qcflow_icom_reconnects_total", "counter", "Connections after the first.",
+         [](const S& s) { return double(s.capture.reconnects); });
+  family("qcflow_icom_counter_gaps_total", "counter",
+         "Counter discontinuities within a connection.",
+         [](const S& s) { return double(s.capture.gaps); });
+  family("qcflow_icom_dropped_total", "counter",
+         "Messages lost because the journal stalled (journaled as capture-loss events).",
+         [](const S& s) { return double(s.capture.dropped); });
+  family("qcflow_icom_last_message_timestamp_seconds", "gauge",
+         "When the latest message arrived (0: none since qcflow started).",
+         [](const S& s) { return double(s.capture.last_message_time) / kMicrosPerSecond; });
+  family("qcflow_icom_deliveries", "gauge", "Deliveries stored for the linac (counted every 30 s).",
+         [](const S& s) { return double(s.deliveries); });
+}
+
+}  // namespace qcflow::cli
