@@ -244,6 +244,11 @@ Result<Dqa3Row> ParseDqa3Payload(std::string_view payload) {
   if (parser.parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS) {
     return Status::InvalidArgument("DQA3 record payload is not JSON");
   }
+  int64_t version = 1;
+  if (doc["v"].get_int64().get(version) == simdjson::SUCCESS && version != 1) {
+    return Status::InvalidArgument("DQA3 record payload version " + std::to_string(version) +
+                                   " is newer than this qcflow reads (1); upgrade qcflow");
+  }
   if (doc["schema"].get_string().get(schema) != simdjson::SUCCESS ||
       doc["row"].get_object().get(row_obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("DQA3 record payload has no \"schema\" or \"row\"");

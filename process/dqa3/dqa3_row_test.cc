@@ -190,6 +190,7 @@ TEST(Dqa3Row, RaceFlagAndTimes) {
 TEST(Dqa3Row, UnreadablePayloadsSayWhy) {
   EXPECT_FALSE(ParseDqa3Payload("not json").ok());
   EXPECT_FALSE(ParseDqa3Payload(R"({"v":1,"row":{}})").ok());
+  EXPECT_FALSE(ParseDqa3Payload(R"({"v":2,"schema":"01.04","row":{}})").ok());
   TestRow t = MakeTestRow("01.04", BeamSpec{});
   t.schema = "02.00";
   auto bad = ParseDqa3Payload(EncodeTestPayload(t));

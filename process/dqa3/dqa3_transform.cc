@@ -195,7 +195,8 @@ struct Dqa3Transform::Impl {
   Result<uint64_t> Read(uint64_t cursor, std::vector<Work>* work, size_t* read, bool* at_end);
   // "DQA3 measurement <data key> (...)" for a late row, re-read from the journal.
   std::string DescribeSeq(uint64_t seq);
-  void Consume(Work& w, WriteSet* ws, std::set<std::string>* keys, StepReport* report);
+  // Data problems are reported and skip the row; an error (the store failed) fails the step.
+  Status Consume(Work& w, WriteSet* ws, std::set<std::string>* keys, StepReport* report);
   Status EmitGroup(const WindowGroup& g, WriteSet* ws, std::set<std::string>* keys,
                    StepReport* report);
   Status Emit(QcSession s, const std::string& machine, WriteSet* ws, std::set<std::string>* keys,
@@ -300,19 +301,19 @@ Status Dqa3Transform::Impl::Emit(QcSession s, const std::string& machine, WriteS
   return Status::OK();
 }
 
-void Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>* keys,
-                                  StepReport* report) {
+Status Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>* keys,
+                                    StepReport* report) {
   ++report->rows_read;
   if (!w.row->ok()) {
     ++report->rows_unreadable;
     report->problems.push_back("DQA3 journal record " + std::to_string(w.seq) +
                                " skipped: " + w.row->status().message());
-    return;
+    return Status::OK();
   }
   Dqa3Row& row = **w.row;
   if (grouped() && !BeamSelected(config.beam_filter, row.beam_type)) {
     ++report->rows_filtered;
-    return;
+    return Status::OK();
   }
   auto unit = UnitFor(row);
   if (!unit) {
@@ -324,7 +325,7 @@ void Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>* 
           ") has no QATrack+ unit in the unit map; its measurements are held, not sent. Add "
           "it to the source's units (by that name or id) and restart qcflow to send them");
     }
-    return;
+    return Status::OK();
   }
   if (row.set_key_mismatch) {
     ++report->rows_raced;
@@ -335,20 +336,23 @@ void Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>* 
   }
   if (!grouped()) {
     auto s = BuildSingleSession({w.seq, row}, *unit, options);
-    Status st = s.ok() ? Emit(std::move(*s), row.DisplayName(), ws, keys, report) : s.status();
-    if (!st.ok()) report->problems.push_back(Describe(w.seq, row) + " not sent: " + st.message());
-    return;
+    if (!s.ok()) {  // the row's own data (e.g. an impossible time): it stays in the journal
+      report->problems.push_back(Describe(w.seq, row) + " not sent: " + s.status().message());
+      return Status::OK();
+    }
+    return Emit(std::move(*s), row.DisplayName(), ws, keys, report);
   }
   auto t = ToNaive(row.work_started);
   if (!t.ok()) {
     ++report->rows_unreadable;
     report->problems.push_back(Describe(w.seq, row) + " skipped: " + t.status().message());
-    return;
+    return Status::OK();
   }
   WindowMember m{row.machine_id, *t, w.seq};
   if (grouper.Add(m) != TimeWindowGrouper::Added::kDuplicate) {
     ws->PutDerived(kRowNs, scope + SeqKey(w.seq), EncodeRowMember(m));
   }
+  return Status::OK();
 }
 
 Status Dqa3Transform::Impl::EmitGroup(const WindowGroup& g, WriteSet* ws,
@@ -412,8 +416,11 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
     Reset();
     return s;
   };
-  for (Work& w : held) Consume(w, &ws, &keys, &report);
-  for (Work& w : work) Consume(w, &ws, &keys, &report);
+  for (std::vector<Work>* batch : {&held, &work}) {
+    for (Work& w : *batch) {
+      if (Status st = Consume(w, &ws, &keys, &report); !st.ok()) return fail(st);
+    }
+  }
   // Windows close only once every journaled row was seen (journal order is
   // not measurement order after a backfill).
   const bool caught_up = at_end || *next > store->journal().last_seq();

@@ -131,7 +131,8 @@ class Dqa3Transform {
   Dqa3Transform(Store* store, Dqa3TransformConfig config);
   ~Dqa3Transform();
 
-  // Loads the grouped mode's windows and pending rows (no-op work in single mode).
+  // Loads the grouped mode's windows and pending rows, and finds held rows of
+  // machines the unit map names now. Call once before Step.
   Status Restore();
 
   // Reads up to records_per_step records after the cursor and commits what
