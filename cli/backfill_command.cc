@@ -166,6 +166,9 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
 
 }  // namespace
 
+// backfill_icom_command.cc
+void RegisterBackfillIcomCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
+
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
   auto* backfill = app.add_subcommand("backfill", "Import history into the store");
   backfill->require_subcommand(1);
@@ -195,6 +198,7 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
   mpc->callback([action, &global, o] {
     *action = [&global, o] { return RunMpcBackfill(global, *o); };
   });
+  RegisterBackfillIcomCommand(backfill, global, action);
 }
 
 }  // namespace qcflow::cli

@@ -260,5 +260,76 @@ TEST_F(DaemonIcomTest, AgainstSimulateLinacEveryMessageIsJournaledOnceAcrossARes
   for (const std::string& p : got) EXPECT_TRUE(stream.count(p)) << "not a simulator message";
 }
 
+// `qcflow backfill icom` end to end: import, idempotent repeat, damaged files,
+// overlap with what `qcflow run` captured, and the errors users meet first.
+TEST_F(DaemonIcomTest, BackfillImportsOnceReportsDamageAndDedupsWithCapture) {
+  icom::LinacGeneratorConfig g;
+  g.seed = 5;
+  g.messages = 100;
+  const std::vector<std::string> m = testing::GenerateIcomMessages(g);
+  // Capture the first 40 live (39 journaled: the 40th's end is never seen).
+  TestLinac linac;
+  const std::string config = WriteConfig(linac.port()), out = dir_.Sub("out.txt");
+  {
+    ChildProcess run(QCFLOW_BIN, {"run", "--config", config}, out);
+    ASSERT_TRUE(linac.Accept()) << ReadAll(out);
+    ASSERT_TRUE(linac.Send(m, 0, 40));
+    ASSERT_TRUE(Eventually([&] { return Records() == 39; })) << Records();
+    run.Signal(SIGTERM);
+    EXPECT_EQ(linac.WaitForClose(), "fin");
+    ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
+  }
+  // The archive pymedphys wrote meanwhile: all 100, in two deliveries, plus its live ring.
+  const std::string archive = dir_.Sub("icom");
+  testing::WriteXzArchive(archive + "/patients/123_DOE, JANE/20260105_080000.xz", m, 0, 60);
+  testing::WriteXzArchive(archive + "/patients/123_DOE, JANE/20260105_081500.xz", m, 60, 100);
+  testing::WriteLiveRing(archive, "127.0.0.1", m, 90, 100);
+  const std::string backfill =
+      "backfill icom --config " + config + " --linac LA1 --from '" + archive + "'";
+  auto first = testing::RunQcflow(QCFLOW_BIN, backfill);
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("appended              61"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("duplicates            49"), std::string::npos) << first.out;  // 39 + 10
+  EXPECT_NE(first.out.find("files                 12 (2 .xz, 10 live .txt)"), std::string::npos)
+      << first.out;
+  EXPECT_EQ(first.out.find("DOE"), std::string::npos) << "no patient names in the output";
+  EXPECT_EQ(Records(), 100);
+  auto again = testing::RunQcflow(QCFLOW_BIN, backfill);
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("appended              0"), std::string::npos) << again.out;
+  EXPECT_EQ(Records(), 100);
+
+  // A damaged file: reported (exit 3), the good file next to it still imported.
+  const std::string more = dir_.Sub("icom2");
+  icom::LinacGeneratorConfig g2 = g;
+  g2.seed = 6;
+  g2.messages = 20;
+  const std::vector<std::string> m2 = testing::GenerateIcomMessages(g2);
+  std::string bad = testing::XzCompress(m2[0] + m2[1]);
+  testing::WriteFile(more + "/patients/9_ROE/1.xz", bad.substr(0, bad.size() / 2));
+  testing::WriteXzArchive(more + "/patients/9_ROE/2.xz", m2, 2, 20);
+  auto damaged =
+      testing::RunQcflow(QCFLOW_BIN, "backfill icom --config " + config + " --from " + more);
+  EXPECT_EQ(damaged.exit_code, 3) << damaged.out;
+  EXPECT_NE(damaged.out.find("! patients/<patient>/1.xz: the file is cut short"), std::string::npos)
+      << damaged.out;
+  EXPECT_NE(damaged.out.find("appended              18"), std::string::npos) << damaged.out;
+  EXPECT_EQ(damaged.out.find("ROE"), std::string::npos) << damaged.out;
+
+  auto missing = testing::RunQcflow(QCFLOW_BIN, "backfill icom --linac LA1 --store " + store_dir() +
+                                                    " --from " + dir_.Sub("nowhere"));
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("not a directory"), std::string::npos) << missing.out;
+  testing::WriteFile(dir_.Sub("empty/readme"), "x");
+  auto empty = testing::RunQcflow(QCFLOW_BIN, "backfill icom --linac LA1 --store " + store_dir() +
+                                                  " --from " + dir_.Sub("empty"));
+  EXPECT_EQ(empty.exit_code, 2) << empty.out;
+  EXPECT_NE(empty.out.find("no iCom archives under"), std::string::npos) << empty.out;
+  auto no_linac =
+      testing::RunQcflow(QCFLOW_BIN, "backfill icom --store " + store_dir() + " --from " + archive);
+  EXPECT_EQ(no_linac.exit_code, 2) << no_linac.out;
+  EXPECT_NE(no_linac.out.find("--linac NAME is required"), std::string::npos) << no_linac.out;
+}
+
 }  // namespace
 }  // namespace qcflow
