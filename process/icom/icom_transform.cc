@@ -1,17 +1,21 @@
-// One Step: read journal records after the cursor in chunks; decode each
-// chunk's iCom messages in parallel (oneTBB parallel_for: decoding is per
-// message and is the expensive part); then, serially and in journal order,
-// feed them to the linac's DeliveryBuilder; after the last chunk, one
-// WriteSet with the changed deliveries, the open state and the cursor.
-// Reading in chunks bounds memory (a chunk of ~8.6 KB messages plus their
-// decoded form) whatever records_per_step is.
+// One Step is a oneTBB pipeline over chunks of journal records:
+//
+//   read (serial, in order) -> decode (parallel) -> group (serial, in order)
+//
+// so reading the next chunk overlaps decoding earlier ones (decoding is per
+// message and the expensive part), and the DeliveryBuilders see messages in
+// journal order. After the pipeline, one WriteSet with the changed
+// deliveries, the open state and the cursor. The tokens in flight bound
+// memory (chunks of ~8.6 KB messages plus their decoded form) whatever
+// records_per_step is.
 #include "process/icom/icom_transform.h"
 
-#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_pipeline.h>
 
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -25,7 +29,8 @@
 namespace qcflow::icom {
 namespace {
 
-constexpr size_t kChunk = 256;           // records decoded in parallel at a time
+constexpr size_t kChunk = 64;        // records per pipeline token
+constexpr size_t kLiveChunks = 8;    // tokens in flight: bounds memory (~8 x 64 messages)
 constexpr size_t kMaxProblemsPerStep = 20;  // sentences; the counts stay exact
 
 std::string Be64(uint64_t v) {
@@ -50,6 +55,12 @@ struct Work {
   Status decoded;       // Corruption: the header is unusable
   bool capture_loss = false;
 };
+
+void Decode(Work& w) {
+  if (w.capture_loss || w.quarantined) return;
+  w.decoded = DecodeMessage(w.payload, &w.message);
+  std::string().swap(w.payload);  // the decoded message holds what is needed
+}
 
 }  // namespace
 
@@ -228,30 +239,43 @@ Result<IcomStepReport> IcomTransform::Impl::Step() {
   uint64_t next = *cursor;
   size_t read = 0;
   bool at_end = false;
-  std::vector<Work> works;
-  while (read < config.records_per_step) {
-    const size_t before = read;
-    Status s = ReadChunk(&next, std::min(kChunk, config.records_per_step - read), &works, &read);
-    if (!s.ok()) {
-      restored = false;  // the next Step starts again from the stored state
-      return s;
-    }
-    if (read == before) {
-      at_end = true;
-      break;
-    }
-    try {
-      oneapi::tbb::parallel_for(size_t{0}, works.size(), [&](size_t i) {
-        Work& w = works[i];
-        if (w.capture_loss || w.quarantined) return;
-        w.decoded = DecodeMessage(w.payload, &w.message);
-        std::string().swap(w.payload);
-      });
-    } catch (const std::exception& e) {  // e.g. out of memory in a task
-      restored = false;
-      return Status::Internal(std::string("iCom decode failed: ") + e.what());
-    }
-    for (Work& w : works) Group(w, &ws, &touched, &report);
+  Status read_error;
+  using Chunk = std::shared_ptr<std::vector<Work>>;
+  namespace tbb = oneapi::tbb;
+  try {
+    tbb::parallel_pipeline(
+        kLiveChunks,
+        tbb::make_filter<void, Chunk>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> Chunk {
+              auto chunk = std::make_shared<std::vector<Work>>();
+              const size_t before = read;
+              if (read < config.records_per_step) {
+                read_error = ReadChunk(&next, std::min(kChunk, config.records_per_step - read),
+                                       chunk.get(), &read);
+              }
+              if (!read_error.ok() || read == before) {
+                at_end = read_error.ok() && read < config.records_per_step;
+                fc.stop();
+                return nullptr;
+              }
+              return chunk;
+            }) &
+            tbb::make_filter<Chunk, Chunk>(tbb::filter_mode::parallel,
+                                           [](Chunk chunk) {
+                                             for (Work& w : *chunk) Decode(w);
+                                             return chunk;
+                                           }) &
+            tbb::make_filter<Chunk, void>(tbb::filter_mode::serial_in_order, [&](Chunk chunk) {
+              for (Work& w : *chunk) Group(w, &ws, &touched, &report);
+            }));
+  } catch (const std::exception& e) {  // e.g. out of memory in a task
+    restored = false;
+    return Status::Internal(std::string("iCom transform pipeline failed: ") + e.what());
+  }
+  if (!read_error.ok()) {
+    restored = false;  // the next Step starts again from the stored state
+    return read_error;
   }
   if (!at_end) at_end = next > store->journal().last_seq();
   report.records_read = read;
