@@ -18,7 +18,6 @@ icom::LinacGeneratorConfig LinacStreamConfig(int i, uint64_t seed, uint64_t mess
   c.seed = seed + uint64_t(i);
   c.messages = messages;
   c.machine_id = LinacName(i);
-  c.first_counter = uint8_t(i * 37);
   return c;
 }
 

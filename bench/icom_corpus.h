@@ -19,7 +19,9 @@ namespace qcflow::bench {
 
 // "LA01", "LA02", ...
 std::string LinacName(int i);
-// The generator settings of linac i (seed + i, machine id LinacName(i)).
+// The generator settings of linac i (seed + i, machine id LinacName(i), the
+// rest default): `qcflow simulate-linac --seed <seed + i> --linac-name LA0<i+1>`
+// streams the same bytes, for running the same input through other tools.
 // REQUIRES: 0 <= i.
 icom::LinacGeneratorConfig LinacStreamConfig(int i, uint64_t seed, uint64_t messages);
 
