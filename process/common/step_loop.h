@@ -1,6 +1,7 @@
-// RunUntilCaughtUp for transforms: step until a step reports caught_up (or
-// reads nothing, e.g. across a gap of sequence numbers), summing the reports.
-// Report needs `caught_up`, `records_read` and Add(const Report&).
+// RunUntilCaughtUp for transforms: step until a step reports caught_up, or
+// makes no progress (reads no record and emits no session, e.g. across a gap
+// of sequence numbers), summing the reports. Report needs `caught_up`,
+// `records_read`, `sessions_emitted`, `amendments_emitted` and Add(const Report&).
 #ifndef QCFLOW_PROCESS_COMMON_STEP_LOOP_H_
 #define QCFLOW_PROCESS_COMMON_STEP_LOOP_H_
 
@@ -15,7 +16,9 @@ Result<Report> StepUntilCaughtUp(StepFn step) {
     Result<Report> r = step();
     if (!r.ok()) return r.status();
     total.Add(*r);
-    if (r->caught_up || r->records_read == 0) return total;
+    const bool progress =
+        r->records_read > 0 || r->sessions_emitted > 0 || r->amendments_emitted > 0;
+    if (r->caught_up || !progress) return total;
   }
 }
 

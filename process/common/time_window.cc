@@ -84,9 +84,11 @@ std::vector<TimeWindowGrouper::Window> TimeWindowGrouper::PendingWindows(
   return windows;
 }
 
-std::vector<WindowGroup> TimeWindowGrouper::TakeReady(NaiveMicros now) {
+std::vector<WindowGroup> TimeWindowGrouper::TakeReady(NaiveMicros now, size_t max_groups) {
   std::vector<WindowGroup> ready;
+  size_t budget = max_groups;
   for (auto& [key, ks] : keys_) {
+    if (budget == 0) break;
     // (open, amendment) -> group; sorted per key, keys are visited in order.
     std::map<std::pair<NaiveMicros, int>, WindowGroup> taken;
     auto take = [&](NaiveMicros open, int amendment, Pending::const_iterator b,
@@ -96,9 +98,11 @@ std::vector<WindowGroup> TimeWindowGrouper::TakeReady(NaiveMicros now) {
       g.open = open;
       g.amendment = amendment;
       for (auto i = b; i != e; ++i) g.members.push_back(i->second);
+      --budget;
     };
     // Amendments of emitted windows.
     for (auto& [open, em] : ks.emitted) {
+      if (budget == 0) break;
       if (em.amend_pending.empty()) continue;
       if (std::prev(em.amend_pending.end())->first.first + wait_micros_ > now) continue;
       ++em.amendments;
@@ -109,7 +113,7 @@ std::vector<WindowGroup> TimeWindowGrouper::TakeReady(NaiveMicros now) {
     // New windows. Readiness is monotone in time (a later window's newest
     // member is later), so the first window that is not ready ends the scan.
     for (const Window& w : PendingWindows(key, ks)) {
-      if (w.newest + wait_micros_ > now) break;
+      if (budget == 0 || w.newest + wait_micros_ > now) break;
       const NaiveMicros open = w.begin->first.first;
       take(open, 0, w.begin, w.end);
       Emitted& em = ks.emitted[open];

@@ -28,6 +28,7 @@
 #ifndef QCFLOW_PROCESS_COMMON_TIME_WINDOW_H_
 #define QCFLOW_PROCESS_COMMON_TIME_WINDOW_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -107,8 +108,9 @@ class TimeWindowGrouper {
   Added Add(const WindowMember& m);
 
   // Removes and returns the groups ready at `now`, sorted by (key, open,
-  // amendment); they count as emitted.
-  std::vector<WindowGroup> TakeReady(NaiveMicros now);
+  // amendment); they count as emitted. At most `max_groups` are taken (the
+  // first ones in that order); the rest stay as they are for a later call.
+  std::vector<WindowGroup> TakeReady(NaiveMicros now, size_t max_groups = SIZE_MAX);
 
   // Earliest `now` at which TakeReady would return something, if anything is pending.
   std::optional<NaiveMicros> NextReadyTime() const;

@@ -50,6 +50,23 @@ TEST(TimeWindow, WindowLengthIsPerKeyAndGroupsSortByKey) {
   EXPECT_EQ(WindowKey(FromNaive(ready[0].open)), "2024-05-01-07-00");
 }
 
+TEST(TimeWindow, TakeReadyTakesAtMostTheGivenNumberInOrder) {
+  TimeWindowGrouper g = Grouper();
+  g.Add({"a", At(0), 1});
+  g.Add({"a", At(30), 2});
+  g.Add({"b", At(0), 3});
+  auto first = g.TakeReady(At(60), 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(Seqs(first[0]), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(Seqs(first[1]), (std::vector<uint64_t>{2}));
+  EXPECT_EQ(g.pending(), 1u);
+  EXPECT_EQ(g.NextReadyTime(), At(10));  // b's window is still ready
+  auto rest = g.TakeReady(At(60), 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].key, "b");
+  EXPECT_TRUE(g.TakeReady(At(60), 0).empty());
+}
+
 TEST(TimeWindow, LateMemberIsReportedOrAmended) {
   for (LatePolicy policy : {LatePolicy::kReport, LatePolicy::kAmend}) {
     TimeWindowGrouper g = Grouper(policy);

@@ -149,6 +149,7 @@ struct Dqa3Transform::Impl {
   Impl(Store* s, Dqa3TransformConfig c)
       : store(s), config(std::move(c)), grouper(NewGrouper(config)) {
     if (config.records_per_step == 0) config.records_per_step = 1;
+    if (config.groups_per_step == 0) config.groups_per_step = 1;
     options.test_list_template = config.test_list_template.empty()
                                      ? DefaultTestListTemplate(config.mode)
                                      : config.test_list_template;
@@ -424,9 +425,13 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
   // Windows close only once every journaled row was seen (journal order is
   // not measurement order after a backfill).
   const bool caught_up = at_end || *next > store->journal().last_seq();
+  bool more_ready = false;
   if (grouped()) {
     std::vector<WindowGroup> groups;
-    if (caught_up) groups = grouper.TakeReady(*now_naive);
+    if (caught_up) groups = grouper.TakeReady(*now_naive, config.groups_per_step);
+    // More windows ready than one step builds: not caught up until they are out.
+    const auto next_ready = grouper.NextReadyTime();
+    more_ready = caught_up && next_ready && *next_ready <= *now_naive;
     for (const WindowGroup& g : groups) {
       if (Status s = EmitGroup(g, &ws, &keys, &report); !s.ok()) return fail(s);
     }
@@ -470,7 +475,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
   }
   held.clear();
   report.pending_rows = grouper.pending();
-  report.caught_up = caught_up;
+  report.caught_up = caught_up && !more_ready;
   return report;
 }
 

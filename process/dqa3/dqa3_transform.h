@@ -84,6 +84,9 @@ struct Dqa3TransformConfig {
   // warning) are always sent, as QCPump does.
   std::vector<std::string> sinks;  // outbox names each session is queued for
   size_t records_per_step = 4096;  // journal records read per step
+  // Grouped: sessions built per step, so a backfill's years of windows commit
+  // in bounded steps (the rest stay pending; the step is not caught_up).
+  size_t groups_per_step = 256;
 };
 
 // "Daily QA3 Results: {{ beam_name }}" or "Daily QA3 Results".

@@ -230,6 +230,22 @@ TEST_F(Dqa3TransformTest, GroupedWindowWaitsThenEmitsOneSessionPerMachine) {
   EXPECT_EQ(sessions.count("QCPump/DQA3/8/2024-05-01-07-02"), 1u);
 }
 
+TEST_F(Dqa3TransformTest, GroupedBacklogIsEmittedInBoundedSteps) {
+  config_.groups_per_step = 2;
+  Grouped();
+  for (int day = 0; day < 5; ++day) {  // five mornings, one window each
+    Append(Beam(day + 1, "0" + std::to_string(day + 5) + ":00:00"));
+  }
+  auto step = transform_->Step(Local(12, 0));
+  ASSERT_TRUE(step.ok());
+  EXPECT_EQ(step->records_read, 3u);  // records_per_step
+  EXPECT_EQ(step->sessions_emitted, 0u);  // not caught up: no window closes yet
+  StepReport r = Run(Local(12, 0));
+  EXPECT_EQ(r.sessions_emitted, 5u);
+  EXPECT_TRUE(r.caught_up);
+  EXPECT_EQ(Sessions().size(), 5u);
+}
+
 TEST_F(Dqa3TransformTest, GroupedBeamFilterKeepsPhotonsAndFff) {
   config_.beam_filter = BeamFilter::kPhotons;
   Grouped();
