@@ -29,9 +29,11 @@ bool HasPatient(const IcomMessage& m) { return m.patient_id && !m.patient_id->em
 DeliveryBuilder::DeliveryBuilder(std::string linac, DeliveryOptions options)
     : linac_(std::move(linac)), options_(options) {}
 
-void DeliveryBuilder::Restore(std::optional<Delivery> open) {
+void DeliveryBuilder::Restore(std::optional<Delivery> open, std::optional<Delivery> parked) {
   open_ = std::move(open);
+  parked_ = std::move(parked);
   if (open_) open_->open = true;
+  if (parked_) parked_->open = true;
   open_changed_ = false;
   pending_continuation_ = false;
   closed_.clear();
@@ -54,6 +56,39 @@ const char* DeliveryBuilder::SplitReason(MicrosUtc time, const IcomMessage& m) c
     if (!next_segment) return kCloseMuReset;
   }
   return nullptr;
+}
+
+bool DeliveryBuilder::Near(const Delivery& d, MicrosUtc time) const {
+  const MicrosUtc max_gap = options_.max_gap_seconds * kMicrosPerSecond;
+  return time >= d.end - max_gap && time <= d.end + max_gap;
+}
+
+void DeliveryBuilder::FlushOpen() {
+  if (open_ && open_changed_ && Reportable(*open_)) closed_.push_back(*open_);
+  open_changed_ = false;
+}
+
+void DeliveryBuilder::SwitchTimeline(MicrosUtc time) {
+  const MicrosUtc max_gap = options_.max_gap_seconds * kMicrosPerSecond;
+  if (parked_ && time > parked_->end + max_gap) {
+    // The live stream never came back within the gap: its delivery is over.
+    FlushOpen();
+    std::swap(open_, parked_);
+    Close(kCloseTimeGap);
+    std::swap(open_, parked_);
+  }
+  if (parked_ && Near(*parked_, time) && !(open_ && Near(*open_, time))) {
+    // Back on the parked (live) timeline: the history in between is done.
+    if (open_) Close(kCloseTimeGap);
+    open_ = std::move(parked_);
+    parked_.reset();
+  } else if (!parked_ && open_ && time < open_->end - max_gap) {
+    // Older messages appended after live ones (a backfill): park the live
+    // delivery instead of closing it, so it continues when the live stream does.
+    FlushOpen();
+    parked_ = std::move(open_);
+    open_.reset();
+  }
 }
 
 void DeliveryBuilder::Close(const char* reason) {
@@ -81,6 +116,7 @@ void DeliveryBuilder::Start(uint64_t seq, MicrosUtc time, const IcomMessage& m,
 }
 
 void DeliveryBuilder::Add(uint64_t seq, MicrosUtc time, const IcomMessage& m) {
+  SwitchTimeline(time);
   if (!HasPatient(m)) {
     // A damaged message may have lost its Patient ID element: it is not
     // evidence of idle, so it neither closes nor joins a delivery.
@@ -159,10 +195,18 @@ void DeliveryBuilder::AddCaptureLoss() {
 }
 
 std::vector<Delivery> DeliveryBuilder::TakeUpdates() {
-  std::vector<Delivery> out = std::move(closed_);
+  FlushOpen();
+  std::vector<Delivery> all = std::move(closed_);
   closed_.clear();
-  if (open_ && open_changed_ && Reportable(*open_)) out.push_back(*open_);
-  open_changed_ = false;
+  // A delivery parked and resumed within one batch was queued twice: keep
+  // its latest snapshot, at its latest place.
+  std::vector<Delivery> out;
+  out.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    bool later = false;
+    for (size_t k = i + 1; k < all.size() && !later; ++k) later = all[k].first_seq == all[i].first_seq;
+    if (!later) out.push_back(std::move(all[i]));
+  }
   return out;
 }
 

@@ -7,12 +7,11 @@
 //   ignored. A message without a Field ID element keeps the current field.
 // - A message with a Patient ID opens a delivery, or continues the open one
 //   unless it splits: another patient, another Field ID, more than
-//   max_gap_seconds since the last message (or time running backwards by
-//   more), another energy once MU has been delivered (before that the setup
-//   may still change it: energies lists every one seen), or Delivery MU
-//   going back (a reset) once MU has been delivered — except when the
-//   Segment number advanced (step-and-shoot segments may count from 0 again:
-//   same beam, counting restarts).
+//   max_gap_seconds since the last message, another energy once MU has
+//   been delivered (before that the setup may still change it: energies
+//   lists every one seen), or Delivery MU going back (a reset) once MU has
+//   been delivered — except when the Segment number advanced (step-and-shoot
+//   segments may count from 0 again: same beam, counting restarts).
 // - Within the gap a delivery continues across counter gaps, repeats and
 //   capture-loss events (a reconnect); they are counted (counter_gaps,
 //   continuations, capture_losses), not fatal.
@@ -27,6 +26,12 @@
 // - Gantry and collimator ranges are sampled at the messages that show MU
 //   being delivered (setup moves are not the delivered range; plain min/max
 //   of the angle, an arc through 0° reads 0..360).
+// - History appended after live data (a backfill while the daemon runs):
+//   when time runs backwards by more than max_gap_seconds, the open delivery
+//   is parked, not closed; the older messages form their own deliveries; the
+//   first message back within max_gap of the parked delivery's end resumes
+//   it (so its MU is not counted twice). A parked delivery is closed
+//   (time-gap) once a message comes more than max_gap after its end.
 //
 // Only deliveries with MU > 0 are reported, unless keep_zero_mu.
 // Thread-compatible; one builder per linac.
@@ -49,9 +54,9 @@ class DeliveryBuilder {
   // REQUIRES: ValidateDeliveryOptions(options) is OK.
   DeliveryBuilder(std::string linac, DeliveryOptions options);
 
-  // Continues from a delivery that was open when state was saved (nullopt:
-  // none). Forgets pending updates.
-  void Restore(std::optional<Delivery> open);
+  // Continues from the deliveries that were open and parked when state was
+  // saved (nullopt: none). Forgets pending updates.
+  void Restore(std::optional<Delivery> open, std::optional<Delivery> parked = std::nullopt);
 
   // Feeds one message. `time` is its event time (UTC), `seq` its journal seq;
   // calls must come in journal order.
@@ -60,17 +65,21 @@ class DeliveryBuilder {
   // A capture-loss event for this linac: annotates the open delivery.
   void AddCaptureLoss();
 
-  // Deliveries changed since the last call, each once, in the order they
-  // opened: closed ones (final) and the open one. Only those with MU > 0
+  // Deliveries changed since the last call, each once (its latest state):
+  // closed ones (final), the open one, a parked one. Only those with MU > 0
   // (or every one when keep_zero_mu).
   std::vector<Delivery> TakeUpdates();
 
-  // The open delivery (with or without MU), for persisting state.
+  // The open and the parked delivery (with or without MU), for persisting state.
   const std::optional<Delivery>& open() const { return open_; }
+  const std::optional<Delivery>& parked() const { return parked_; }
   const std::string& linac() const { return linac_; }
 
  private:
   const char* SplitReason(MicrosUtc time, const IcomMessage& m) const;
+  bool Near(const Delivery& d, MicrosUtc time) const;  // within max_gap of its end
+  void SwitchTimeline(MicrosUtc time);
+  void FlushOpen();  // queues the open delivery's pending update
   void Close(const char* reason);
   void Start(uint64_t seq, MicrosUtc time, const IcomMessage& m,
              std::optional<double> baseline_mu);
@@ -80,9 +89,10 @@ class DeliveryBuilder {
   std::string linac_;
   DeliveryOptions options_;
   std::optional<Delivery> open_;
+  std::optional<Delivery> parked_;  // the live delivery while older messages pass
   bool open_changed_ = false;
   bool pending_continuation_ = false;  // a capture loss since the last message
-  std::vector<Delivery> closed_;       // closed since the last TakeUpdates
+  std::vector<Delivery> closed_;       // updates since the last TakeUpdates
 };
 
 }  // namespace qcflow::icom

@@ -273,15 +273,71 @@ TEST(DeliveryBuilder, BeyondTheGapANewDeliveryStartsAndAResumedBeamIsNotCountedT
   EXPECT_DOUBLE_EQ(all[1].mu, 4);
 }
 
-TEST(DeliveryBuilder, TimeRunningBackwardsBeyondTheGapStartsANewDelivery) {
+TEST(DeliveryBuilder, TimeRunningBackwardsBeyondTheGapParksTheOpenDelivery) {
   Feeder f;
   f.Add(Msg::Beam("P1", "1", 10));
   f.AddAt(Msg::Beam("P1", "1", 0), kT0 - 3600 * kMicrosPerSecond);  // backfilled history
   f.Add(Msg::Beam("P1", "1", 6));
   auto all = f.All();
   ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].close_reason, kCloseTimeGap);
+  EXPECT_TRUE(all[0].open);  // parked, waiting for the live stream
+  EXPECT_EQ(f.b.parked()->first_seq, all[0].first_seq);
   EXPECT_DOUBLE_EQ(all[1].mu, 6);
+}
+
+TEST(DeliveryBuilder, HistoryAppendedAfterLiveDataDoesNotSplitTheLiveDelivery) {
+  Feeder f;
+  for (double mu : {0.0, 10.0, 20.0}) f.Add(Msg::Beam("P1", "1", mu));  // live
+  const MicrosUtc live_end = f.time();
+  f.AddAt(Msg::Beam("P9", "1", 0), live_end - 86400 * kMicrosPerSecond);  // a backfill
+  f.Add(Msg::Beam("P9", "1", 5));
+  f.Add(Msg::Idle());
+  ASSERT_TRUE(f.b.parked().has_value());
+  f.AddAt(Msg::Beam("P1", "1", 30), live_end + kMicrosPerSecond);  // live again
+  f.Add(Msg::Idle());
+  auto all = f.All();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].patient_id, "P9");
+  EXPECT_DOUBLE_EQ(all[0].mu, 5);
+  EXPECT_EQ(all[1].patient_id, "P1");
+  EXPECT_DOUBLE_EQ(all[1].mu, 30);  // not 20 + 30
+  EXPECT_EQ(all[1].close_reason, kCloseIdle);
+  EXPECT_EQ(all[1].messages, 4u);
+  EXPECT_EQ(all[1].first_seq, 101u);
+  EXPECT_FALSE(f.b.parked().has_value());
+}
+
+TEST(DeliveryBuilder, AParkedDeliveryClosesWhenTheLiveStreamMovesOnWithoutIt) {
+  Feeder f;
+  f.Add(Msg::Beam("P1", "1", 10));
+  const MicrosUtc live_end = f.time();
+  f.AddAt(Msg::Beam("P9", "1", 5), live_end - 86400 * kMicrosPerSecond);
+  f.AddAt(Msg::Beam("P2", "1", 3), live_end + 600 * kMicrosPerSecond);
+  auto all = f.All();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].patient_id, "P1");
+  EXPECT_EQ(all[0].close_reason, kCloseTimeGap);
+  EXPECT_FALSE(all[1].open);  // the history
+  EXPECT_TRUE(all[2].open);
+  EXPECT_FALSE(f.b.parked().has_value());
+}
+
+TEST(DeliveryBuilder, RestoreKeepsTheParkedDelivery) {
+  Feeder f;
+  f.Add(Msg::Beam("P1", "1", 10));
+  const MicrosUtc live_end = f.time();
+  f.AddAt(Msg::Beam("P9", "1", 5), live_end - 86400 * kMicrosPerSecond);
+  f.All();
+  Feeder g;
+  g.b.Restore(*DecodeDelivery(EncodeDelivery(*f.b.open())),
+              *DecodeDelivery(EncodeDelivery(*f.b.parked())));
+  g.AddAt(Msg::Beam("P1", "1", 14), live_end + kMicrosPerSecond);
+  auto all = g.All();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].patient_id, "P9");
+  EXPECT_EQ(all[0].close_reason, kCloseTimeGap);
+  EXPECT_EQ(all[1].patient_id, "P1");
+  EXPECT_DOUBLE_EQ(all[1].mu, 14);
 }
 
 TEST(DeliveryBuilder, CounterWrapIsConsecutive) {

@@ -32,6 +32,8 @@ namespace {
 constexpr size_t kChunk = 64;        // records per pipeline token
 constexpr size_t kLiveChunks = 8;    // tokens in flight: bounds memory (~8 x 64 messages)
 constexpr size_t kMaxProblemsPerStep = 20;  // sentences; the counts stay exact
+// kOpenNs key of a linac's parked delivery: linac + this (a linac name has no NUL).
+constexpr std::string_view kParkedSuffix("\0parked", 7);
 
 std::string Be64(uint64_t v) {
   std::string s;
@@ -118,22 +120,29 @@ struct IcomTransform::Impl {
 
 Status IcomTransform::Impl::Restore() {
   builders.clear();
+  // linac -> {open, parked} as stored (absent or "": none).
+  std::map<std::string, std::pair<std::optional<Delivery>, std::optional<Delivery>>> saved;
   Status failed;
   QCFLOW_RETURN_IF_ERROR(store->derived().Scan(
       kOpenNs, "", [&](std::string_view key, std::string_view value) {
-        const std::string linac(key);
+        const bool parked = key.size() > kParkedSuffix.size() &&
+                            key.substr(key.size() - kParkedSuffix.size()) == kParkedSuffix;
+        const std::string linac(parked ? key.substr(0, key.size() - kParkedSuffix.size()) : key);
         if (!InScope(linac)) return true;
-        DeliveryBuilder& b = Builder(linac);
+        auto& slot = saved[linac];
         if (value.empty()) return true;
         auto d = DecodeDelivery(value);
         if (!d.ok()) {
           failed = d.status().WithContext("restoring the open iCom delivery of linac " + linac);
           return false;
         }
-        b.Restore(std::move(*d));
+        (parked ? slot.second : slot.first) = std::move(*d);
         return true;
       }));
   QCFLOW_RETURN_IF_ERROR(failed);
+  for (auto& [linac, state] : saved) {
+    Builder(linac).Restore(std::move(state.first), std::move(state.second));
+  }
   restored = true;
   return Status::OK();
 }
@@ -226,6 +235,8 @@ void IcomTransform::Impl::EmitDeliveries(const std::set<std::string>& touched, W
       if (!d.open) ++report->deliveries_closed;
     }
     ws->ReplaceDerived(kOpenNs, linac, b.open() ? EncodeDelivery(*b.open()) : std::string());
+    ws->ReplaceDerived(kOpenNs, linac + std::string(kParkedSuffix),
+                       b.parked() ? EncodeDelivery(*b.parked()) : std::string());
   }
 }
 
@@ -293,7 +304,9 @@ Result<IcomStepReport> IcomTransform::Impl::Step() {
       return committed.status().WithContext("committing the iCom transform step");
     }
   }
-  for (const auto& [linac, b] : builders) report.open_deliveries += b.open().has_value();
+  for (const auto& [linac, b] : builders) {
+    report.open_deliveries += b.open().has_value() + b.parked().has_value();
+  }
   report.caught_up = at_end;
   return report;
 }

@@ -51,7 +51,8 @@ inline constexpr const char* kDeliveryByTime = "icom.delivery.by-time";
 inline constexpr const char* kDeliveryByPatient = "icom.delivery.by-patient";
 inline constexpr const char* kDeliveryByField = "icom.delivery.by-field";
 // Per linac (key: linac name): the open delivery's EncodeDelivery JSON, or
-// "" when none is open.
+// "" when none is open; key linac + "\0parked": the parked live delivery
+// while a backfill's older messages pass (see delivery_builder.h), or "".
 inline constexpr const char* kOpenNs = "icom.open";
 // Per malformed message (key: be64 journal seq): {"linac","seq","issues":[{"offset","what"}]}.
 inline constexpr const char* kMalformedNs = "icom.malformed";
@@ -74,7 +75,7 @@ struct IcomStepReport {
   size_t malformed = 0;           // iCom messages with decode issues or unusable
   size_t deliveries_updated = 0;  // distinct deliveries written by the step
   size_t deliveries_closed = 0;   // of which closed by the step
-  size_t open_deliveries = 0;     // open (with or without MU) after the step
+  size_t open_deliveries = 0;     // open or parked (with or without MU) after the step
   bool caught_up = false;         // the cursor reached the end of the journal
   std::vector<std::string> problems;  // readable sentences, no PHI
 

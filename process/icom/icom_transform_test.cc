@@ -30,6 +30,18 @@ LinacGeneratorConfig Generator(uint64_t seed, uint64_t messages) {
   return c;
 }
 
+constexpr int64_t kT0 = 1767600000;  // 2026-01-05 08:00:00 UTC, Unix seconds
+
+// A beam-on message of field 1 (name "HIDDEN, NAME").
+MessageBuilder Beam(int64_t unix_seconds, int counter, const std::string& patient, double mu) {
+  MessageBuilder b(FormatIcomTimestamp(unix_seconds), static_cast<uint8_t>(counter));
+  b.Add(kGroupPatient, el::kPatientId, "LO", 'P', patient);
+  b.Add(kGroupPatient, el::kPatientName, "PN", 'P', "HIDDEN, NAME");
+  b.Add(kGroupRt, el::kFieldId, "LO", 'P', "1");
+  b.AddNumber(kGroupRt, el::kDeliveryMu, 'R', mu, 1);
+  return b;
+}
+
 class IcomTransformTest : public ::testing::Test {
  protected:
   void SetUp() override { store_ = Open(dir_.Sub("store")); }
@@ -209,15 +221,7 @@ TEST_F(IcomTransformTest, RerunningOverTheSameJournalChangesNothing) {
 }
 
 TEST_F(IcomTransformTest, MalformedMessagesAreReportedWithOffsetAndNeverAbort) {
-  const int64_t t0 = 1767600000;
-  auto beam = [&](int i, double mu) {
-    MessageBuilder b(FormatIcomTimestamp(t0 + i), static_cast<uint8_t>(i));
-    b.Add(kGroupPatient, el::kPatientId, "LO", 'P', "SECRET42");
-    b.Add(kGroupPatient, el::kPatientName, "PN", 'P', "HIDDEN, NAME");
-    b.Add(kGroupRt, el::kFieldId, "LO", 'P', "1");
-    b.AddNumber(kGroupRt, el::kDeliveryMu, 'R', mu, 1);
-    return b;
-  };
+  auto beam = [](int i, double mu) { return Beam(kT0 + i, i, "SECRET42", mu); };
   std::vector<Record> records;
   records.push_back(IcomTestRecord("LA1", beam(0, 0).Finish()));
   records.push_back(IcomTestRecord("LA1", beam(1, 10).AddRaw("\x01\x02zz").Finish()));
@@ -245,6 +249,42 @@ TEST_F(IcomTransformTest, MalformedMessagesAreReportedWithOffsetAndNeverAbort) {
   ASSERT_EQ(all.size(), 1u);
   EXPECT_DOUBLE_EQ(all[0].mu, 20);
   EXPECT_EQ(all[0].malformed, 1u);
+}
+
+TEST_F(IcomTransformTest, ABackfillWhileALiveBeamIsOpenDoesNotCountItsMuTwice) {
+  auto append = [&](Store* store, int64_t t, int counter, const char* patient, double mu) {
+    ASSERT_TRUE(store->journal()
+                    .Append(IcomTestRecord("LA1", Beam(t, counter, patient, mu).Finish()))
+                    .ok());
+  };
+  auto fill = [&](Store* store) {
+    for (int i = 0; i < 4; ++i) append(store, kT0 + i, i, "LIVE", 10.0 * i);  // live, 0..30
+    for (int i = 0; i < 4; ++i) append(store, kT0 - 86400 + i, 100 + i, "OLD", 5.0 * i);
+    for (int i = 4; i < 7; ++i) append(store, kT0 + i, i, "LIVE", 10.0 * i);  // live, ..60
+  };
+  fill(store_.get());
+  RunAll(store_.get());
+  auto all = Deliveries(store_.get(), "LA1");  // by start time: OLD first
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].patient_id, "OLD");
+  EXPECT_DOUBLE_EQ(all[0].mu, 15);
+  EXPECT_EQ(all[1].patient_id, "LIVE");
+  EXPECT_DOUBLE_EQ(all[1].mu, 60);
+  EXPECT_EQ(all[1].messages, 7u);
+
+  // The same with a restart after every record (the parked state persists).
+  auto other = Open(dir_.Sub("restarted"));
+  fill(other.get());
+  IcomTransformConfig one;
+  one.records_per_step = 1;
+  for (int steps = 0;; ++steps) {
+    ASSERT_LT(steps, 100);
+    IcomTransform t(other.get(), one);
+    auto r = t.Step();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    if (r->caught_up) break;
+  }
+  EXPECT_EQ(Dump(other.get()), Dump(store_.get()));
 }
 
 TEST_F(IcomTransformTest, CaptureLossAnnotatesTheOpenDelivery) {
