@@ -220,6 +220,26 @@ TEST_F(IcomTransformTest, RerunningOverTheSameJournalChangesNothing) {
   EXPECT_EQ(Dump(store_.get()), before);
 }
 
+TEST_F(IcomTransformTest, CounterGapsTruncationAndGarbageStillGiveTheTruth) {
+  LinacGeneratorConfig c = Generator(61, 3000);
+  c.faults.counter_gap_rate = 0.02;
+  c.faults.truncate_rate = 0.01;
+  c.faults.garbage_rate = 0.01;
+  auto truth = AppendGeneratedIcom(&store_->journal(), "LA1", c);
+  ASSERT_TRUE(truth.ok());
+  ASSERT_GT(truth->counter_gaps, 0u);
+  ASSERT_GT(truth->truncated_messages, 0u);
+  IcomStepReport r = RunAll(store_.get());
+  EXPECT_GT(r.malformed, 0u);
+  EXPECT_EQ(r.messages_decoded, 3000u);
+  auto all = Deliveries(store_.get(), "LA1");
+  // MU is cumulative: a damaged or missing message loses no MU.
+  ExpectMatchesTruth(all, *truth);
+  uint64_t gaps = 0;
+  for (const Delivery& d : all) gaps += d.counter_gaps;
+  EXPECT_GT(gaps, 0u);
+}
+
 TEST_F(IcomTransformTest, MalformedMessagesAreReportedWithOffsetAndNeverAbort) {
   auto beam = [](int i, double mu) { return Beam(kT0 + i, i, "SECRET42", mu); };
   std::vector<Record> records;

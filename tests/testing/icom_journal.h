@@ -21,9 +21,10 @@ namespace qcflow::testing {
 // The dedup key is "linac|timestamp|counter|size|<first 16 hex of the bytes' hash>".
 Record IcomTestRecord(const std::string& linac, std::string bytes);
 
-// Appends config.messages generated messages (REQUIRES: messages > 0 and no
-// garbage/truncation faults, so that each Next() is one whole message) in
-// batches; returns the generator's truth.
+// Appends config.messages generated messages, one record per Next() (REQUIRES:
+// messages > 0; a truncated message is recorded short, garbage stays at the end
+// of its message's record, as the framer keeps unchained bytes), in batches;
+// returns the generator's truth.
 Result<icom::GeneratorTruth> AppendGeneratedIcom(Journal* journal, const std::string& linac,
                                                  const icom::LinacGeneratorConfig& config);
 
