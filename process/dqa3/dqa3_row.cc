@@ -237,7 +237,7 @@ std::string Dqa3Row::DisplayName() const {
 }
 
 Result<Dqa3Row> ParseDqa3Payload(std::string_view payload) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // parses run on many threads; reuse buffers
   simdjson::dom::element doc;
   simdjson::dom::object row_obj;
   std::string_view schema;
