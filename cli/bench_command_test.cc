@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ingest/dqa3/connection.h"
+#include "ingest/dqa3/sim/dqa3_sim.h"
+#include "tests/testing/firebird_server.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow {
@@ -23,10 +26,10 @@ struct BenchRun {
 
 class BenchCommandTest : public ::testing::Test {
  protected:
-  // Runs `qcflow bench <args> --format json --store <scratch>`.
-  BenchRun Bench(const std::string& args) {
+  // Runs `[env] qcflow bench <args> --format json --store <scratch>`.
+  BenchRun Bench(const std::string& args, const std::string& env = "") {
     BenchRun r;
-    const std::string cmd = std::string(QCFLOW_BIN) + " bench " + args +
+    const std::string cmd = env + " " + std::string(QCFLOW_BIN) + " bench " + args +
                             " --format json --store " + dir_.Sub("work") + " 2>" +
                             dir_.Sub("stderr.txt");
     FILE* p = popen(cmd.c_str(), "r");
@@ -134,6 +137,35 @@ TEST_F(BenchCommandTest, Dqa3JournalsEverySyntheticRow) {
       EXPECT_EQ(row["note"], "expected " + std::to_string(int(rows)));
     }
   }
+}
+
+// --firebird-*: polls an existing database (here a real Firebird 3 server on a
+// loopback port, filled by the DQA3 simulator) without writing to it.
+TEST_F(BenchCommandTest, Dqa3ReadsAnExistingFirebirdDatabase) {
+  auto server = testing::FirebirdServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto path = (*server)->CreateDatabase("dqa3.fdb", "UTF8");
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  dqa3::Dqa3Connection c;
+  c.backend = dqa3::Dqa3Backend::kFirebird;
+  c.firebird.host = (*server)->host();
+  c.firebird.port = (*server)->port();
+  c.firebird.database = *path;
+  c.firebird.user = (*server)->user();
+  c.firebird.password = (*server)->password();
+  dqa3::sim::Dqa3SimOptions o;
+  ASSERT_TRUE(dqa3::sim::CreateDqa3Schema(c, o.version).ok());
+  auto sum = dqa3::sim::WriteDqa3Rows(c, o);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+
+  auto mode = OneMode(Bench("dqa3 --firebird-database " + *path + " --firebird-port " +
+                                std::to_string((*server)->port()),
+                            "QCFLOW_FIREBIRD_PASSWORD='" + (*server)->password() + "'"),
+                      "dqa3");
+  EXPECT_EQ(Value(mode, "rows read", "rows"), double(sum->trend_rows));
+  EXPECT_GT(Value(mode, "rows journaled", "rows/s"), 0);
+  EXPECT_EQ(mode["notes"].dump().find((*server)->password()), std::string::npos)
+      << "the password must never be printed";
 }
 
 TEST_F(BenchCommandTest, BadFormatIsAUsageError) {
