@@ -24,6 +24,7 @@
 
 #include "cli/command.h"
 #include "cli/config.h"
+#include "cli/validate_checks.h"
 #include "ingest/mpc/run_folder.h"
 #include "process/common/text_template.h"
 
@@ -34,33 +35,6 @@ namespace fs = std::filesystem;
 
 struct ValidateOptions {
   std::string config = "qcflow.toml";
-};
-
-// Prints one line per check as it happens and counts the outcomes.
-class Checklist {
- public:
-  void Ok(const std::string& text) { Line("ok  ", text); }
-  void Warn(const std::string& text) {
-    Line("warn", text);
-    ++warnings_;
-  }
-  void Fail(const std::string& text) {
-    Line("FAIL", text);
-    ++failures_;
-  }
-  void ConfigError(const std::string& text) {
-    Line("FAIL", text);
-    ++config_errors_;
-  }
-  int warnings() const { return warnings_; }
-  int failures() const { return failures_ + config_errors_; }
-  int config_errors() const { return config_errors_; }
-
- private:
-  void Line(const char* tag, const std::string& text) {
-    std::cout << "  " << tag << "  " << text << "\n" << std::flush;
-  }
-  int warnings_ = 0, failures_ = 0, config_errors_ = 0;
 };
 
 std::string Plural(size_t n, const std::string& one, const std::string& many) {
@@ -107,10 +81,11 @@ std::map<std::string, std::string> TokenOrigins(const std::string& path) {
 
 void CheckRoutes(const config::Config& c, Checklist* list) {
   list->Ok(c.file + " is valid: " + Plural(c.mpc_sources.size(), "MPC source", "MPC sources") +
-           ", " + Plural(c.qatrack_sinks.size(), "QATrack+ sink", "QATrack+ sinks") + ", " +
+           ", " + Plural(c.icom_sources.size(), "iCom linac", "iCom linacs") + ", " +
+           Plural(c.qatrack_sinks.size(), "QATrack+ sink", "QATrack+ sinks") + ", " +
            Plural(c.routes.size(), "route", "routes"));
-  if (c.mpc_sources.empty()) {
-    list->Warn(c.file + " has no [[source.mpc]]: qcflow run would capture nothing; add one "
+  if (c.mpc_sources.empty() && c.icom_sources.empty()) {
+    list->Warn(c.file + " has no [[source.*]]: qcflow run would capture nothing; add one "
                         "(see examples/qcflow.toml).");
   }
   std::set<std::string> routed_sinks;
@@ -459,6 +434,7 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   CheckLog(c.log, &list);
   std::map<std::string, TdsSurvey> surveys;
   for (const auto& s : c.mpc_sources) surveys[s.name] = CheckSource(s, &list);
+  for (const auto& s : c.icom_sources) CheckIcomSource(s, &list);
   auto origins = TokenOrigins(o.config);
   for (const auto& k : c.qatrack_sinks) {
     auto origin = origins.find(k.sink.name);
@@ -486,7 +462,8 @@ void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action*
   auto* cmd = app.add_subcommand(
       "validate",
       "Check qcflow.toml and everything it names: TDS directories, the store, the log\n"
-      "directory, each QATrack+ server (reachable, token accepted) and the MPC test lists.\n"
+      "directory, each linac's iCom stream (connects for a few seconds, closes cleanly),\n"
+      "each QATrack+ server (reachable, token accepted) and the MPC test lists.\n"
       "Writes nothing. Exit 0: all well (warnings allowed); 1: something cannot be reached;\n"
       "2: the configuration is wrong.\n"
       "Example: qcflow validate --config /etc/qcflow/qcflow.toml");

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ingest/icom/icom_record.h"
@@ -329,6 +330,33 @@ TEST_F(DaemonIcomTest, BackfillImportsOnceReportsDamageAndDedupsWithCapture) {
       testing::RunQcflow(QCFLOW_BIN, "backfill icom --store " + store_dir() + " --from " + archive);
   EXPECT_EQ(no_linac.exit_code, 2) << no_linac.out;
   EXPECT_NE(no_linac.out.find("--linac NAME is required"), std::string::npos) << no_linac.out;
+}
+
+// `qcflow validate` listens to each linac briefly and closes with a FIN.
+TEST_F(DaemonIcomTest, ValidateListensToTheLinacAndClosesCleanly) {
+  icom::LinacGeneratorConfig g;
+  g.messages = 10;
+  const std::vector<std::string> m = testing::GenerateIcomMessages(g);
+  TestLinac linac;
+  const std::string config = WriteConfig(linac.port());
+  testing::Run result;
+  std::thread validate(
+      [&] { result = testing::RunQcflow(QCFLOW_BIN, "validate --config " + config); });
+  ASSERT_TRUE(linac.Accept());
+  ASSERT_TRUE(linac.Send(m, 0, 10));
+  EXPECT_EQ(linac.WaitForClose(), "fin");
+  validate.join();
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("linac 'LA1': 127.0.0.1:" + std::to_string(linac.port()) +
+                            " streams iCom (9 message(s)"),
+            std::string::npos)
+      << result.out;
+
+  const std::string refused = WriteConfig(testing::FreePort());
+  auto r = testing::RunQcflow(QCFLOW_BIN, "validate --config " + refused);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL  linac 'LA1': cannot connect to 127.0.0.1:"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace

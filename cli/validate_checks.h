@@ -1,0 +1,49 @@
+// INTERNAL to `qcflow validate` (validate_command.cc): the checklist it prints,
+// and the checks of the sources that live in their own files.
+#ifndef QCFLOW_CLI_VALIDATE_CHECKS_H_
+#define QCFLOW_CLI_VALIDATE_CHECKS_H_
+
+#include <iostream>
+#include <string>
+
+#include "cli/config.h"
+
+namespace qcflow::cli {
+
+// Prints one line per check as it happens and counts the outcomes.
+class Checklist {
+ public:
+  void Ok(const std::string& text) { Line("ok  ", text); }
+  void Warn(const std::string& text) {
+    Line("warn", text);
+    ++warnings_;
+  }
+  void Fail(const std::string& text) {
+    Line("FAIL", text);
+    ++failures_;
+  }
+  void ConfigError(const std::string& text) {
+    Line("FAIL", text);
+    ++config_errors_;
+  }
+  int warnings() const { return warnings_; }
+  int failures() const { return failures_ + config_errors_; }
+  int config_errors() const { return config_errors_; }
+
+ private:
+  void Line(const char* tag, const std::string& text) {
+    std::cout << "  " << tag << "  " << text << "\n" << std::flush;
+  }
+  int warnings_ = 0, failures_ = 0, config_errors_ = 0;
+};
+
+// Connects to the linac's NSS like `qcflow run` would, listens for a few
+// seconds, counts the iCom messages that arrive, and closes with a FIN (after
+// draining, so no reset reaches the linac). Fails when the host does not
+// resolve or the connection is refused or times out; warns when nothing (or
+// nothing like iCom) arrives.
+void CheckIcomSource(const config::IcomSource& source, Checklist* list);
+
+}  // namespace qcflow::cli
+
+#endif  // QCFLOW_CLI_VALIDATE_CHECKS_H_
