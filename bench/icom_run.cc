@@ -219,6 +219,7 @@ Result<IcomRunReport> RunIcomLinacs(const std::string& store_dir, const IcomRunO
       while (Clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (expected && Sum(group.Stats()).journaled >= expected) break;
+        if (o.should_stop && o.should_stop()) break;
       }
       at_end = Sum(group.Stats());
       IcomRunSample s{Since(t0), at_end.journaled, consumer ? consumer->decoded() : 0,
@@ -226,6 +227,7 @@ Result<IcomRunReport> RunIcomLinacs(const std::string& store_dir, const IcomRunO
       Keep(&report.samples, o.max_samples, s);
       if (o.on_sample) o.on_sample(s);
       if (s.seconds >= o.seconds || (expected && at_end.journaled >= expected)) break;
+      if (o.should_stop && o.should_stop()) break;
     }
     report.seconds = Since(t0);
     report.cpu_seconds = ProcessCpuSeconds() - cpu0;

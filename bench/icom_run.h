@@ -49,6 +49,7 @@ struct IcomRunOptions {
   double sample_every = 1;          // seconds between samples (and on_sample calls)
   size_t max_samples = 4096;        // older samples are thinned (every other dropped)
   std::function<void(const IcomRunSample&)> on_sample;  // progress; may be empty
+  std::function<bool()> should_stop;  // polled every 20 ms: true ends the run early; may be empty
 };
 
 struct IcomRunReport {

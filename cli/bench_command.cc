@@ -4,9 +4,12 @@
 // removed afterwards. Prints a one-screen summary (table) or a JSON report
 // that can be kept and compared (docs/benchmarks.md explains both).
 #include <CLI/CLI.hpp>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +18,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "bench/bench_dir.h"
 #include "cli/bench_command.h"
@@ -36,6 +40,37 @@ struct Mode {
 constexpr Mode kModes[] = {{"journal", RunJournalMode}, {"icom", RunIcomMode},
                            {"mpc", RunMpcMode},         {"dqa3", RunDqa3Mode},
                            {"export", RunExportMode}};
+
+// Ctrl-C / SIGTERM while benchmarking: the running mode ends early (icom at its
+// next poll; the others are short), later modes are skipped, and the scratch
+// directories are removed as usual (they may hold gigabytes). The signals are
+// blocked before any thread starts and taken by one watcher thread.
+class InterruptWatch {
+ public:
+  InterruptWatch() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this] {
+      const timespec tick{0, 200'000'000};
+      while (!done_) {
+        if (sigtimedwait(&set_, nullptr, &tick) > 0) interrupted_ = true;
+      }
+    });
+  }
+  ~InterruptWatch() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  bool interrupted() const { return interrupted_; }
+
+ private:
+  sigset_t set_, old_;
+  std::atomic<bool> done_{false}, interrupted_{false};
+  std::thread thread_;
+};
 
 struct BenchArgs {
   std::string what;
@@ -132,7 +167,10 @@ int RunBench(const BenchArgs& a, const GlobalOptions& global) {
                              {"dqa3_rows", settings.dqa3_rows},
                              {"dqa3_firebird", !settings.firebird_database.empty()}}}};
   std::vector<BenchModeResult> results;
+  InterruptWatch interrupt;
+  settings.stop_requested = [&interrupt] { return interrupt.interrupted(); };
   for (const Mode* m : todo) {
+    if (interrupt.interrupted()) break;
     // A fresh scratch directory per mode, removed when the mode ends (even on error).
     auto dir = bench::BenchDir::In(settings.work_base, std::string("qcflow-bench-") + m->name);
     if (!dir.ok()) return ReportError(dir.status());
@@ -146,6 +184,10 @@ int RunBench(const BenchArgs& a, const GlobalOptions& global) {
     r->seconds = progress.seconds();
     progress.Done(r->available ? "done in " + Number(r->seconds) + " s" : "not available");
     results.push_back(std::move(*r));
+  }
+  if (interrupt.interrupted()) {
+    std::cerr << "qcflow bench: interrupted; scratch directories removed, nothing reported\n";
+    return kExitFailed;
   }
   nlohmann::json modes = nlohmann::json::array();
   for (const BenchModeResult& m : results) modes.push_back(ToJson(m));

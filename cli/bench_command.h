@@ -27,6 +27,8 @@ struct BenchSettings {
   int firebird_port = 3050;
   std::string firebird_database, firebird_user = "SYSDBA", firebird_password;
   std::string firebird_zone = "UTC";
+  // True once the user asked to stop (Ctrl-C, SIGTERM): long modes end early.
+  std::function<bool()> stop_requested = [] { return false; };
 };
 
 // One measured figure: a row of the summary and of the JSON report.

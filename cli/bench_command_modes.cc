@@ -105,6 +105,7 @@ Result<BenchModeResult> RunIcomMode(const BenchSettings& s, const std::string& d
   o.seconds = Or(s.duration, 30);
   o.rate_per_linac = s.rate;
   o.sample_every = std::min(5.0, o.seconds / 4);
+  o.should_stop = s.stop_requested;
   o.on_sample = [&](const bench::IcomRunSample& x) {
     progress(Fixed(x.seconds, 0) + " s, " + std::to_string(x.journaled) + " journaled, " +
              std::to_string(x.decoded) + " through deliveries, RSS " +

@@ -168,6 +168,24 @@ TEST_F(BenchCommandTest, Dqa3ReadsAnExistingFirebirdDatabase) {
       << "the password must never be printed";
 }
 
+// SIGTERM (or Ctrl-C) ends a long run early and still removes its scratch store.
+TEST_F(BenchCommandTest, InterruptedRunRemovesItsScratchDirectory) {
+  const std::string work = dir_.Sub("work");
+  const std::string cmd = "( " + std::string(QCFLOW_BIN) +
+                          " bench icom --duration 120 --linacs 2 --rate 20 --store " + work +
+                          " >/dev/null 2>&1 & pid=$!; sleep 2; ls " + work +
+                          " | wc -l; kill -TERM $pid; wait $pid; echo exit=$? )";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[256];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  EXPECT_EQ(out, "1\nexit=1\n") << "one scratch directory while running, exit code 1 after";
+  EXPECT_TRUE(std::filesystem::is_empty(work));
+}
+
 TEST_F(BenchCommandTest, BadFormatIsAUsageError) {
   const std::string cmd = std::string(QCFLOW_BIN) + " bench journal --format xml 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
