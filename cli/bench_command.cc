@@ -228,8 +228,8 @@ void RegisterBenchCommand(CLI::App& app, const GlobalOptions& global, Action* ac
       ->check(CLI::Range(0.5, 100000.0))
       ->capture_default_str();
   cmd->add_flag("--max", a->settings.max,
-                "icom: how fast a backfill of archived streams goes (journal append of "
-                "simulator messages as fast as possible, next to raw RocksDB)");
+                "icom: how fast a backfill of archived streams goes (PyMedPhys .xz archives "
+                "imported as `qcflow backfill icom` does, next to raw RocksDB)");
   cmd->add_option("--run-folders", a->settings.run_folders, "mpc: run folders in the synthetic TDS tree")
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
