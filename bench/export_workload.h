@@ -34,8 +34,10 @@ class ExportBench {
   ExportBench(const ExportBench&) = delete;
   ExportBench& operator=(const ExportBench&) = delete;
 
-  // Queues `uploads` sessions in a fresh store under `dir` and delivers them
-  // with `throttle_ms` between POSTs. Internal if not all of them arrive.
+  // Delivers one warm-up session (not counted, not timed), then queues
+  // `uploads` sessions in a fresh store under `dir` and delivers them with
+  // `throttle_ms` between POSTs. Internal if not all of them arrive. The
+  // server stores uploads + 1 instances.
   Result<ExportRunReport> Run(const std::string& dir, int uploads, int throttle_ms);
   // Instances the server stored since Start().
   Result<int> StoredCount();

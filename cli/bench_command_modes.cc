@@ -266,7 +266,8 @@ Result<BenchModeResult> RunExportMode(const BenchSettings& s, const std::string&
                     fast->rounds ? double(fast->store_writes) / double(fast->rounds) : 0, "writes",
                     ""});
   r.rows.push_back({"sessions stored by the server", double(*stored), "sessions",
-                    "expected " + std::to_string(fast->uploads + slow->uploads)});
+                    "expected " + std::to_string(fast->uploads + slow->uploads + 2) +
+                        " (with one warm-up per run)"});
   return r;
 }
 
