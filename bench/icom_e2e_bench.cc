@@ -1,17 +1,21 @@
 // icom_e2e_bench: the iCom capture path end to end, next to raw RocksDB writing
 // the same bytes in the same run, and the journal's compression choice.
 //
-//   e2e/capture_journal/<N>linacs/replay     N IcomReplayServers on loopback (the
-//                                   simulator's streams generated once, sent in a loop
-//                                   as fast as capture reads) -> CaptureGroup -> Journal,
-//                                   10 s; store durability = default (WAL fsynced per
-//                                   batch). The ratio below uses this one.
-//   e2e/capture_journal/<N>linacs/simulator  the same from N LinacServers (rate 0), which
-//                                   generate every message as they send it: on 2 cores
-//                                   the generators take most of the CPU
-//   e2e/raw_writebatch/<N>linacs    the same number of the same records' envelopes
-//                                   written as raw RocksDB WriteBatches of 256 (capture's
-//                                   batch), WAL fsynced per batch; only the writes timed
+//   e2e/capture_journal/<N>linacs/replay/<R>_per_s
+//                                   N IcomReplayServers on loopback (the simulator's
+//                                   streams generated once, sent in a loop) offering R
+//                                   messages/s in total -> CaptureGroup (batches of 256)
+//                                   -> Journal, 10 s; store durability = default (WAL
+//                                   fsynced per batch). The summary's ratio uses the
+//                                   highest R without loss.
+//   .../replay/flood                the same, unpaced (as fast as capture reads)
+//   .../replay/<R>_per_s/batch1024  capture batches of up to 1024
+//   e2e/capture_journal/<N>linacs/simulator/flood  N LinacServers (rate 0), which build
+//                                   every message as they send it: on 2 cores the
+//                                   generators take most of the CPU
+//   e2e/raw_writebatch/<N>linacs[/batch1024]  the same number of the same records'
+//                                   envelopes written as raw RocksDB WriteBatches of 256
+//                                   (1024), WAL fsynced per batch; only the writes timed
 //   e2e/journal_appendbatch         the same records through Journal::AppendBatch
 //   compression/<algo>              20 000 records (10 linacs) into raw RocksDB with the
 //                                   journal family's table options: bytes on disk per
@@ -21,7 +25,7 @@
 // and >= 20k msg/s). --memory_run_seconds=S instead runs 10 linacs for S seconds
 // (with the decoding consumer; --memory_run_rate=R messages/s per linac, default 100,
 // 25 times a real linac) and prints RSS every 10 s (the "memory stays flat" check;
-// see docs/benchmarks.md).
+// see docs/benchmarks.md; `qcflow bench icom` does the same with deliveries).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
