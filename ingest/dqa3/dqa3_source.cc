@@ -1,5 +1,6 @@
 #include "ingest/dqa3/dqa3_source.h"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <deque>
@@ -47,6 +48,35 @@ std::string Text(const soci::row& r, size_t i) {
 // What beam type a payload row has, for the Atlas filter (FFF = Photon + flag 1).
 std::string AtlasBeamType(const std::string& row_json_type, bool fff_flag) {
   return fff_flag ? "FFF" : row_json_type;
+}
+
+// The ids of the configured machines (display name, name or id), once each. Names
+// that match nothing or more than one machine are reported.
+std::vector<std::string> ResolveMachines(const std::vector<std::string>& wanted,
+                                         const std::vector<Dqa3Machine>& machines,
+                                         Dqa3PollReport* report) {
+  std::string known;
+  for (const Dqa3Machine& m : machines) known += (known.empty() ? "" : ", ") + m.display_name;
+  std::vector<std::string> ids;
+  for (const std::string& want : wanted) {
+    size_t matches = 0;
+    for (const Dqa3Machine& m : machines) {
+      if (want != m.display_name && want != m.name && want != m.id) continue;
+      ++matches;
+      if (std::find(ids.begin(), ids.end(), m.id) == ids.end()) ids.push_back(m.id);
+    }
+    if (matches == 0) {
+      report->unmapped_machines.push_back(want);
+      report->problems.push_back("configured DQA3 machine \"" + want +
+                                 "\" is not in the database; known: " +
+                                 (known.empty() ? std::string("none") : known));
+    } else if (matches > 1) {
+      report->problems.push_back("configured DQA3 machine \"" + want + "\" matches " +
+                                 std::to_string(matches) +
+                                 " machines (all are read); name one as <room>/<machine> or by id");
+    }
+  }
+  return ids;
 }
 
 }  // namespace
@@ -187,29 +217,7 @@ Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since,
   if (!machines.ok()) return machines.status();
   report.machines_found = machines->size();
 
-  // Resolve the configured machines (display name, name or id) to ids.
-  std::vector<std::string> ids;
-  for (const std::string& want : config_.machines) {
-    bool matched = false;
-    for (const Dqa3Machine& m : *machines) {
-      if (want == m.display_name || want == m.name || want == m.id) {
-        ids.push_back(m.id);
-        matched = true;
-      }
-    }
-    if (!matched) {
-      report.unmapped_machines.push_back(want);
-      report.problems.push_back("configured DQA3 machine \"" + want +
-                                "\" is not in the database; known: " +
-                                [&] {
-                                  std::string s;
-                                  for (const Dqa3Machine& m : *machines) {
-                                    s += (s.empty() ? "" : ", ") + m.display_name;
-                                  }
-                                  return s.empty() ? std::string("none") : s;
-                                }());
-    }
-  }
+  std::vector<std::string> ids = ResolveMachines(config_.machines, *machines, &report);
   report.machines_polled = config_.machines.empty() ? machines->size() : ids.size();
   if (!config_.machines.empty() && ids.empty()) return report;
 

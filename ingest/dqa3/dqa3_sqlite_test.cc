@@ -249,5 +249,21 @@ TEST_F(SqliteDqa3Test, SimulatorIsDeterministicForASeed) {
   }
 }
 
+TEST_F(SqliteDqa3Test, AMachineNamedTwiceIsReadOnce) {
+  sim::Dqa3SimOptions o;
+  o.version = "01.06";
+  o.days = 1;
+  sim::Dqa3SimSummary sum = Fill(o);
+  Dqa3SourceConfig cfg = Config();
+  cfg.machines = {sum.machines[2].display_name, std::to_string(sum.machines[2].id),
+                  sum.machines[2].name};
+  Dqa3Source source(cfg);
+  auto report = source.Poll(&store_->journal(), HourAfter(sum.last_measurement, kZone));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->machines_polled, 1u);
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+  EXPECT_EQ(report->rows_read, static_cast<size_t>(o.beams_per_machine));
+}
+
 }  // namespace
 }  // namespace qcflow::dqa3
