@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "bench/bench_dir.h"
+#include "bench/export_workload.h"
 #include "export/qatrack/qatrack_sink.h"
 #include "export/qatrack/upload_payload.h"
 #include "store/outbox.h"
@@ -207,46 +208,29 @@ void SinkUploads(benchmark::State& state, std::string name, std::string variant,
   so.durability = durability;
   auto store = Store::Open(dir.Sub("store"), so);
   if (!store.ok()) return state.SkipWithError(store.status().ToString().c_str());
-  qatrack::QatrackSinkConfig c;
-  c.name = kSink;
-  c.api_url = server->base_url();
-  c.token = server->token();
-  c.server_zone = kZone;
-  c.throttle_interval = std::chrono::milliseconds(throttle_ms);
-  auto sink = qatrack::QatrackSink::Create(store->get(), c);
+  auto sink = bench::OpenBenchSink(store->get(), server->base_url(), server->token(), throttle_ms);
   if (!sink.ok()) return state.SkipWithError(sink.status().ToString().c_str());
   const std::string prefix = KeyPrefix("sink");
   int next = 0;
   auto queue = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      if (!testing::CommitSession(**store, kSink, testing::NumberedCouchSession(prefix, next++)).ok()) {
-        return false;
-      }
-    }
-    return true;
+    const bool ok = bench::QueueCouchSessions(**store, kSink, prefix, next, n).ok();
+    next += n;
+    return ok;
   };
   // Warm-up: connects and fills the unit / assignment lookup caches.
-  if (!queue(1) || (*sink)->DeliverOnce(NowMicros())->delivered != 1) {
+  if (!queue(1) || !bench::DeliverQueued(**store, **sink, 1).ok()) {
     return state.SkipWithError("warm-up delivery failed");
   }
   Tally& tally = g_tally[name];
   for (auto _ : state) {
     if (!queue(batch)) return state.SkipWithError("queueing failed");
-    const uint64_t writes0 = (*store)->outbox().writes();
-    auto t0 = Clock::now();
-    size_t delivered = 0;
-    for (int round = 0; round < 10 && delivered < size_t(batch); ++round) {
-      auto r = (*sink)->DeliverOnce(NowMicros());
-      if (!r.ok()) return state.SkipWithError(r.status().ToString().c_str());
-      delivered += r->delivered;
-      tally.rounds += 1;
-    }
-    tally.store_writes += double((*store)->outbox().writes() - writes0);
-    double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (delivered != size_t(batch)) return state.SkipWithError("not every session was delivered");
-    state.SetIterationTime(s);
+    auto d = bench::DeliverQueued(**store, **sink, batch);
+    if (!d.ok()) return state.SkipWithError(d.status().ToString().c_str());
+    tally.rounds += double(d->rounds);
+    tally.store_writes += double(d->store_writes);
+    state.SetIterationTime(d->seconds);
     tally.items += batch;
-    tally.seconds += s;
+    tally.seconds += d->seconds;
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }

@@ -16,6 +16,46 @@ namespace qcflow::bench {
 
 #ifdef QCFLOW_BENCHKIT_EXPORT
 
+Status QueueCouchSessions(Store& store, const std::string& sink, const std::string& prefix,
+                          int first, int count) {
+  for (int i = first; i < first + count; ++i) {
+    auto q = testing::CommitSession(store, sink, testing::NumberedCouchSession(prefix, i));
+    if (!q.ok()) return q.status();
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<qatrack::QatrackSink>> OpenBenchSink(Store* store, const std::string& api_url,
+                                                            const std::string& token,
+                                                            int throttle_ms) {
+  qatrack::QatrackSinkConfig c;
+  c.name = "qatrack";
+  c.api_url = api_url;
+  c.token = token;
+  c.server_zone = "America/Toronto";  // the test server's default TIME_ZONE
+  c.throttle_interval = std::chrono::milliseconds(throttle_ms);
+  return qatrack::QatrackSink::Create(store, c);
+}
+
+Result<DeliverStats> DeliverQueued(Store& store, qatrack::QatrackSink& sink, int count) {
+  DeliverStats d;
+  const uint64_t writes0 = store.outbox().writes();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int round = 0; round < count + 10 && d.delivered < count; ++round) {
+    auto r = sink.DeliverOnce(NowMicros());
+    if (!r.ok()) return r.status();
+    d.delivered += int(r->delivered);
+    ++d.rounds;
+  }
+  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  d.store_writes = store.outbox().writes() - writes0;
+  if (d.delivered != count) {
+    return Status::Internal("only " + std::to_string(d.delivered) + " of " +
+                            std::to_string(count) + " sessions were delivered");
+  }
+  return d;
+}
+
 struct ExportBench::Impl {
   std::unique_ptr<testing::QatrackTestServer> server;
   int run = 0;
@@ -43,42 +83,24 @@ Result<ExportRunReport> ExportBench::Run(const std::string& dir, int uploads, in
   constexpr char kSink[] = "qatrack";
   auto store = Store::Open(dir + "/store");
   if (!store.ok()) return store.status();
-  qatrack::QatrackSinkConfig c;
-  c.name = kSink;
-  c.api_url = impl_->server->base_url();
-  c.token = impl_->server->token();
-  c.server_zone = "America/Toronto";  // the test server's default TIME_ZONE
-  c.throttle_interval = std::chrono::milliseconds(throttle_ms);
-  auto sink = qatrack::QatrackSink::Create(store->get(), c);
+  auto sink = OpenBenchSink(store->get(), impl_->server->base_url(), impl_->server->token(),
+                            throttle_ms);
   if (!sink.ok()) return sink.status();
   const std::string prefix = "bench/" + std::to_string(NowMicros()) + "/" + std::to_string(++impl_->run);
   // Warm-up, not timed: connects and fills the sink's unit / assignment lookup caches.
-  auto warm = testing::CommitSession(**store, kSink, testing::NumberedCouchSession(prefix, uploads));
-  if (!warm.ok()) return warm.status();
-  auto warmed = (*sink)->DeliverOnce(NowMicros());
+  QCFLOW_RETURN_IF_ERROR(QueueCouchSessions(**store, kSink, prefix, uploads, 1));
+  auto warmed = DeliverQueued(**store, **sink, 1);
   if (!warmed.ok()) return warmed.status();
-  if (warmed->delivered != 1) return Status::Internal("the warm-up upload was not delivered");
-  for (int i = 0; i < uploads; ++i) {
-    auto q = testing::CommitSession(**store, kSink, testing::NumberedCouchSession(prefix, i));
-    if (!q.ok()) return q.status();
-  }
+  QCFLOW_RETURN_IF_ERROR(QueueCouchSessions(**store, kSink, prefix, 0, uploads));
+  auto d = DeliverQueued(**store, **sink, uploads);
+  if (!d.ok()) return d.status();
   ExportRunReport report;
   report.uploads = uploads;
   report.throttle_ms = throttle_ms;
-  const uint64_t writes0 = (*store)->outbox().writes();
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int round = 0; round < uploads + 10 && report.delivered < uploads; ++round) {
-    auto r = (*sink)->DeliverOnce(NowMicros());
-    if (!r.ok()) return r.status();
-    report.delivered += int(r->delivered);
-    ++report.rounds;
-  }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report.store_writes = (*store)->outbox().writes() - writes0;
-  if (report.delivered != uploads) {
-    return Status::Internal("only " + std::to_string(report.delivered) + " of " +
-                            std::to_string(uploads) + " sessions were delivered");
-  }
+  report.delivered = d->delivered;
+  report.rounds = d->rounds;
+  report.store_writes = d->store_writes;
+  report.seconds = d->seconds;
   return report;
 }
 
@@ -103,6 +125,16 @@ Result<ExportRunReport> ExportBench::Run(const std::string&, int, int) {
   return Status::Unavailable("no QATrack+ test server in this build");
 }
 Result<int> ExportBench::StoredCount() { return Status::Unavailable("no test server"); }
+Status QueueCouchSessions(Store&, const std::string&, const std::string&, int, int) {
+  return Status::Unavailable("no test helpers in this build");
+}
+Result<std::unique_ptr<qatrack::QatrackSink>> OpenBenchSink(Store*, const std::string&,
+                                                            const std::string&, int) {
+  return Status::Unavailable("no QATrack+ sink test helpers in this build");
+}
+Result<DeliverStats> DeliverQueued(Store&, qatrack::QatrackSink&, int) {
+  return Status::Unavailable("no QATrack+ sink test helpers in this build");
+}
 
 #endif
 

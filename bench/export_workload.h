@@ -14,7 +14,35 @@
 
 #include "store/status.h"
 
+namespace qcflow {
+class Store;
+namespace qatrack {
+class QatrackSink;
+}
+}  // namespace qcflow
+
 namespace qcflow::bench {
+
+// Queues sessions NumberedCouchSession(prefix, first .. first + count - 1) for
+// `sink` (tests/testing/couch_sessions.h: accepted by the test server's seed).
+Status QueueCouchSessions(Store& store, const std::string& sink, const std::string& prefix,
+                          int first, int count);
+
+// A QatrackSink named "qatrack" on `store` for a test server at `api_url`
+// (its zone, America/Toronto), `throttle_ms` between POSTs.
+Result<std::unique_ptr<qatrack::QatrackSink>> OpenBenchSink(Store* store, const std::string& api_url,
+                                                            const std::string& token,
+                                                            int throttle_ms);
+
+struct DeliverStats {
+  int delivered = 0;
+  uint64_t rounds = 0;        // DeliverOnce calls
+  uint64_t store_writes = 0;  // synced outbox writes they made
+  double seconds = 0;
+};
+// Calls sink.DeliverOnce until `count` items are delivered (at most count + 10
+// rounds); Internal if fewer arrive. Timed: the rounds only.
+Result<DeliverStats> DeliverQueued(Store& store, qatrack::QatrackSink& sink, int count);
 
 struct ExportRunReport {
   int uploads = 0, delivered = 0;
