@@ -124,11 +124,7 @@ FirebirdServer* FirebirdDqa3Test::server_ = nullptr;
 std::string* FirebirdDqa3Test::start_error_ = nullptr;
 
 TEST_F(FirebirdDqa3Test, Schema0103Utf8EveryColumnAndTheRacedRow) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.03";
-  o.machines = 3;
-  o.beams_per_machine = 6;
-  o.days = 3;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.03", 3, 6, 3);
   sim::Dqa3SimSummary sum;
   Dqa3Connection c = MakeDatabase("v0103.fdb", "UTF8", o, &sum);
   ASSERT_EQ(sum.trend_rows, 54u);
@@ -183,11 +179,7 @@ TEST_F(FirebirdDqa3Test, Schema0103Utf8EveryColumnAndTheRacedRow) {
 }
 
 TEST_F(FirebirdDqa3Test, Schema0104Win1251CyrillicNamesArriveAsUtf8) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.04";
-  o.machines = 2;
-  o.beams_per_machine = 5;
-  o.days = 2;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.04", 2, 5, 2);
   o.cyrillic = true;
   sim::Dqa3SimSummary sum;
   Dqa3Connection c = MakeDatabase("v0104_cyr.fdb", "WIN1251", o, &sum);
@@ -231,11 +223,7 @@ TEST_F(FirebirdDqa3Test, Schema0104Win1251CyrillicNamesArriveAsUtf8) {
 }
 
 TEST_F(FirebirdDqa3Test, HistoryWindowKeepsOnlyRecentRows) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.04";
-  o.machines = 2;
-  o.beams_per_machine = 3;
-  o.days = 5;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.04", 2, 3, 5);
   o.race = false;
   sim::Dqa3SimSummary sum;
   Dqa3Connection c = MakeDatabase("window.fdb", "UTF8", o, &sum);

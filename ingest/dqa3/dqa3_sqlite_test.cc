@@ -54,11 +54,7 @@ class SqliteDqa3Test : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(SqliteDqa3Test, PollJournalsEveryRowOnceWithTheFullPayload) {
-  sim::Dqa3SimOptions o;
-  o.version = GetParam();
-  o.machines = 3;
-  o.beams_per_machine = 6;
-  o.days = 3;
+  sim::Dqa3SimOptions o = testing::SimOptions(GetParam(), 3, 6, 3);
   sim::Dqa3SimSummary sum = Fill(o);
   ASSERT_EQ(sum.trend_rows, 3u * 6 * 3);
 
@@ -122,9 +118,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, SqliteDqa3Test,
                          });
 
 TEST_F(SqliteDqa3Test, BscColumnsOf0106CarryValues) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.06";
-  o.days = 1;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.06", 3, 6, 1);
   sim::Dqa3SimSummary sum = Fill(o);
   Dqa3SourceConfig cfg = Config();
   Dqa3Source source(cfg);
@@ -140,11 +134,8 @@ TEST_F(SqliteDqa3Test, BscColumnsOf0106CarryValues) {
 }
 
 TEST_F(SqliteDqa3Test, HistoryWindowMachineAndBeamFilters) {
-  sim::Dqa3SimOptions o;
-  o.version = "1.5";
-  o.machines = 4;
-  o.beams_per_machine = 7;  // includes 6 FFF and 10 FFF (BeamType Photon + flag)
-  o.days = 4;
+  // 7 beams include 6 FFF and 10 FFF (BeamType Photon + BeamTypeFlag 1).
+  sim::Dqa3SimOptions o = testing::SimOptions("1.5", 4, 7, 4);
   sim::Dqa3SimSummary sum = Fill(o);
   MicrosUtc now = HourAfter(sum.last_measurement, kZone);
 
@@ -175,10 +166,8 @@ TEST_F(SqliteDqa3Test, HistoryWindowMachineAndBeamFilters) {
 }
 
 TEST_F(SqliteDqa3Test, UnknownVersionIsAClearError) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.04";
+  sim::Dqa3SimOptions o = testing::SimOptions("01.04", 3, 6, 1);
   o.version_row = "01.07.01.00";
-  o.days = 1;
   Fill(o);
   Dqa3Source source(Config());
   auto v = source.DetectSchema();
@@ -200,9 +189,7 @@ TEST_F(SqliteDqa3Test, MissingFileIsUnavailable) {
 }
 
 TEST_F(SqliteDqa3Test, ConfigValuesAreNeverSql) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.06";
-  o.days = 1;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.06", 3, 6, 1);
   sim::Dqa3SimSummary sum = Fill(o);
   Dqa3SourceConfig cfg = Config();
   cfg.machines = {"x') OR 1=1; DROP TABLE ROOM; --", sum.machines[0].display_name};
@@ -218,9 +205,7 @@ TEST_F(SqliteDqa3Test, ConfigValuesAreNeverSql) {
 }
 
 TEST_F(SqliteDqa3Test, SimulatorIsDeterministicForASeed) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.04";
-  o.days = 2;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.04", 3, 6, 2);
   o.seed = 42;
   sim::Dqa3SimSummary sum = Fill(o);
   Dqa3Connection other;
@@ -250,9 +235,7 @@ TEST_F(SqliteDqa3Test, SimulatorIsDeterministicForASeed) {
 }
 
 TEST_F(SqliteDqa3Test, AMachineNamedTwiceIsReadOnce) {
-  sim::Dqa3SimOptions o;
-  o.version = "01.06";
-  o.days = 1;
+  sim::Dqa3SimOptions o = testing::SimOptions("01.06", 3, 6, 1);
   sim::Dqa3SimSummary sum = Fill(o);
   Dqa3SourceConfig cfg = Config();
   cfg.machines = {sum.machines[2].display_name, std::to_string(sum.machines[2].id),

@@ -77,6 +77,15 @@ void ExpectPayloadContract(const nlohmann::json& p, const std::string& version,
   }
 }
 
+sim::Dqa3SimOptions SimOptions(const std::string& version, int machines, int beams, int days) {
+  sim::Dqa3SimOptions o;
+  o.version = version;
+  o.machines = machines;
+  o.beams_per_machine = beams;
+  o.days = days;
+  return o;
+}
+
 MicrosUtc HourAfter(const CivilTime& last, const std::string& zone) {
   return CivilToUtc(last, zone).value() + 3600 * kMicrosPerSecond;
 }

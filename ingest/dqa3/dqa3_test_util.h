@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/dqa3/dqa3_source.h"
+#include "ingest/dqa3/sim/dqa3_sim.h"
 #include "store/record.h"
 #include "store/store.h"
 
@@ -27,6 +28,9 @@ std::vector<Journaled> JournaledDqa3(Store* store);
 // names strings). Adds gtest failures naming the key.
 void ExpectPayloadContract(const nlohmann::json& payload, const std::string& version,
                            const std::string& identity);
+
+// Simulator options for `version` with the given shape (other fields default).
+sim::Dqa3SimOptions SimOptions(const std::string& version, int machines, int beams, int days);
 
 // Now (UTC) one hour after `last` local wall time in `zone`.
 MicrosUtc HourAfter(const CivilTime& last, const std::string& zone);
