@@ -216,6 +216,7 @@ Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since,
   Result<std::vector<Dqa3Machine>> machines = Machines(sql, atlas);
   if (!machines.ok()) return machines.status();
   report.machines_found = machines->size();
+  report.machines = *machines;
 
   std::vector<std::string> ids = ResolveMachines(config_.machines, *machines, &report);
   report.machines_polled = config_.machines.empty() ? machines->size() : ids.size();

@@ -69,6 +69,7 @@ struct Dqa3PollReport {
   std::string schema_version;       // "01.03", "01.04", "01.06", "1.5"
   MicrosUtc since = 0;              // window start (UTC)
   size_t machines_found = 0;        // in the database this poll
+  std::vector<Dqa3Machine> machines;  // those machines (no second DiscoverMachines needed)
   size_t machines_polled = 0;       // after the config's machine filter
   std::vector<std::string> unmapped_machines;  // configured but not in the database
   size_t rows_read = 0;

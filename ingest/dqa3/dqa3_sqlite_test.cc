@@ -148,6 +148,8 @@ TEST_F(SqliteDqa3Test, HistoryWindowMachineAndBeamFilters) {
   auto report = source.Poll(&store_->journal(), now);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->machines_found, 4u);
+  ASSERT_EQ(report->machines.size(), 4u);
+  EXPECT_EQ(report->machines[1].display_name, sum.machines[1].display_name);
   EXPECT_EQ(report->machines_polled, 2u);
   ASSERT_EQ(report->unmapped_machines.size(), 1u);
   EXPECT_EQ(report->unmapped_machines[0], "Nowhere/Linac 9");

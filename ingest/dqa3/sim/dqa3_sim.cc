@@ -280,8 +280,9 @@ Result<Dqa3SimSummary> WriteDqa3Rows(const Dqa3Connection& c, const Dqa3SimOptio
   Names names = MakeNames(o);
   Dqa3SimSummary summary;
   for (int m = 0; m < o.machines; ++m) {
-    summary.machines.push_back({m + 1, names.machines[m], names.rooms[m],
-                                atlas ? names.machines[m] : names.rooms[m] + "/" + names.machines[m]});
+    // Atlas's RoomNumber plays the room's part: display names are <room>/<machine> too.
+    summary.machines.push_back(
+        {m + 1, names.machines[m], names.rooms[m], names.rooms[m] + "/" + names.machines[m]});
   }
   const std::vector<std::string> result_columns = ResultColumns(o.version);
   soci::session sql;
