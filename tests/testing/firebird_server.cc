@@ -24,7 +24,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kServerBinary = "/usr/sbin/firebird";
+// QCFLOW_FIREBIRD_SERVER overrides the server binary (the fixture's own test uses
+// it to check the message for a missing server).
+std::string ServerBinary() {
+  const char* env = ::getenv("QCFLOW_FIREBIRD_SERVER");
+  return env && *env ? env : "/usr/sbin/firebird";
+}
 constexpr const char* kIsqlBinary = "/usr/bin/isql-fb";
 constexpr const char* kSharedLog = "/var/log/firebird/firebird3.0.log";
 constexpr const char* kInstallHint =
@@ -102,15 +107,17 @@ std::string FindIntlDir() {
 }  // namespace
 
 Result<std::unique_ptr<FirebirdServer>> FirebirdServer::Start() {
-  if (::access(kServerBinary, X_OK) != 0) {
-    return Status::FailedPrecondition(std::string("the Firebird 3 server ") + kServerBinary +
-                                      " is missing: " + kInstallHint);
+  const std::string binary = ServerBinary();
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return Status::FailedPrecondition("the Firebird 3 server " + binary + " is missing: " +
+                                      kInstallHint);
   }
   if (::access(kIsqlBinary, X_OK) != 0) {
     return Status::FailedPrecondition(std::string("Firebird's isql ") + kIsqlBinary +
                                       " is missing: " + kInstallHint);
   }
   std::unique_ptr<FirebirdServer> server(new FirebirdServer());
+  server->binary_ = binary;
   const char* tmp = ::getenv("TMPDIR");
   std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/qcflow-fb-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -217,7 +224,7 @@ Status FirebirdServer::Launch() {
     ::setenv("FIREBIRD", root_.c_str(), 1);
     ::setenv("FIREBIRD_LOCK", (root_ + "/lock").c_str(), 1);
     ::setenv("FIREBIRD_TMP", (root_ + "/tmp").c_str(), 1);
-    ::execl(kServerBinary, "firebird", static_cast<char*>(nullptr));
+    ::execl(binary_.c_str(), "firebird", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   pid_ = pid;

@@ -11,6 +11,7 @@
 //
 // Start() returns FailedPrecondition naming the packages to install when the
 // server or isql-fb is absent — tests must fail on it, not skip.
+// QCFLOW_FIREBIRD_SERVER (environment) overrides /usr/sbin/firebird.
 #ifndef QCFLOW_TESTS_TESTING_FIREBIRD_SERVER_H_
 #define QCFLOW_TESTS_TESTING_FIREBIRD_SERVER_H_
 
@@ -68,6 +69,7 @@ class FirebirdServer {
   std::string user_ = "SYSDBA";
   std::string password_;
   std::string root_;
+  std::string binary_;  // the server executable
   pid_t pid_ = -1;
   int script_counter_ = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace qcflow::testing {
 namespace {
 
@@ -49,6 +51,17 @@ TEST(FirebirdServerTest, TwoServersRunSideBySide) {
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   auto out = (*b)->RunIsql(*db, "SELECT 1 FROM RDB$DATABASE;\n");
   EXPECT_TRUE(out.ok()) << out.status().ToString();
+}
+
+TEST(FirebirdServerTest, MissingServerSaysWhatToInstall) {
+  ::setenv("QCFLOW_FIREBIRD_SERVER", "/nonexistent/sbin/firebird", 1);
+  auto server = FirebirdServer::Start();
+  ::unsetenv("QCFLOW_FIREBIRD_SERVER");
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(server.status().message().find("firebird3.0-server"), std::string::npos)
+      << server.status().message();
+  EXPECT_NE(server.status().message().find("/nonexistent/sbin/firebird"), std::string::npos);
 }
 
 }  // namespace
