@@ -140,21 +140,51 @@ void EachTable(TableReader& parent, const toml::node* n, const std::string& what
   for (const toml::node& e : *a) f(*e.as_table());
 }
 
-Status ReadTokenFile(const std::string& path, std::string* token) {
+// A secret kept in its own file (`key` = "token_file", "password_file"):
+// refused when others may read it.
+Status ReadSecretFile(const std::string& key, const std::string& path, std::string* secret) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::NotFound("token_file " + path + " does not exist");
+  if (::stat(path.c_str(), &st) != 0) return Status::NotFound(key + " " + path + " does not exist");
   if (st.st_mode & 077) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%03o", unsigned(st.st_mode & 0777));
-    return Status::InvalidArgument("token_file " + path + " is readable by others (mode " + mode +
+    return Status::InvalidArgument(key + " " + path + " is readable by others (mode " + mode +
                                    "); run: chmod 600 " + path);
   }
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
-  if (!in) return Status::IOError("cannot read token_file " + path);
-  *token = Trim(ss.str());
+  if (!in) return Status::IOError("cannot read " + key + " " + path);
+  *secret = Trim(ss.str());
   return Status::OK();
+}
+
+// `<what>`, `<what>_env` or `<what>_file` (what = "token", "password"): at most
+// one may be given; `required` demands exactly one. Never puts the secret in a message.
+void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
+                const std::string& section, bool required, std::string* out) {
+  std::string value, env, file;
+  r.Str(what, &value);
+  r.Str(what + "_env", &env);
+  r.Str(what + "_file", &file);
+  const int given = !value.empty() + !env.empty() + !file.empty();
+  if (given > 1 || (required && given == 0)) {
+    r.Error(nullptr, section + " needs " + (required ? "exactly" : "at most") + " one of " + what +
+                         ", " + what + "_env or " + what + "_file (" + what +
+                         "_file with mode 0600 is recommended)");
+  } else if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (!v || !*v) {
+      r.Error(t.get(what + "_env"), "environment variable " + env + " is not set or empty");
+    } else {
+      value = Trim(v);
+    }
+  } else if (!file.empty()) {
+    if (Status st = ReadSecretFile(what + "_file", file, &value); !st.ok()) {
+      r.Error(t.get(what + "_file"), st.message());
+    }
+  }
+  *out = value;
 }
 
 void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
@@ -236,16 +266,154 @@ void ReadIcomSource(const toml::table& t, const std::string& file, Errors* error
   c->icom_sources.push_back(std::move(s));
 }
 
+void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  Dqa3Source s;
+  dqa3::Dqa3SourceConfig& k = s.source;
+  dqa3::Dqa3TransformConfig& x = s.transform;
+  TableReader r(t, "[[source.dqa3]]", file, errors);
+  r.Str("name", &s.name, true);
+  std::string backend;
+  r.Str("backend", &backend, true);
+  // Connection keys; each backend uses some (checked below).
+  std::string host, database, user, password, charset, driver, server, tds_version, path;
+  size_t port = 0;
+  std::chrono::milliseconds connect_timeout{10'000};
+  r.Str("host", &host);
+  r.Size("port", &port, 1, 65535);
+  r.Str("database", &database);
+  r.Str("user", &user);
+  ReadSecret(r, t, "password", "[[source.dqa3]] '" + s.name + "'", /*required=*/false, &password);
+  r.Str("charset", &charset);
+  r.Str("driver", &driver);
+  r.Str("server", &server);
+  r.Str("tds_version", &tds_version);
+  r.Str("path", &path);
+  r.Duration("connect_timeout", &connect_timeout);
+  r.Str("database_id", &k.database_id);
+  std::string zone = "UTC";
+  r.Str("zone", &zone);
+  r.Duration("interval", &s.interval);
+  size_t history_days = 1;
+  r.Size("history_days", &history_days, 1, 36'500);
+  r.StrList("machines", &k.machines);
+  r.StrList("beam_types", &k.beam_types);
+  std::string mode = "single", beams = "all", late = "report";
+  r.Str("mode", &mode);
+  r.Str("test_list", &x.test_list_template);
+  std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
+  r.Duration("window", &window);
+  r.Duration("wait", &wait);
+  r.Str("beams", &beams);
+  r.Str("late", &late);
+  if (const toml::node* units = r.Get("units", false)) {
+    if (const toml::table* u = units->as_table()) {
+      for (const auto& [machine, unit] : *u) {
+        if (auto v = unit.value<std::string>()) {
+          x.unit_map[std::string(machine.str())] = *v;
+        } else if (auto n = unit.value<int64_t>()) {
+          x.unit_map[std::string(machine.str())] = std::to_string(*n);
+        } else {
+          r.Error(&unit, "[[source.dqa3]].units: the unit of '" + std::string(machine.str()) +
+                             "' must be a QATrack+ unit name (in quotes) or number");
+        }
+      }
+    } else {
+      r.Error(units, "[[source.dqa3]].units must map DQA3 machines to QATrack+ units, e.g. "
+                     "units = { \"Room 1/TrueBeam\" = \"TB1\" }");
+    }
+  }
+  r.Finish();
+
+  // Which connection keys each backend takes; others given are mistakes.
+  static const std::map<std::string, std::set<std::string>> kKeys = {
+      {"firebird", {"host", "port", "database", "user", "password", "password_env",
+                    "password_file", "charset", "connect_timeout"}},
+      {"odbc", {"driver", "server", "port", "database", "user", "password", "password_env",
+                "password_file", "tds_version", "connect_timeout"}},
+      {"sqlite", {"path"}}};
+  static const std::set<std::string> kAll = {
+      "host", "port", "database", "user", "password", "password_env", "password_file", "charset",
+      "driver", "server", "tds_version", "path", "connect_timeout"};
+  dqa3::Dqa3Connection& conn = k.connection;
+  auto backend_keys = kKeys.find(backend);
+  if (backend_keys == kKeys.end()) {
+    if (!backend.empty()) {
+      r.Error(t.get("backend"), "[[source.dqa3]].backend must be \"firebird\" (DQA3 01.03/01.04), "
+                                "\"odbc\" (SQL Server 01.06, Atlas 1.5) or \"sqlite\"");
+    }
+  } else {
+    for (const std::string& key : kAll) {
+      if (t.get(key) && !backend_keys->second.count(key)) {
+        r.Error(t.get(key), "[[source.dqa3]]." + key + " does not apply to backend \"" + backend + "\"");
+      }
+    }
+    const int timeout_s = int(std::max<int64_t>(1, connect_timeout.count() / 1000));
+    if (backend == "firebird") {
+      conn.backend = dqa3::Dqa3Backend::kFirebird;
+      if (!host.empty()) conn.firebird.host = host;
+      if (port) conn.firebird.port = int(port);
+      conn.firebird.database = database;
+      if (!user.empty()) conn.firebird.user = user;
+      conn.firebird.password = password;
+      if (!charset.empty()) conn.firebird.charset = charset;
+      conn.firebird.connect_timeout_seconds = timeout_s;
+    } else if (backend == "odbc") {
+      conn.backend = dqa3::Dqa3Backend::kOdbc;
+      if (!driver.empty()) conn.odbc.driver = driver;
+      conn.odbc.server = server;
+      if (port) conn.odbc.port = int(port);
+      conn.odbc.database = database;
+      conn.odbc.user = user;
+      conn.odbc.password = password;
+      conn.odbc.tds_version = tds_version;
+      conn.odbc.connect_timeout_seconds = timeout_s;
+    } else {
+      conn.backend = dqa3::Dqa3Backend::kSqlite;
+      conn.sqlite.path = path;
+    }
+    if (Status v = dqa3::ValidateConnection(conn); !v.ok()) {
+      r.Error(nullptr, "[[source.dqa3]] '" + s.name + "': " + v.message());
+    }
+  }
+  k.name = s.name;
+  k.db_zone = zone;
+  k.history_days = int(history_days);
+  x.source_id = s.name;
+  x.zone = zone;
+  x.window_micros = window.count() * 1000;
+  x.wait_micros = wait.count() * 1000;
+  if (auto m = dqa3::ParseDqa3Mode(mode); m.ok()) {
+    x.mode = *m;
+  } else {
+    r.Error(t.get("mode"), "[[source.dqa3]].mode must be \"single\" (one beam per test list) or "
+                           "\"grouped\" (multiple beams per test list)");
+  }
+  if (auto b = dqa3::ParseBeamFilter(beams); b.ok()) {
+    x.beam_filter = *b;
+  } else {
+    r.Error(t.get("beams"), "[[source.dqa3]].beams must be \"all\", \"photons\" or \"electrons\"");
+  }
+  if (late == "amend") {
+    x.late_policy = LatePolicy::kAmend;
+  } else if (late != "report") {
+    r.Error(t.get("late"), "[[source.dqa3]].late must be \"report\" or \"amend\"");
+  }
+  if (Status z = CheckZone(zone); !z.ok()) {
+    r.Error(t.get("zone"), z.message());
+  } else if (backend_keys != kKeys.end()) {
+    if (Status v = dqa3::ValidateDqa3SourceConfig(k); !v.ok()) r.Error(t.get("beam_types"), v.message());
+    if (Status v = dqa3::ValidateDqa3TransformConfig(x); !v.ok()) r.Error(t.get("test_list"), v.message());
+  }
+  c->dqa3_sources.push_back(std::move(s));
+}
+
 void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
   QatrackSink s;
   qatrack::QatrackSinkConfig& k = s.sink;
   TableReader r(t, "[[sink.qatrack]]", file, errors);
   r.Str("name", &k.name, true);
   r.Str("url", &k.api_url, true);
-  std::string token, token_env, token_file;
-  r.Str("token", &token);
-  r.Str("token_env", &token_env);
-  r.Str("token_file", &token_file);
+  ReadSecret(r, t, "token", "[[sink.qatrack]] '" + k.name + "'", /*required=*/true, &k.token);
   r.Str("server_zone", &k.server_zone, true);
   r.Duration("interval", &s.interval);
   r.Duration("throttle", &k.throttle_interval);
@@ -260,22 +428,6 @@ void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* erro
     if (auto b = rad->value<bool>()) k.radmachine = *b; else r.Error(rad, "radmachine must be true or false");
   }
   r.Finish();
-  int sources = !token.empty() + !token_env.empty() + !token_file.empty();
-  if (sources != 1) {
-    r.Error(nullptr, "[[sink.qatrack]] '" + k.name +
-                         "' needs exactly one of token, token_env or token_file "
-                         "(token_file with mode 0600 is recommended)");
-  } else if (!token_env.empty()) {
-    const char* v = std::getenv(token_env.c_str());
-    if (!v || !*v) {
-      r.Error(t.get("token_env"), "environment variable " + token_env + " is not set or empty");
-    } else {
-      token = Trim(v);
-    }
-  } else if (!token_file.empty()) {
-    if (Status st = ReadTokenFile(token_file, &token); !st.ok()) r.Error(t.get("token_file"), st.message());
-  }
-  k.token = token;
   if (!k.server_zone.empty()) {
     if (Status z = CheckZone(k.server_zone); !z.ok()) r.Error(t.get("server_zone"), z.message());
   }
@@ -292,6 +444,7 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
   };
   for (const auto& s : c->mpc_sources) claim(s.name, "source");
   for (const auto& s : c->icom_sources) claim(s.name, "source");
+  for (const auto& s : c->dqa3_sources) claim(s.name, "source");
   for (const auto& s : c->qatrack_sinks) claim(s.sink.name, "sink");
   for (const Route& route : c->routes) {
     auto from = names.find(route.from);
@@ -313,6 +466,9 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
         continue;
       }
       for (auto& s : c->mpc_sources) {
+        if (s.name == route.from) s.transform.sinks.push_back(to);
+      }
+      for (auto& s : c->dqa3_sources) {
         if (s.name == route.from) s.transform.sinks.push_back(to);
       }
     }
@@ -419,7 +575,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
               [&](const toml::table& s) { ReadMpcSource(s, file, &errors, &c); });
     EachTable(r, r.Get("icom", false), "source.icom",
               [&](const toml::table& s) { ReadIcomSource(s, file, &errors, &c); });
-    for (const char* later : {"dqa3", "files"}) {
+    EachTable(r, r.Get("dqa3", false), "source.dqa3",
+              [&](const toml::table& s) { ReadDqa3Source(s, file, &errors, &c); });
+    for (const char* later : {"files"}) {
       if (const toml::node* n = r.Get(later, false)) {
         r.Error(n, std::string("[[source.") + later + "]] is not supported by this release yet");
       }

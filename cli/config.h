@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "export/qatrack/qatrack_sink.h"
+#include "ingest/dqa3/dqa3_source.h"
 #include "ingest/icom/capture.h"
 #include "ingest/mpc/tds_scanner.h"
+#include "process/dqa3/dqa3_transform.h"
 #include "process/mpc/mpc_transform.h"
 #include "store/status.h"
 #include "store/store.h"
@@ -55,6 +57,14 @@ struct IcomSource {
   std::chrono::milliseconds deliveries_interval{5000};
 };
 
+// [[source.dqa3]]: a Sun Nuclear Daily QA3 database, polled every `interval`.
+struct Dqa3Source {
+  std::string name;
+  std::chrono::milliseconds interval{300'000};
+  dqa3::Dqa3SourceConfig source;        // source.name = name; connection, zone, history, filters
+  dqa3::Dqa3TransformConfig transform;  // mode, template, units, window; sinks from routes
+};
+
 struct QatrackSink {
   std::chrono::milliseconds interval{30'000};  // how often pending uploads are tried
   qatrack::QatrackSinkConfig sink;    // sink.name is the section's name
@@ -72,6 +82,7 @@ struct Config {
   MetricsSection metrics;
   std::vector<MpcSource> mpc_sources;
   std::vector<IcomSource> icom_sources;
+  std::vector<Dqa3Source> dqa3_sources;
   std::vector<QatrackSink> qatrack_sinks;
   std::vector<Route> routes;
 };

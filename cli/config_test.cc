@@ -212,6 +212,87 @@ TEST(Config, IcomNamesAreSourcesAndAreNotRouted) {
             std::string::npos) << Problems(routed);
 }
 
+TEST(Config, Dqa3SourcesPerBackendWithUnitsAndRoutes) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.Sub("pw"), "masterkey\n");
+  chmod(dir.Sub("pw").c_str(), 0600);
+  std::string text = std::string(kGood) + R"(
+[[source.dqa3]]
+name = "dqa3"
+backend = "firebird"
+host = "10.1.2.3"
+database = "C:\\SNC\\Sncdata.fdb"
+password_file = ")" + dir.Sub("pw") + R"("
+charset = "WIN1251"
+zone = "Europe/Berlin"
+history_days = 3
+mode = "grouped"
+beams = "photons"
+window = "30m"
+units = { "Room 1/TrueBeam" = "TB1", "Linac 2" = 2 }
+
+[[source.dqa3]]
+name = "atlas"
+backend = "odbc"
+server = "sql01"
+database = "Atlas"
+user = "qc"
+password = "pw"
+tds_version = "7.4"
+
+[[route]]
+from = "dqa3"
+to = "qa"
+)";
+  auto c = ParseConfig(text, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->dqa3_sources.size(), 2u);
+  const Dqa3Source& fb = c->dqa3_sources[0];
+  EXPECT_EQ(fb.source.connection.backend, dqa3::Dqa3Backend::kFirebird);
+  EXPECT_EQ(fb.source.connection.firebird.password, "masterkey");
+  EXPECT_EQ(fb.source.connection.firebird.port, 3050);
+  EXPECT_EQ(fb.source.connection.firebird.charset, "WIN1251");
+  EXPECT_EQ(fb.source.db_zone, "Europe/Berlin");
+  EXPECT_EQ(fb.source.history_days, 3);
+  EXPECT_EQ(fb.transform.mode, dqa3::Dqa3Mode::kGrouped);
+  EXPECT_EQ(fb.transform.beam_filter, dqa3::BeamFilter::kPhotons);
+  EXPECT_EQ(fb.transform.window_micros, 30 * kMicrosPerMinute);
+  EXPECT_EQ(fb.transform.unit_map.at("Room 1/TrueBeam"), "TB1");
+  EXPECT_EQ(fb.transform.unit_map.at("Linac 2"), "2");
+  EXPECT_EQ(fb.transform.sinks, std::vector<std::string>{"qa"});
+  EXPECT_EQ(fb.transform.source_id, "dqa3");
+  const Dqa3Source& atlas = c->dqa3_sources[1];
+  EXPECT_EQ(atlas.source.connection.backend, dqa3::Dqa3Backend::kOdbc);
+  EXPECT_EQ(atlas.source.connection.odbc.port, 1433);
+  EXPECT_EQ(atlas.source.connection.odbc.tds_version, "7.4");
+  EXPECT_TRUE(atlas.transform.sinks.empty());
+}
+
+TEST(Config, Dqa3ProblemsNameTheKeyAndKeepThePasswordOut) {
+  std::string p = Problems(R"(
+[[source.dqa3]]
+name = "dqa3"
+backend = "firebird"
+database = "/data/Sncdata.fdb"
+password = "s3cret-pw"
+path = "/x.db"
+mode = "both"
+beams = "gamma"
+)");
+  EXPECT_NE(p.find("qcflow.toml:7: [[source.dqa3]].path does not apply to backend \"firebird\""),
+            std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:8: [[source.dqa3]].mode must be"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:9: [[source.dqa3]].beams must be"), std::string::npos) << p;
+  EXPECT_EQ(p.find("s3cret-pw"), std::string::npos) << "a password never appears in messages";
+  std::string b = Problems("[[source.dqa3]]\nname = \"d\"\nbackend = \"mysql\"\n");
+  EXPECT_NE(b.find("qcflow.toml:3: [[source.dqa3]].backend must be \"firebird\""), std::string::npos) << b;
+  std::string two = Problems(
+      "[[source.dqa3]]\nname = \"d\"\nbackend = \"odbc\"\nserver = \"s\"\ndatabase = \"x\"\n"
+      "password = \"a\"\npassword_env = \"B\"\n");
+  EXPECT_NE(two.find("needs at most one of password, password_env or password_file"), std::string::npos)
+      << two;
+}
+
 TEST(Config, DurationsAndNearestWord) {
   EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(*ParseDuration("1.5m"), std::chrono::milliseconds(90'000));

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "cli/daemon_dqa3.h"
 #include "cli/daemon_icom.h"
 #include "cli/daemon_state.h"
 #include "cli/daemon_workers.h"
@@ -41,6 +42,7 @@ Daemon::~Daemon() {
   // Run() was never called (or returned): workers never started or are joined.
   metrics_.reset();
   icom_.reset();
+  dqa3_.clear();
   sources_.clear();
   sinks_.clear();
 }
@@ -70,16 +72,25 @@ Status Daemon::Init() {
     if (!sink.ok()) return sink.status().WithContext("[[sink.qatrack]] " + s.sink.name);
     sinks_.push_back(std::make_unique<SinkWorker>(s, env, std::move(*sink)));
   }
-  for (const config::MpcSource& s : c.mpc_sources) {
-    std::vector<WorkerThread*> routed;
-    for (const std::string& name : s.transform.sinks) {
+  // The sink workers a source's routes name (kicked when it queues sessions).
+  auto routed = [&](const std::vector<std::string>& names) {
+    std::vector<WorkerThread*> out;
+    for (const std::string& name : names) {
       for (auto& k : sinks_) {
-        if (k->name() == name) routed.push_back(k.get());
+        if (k->name() == name) out.push_back(k.get());
       }
     }
-    auto worker = std::make_unique<SourceWorker>(s, env, std::move(routed));
+    return out;
+  };
+  for (const config::MpcSource& s : c.mpc_sources) {
+    auto worker = std::make_unique<SourceWorker>(s, env, routed(s.transform.sinks));
     QCFLOW_RETURN_IF_ERROR(worker->Init());
     sources_.push_back(std::move(worker));
+  }
+  for (const config::Dqa3Source& s : c.dqa3_sources) {
+    auto worker = std::make_unique<Dqa3Worker>(s, env, routed(s.transform.sinks));
+    QCFLOW_RETURN_IF_ERROR(worker->Init());
+    dqa3_.push_back(std::move(worker));
   }
   if (!c.icom_sources.empty()) {
     icom_ = std::make_unique<IcomWorker>(c.icom_sources, env);
@@ -112,6 +123,9 @@ bool Daemon::IsIdle() {
   for (const auto& s : sources_) {
     if (!s->Snapshot().idle) return false;
   }
+  for (const auto& s : dqa3_) {
+    if (!s->Snapshot().idle) return false;
+  }
   if (icom_ && !icom_->Idle()) return false;
   const MicrosUtc now = options_.clock();
   for (const auto& k : sinks_) {
@@ -137,10 +151,11 @@ Result<RunSummary> Daemon::Run() {
   started_at_ = options_.clock();
   const size_t linacs = options_.config.icom_sources.size();
   spdlog::info("qcflow {} running: store {}, {} source(s), {} sink(s); stop with SIGTERM or Ctrl-C",
-               kQcflowVersion, store_->dir(), sources_.size() + linacs, sinks_.size());
+               kQcflowVersion, store_->dir(), sources_.size() + dqa3_.size() + linacs, sinks_.size());
   PersistProcess(false);
   for (auto& k : sinks_) k->Start();
   for (auto& s : sources_) s->Start();
+  for (auto& s : dqa3_) s->Start();
   if (icom_) {
     // Add only fails for what LoadConfig already refuses; say so if it ever does.
     if (Status s = icom_->StartCapture(); !s.ok()) spdlog::error("iCom capture: {}", s.message());
@@ -188,19 +203,23 @@ Result<RunSummary> Daemon::Run() {
     icom_->Stop();
   }
   for (auto& s : sources_) s->Stop();
+  for (auto& s : dqa3_) s->Stop();
   for (auto& k : sinks_) k->Stop();
   for (auto& s : sources_) s->Join();
+  for (auto& s : dqa3_) s->Join();
   for (auto& k : sinks_) k->Join();
   if (icom_) {
     icom_->Join();
     icom_->PersistStopped();
   }
   for (auto& s : sources_) s->PersistStopped();
+  for (auto& s : dqa3_) s->PersistStopped();
   for (auto& k : sinks_) k->PersistStopped();
   metrics_.reset();  // closes the listening socket and open connections
   PersistProcess(true);
   Status synced = store_->Sync();
   icom_.reset();
+  dqa3_.clear();
   sources_.clear();
   sinks_.clear();
   store_.reset();
@@ -216,15 +235,16 @@ std::string Daemon::RenderMetrics() {
   PromText p;
   const MicrosUtc now = NowMicros();
   auto counts = store_->journal().Counts();
-  auto count_of = [&](const std::string& source) {
+  auto count_of = [&](const std::string& source) {  // names are unique across kinds
     SourceCount out{Kind::kMpc, source};
     for (const SourceCount& c : counts) {
-      if (c.kind == Kind::kMpc && c.source_id == source) out = c;
+      if ((c.kind == Kind::kMpc || c.kind == Kind::kDqa3) && c.source_id == source) out = c;
     }
     return out;
   };
   std::vector<SourceSnapshot> sources;
   for (const auto& s : sources_) sources.push_back(s->Snapshot());
+  for (const auto& s : dqa3_) sources.push_back(s->Snapshot());
 
   p.Family("qcflow_source_records_total", "counter", "Journal records captured from the source.");
   for (const auto& s : sources) {

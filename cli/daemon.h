@@ -5,6 +5,10 @@
 //     scans the TDS share (TdsScanner) and steps the MPC transform until caught
 //     up, which queues sessions in the sinks' outboxes. A pass never overlaps
 //     the previous one: if it outlasts the interval the next starts right after.
+//   - one worker per [[source.dqa3]] (daemon_dqa3.h): every `interval` a pass
+//     polls the database into the journal and steps the DQA3 transform, which
+//     queues sessions for the routed sinks; a failing database retries with
+//     backoff on its own thread.
 //   - for [[source.icom]]: one CaptureGroup for all linacs (its io_context
 //     thread and its journal writer thread) and one worker that turns the
 //     journaled messages into deliveries every deliveries_interval
@@ -50,6 +54,7 @@
 
 namespace qcflow::cli {
 
+class Dqa3Worker;
 class IcomWorker;
 class MetricsServer;
 class SourceWorker;
@@ -121,6 +126,7 @@ class Daemon {
   std::unique_ptr<Store> store_;
   std::vector<std::unique_ptr<SinkWorker>> sinks_;
   std::vector<std::unique_ptr<SourceWorker>> sources_;
+  std::vector<std::unique_ptr<Dqa3Worker>> dqa3_;
   std::unique_ptr<IcomWorker> icom_;  // when there is a [[source.icom]]
   std::unique_ptr<MetricsServer> metrics_;
   MicrosUtc started_at_ = 0;

@@ -40,16 +40,6 @@ Status Replace(Store* store, const char* ns, const std::string& key, std::string
   return r.ok() ? Status::OK() : r.status();
 }
 
-void LogProblems(const std::string& who, const std::vector<std::string>& problems) {
-  for (size_t i = 0; i < problems.size() && i < kMaxProblemsLogged; ++i) {
-    spdlog::warn("{}: {}", who, problems[i]);
-  }
-  if (problems.size() > kMaxProblemsLogged) {
-    spdlog::warn("{}: {} more problems like these this pass (see `qcflow status`)", who,
-                 problems.size() - kMaxProblemsLogged);
-  }
-}
-
 }  // namespace
 
 Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff) {
@@ -58,6 +48,16 @@ Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff) {
   Millis d = std::min(interval, Millis(5000));
   for (uint32_t i = 1; i < failures && d < cap; ++i) d *= 2;
   return std::min(d, cap);
+}
+
+void LogProblems(const std::string& who, const std::vector<std::string>& problems) {
+  for (size_t i = 0; i < problems.size() && i < kMaxProblemsLogged; ++i) {
+    spdlog::warn("{}: {}", who, problems[i]);
+  }
+  if (problems.size() > kMaxProblemsLogged) {
+    spdlog::warn("{}: {} more problems like these this pass (see `qcflow status`)", who,
+                 problems.size() - kMaxProblemsLogged);
+  }
 }
 
 std::string HumanDuration(Millis d) {
@@ -111,30 +111,24 @@ bool WorkerThread::WaitUntil(SteadyTime until, bool kickable) {
   return !stop_;
 }
 
-// --- SourceWorker ----------------------------------------------------------------------
+// --- PollingWorker ---------------------------------------------------------------------
 
-SourceWorker::SourceWorker(const config::MpcSource& config, WorkerEnv env,
-                           std::vector<WorkerThread*> sinks)
-    : config_(config),
+PollingWorker::PollingWorker(std::string name, std::string kind, Millis interval, WorkerEnv env,
+                             std::vector<WorkerThread*> sinks)
+    : name_(std::move(name)),
       env_(std::move(env)),
       sinks_(std::move(sinks)),
-      scanner_(config.scan, env_.store),
-      transform_(std::make_unique<mpc::MpcTransform>(env_.store, config.transform)) {
-  state_.name = snapshot_.name = config_.name;
+      interval_(std::max(interval, kMinInterval)) {
+  state_.name = snapshot_.name = name_;
+  state_.kind = std::move(kind);
 }
 
-SourceWorker::~SourceWorker() {
-  Stop();
-  Join();
-}
-
-Status SourceWorker::Init() {
-  QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("source " + config_.name));
+Status PollingWorker::RestoreCounters() {
   // Totals continue across restarts.
-  auto prev = env_.store->derived().Get(kDaemonSourceNs, config_.name);
+  auto prev = env_.store->derived().Get(kDaemonSourceNs, name_);
   if (!prev.ok()) return prev.status();
   if (prev->has_value()) {
-    auto s = DecodeSourceState(config_.name, **prev);
+    auto s = DecodeSourceState(name_, **prev);
     if (s.ok()) {
       state_.sessions_emitted = s->sessions_emitted;
       state_.late_runs = s->late_runs;
@@ -145,13 +139,16 @@ Status SourceWorker::Init() {
   return Status::OK();
 }
 
-SourceSnapshot SourceWorker::Snapshot() const {
+SourceSnapshot PollingWorker::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   return snapshot_;
 }
 
-void SourceWorker::Loop() {
-  const Millis interval = std::max(config_.interval, kMinInterval);
+void PollingWorker::KickSinks() {
+  for (WorkerThread* sink : sinks_) sink->Kick();
+}
+
+void PollingWorker::Loop() {
   SteadyTime next = Steady::now();
   while (WaitUntil(next, /*kickable=*/false)) {
     const SteadyTime began = Steady::now();
@@ -169,23 +166,21 @@ void SourceWorker::Loop() {
     }
     if (ok) {
       failures_ = 0;
-      next = began + interval;
+      next = began + interval_;
       if (next < after) {
         spdlog::debug("source {}: the pass took {} (longer than the interval); the next starts now",
-                      config_.name, HumanDuration(std::chrono::duration_cast<Millis>(after - began)));
+                      name_, HumanDuration(std::chrono::duration_cast<Millis>(after - began)));
         next = after;
       }
       if (logged_state_ != "ok") {
-        spdlog::info("source {}: {}TDS directory {} every {} (zone {})", config_.name,
-                     logged_state_.empty() ? "scanning " : "recovered; scanning ",
-                     config_.scan.root, HumanDuration(interval), config_.scan.site_zone);
+        spdlog::info("source {}: {}{}", name_, logged_state_.empty() ? "" : "recovered; ", Doing());
       }
       logged_state_ = "ok";
     } else {
       ++failures_;
-      const Millis delay = RetryDelay(interval, failures_, env_.max_backoff);
+      const Millis delay = RetryDelay(interval_, failures_, env_.max_backoff);
       next = after + delay;
-      const std::string line = "source " + config_.name + ": " + problem + "; retrying in " +
+      const std::string line = "source " + name_ + ": " + problem + "; retrying in " +
                                HumanDuration(delay);
       // Once per change of state; the messages of retries may differ in detail.
       if (state != logged_state_) {
@@ -201,6 +196,50 @@ void SourceWorker::Loop() {
     }
     Persist();
   }
+}
+
+void PollingWorker::Persist() {
+  std::string value;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    value = EncodeSourceState(state_);
+  }
+  Status s = Replace(env_.store, kDaemonSourceNs, name_, std::move(value));
+  if (!s.ok()) spdlog::warn("source {}: cannot record its state in the store: {}", name_, s.message());
+}
+
+void PollingWorker::PersistStopped() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.state = state_.state == "ok" || state_.state == "starting" ? "stopped" : state_.state;
+    state_.next_run.clear();
+  }
+  Persist();
+}
+
+// --- SourceWorker (MPC) ----------------------------------------------------------------
+
+SourceWorker::SourceWorker(const config::MpcSource& config, WorkerEnv env,
+                           std::vector<WorkerThread*> sinks)
+    : PollingWorker(config.name, "mpc", config.interval, std::move(env), std::move(sinks)),
+      config_(config),
+      scanner_(config.scan, env_.store),
+      transform_(std::make_unique<mpc::MpcTransform>(env_.store, config.transform)) {}
+
+SourceWorker::~SourceWorker() {
+  Stop();
+  Join();
+}
+
+Status SourceWorker::Init() {
+  QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("source " + config_.name));
+  return RestoreCounters();
+}
+
+std::string SourceWorker::Doing() const {
+  return "scanning TDS directory " + config_.scan.root + " every " +
+         HumanDuration(std::max(config_.interval, kMinInterval)) + " (zone " +
+         config_.scan.site_zone + ")";
 }
 
 bool SourceWorker::Pass() {
@@ -232,9 +271,7 @@ bool SourceWorker::Pass() {
                  appended, quarantined_now, sessions, to.empty() ? " (no route to a sink)" : " for ",
                  to);
   }
-  if (sessions > 0) {
-    for (WorkerThread* sink : sinks_) sink->Kick();
-  }
+  if (sessions > 0) KickSinks();
 
   uint64_t quarantined = 0;
   for (const SourceCount& c : env_.store->journal().Counts()) {
@@ -254,25 +291,6 @@ bool SourceWorker::Pass() {
   if (failed.ok()) snapshot_.last_success = start;
   snapshot_.idle = failed.ok() && step->caught_up && scan->unsettled == 0;
   return failed.ok();
-}
-
-void SourceWorker::Persist() {
-  std::string value;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    value = EncodeSourceState(state_);
-  }
-  Status s = Replace(env_.store, kDaemonSourceNs, config_.name, std::move(value));
-  if (!s.ok()) spdlog::warn("source {}: cannot record its state in the store: {}", config_.name, s.message());
-}
-
-void SourceWorker::PersistStopped() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    state_.state = state_.state == "ok" || state_.state == "starting" ? "stopped" : state_.state;
-    state_.next_run.clear();
-  }
-  Persist();
 }
 
 // --- SinkWorker ------------------------------------------------------------------------

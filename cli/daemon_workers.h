@@ -37,6 +37,9 @@ struct WorkerEnv {
 Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff);
 // "250ms", "40s", "5m", "1h30m".
 std::string HumanDuration(Millis d);
+// Logs the first 10 problems of a pass as warnings ("<who>: <problem>") and
+// counts the rest in one line.
+void LogProblems(const std::string& who, const std::vector<std::string>& problems);
 
 // What a worker does between its passes: sleep until `until`, waking early on
 // Stop() and, when `kickable`, on Kick(). Shared by both workers.
@@ -74,7 +77,46 @@ struct SourceSnapshot {
   MicrosUtc last_success = 0;
 };
 
-class SourceWorker : public WorkerThread {
+// A source polled every `interval`: the loop, backoff, logging of state
+// changes and persistence shared by [[source.mpc]] and [[source.dqa3]]. A
+// derived class does one pass in Pass() and records its outcome in state_ and
+// snapshot_ (under mu_).
+class PollingWorker : public WorkerThread {
+ public:
+  PollingWorker(std::string name, std::string kind, Millis interval, WorkerEnv env,
+                std::vector<WorkerThread*> sinks);
+  SourceSnapshot Snapshot() const;
+  const std::string& name() const { return name_; }
+  // Persists the final state ("stopped"). Call after Join.
+  void PersistStopped();
+
+ protected:
+  // Restores the counters earlier runs persisted (sessions, late, passes, last_ok).
+  Status RestoreCounters();
+  // One pass; returns whether it succeeded (state_.state/last_error say why not).
+  virtual bool Pass() = 0;
+  // What the source does, for the log: "TDS directory /x every 5m (zone Z)".
+  virtual std::string Doing() const = 0;
+  void KickSinks();
+
+  const std::string name_;
+  WorkerEnv env_;
+  std::vector<WorkerThread*> sinks_;
+  mutable std::mutex mu_;  // guards state_ and snapshot_ (read by other threads)
+  SourceState state_;
+  SourceSnapshot snapshot_;
+
+ private:
+  void Loop() override;
+  void Persist();
+
+  Millis interval_;
+  uint32_t failures_ = 0;
+  std::string logged_state_;  // the state last logged; "" before the first pass
+};
+
+// [[source.mpc]]: each pass scans the TDS share and steps the MPC transform.
+class SourceWorker : public PollingWorker {
  public:
   // `sinks`: the workers of the sinks this source's sessions are routed to.
   SourceWorker(const config::MpcSource& config, WorkerEnv env, std::vector<WorkerThread*> sinks);
@@ -82,28 +124,14 @@ class SourceWorker : public WorkerThread {
   ~SourceWorker() override;
   // Restores the transform and the counters of earlier runs.
   Status Init();
-  SourceSnapshot Snapshot() const;
-  const std::string& name() const { return config_.name; }
-  // Persists the final state ("stopped"). Call after Join.
-  void PersistStopped();
 
  private:
-  void Loop() override;
-  // One scan + transform pass; returns whether it succeeded.
-  bool Pass();
-  void Persist();
+  bool Pass() override;
+  std::string Doing() const override;
 
   config::MpcSource config_;
-  WorkerEnv env_;
-  std::vector<WorkerThread*> sinks_;
   mpc::TdsScanner scanner_;
   std::unique_ptr<mpc::MpcTransform> transform_;
-  uint32_t failures_ = 0;
-  std::string logged_state_;  // the state last logged; "" before the first pass
-
-  mutable std::mutex mu_;  // guards state_ and snapshot_ (read by other threads)
-  SourceState state_;
-  SourceSnapshot snapshot_;
 };
 
 struct SinkSnapshot {

@@ -150,7 +150,18 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                         "last_error"});
   Table linacs({"linac", "state", "messages", "bytes", "reconnects", "gaps", "dropped",
                 "last_message", "deliveries", "last_error"});
+  Table databases({"source", "state", "schema", "last_poll", "rows_last_poll", "race_flagged",
+                   "unmapped_machines", "next_run", "last_error"});
   for (const SourceState& s : *source_states) {
+    if (s.kind == "dqa3") {
+      std::string unmapped;
+      for (const std::string& m : s.unmapped) unmapped += (unmapped.empty() ? "" : ", ") + m;
+      databases.AddRow({Cell::Text(s.name), Cell::Text(s.state), Cell::Text(s.schema),
+                        Cell::Text(Or(s.last_run, "never")), Cell::Number(s.records_last_run),
+                        Cell::Number(s.race_flagged), Cell::Text(unmapped),
+                        Cell::Text(Or(s.next_run, "-")), Cell::Text(s.last_error)});
+      continue;
+    }
     if (s.kind == "icom") {
       linacs.AddRow({Cell::Text(s.name), Cell::Text(s.state == "ok" ? "connected" : s.state),
                      Cell::Number(s.messages), Cell::Text(HumanBytes(s.bytes)),
@@ -178,6 +189,12 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     if (daemon_sources.rows() > 0) {
       std::cout << "\nSources, as `qcflow run` last saw them:\n";
       daemon_sources.Render(Format::kTable, std::cout);
+    }
+    if (databases.rows() > 0) {
+      std::cout << "\nDQA3 databases, as `qcflow run` last saw them (race_flagged: rows hit by the "
+                   "vendor's DATA_KEY race, sent with a warning; rows of unmapped machines are "
+                   "held until [[source.dqa3]].units names them):\n";
+      databases.Render(Format::kTable, std::cout);
     }
     if (linacs.rows() > 0) {
       std::cout << "\niCom linacs, as `qcflow run` last saw them (counts since it started):\n";

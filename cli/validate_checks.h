@@ -44,6 +44,11 @@ class Checklist {
 // nothing like iCom) arrives.
 void CheckIcomSource(const config::IcomSource& source, Checklist* list);
 
+// Detects the schema and lists the machines, read-only, like a poll would;
+// fails when the database cannot be read or has a schema qcflow does not read;
+// warns about machines without a unit and units naming no machine.
+void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list);
+
 }  // namespace qcflow::cli
 
 #endif  // QCFLOW_CLI_VALIDATE_CHECKS_H_

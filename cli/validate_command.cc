@@ -82,14 +82,22 @@ std::map<std::string, std::string> TokenOrigins(const std::string& path) {
 void CheckRoutes(const config::Config& c, Checklist* list) {
   list->Ok(c.file + " is valid: " + Plural(c.mpc_sources.size(), "MPC source", "MPC sources") +
            ", " + Plural(c.icom_sources.size(), "iCom linac", "iCom linacs") + ", " +
+           Plural(c.dqa3_sources.size(), "DQA3 database", "DQA3 databases") + ", " +
            Plural(c.qatrack_sinks.size(), "QATrack+ sink", "QATrack+ sinks") + ", " +
            Plural(c.routes.size(), "route", "routes"));
-  if (c.mpc_sources.empty() && c.icom_sources.empty()) {
+  if (c.mpc_sources.empty() && c.icom_sources.empty() && c.dqa3_sources.empty()) {
     list->Warn(c.file + " has no [[source.*]]: qcflow run would capture nothing; add one "
                         "(see examples/qcflow.toml).");
   }
   std::set<std::string> routed_sinks;
   for (const auto& s : c.mpc_sources) {
+    routed_sinks.insert(s.transform.sinks.begin(), s.transform.sinks.end());
+    if (s.transform.sinks.empty()) {
+      list->Warn("source " + Quote(s.name) + " is not routed to any sink: its sessions are kept "
+                 "in the store but sent nowhere; add [[route]] from = \"" + s.name + "\".");
+    }
+  }
+  for (const auto& s : c.dqa3_sources) {
     routed_sinks.insert(s.transform.sinks.begin(), s.transform.sinks.end());
     if (s.transform.sinks.empty()) {
       list->Warn("source " + Quote(s.name) + " is not routed to any sink: its sessions are kept "
@@ -435,6 +443,7 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   std::map<std::string, TdsSurvey> surveys;
   for (const auto& s : c.mpc_sources) surveys[s.name] = CheckSource(s, &list);
   for (const auto& s : c.icom_sources) CheckIcomSource(s, &list);
+  for (const auto& s : c.dqa3_sources) CheckDqa3Source(s, &list);
   auto origins = TokenOrigins(o.config);
   for (const auto& k : c.qatrack_sinks) {
     auto origin = origins.find(k.sink.name);

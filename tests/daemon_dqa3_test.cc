@@ -1,0 +1,260 @@
+// `qcflow run` with [[source.dqa3]], end to end: rows in a real Firebird 3
+// server (tests/testing/firebird_server.h, schema and rows from
+// ingest/dqa3/sim) -> `qcflow run --until-idle` -> sessions in the QATrack+
+// test server, exactly once (a second run uploads nothing), in single and
+// grouped mode; `qcflow status` shows the poll, the raced rows and the
+// unmapped machines; `qcflow validate` checks the database.
+//
+// No timing assertions: every wait is bounded and polls for an outcome.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "ingest/dqa3/sim/dqa3_sim.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/firebird_server.h"
+#include "tests/testing/qatrack_test_server.h"
+#include "tests/testing/run_qcflow.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow {
+namespace {
+
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::FirebirdServer;
+using testing::QatrackTestServer;
+using testing::ReadAll;
+
+constexpr const char* kZone = "Europe/Berlin";
+
+class DaemonDqa3Test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto s = FirebirdServer::Start();
+    if (!s.ok()) {
+      start_error_ = new std::string(s.status().ToString());
+      return;
+    }
+    firebird_ = s->release();
+  }
+  static void TearDownTestSuite() {
+    delete firebird_;
+    firebird_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+
+  void SetUp() override {
+    // A missing Firebird package is a failure naming the fix, never a skip.
+    ASSERT_NE(firebird_, nullptr) << *start_error_;
+    QatrackTestServer::Options o;
+    o.zone = kZone;
+    o.seed = "empty";
+    auto q = QatrackTestServer::Start(o);
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    qatrack_ = std::move(*q);
+  }
+
+  // A 01.04 database with `machines` machines x 2 beams ("6 MV", "6 FFF") x 3
+  // days ending yesterday (the database's clock), one raced pair.
+  void MakeDatabase(const std::string& name, int machines) {
+    auto path = firebird_->CreateDatabase(name, "UTF8");
+    ASSERT_TRUE(path.ok()) << path.status().ToString();
+    conn_.backend = dqa3::Dqa3Backend::kFirebird;
+    conn_.firebird.host = firebird_->host();
+    conn_.firebird.port = firebird_->port();
+    conn_.firebird.database = *path;
+    conn_.firebird.user = firebird_->user();
+    conn_.firebird.password = firebird_->password();
+    ASSERT_TRUE(dqa3::sim::CreateDqa3Schema(conn_, "01.04").ok());
+    dqa3::sim::Dqa3SimOptions o;
+    o.machines = machines;
+    o.beams_per_machine = 2;
+    o.days = 3;
+    auto today = UtcToCivil(NowMicros() - 3 * 86'400 * kMicrosPerSecond, kZone);
+    ASSERT_TRUE(today.ok());
+    o.first_day = CivilTime{today->year, today->month, today->day};
+    auto summary = dqa3::sim::WriteDqa3Rows(conn_, o);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    sim_ = *summary;
+  }
+
+  // QATrack+ units "U<machine id>" and the test lists both modes upload to.
+  void SeedQatrack() {
+    json seed = {{"sites", {{{"name", "Main"}}}},
+                 {"units", json::array()},
+                 {"test_lists", json::array()},
+                 {"utcs", json::array()}};
+    auto test = [](const std::string& slug) { return json{{"slug", slug}, {"type", "simple"}}; };
+    seed["test_lists"].push_back({{"name", "Daily QA3 Results: 6 MV"}, {"tests", {test("dose")}}});
+    seed["test_lists"].push_back({{"name", "Daily QA3 Results: 6 FFF"}, {"tests", {test("dose")}}});
+    seed["test_lists"].push_back(
+        {{"name", "Daily QA3 Results"}, {"tests", {test("dose_6_mv"), test("dose_6_fff")}}});
+    int number = 1;
+    for (const auto& m : sim_.machines) {
+      const std::string unit = "U" + std::to_string(m.id);
+      seed["units"].push_back({{"number", number},
+                               {"name", unit},
+                               {"serial_number", unit},
+                               {"site", "Main"},
+                               {"active", true}});
+      for (const char* tl :
+           {"Daily QA3 Results: 6 MV", "Daily QA3 Results: 6 FFF", "Daily QA3 Results"}) {
+        seed["utcs"].push_back({{"unit", number}, {"test_list", tl}, {"active", true}});
+      }
+      ++number;
+    }
+    ASSERT_TRUE(qatrack_->Seed(seed.dump()).ok());
+  }
+
+  // qcflow.toml: one [[source.dqa3]] (password from a 0600 file) routed to the sink.
+  std::string WriteConfig(const std::string& mode, size_t mapped) {
+    const std::string pw = dir_.Sub("dqa3.password");
+    testing::WriteFile(pw, conn_.firebird.password + "\n");
+    chmod(pw.c_str(), 0600);
+    std::string units;
+    for (size_t i = 0; i < sim_.machines.size() && i < mapped; ++i) {
+      units += (units.empty() ? "" : ", ") + json(sim_.machines[i].display_name).dump() + " = \"U" +
+               std::to_string(sim_.machines[i].id) + "\"";
+    }
+    const std::string path = dir_.Sub("qcflow.toml");
+    testing::WriteFile(
+        path, "[store]\npath = \"" + store() + "\"\n[log]\nfile = \"" + log_file() + "\"\n" +
+                  "[[source.dqa3]]\nname = \"dqa3\"\nbackend = \"firebird\"\nhost = \"" +
+                  conn_.firebird.host + "\"\nport = " + std::to_string(conn_.firebird.port) +
+                  "\ndatabase = \"" + conn_.firebird.database + "\"\nuser = \"" +
+                  conn_.firebird.user + "\"\npassword_file = \"" + pw + "\"\nzone = \"" + kZone +
+                  "\"\nhistory_days = 7\ninterval = \"300ms\"\nmode = \"" + mode +
+                  "\"\nwait = \"1s\"\nunits = { " + units + " }\n" +
+                  "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + qatrack_->base_url() +
+                  "\"\ntoken = \"" + QatrackTestServer::kDefaultToken + "\"\nserver_zone = \"" +
+                  kZone + "\"\ninterval = \"300ms\"\n" +
+                  "[[route]]\nfrom = \"dqa3\"\nto = [\"qatrack\"]\n");
+    return path;
+  }
+  std::string store() const { return dir_.Sub("store"); }
+  std::string log_file() const { return dir_.Sub("qcflow.log"); }
+
+  // Runs `qcflow run --until-idle` to completion; returns its exit code.
+  int RunUntilIdle(const std::string& config) {
+    ChildProcess run(QCFLOW_BIN,
+                     {"run", "--config", config, "--until-idle", "--max-duration", "90"},
+                     dir_.Sub("out.txt"));
+    return run.Wait(std::chrono::seconds(120));
+  }
+  // Every stored user_key, failing the test when one is stored twice.
+  std::multiset<std::string> StoredKeys() {
+    auto s = qatrack_->Stored();
+    EXPECT_TRUE(s.ok());
+    std::multiset<std::string> keys;
+    if (!s.ok()) return keys;
+    const json stored = json::parse(*s);
+    for (const json& r : stored["results"]) keys.insert(r["user_key"].get<std::string>());
+    for (const std::string& k : keys) EXPECT_EQ(keys.count(k), 1u) << "stored twice: " << k;
+    return keys;
+  }
+  json Daemon() {
+    auto r = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
+    json s = json::parse(r.out, nullptr, false);
+    if (s.is_object()) {
+      for (const json& src : s["daemon_sources"]) {
+        if (src["source"] == "dqa3") return src;
+      }
+    }
+    return json::object();
+  }
+
+  static FirebirdServer* firebird_;
+  static std::string* start_error_;
+  testing::TempDir dir_;
+  std::unique_ptr<QatrackTestServer> qatrack_;
+  dqa3::Dqa3Connection conn_;
+  dqa3::sim::Dqa3SimSummary sim_;
+};
+
+FirebirdServer* DaemonDqa3Test::firebird_ = nullptr;
+std::string* DaemonDqa3Test::start_error_ = nullptr;
+
+TEST_F(DaemonDqa3Test, SingleModeUploadsEveryRowOnceAndHoldsUnmappedMachines) {
+  MakeDatabase("single.fdb", 3);
+  SeedQatrack();
+  // The third machine has no unit yet: its rows are journaled and held.
+  const std::string config = WriteConfig("single", 2);
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(log_file());
+  const std::multiset<std::string> keys = StoredKeys();
+  const std::string held = "QCPump/DQA3/" + std::to_string(sim_.machines[2].id) + "/";
+  for (const std::string& k : keys) EXPECT_NE(k.rfind(held, 0), 0u) << k;
+  // 2 beams x 3 days for each mapped machine, plus the raced row when it is theirs.
+  EXPECT_GE(keys.size(), 12u);
+  const json src = Daemon();
+  EXPECT_EQ(src["kind"], "dqa3") << src.dump();
+  EXPECT_EQ(src["state"], "stopped");
+  EXPECT_EQ(src["schema"], "01.04");
+  EXPECT_EQ(src["race_flagged"], sim_.raced_set_key >= 0 ? 1 : 0) << src.dump();
+  EXPECT_EQ(src["unmapped"], json::array({sim_.machines[2].display_name})) << src.dump();
+  EXPECT_EQ(src["sessions_emitted"], keys.size()) << src.dump();
+  const std::string log = ReadAll(log_file());
+  EXPECT_EQ(log.find(conn_.firebird.password), std::string::npos) << "the password is never logged";
+
+  // Map the third machine: its held rows go out; nothing already stored goes again.
+  const std::string all = WriteConfig("single", 3);
+  ASSERT_EQ(RunUntilIdle(all), 0) << ReadAll(log_file());
+  const std::multiset<std::string> after = StoredKeys();
+  EXPECT_EQ(after.size(), sim_.trend_rows);
+  ASSERT_EQ(RunUntilIdle(all), 0);
+  EXPECT_EQ(StoredKeys().size(), sim_.trend_rows) << "a second run uploads nothing";
+}
+
+TEST_F(DaemonDqa3Test, GroupedModeUploadsOneSessionPerMachineMorningOnce) {
+  MakeDatabase("grouped.fdb", 2);
+  SeedQatrack();
+  const std::string config = WriteConfig("grouped", 2);
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(log_file());
+  const std::multiset<std::string> keys = StoredKeys();
+  EXPECT_GE(keys.size(), 6u);  // 2 machines x 3 mornings (a raced row may open its own window)
+  auto stored = qatrack_->Stored();
+  ASSERT_TRUE(stored.ok());
+  size_t with_both = 0;
+  const json results = json::parse(*stored)["results"];
+  for (const json& r : results) {
+    const json& tests = r["tests"];
+    with_both += tests.contains("dose_6_mv") && tests.contains("dose_6_fff");
+  }
+  EXPECT_GE(with_both, 6u) << results.size() << " sessions stored";
+  ASSERT_EQ(RunUntilIdle(config), 0);
+  EXPECT_EQ(StoredKeys().size(), keys.size()) << "a second run uploads nothing";
+}
+
+TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotStopTheDaemon) {
+  MakeDatabase("validate.fdb", 2);
+  SeedQatrack();
+  const std::string config = WriteConfig("single", 1);
+  auto v = testing::RunQcflow(QCFLOW_BIN, "validate --config " + config);
+  EXPECT_NE(v.out.find("source 'dqa3': firebird"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("schema 01.04"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("2 machines"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find(sim_.machines[1].display_name), std::string::npos) << v.out;  // unmapped
+  EXPECT_EQ(v.out.find(conn_.firebird.password), std::string::npos);
+
+  // A database nobody answers for: validate fails, the daemon keeps going.
+  conn_.firebird.port = testing::FreePort();
+  const std::string down = WriteConfig("single", 1);
+  auto bad = testing::RunQcflow(QCFLOW_BIN, "validate --config " + down);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("FAIL  source 'dqa3'"), std::string::npos) << bad.out;
+  ChildProcess run(QCFLOW_BIN, {"run", "--config", down, "--max-duration", "3s"},
+                   dir_.Sub("o.txt"));
+  EXPECT_EQ(run.Wait(), 3) << ReadAll(log_file());  // not idle: the database never answered
+  const json src = Daemon();
+  EXPECT_EQ(src["state"], "unavailable") << src.dump();
+  EXPECT_NE(src["last_error"].get<std::string>(), "");
+  EXPECT_NE(ReadAll(log_file()).find("retrying in"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qcflow
