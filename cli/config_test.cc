@@ -143,6 +143,7 @@ TEST(Config, TokenComesFromExactlyOnePlaceAndFilesMustBePrivate) {
 }
 
 TEST(Config, ExampleFileParsesOnceItsTokenFileExists) {
+  setenv("QCFLOW_DQA3_PASSWORD", "x", 1);  // the example's [[source.dqa3]] password_env
   auto c = LoadConfig(QCFLOW_EXAMPLE_CONFIG);
   ASSERT_FALSE(c.ok());  // /etc/qcflow/qatrack.token does not exist here
   EXPECT_NE(c.status().message().find("token_file /etc/qcflow/qatrack.token does not exist"), std::string::npos)

@@ -28,15 +28,18 @@ struct RunOptions {
 };
 
 constexpr const char* kRunHelp = R"(
-What it does: scans every [[source.mpc]] TDS share at its `interval`, journals new
-Results.csv files, groups runs into QA sessions and uploads them with every
-[[sink.qatrack]] its [[route]] names. Each session is uploaded exactly once, also
-across restarts.
+What it does: scans every [[source.mpc]] TDS share and polls every [[source.dqa3]]
+database at its `interval`, journals new Results.csv files and DQA3 rows, groups them
+into QA sessions and uploads them with every [[sink.qatrack]] its [[route]] names.
+Each session is uploaded exactly once, also across restarts. Every [[source.icom]]
+linac's stream is captured continuously (receive-only) and grouped into deliveries
+(qcflow query deliveries); SIGTERM closes those sockets cleanly (FIN) first.
 
 The store is [store].path; the global option --store DIR overrides it.
 
-Nothing needs a restart: a share that is not mounted, a QATrack+ server that is down
-or a rejected token is logged once, retried with backoff, and picked up when fixed.
+Nothing needs a restart: a share that is not mounted, a database or linac that is
+down, a QATrack+ server that is down or a rejected token is logged once, retried with
+backoff, and picked up when fixed.
 
 Stopping: SIGTERM or Ctrl-C (SIGINT) stops new scans and uploads, lets the ones in
 flight finish, syncs the store and exits. A second signal is ignored (the drain
