@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <tuple>
 
 #include "ingest/icom/framer.h"
 #include "ingest/icom/icom_format.h"
@@ -62,7 +63,10 @@ bool HasExtension(const fs::path& p, const char* ext) {
 void AddFile(const fs::directory_entry& e, ArchiveFileKind kind, std::vector<ArchiveFile>* out) {
   std::error_code ec;
   const uint64_t size = e.file_size(ec);
-  out->push_back(ArchiveFile{e.path().string(), kind, ec ? 0 : size});
+  std::error_code ec2;
+  const auto mtime = e.last_write_time(ec2);
+  out->push_back(ArchiveFile{e.path().string(), kind, ec ? 0 : size,
+                             ec2 ? 0 : int64_t(mtime.time_since_epoch().count())});
 }
 
 void FindXz(const fs::path& root, std::vector<ArchiveFile>* out) {
@@ -101,8 +105,16 @@ Result<std::vector<ArchiveFile>> FindIcomArchives(const std::string& dir) {
     }
   }
   if (!has_patients && !has_live) FindXz(dir, &out);
+  // Oldest first, so the journal holds each linac's messages close to time
+  // order (deliveries are grouped in journal order): .xz deliveries by their
+  // file name (YYYYMMDD_HHMMSS, across patients), then the live ring by write
+  // time (its 000..255 names wrap).
+  auto key = [](const ArchiveFile& f) {
+    return std::make_tuple(int(f.kind), f.kind == ArchiveFileKind::kXz ? 0 : f.mtime,
+                           fs::path(f.path).filename().string(), f.path);
+  };
   std::sort(out.begin(), out.end(),
-            [](const ArchiveFile& a, const ArchiveFile& b) { return a.path < b.path; });
+            [&](const ArchiveFile& a, const ArchiveFile& b) { return key(a) < key(b); });
   return out;
 }
 

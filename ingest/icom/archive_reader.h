@@ -50,9 +50,12 @@ struct ArchiveFile {
   std::string path;
   ArchiveFileKind kind = ArchiveFileKind::kXz;
   uint64_t size = 0;  // on disk (compressed for .xz)
+  int64_t mtime = 0;  // last write, file-clock ticks (orders the live ring)
 };
 
-// The archive files under `dir` (layout above), sorted by path.
+// The archive files under `dir` (layout above), oldest first: .xz files by
+// file name (their YYYYMMDD_HHMMSS start, across patients), then live ring
+// files by write time.
 // NotFound when `dir` does not exist or is not a directory; an empty list is
 // not an error here (the caller decides what "nothing found" means).
 Result<std::vector<ArchiveFile>> FindIcomArchives(const std::string& dir);

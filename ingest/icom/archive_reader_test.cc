@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -198,6 +199,30 @@ TEST_F(ArchiveTest, CaptureAndImportOfTheSameMessagesDeduplicate) {
   EXPECT_EQ(report->duplicates, 49u);
   EXPECT_EQ(report->appended, 1u);  // the one the socket could not finish
   EXPECT_EQ(Journaled().size(), 50u);
+}
+
+TEST_F(ArchiveTest, FilesComeOldestFirstAcrossPatientsAndAroundTheRing) {
+  const auto m = GenerateIcomMessages(Config(50));
+  WriteXzArchive(archive_.Sub("patients/9_B/20260105_070000.xz"), m, 0, 10);
+  WriteXzArchive(archive_.Sub("patients/1_A/20260105_080000.xz"), m, 10, 20);
+  qcflow::testing::WriteLiveRing(archive_.path(), "10.0.0.1", m, 20, 50,
+                                 240);  // 240..255, 000..013
+  // The ring's write times follow the messages, whatever the names.
+  const auto t0 = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (size_t i = 20; i < 50; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%03zu.txt", (240 + i - 20) % 256);
+    std::filesystem::last_write_time(archive_.Sub("live/10.0.0.1/") + name,
+                                     t0 + std::chrono::seconds(i));
+  }
+  ASSERT_TRUE(Import().ok());
+  std::vector<std::string> order;
+  auto r = journal().Scan(1, 1000, [&](uint64_t, const RecordView& v) {
+    order.emplace_back(v.payload);
+    return true;
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(order, m) << "journal order is the messages' order";
 }
 
 TEST(ArchiveFilesTest, FindErrorsAndDisplayNames) {
