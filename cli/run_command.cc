@@ -160,7 +160,8 @@ void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* acti
       ->type_name("FILE");
   cmd->add_flag("--until-idle", o->until_idle,
                 "Exit 0 once every source made a successful pass and every due session was "
-                "delivered (for demos and one-shot jobs)");
+                "delivered (for demos and one-shot jobs). iCom streams never end: for them it "
+                "only waits until what was received is journaled and grouped");
   cmd->add_option("--max-duration", o->max_duration,
                   "Stop (draining like SIGTERM) after this long: 90, 30s, 5m; exit code 3 if not "
                   "idle by then")

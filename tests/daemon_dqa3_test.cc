@@ -254,6 +254,8 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotStopTheDa
   EXPECT_EQ(src["state"], "unavailable") << src.dump();
   EXPECT_NE(src["last_error"].get<std::string>(), "");
   EXPECT_NE(ReadAll(log_file()).find("retrying in"), std::string::npos);
+  EXPECT_EQ(ReadAll(log_file()).find(conn_.firebird.password), std::string::npos);
+  EXPECT_EQ(src["last_error"].get<std::string>().find(conn_.firebird.password), std::string::npos);
 }
 
 }  // namespace
