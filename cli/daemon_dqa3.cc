@@ -45,11 +45,8 @@ bool Dqa3Worker::Pass() {
   const MicrosUtc start = env_.clock();
   const std::string who = "source " + config_.name;
   auto poll = source_->Poll(&env_.store->journal(), start);
-  std::vector<std::string> unmapped;
-  if (poll.ok()) {
-    auto machines = source_->DiscoverMachines();  // each pass: new machines are noticed
-    if (machines.ok()) unmapped = UnmappedMachines(*machines, config_.transform.unit_map);
-  }
+  std::vector<std::string> unmapped;  // the poll discovered the machines again
+  if (poll.ok()) unmapped = UnmappedMachines(poll->machines, config_.transform.unit_map);
   // The transform runs even when the database is away: grouped windows
   // journaled earlier still become ready as time passes.
   dqa3::StepReport total;

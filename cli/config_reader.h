@@ -1,0 +1,151 @@
+// INTERNAL to cli/config*.cc: the TOML table reader every section uses, and
+// the section readers that live outside config.cc. Not for other modules.
+#ifndef QCFLOW_CLI_CONFIG_READER_H_
+#define QCFLOW_CLI_CONFIG_READER_H_
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "cli/config.h"
+
+namespace qcflow::config::detail {
+
+using Errors = std::vector<std::string>;
+
+std::string Trim(std::string s);
+
+// Reads one TOML table: each getter records the key as known, checks its type
+// and records problems with the line they are on. Finish() reports unknown keys.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where, const std::string& file, Errors* errors)
+      : t_(t), where_(std::move(where)), file_(file), errors_(errors) {}
+
+  void Error(const toml::node* n, const std::string& msg) {
+    int line = n ? int(n->source().begin.line) : int(t_.source().begin.line);
+    errors_->push_back(file_ + ":" + std::to_string(line) + ": " + msg);
+  }
+
+  const toml::node* Get(const std::string& key, bool required) {
+    known_.push_back(key);
+    const toml::node* n = t_.get(key);
+    if (!n && required) Error(nullptr, where_ + ": '" + key + "' is required");
+    return n;
+  }
+
+  void Str(const std::string& key, std::string* out, bool required = false) {
+    const toml::node* n = Get(key, required);
+    if (!n) return;
+    if (auto v = n->value<std::string>()) {
+      *out = *v;
+    } else {
+      Error(n, where_ + "." + key + " must be a string (in quotes)");
+    }
+  }
+
+  void Bool(const std::string& key, bool* out) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    if (auto v = n->value<bool>()) {
+      *out = *v;
+    } else {
+      Error(n, where_ + "." + key + " must be true or false");
+    }
+  }
+
+  void Size(const std::string& key, size_t* out, int64_t min, int64_t max) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    auto v = n->value<int64_t>();
+    if (!v || *v < min || *v > max) {
+      Error(n, where_ + "." + key + " must be a whole number from " + std::to_string(min) +
+                   " to " + std::to_string(max));
+      return;
+    }
+    *out = size_t(*v);
+  }
+
+  template <typename D>
+  void Duration(const std::string& key, D* out) {
+    const toml::node* n = Get(key, false);
+    if (!n) return;
+    Result<std::chrono::milliseconds> d = Status::InvalidArgument("");
+    if (auto i = n->value<int64_t>()) {
+      d = ParseDuration(std::to_string(*i));
+    } else if (auto s = n->value<std::string>()) {
+      d = ParseDuration(*s);
+    }
+    if (!d.ok()) {
+      Error(n, where_ + "." + key + " must be a duration such as \"30s\", \"5m\", \"1h\" or a number of seconds");
+      return;
+    }
+    *out = std::chrono::duration_cast<D>(*d);
+  }
+
+  void StrList(const std::string& key, std::vector<std::string>* out, bool required = false) {
+    const toml::node* n = Get(key, required);
+    if (!n) return;
+    if (auto s = n->value<std::string>()) {  // a single name is fine too
+      out->push_back(*s);
+      return;
+    }
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Error(n, where_ + "." + key + " must be a list of names, e.g. [\"qatrack\"]");
+      return;
+    }
+    for (const toml::node& e : *a) {
+      if (auto s = e.value<std::string>()) {
+        out->push_back(*s);
+      } else {
+        Error(&e, where_ + "." + key + " must hold only names in quotes");
+      }
+    }
+  }
+
+  void Finish() {
+    for (const auto& [key, node] : t_) {
+      std::string k(key.str());
+      if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+      std::string near = NearestWord(k, known_);
+      Error(&node, "unknown key '" + k + "' in " + where_ +
+                       (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string where_;
+  const std::string& file_;
+  Errors* errors_;
+  std::vector<std::string> known_;
+};
+
+// Visits each table of an array-of-tables such as [[source.mpc]].
+template <typename F>
+void EachTable(TableReader& parent, const toml::node* n, const std::string& what, F f) {
+  if (!n) return;
+  const toml::array* a = n->as_array();
+  if (!a || !a->is_array_of_tables()) {
+    parent.Error(n, what + " must be written as [[" + what + "]] sections");
+    return;
+  }
+  for (const toml::node& e : *a) f(*e.as_table());
+}
+
+// `<what>`, `<what>_env` or `<what>_file` (what = "token", "password"): at most
+// one may be given; `required` demands exactly one. A file must not be readable
+// by others. Never puts the secret in a message.
+void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
+                const std::string& section, bool required, std::string* out);
+
+// [[source.icom]] and [[source.dqa3]] (config_sources.cc).
+void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c);
+void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* errors, Config* c);
+
+}  // namespace qcflow::config::detail
+
+#endif  // QCFLOW_CLI_CONFIG_READER_H_

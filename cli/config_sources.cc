@@ -1,0 +1,191 @@
+// [[source.icom]] and [[source.dqa3]] sections of qcflow.toml (see config.h).
+#include <map>
+#include <set>
+
+#include "cli/config_reader.h"
+
+namespace qcflow::config::detail {
+
+void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  IcomSource s;
+  icom::IcomCaptureConfig& k = s.capture;
+  TableReader r(t, "[[source.icom]]", file, errors);
+  r.Str("name", &s.name, true);
+  r.Str("host", &k.host, true);
+  size_t port = k.port;
+  r.Size("port", &port, 1, 65535);
+  k.port = uint16_t(port);
+  r.Str("zone", &k.zone);
+  r.Duration("read_timeout", &k.read_timeout);
+  r.Duration("connect_timeout", &k.connect_timeout);
+  r.Duration("backoff_min", &k.backoff_initial);
+  r.Duration("backoff_max", &k.backoff_max);
+  r.Size("queue_messages", &k.queue_messages, 16, 10'000'000);
+  size_t queue_mb = k.queue_bytes >> 20;
+  r.Size("queue_mb", &queue_mb, 1, 16'384);
+  k.queue_bytes = queue_mb << 20;
+  r.Duration("deliveries_interval", &s.deliveries_interval);
+  r.Finish();
+  k.linac = s.name;
+  if (t.get("host") && k.host.empty()) {
+    r.Error(t.get("host"), "[[source.icom]].host must name the linac's NSS (IP address or host name)");
+  }
+  if (Status z = CheckZone(k.zone); !z.ok()) r.Error(t.get("zone"), z.message());
+  if (k.read_timeout.count() < 1000) {
+    r.Error(t.get("read_timeout"), "[[source.icom]].read_timeout must be at least 1s (a linac "
+                                   "streams continuously; 30s is usual)");
+  }
+  if (k.connect_timeout.count() < 100) {
+    r.Error(t.get("connect_timeout"), "[[source.icom]].connect_timeout must be at least 100ms");
+  }
+  if (k.backoff_initial.count() < 10) {
+    r.Error(t.get("backoff_min"), "[[source.icom]].backoff_min must be at least 10ms");
+  }
+  if (k.backoff_max < k.backoff_initial) {
+    r.Error(t.get("backoff_max"), "[[source.icom]].backoff_max must not be shorter than backoff_min");
+  }
+  c->icom_sources.push_back(std::move(s));
+}
+
+void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
+  Dqa3Source s;
+  dqa3::Dqa3SourceConfig& k = s.source;
+  dqa3::Dqa3TransformConfig& x = s.transform;
+  TableReader r(t, "[[source.dqa3]]", file, errors);
+  r.Str("name", &s.name, true);
+  std::string backend;
+  r.Str("backend", &backend, true);
+  // Connection keys; each backend uses some (checked below).
+  std::string host, database, user, password, charset, driver, server, tds_version, path;
+  size_t port = 0;
+  std::chrono::milliseconds connect_timeout{10'000};
+  r.Str("host", &host);
+  r.Size("port", &port, 1, 65535);
+  r.Str("database", &database);
+  r.Str("user", &user);
+  ReadSecret(r, t, "password", "[[source.dqa3]] '" + s.name + "'", /*required=*/false, &password);
+  r.Str("charset", &charset);
+  r.Str("driver", &driver);
+  r.Str("server", &server);
+  r.Str("tds_version", &tds_version);
+  r.Str("path", &path);
+  r.Duration("connect_timeout", &connect_timeout);
+  r.Str("database_id", &k.database_id);
+  std::string zone = "UTC";
+  r.Str("zone", &zone);
+  r.Duration("interval", &s.interval);
+  size_t history_days = 1;
+  r.Size("history_days", &history_days, 1, 36'500);
+  r.StrList("machines", &k.machines);
+  r.StrList("beam_types", &k.beam_types);
+  std::string mode = "single", beams = "all", late = "report";
+  r.Str("mode", &mode);
+  r.Str("test_list", &x.test_list_template);
+  std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
+  r.Duration("window", &window);
+  r.Duration("wait", &wait);
+  r.Str("beams", &beams);
+  r.Str("late", &late);
+  if (const toml::node* units = r.Get("units", false)) {
+    if (const toml::table* u = units->as_table()) {
+      for (const auto& [machine, unit] : *u) {
+        if (auto v = unit.value<std::string>()) {
+          x.unit_map[std::string(machine.str())] = *v;
+        } else if (auto n = unit.value<int64_t>()) {
+          x.unit_map[std::string(machine.str())] = std::to_string(*n);
+        } else {
+          r.Error(&unit, "[[source.dqa3]].units: the unit of '" + std::string(machine.str()) +
+                             "' must be a QATrack+ unit name (in quotes) or number");
+        }
+      }
+    } else {
+      r.Error(units, "[[source.dqa3]].units must map DQA3 machines to QATrack+ units, e.g. "
+                     "units = { \"Room 1/TrueBeam\" = \"TB1\" }");
+    }
+  }
+  r.Finish();
+
+  // Which connection keys each backend takes; others given are mistakes.
+  static const std::map<std::string, std::set<std::string>> kKeys = {
+      {"firebird", {"host", "port", "database", "user", "password", "password_env",
+                    "password_file", "charset", "connect_timeout"}},
+      {"odbc", {"driver", "server", "port", "database", "user", "password", "password_env",
+                "password_file", "tds_version", "connect_timeout"}},
+      {"sqlite", {"path"}}};
+  static const std::set<std::string> kAll = {
+      "host", "port", "database", "user", "password", "password_env", "password_file", "charset",
+      "driver", "server", "tds_version", "path", "connect_timeout"};
+  dqa3::Dqa3Connection& conn = k.connection;
+  auto backend_keys = kKeys.find(backend);
+  if (backend_keys == kKeys.end()) {
+    if (!backend.empty()) {
+      r.Error(t.get("backend"), "[[source.dqa3]].backend must be \"firebird\" (DQA3 01.03/01.04), "
+                                "\"odbc\" (SQL Server 01.06, Atlas 1.5) or \"sqlite\"");
+    }
+  } else {
+    for (const std::string& key : kAll) {
+      if (t.get(key) && !backend_keys->second.count(key)) {
+        r.Error(t.get(key), "[[source.dqa3]]." + key + " does not apply to backend \"" + backend + "\"");
+      }
+    }
+    const int timeout_s = int(std::max<int64_t>(1, connect_timeout.count() / 1000));
+    if (backend == "firebird") {
+      conn.backend = dqa3::Dqa3Backend::kFirebird;
+      if (!host.empty()) conn.firebird.host = host;
+      if (port) conn.firebird.port = int(port);
+      conn.firebird.database = database;
+      if (!user.empty()) conn.firebird.user = user;
+      conn.firebird.password = password;
+      if (!charset.empty()) conn.firebird.charset = charset;
+      conn.firebird.connect_timeout_seconds = timeout_s;
+    } else if (backend == "odbc") {
+      conn.backend = dqa3::Dqa3Backend::kOdbc;
+      if (!driver.empty()) conn.odbc.driver = driver;
+      conn.odbc.server = server;
+      if (port) conn.odbc.port = int(port);
+      conn.odbc.database = database;
+      conn.odbc.user = user;
+      conn.odbc.password = password;
+      conn.odbc.tds_version = tds_version;
+      conn.odbc.connect_timeout_seconds = timeout_s;
+    } else {
+      conn.backend = dqa3::Dqa3Backend::kSqlite;
+      conn.sqlite.path = path;
+    }
+    if (Status v = dqa3::ValidateConnection(conn); !v.ok()) {
+      r.Error(nullptr, "[[source.dqa3]] '" + s.name + "': " + v.message());
+    }
+  }
+  k.name = s.name;
+  k.db_zone = zone;
+  k.history_days = int(history_days);
+  x.source_id = s.name;
+  x.zone = zone;
+  x.window_micros = window.count() * 1000;
+  x.wait_micros = wait.count() * 1000;
+  if (auto m = dqa3::ParseDqa3Mode(mode); m.ok()) {
+    x.mode = *m;
+  } else {
+    r.Error(t.get("mode"), "[[source.dqa3]].mode must be \"single\" (one beam per test list) or "
+                           "\"grouped\" (multiple beams per test list)");
+  }
+  if (auto b = dqa3::ParseBeamFilter(beams); b.ok()) {
+    x.beam_filter = *b;
+  } else {
+    r.Error(t.get("beams"), "[[source.dqa3]].beams must be \"all\", \"photons\" or \"electrons\"");
+  }
+  if (late == "amend") {
+    x.late_policy = LatePolicy::kAmend;
+  } else if (late != "report") {
+    r.Error(t.get("late"), "[[source.dqa3]].late must be \"report\" or \"amend\"");
+  }
+  if (Status z = CheckZone(zone); !z.ok()) {
+    r.Error(t.get("zone"), z.message());
+  } else if (backend_keys != kKeys.end()) {
+    if (Status v = dqa3::ValidateDqa3SourceConfig(k); !v.ok()) r.Error(t.get("beam_types"), v.message());
+    if (Status v = dqa3::ValidateDqa3TransformConfig(x); !v.ok()) r.Error(t.get("test_list"), v.message());
+  }
+  c->dqa3_sources.push_back(std::move(s));
+}
+
+}  // namespace qcflow::config::detail
