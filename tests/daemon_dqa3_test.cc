@@ -7,6 +7,7 @@
 //
 // No timing assertions: every wait is bounded and polls for an outcome.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -113,7 +114,8 @@ class DaemonDqa3Test : public ::testing::Test {
   }
 
   // qcflow.toml: one [[source.dqa3]] (password from a 0600 file) routed to the sink.
-  std::string WriteConfig(const std::string& mode, size_t mapped) {
+  // `extra`: more TOML appended (another source, a route).
+  std::string WriteConfig(const std::string& mode, size_t mapped, const std::string& extra = "") {
     const std::string pw = dir_.Sub("dqa3.password");
     testing::WriteFile(pw, conn_.firebird.password + "\n");
     chmod(pw.c_str(), 0600);
@@ -134,7 +136,7 @@ class DaemonDqa3Test : public ::testing::Test {
                   "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + qatrack_->base_url() +
                   "\"\ntoken = \"" + QatrackTestServer::kDefaultToken + "\"\nserver_zone = \"" +
                   kZone + "\"\ninterval = \"300ms\"\n" +
-                  "[[route]]\nfrom = \"dqa3\"\nto = [\"qatrack\"]\n");
+                  "[[route]]\nfrom = \"dqa3\"\nto = [\"qatrack\"]\n" + extra);
     return path;
   }
   std::string store() const { return dir_.Sub("store"); }
@@ -158,12 +160,12 @@ class DaemonDqa3Test : public ::testing::Test {
     for (const std::string& k : keys) EXPECT_EQ(keys.count(k), 1u) << "stored twice: " << k;
     return keys;
   }
-  json Daemon() {
+  json Daemon(const std::string& name = "dqa3") {
     auto r = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
     json s = json::parse(r.out, nullptr, false);
     if (s.is_object()) {
       for (const json& src : s["daemon_sources"]) {
-        if (src["source"] == "dqa3") return src;
+        if (src["source"] == name) return src;
       }
     }
     return json::object();
@@ -230,7 +232,7 @@ TEST_F(DaemonDqa3Test, GroupedModeUploadsOneSessionPerMachineMorningOnce) {
   EXPECT_EQ(StoredKeys().size(), keys.size()) << "a second run uploads nothing";
 }
 
-TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotStopTheDaemon) {
+TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpTheOthers) {
   MakeDatabase("validate.fdb", 2);
   SeedQatrack();
   const std::string config = WriteConfig("single", 1);
@@ -241,21 +243,36 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotStopTheDa
   EXPECT_NE(v.out.find(sim_.machines[1].display_name), std::string::npos) << v.out;  // unmapped
   EXPECT_EQ(v.out.find(conn_.firebird.password), std::string::npos);
 
-  // A database nobody answers for: validate fails, the daemon keeps going.
-  conn_.firebird.port = testing::FreePort();
-  const std::string down = WriteConfig("single", 1);
+  // A second database nobody answers for: validate fails it; the daemon keeps
+  // going and the first database's sessions are all uploaded meanwhile.
+  const std::string down_toml =
+      "[[source.dqa3]]\nname = \"down\"\nbackend = \"firebird\"\nhost = \"127.0.0.1\"\nport = " +
+      std::to_string(testing::FreePort()) + "\ndatabase = \"/nowhere.fdb\"\npassword = \"" +
+      conn_.firebird.password + "\"\ninterval = \"300ms\"\nconnect_timeout = \"2s\"\n";
+  const std::string down = WriteConfig("single", 2, down_toml);
   auto bad = testing::RunQcflow(QCFLOW_BIN, "validate --config " + down);
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
-  EXPECT_NE(bad.out.find("FAIL  source 'dqa3'"), std::string::npos) << bad.out;
-  ChildProcess run(QCFLOW_BIN, {"run", "--config", down, "--max-duration", "3s"},
-                   dir_.Sub("o.txt"));
-  EXPECT_EQ(run.Wait(), 3) << ReadAll(log_file());  // not idle: the database never answered
-  const json src = Daemon();
-  EXPECT_EQ(src["state"], "unavailable") << src.dump();
+  EXPECT_NE(bad.out.find("FAIL  source 'down'"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("ok    source 'dqa3'"), std::string::npos) << bad.out;
+  {
+    ChildProcess run(QCFLOW_BIN, {"run", "--config", down}, dir_.Sub("o.txt"));
+    EXPECT_TRUE(testing::Eventually([&] { return StoredKeys().size() == sim_.trend_rows; }))
+        << StoredKeys().size() << " of " << sim_.trend_rows << "\n"
+        << ReadAll(log_file());
+    EXPECT_TRUE(testing::Eventually([&] {
+      return Daemon("down").value("state", "") == "unavailable";
+    })) << Daemon("down").dump();
+    run.Signal(SIGTERM);
+    EXPECT_EQ(run.Wait(), 0) << ReadAll(log_file());
+  }
+  const json src = Daemon("down");
   EXPECT_NE(src["last_error"].get<std::string>(), "");
-  EXPECT_NE(ReadAll(log_file()).find("retrying in"), std::string::npos);
-  EXPECT_EQ(ReadAll(log_file()).find(conn_.firebird.password), std::string::npos);
+  const std::string log = ReadAll(log_file());
+  EXPECT_NE(log.find("source down: "), std::string::npos) << log;
+  EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
+  EXPECT_EQ(log.find(conn_.firebird.password), std::string::npos) << "the password is never logged";
   EXPECT_EQ(src["last_error"].get<std::string>().find(conn_.firebird.password), std::string::npos);
+  EXPECT_EQ(bad.out.find(conn_.firebird.password), std::string::npos);
 }
 
 }  // namespace
