@@ -294,6 +294,18 @@ std::string Daemon::RenderMetrics() {
   family("qcflow_sink_up", "gauge", "1 when the server is reachable and deliveries succeed.",
          [](const SinkRow& r) { return double(r.snap.up); });
 
+  p.Family("qcflow_dqa3_race_flagged", "gauge",
+           "Rows of the latest poll hit by the vendor's DATA_KEY race (sent with a warning).");
+  std::vector<SourceState> dqa3_states;
+  for (const auto& s : dqa3_) dqa3_states.push_back(s->State());
+  for (const SourceState& s : dqa3_states) {
+    p.Sample("qcflow_dqa3_race_flagged", Label("source", s.name), double(s.race_flagged));
+  }
+  p.Family("qcflow_dqa3_unmapped_machines", "gauge",
+           "Machines the database has and units does not name (their rows are held).");
+  for (const SourceState& s : dqa3_states) {
+    p.Sample("qcflow_dqa3_unmapped_machines", Label("source", s.name), double(s.unmapped.size()));
+  }
   if (icom_) icom_->RenderMetrics(&p);
 
   p.Family("qcflow_journal_last_seq", "gauge", "Sequence number of the newest journal record.");

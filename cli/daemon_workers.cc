@@ -144,6 +144,11 @@ SourceSnapshot PollingWorker::Snapshot() const {
   return snapshot_;
 }
 
+SourceState PollingWorker::State() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
 void PollingWorker::KickSinks() {
   for (WorkerThread* sink : sinks_) sink->Kick();
 }

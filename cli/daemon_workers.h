@@ -86,6 +86,8 @@ class PollingWorker : public WorkerThread {
   PollingWorker(std::string name, std::string kind, Millis interval, WorkerEnv env,
                 std::vector<WorkerThread*> sinks);
   SourceSnapshot Snapshot() const;
+  // What the latest pass recorded (the "daemon.source" record's content).
+  SourceState State() const;
   const std::string& name() const { return name_; }
   // Persists the final state ("stopped"). Call after Join.
   void PersistStopped();

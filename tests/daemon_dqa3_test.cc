@@ -249,7 +249,10 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpThe
       "[[source.dqa3]]\nname = \"down\"\nbackend = \"firebird\"\nhost = \"127.0.0.1\"\nport = " +
       std::to_string(testing::FreePort()) + "\ndatabase = \"/nowhere.fdb\"\npassword = \"" +
       conn_.firebird.password + "\"\ninterval = \"300ms\"\nconnect_timeout = \"2s\"\n";
-  const std::string down = WriteConfig("single", 2, down_toml);
+  const int metrics_port = testing::FreePort();
+  const std::string down = WriteConfig(
+      "single", 2,
+      down_toml + "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics_port) + "\"\n");
   auto bad = testing::RunQcflow(QCFLOW_BIN, "validate --config " + down);
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
   EXPECT_NE(bad.out.find("FAIL  source 'down'"), std::string::npos) << bad.out;
@@ -262,6 +265,21 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpThe
     EXPECT_TRUE(testing::Eventually([&] {
       return Daemon("down").value("state", "") == "unavailable";
     })) << Daemon("down").dump();
+    std::string body;
+    EXPECT_TRUE(testing::Eventually([&] {
+      auto m = testing::HttpRequest(
+          "GET", "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
+      body = m.ok() ? m->body : "";
+      return body.find("qcflow_source_up{source=\"dqa3\"} 1") != std::string::npos;
+    })) << body;
+    for (const std::string line :
+         {std::string("qcflow_source_up{source=\"down\"} 0"),
+          "qcflow_source_records_total{source=\"dqa3\"} " + std::to_string(sim_.trend_rows),
+          std::string("qcflow_dqa3_race_flagged{source=\"dqa3\"} ") +
+              (sim_.raced_set_key >= 0 ? "1" : "0"),
+          std::string("qcflow_dqa3_unmapped_machines{source=\"dqa3\"} 0")}) {
+      EXPECT_NE(body.find(line), std::string::npos) << line << "\n" << body;
+    }
     run.Signal(SIGTERM);
     EXPECT_EQ(run.Wait(), 0) << ReadAll(log_file());
   }
