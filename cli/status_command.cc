@@ -84,6 +84,18 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   if (!stats.ok()) return ReportError(stats.status());
   auto source_states = LoadSourceStates(**store);
   if (!source_states.ok()) return ReportError(source_states.status());
+  // A linac only imported (qcflow backfill icom) has records but no daemon state yet.
+  for (const SourceCount& c : stats->sources) {
+    if (c.kind != Kind::kIcom) continue;
+    bool known = false;
+    for (const SourceState& s : *source_states) known |= s.name == c.source_id;
+    if (known) continue;
+    SourceState imported;
+    imported.name = c.source_id;
+    imported.kind = "icom";
+    imported.state = "not captured by qcflow run";
+    source_states->push_back(imported);
+  }
   for (SourceState& s : *source_states) {
     if (s.kind != "icom") continue;
     auto n = CountIcomDeliveries(**store, s.name);  // now, not as of the daemon's last count

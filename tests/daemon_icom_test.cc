@@ -317,6 +317,14 @@ TEST_F(DaemonIcomTest, BackfillImportsOnceReportsDamageAndDedupsWithCapture) {
   EXPECT_NE(damaged.out.find("appended              18"), std::string::npos) << damaged.out;
   EXPECT_EQ(damaged.out.find("ROE"), std::string::npos) << damaged.out;
 
+  // A linac only imported into a fresh store: status lists it with its deliveries.
+  const std::string fresh = dir_.Sub("fresh-store");
+  auto imported = testing::RunQcflow(
+      QCFLOW_BIN, "backfill icom --linac LA9 --store " + fresh + " --from '" + archive + "'");
+  EXPECT_EQ(imported.exit_code, 0) << imported.out;
+  const std::string table = testing::RunQcflow(QCFLOW_BIN, "status --store " + fresh).out;
+  EXPECT_NE(table.find("LA9    not captured by qcflow run"), std::string::npos) << table;
+
   auto missing = testing::RunQcflow(QCFLOW_BIN, "backfill icom --linac LA1 --store " + store_dir() +
                                                     " --from " + dir_.Sub("nowhere"));
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
