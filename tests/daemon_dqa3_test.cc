@@ -17,7 +17,7 @@
 
 #include "ingest/dqa3/sim/dqa3_sim.h"
 #include "tests/testing/child_process.h"
-#include "tests/testing/firebird_server.h"
+#include "tests/testing/firebird_suite.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
@@ -33,26 +33,10 @@ using testing::ReadAll;
 
 constexpr const char* kZone = "Europe/Berlin";
 
-class DaemonDqa3Test : public ::testing::Test {
+class DaemonDqa3Test : public testing::FirebirdSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto s = FirebirdServer::Start();
-    if (!s.ok()) {
-      start_error_ = new std::string(s.status().ToString());
-      return;
-    }
-    firebird_ = s->release();
-  }
-  static void TearDownTestSuite() {
-    delete firebird_;
-    firebird_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    // A missing Firebird package is a failure naming the fix, never a skip.
-    ASSERT_NE(firebird_, nullptr) << *start_error_;
+    ASSERT_NO_FATAL_FAILURE(FirebirdSuite::SetUp());
     QatrackTestServer::Options o;
     o.zone = kZone;
     o.seed = "empty";
@@ -64,14 +48,14 @@ class DaemonDqa3Test : public ::testing::Test {
   // A 01.04 database with `machines` machines x 2 beams ("6 MV", "6 FFF") x 3
   // days ending yesterday (the database's clock), one raced pair.
   void MakeDatabase(const std::string& name, int machines) {
-    auto path = firebird_->CreateDatabase(name, "UTF8");
+    auto path = firebird()->CreateDatabase(name, "UTF8");
     ASSERT_TRUE(path.ok()) << path.status().ToString();
     conn_.backend = dqa3::Dqa3Backend::kFirebird;
-    conn_.firebird.host = firebird_->host();
-    conn_.firebird.port = firebird_->port();
+    conn_.firebird.host = firebird()->host();
+    conn_.firebird.port = firebird()->port();
     conn_.firebird.database = *path;
-    conn_.firebird.user = firebird_->user();
-    conn_.firebird.password = firebird_->password();
+    conn_.firebird.user = firebird()->user();
+    conn_.firebird.password = firebird()->password();
     ASSERT_TRUE(dqa3::sim::CreateDqa3Schema(conn_, "01.04").ok());
     dqa3::sim::Dqa3SimOptions o;
     o.machines = machines;
@@ -171,16 +155,12 @@ class DaemonDqa3Test : public ::testing::Test {
     return json::object();
   }
 
-  static FirebirdServer* firebird_;
-  static std::string* start_error_;
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> qatrack_;
   dqa3::Dqa3Connection conn_;
   dqa3::sim::Dqa3SimSummary sim_;
 };
 
-FirebirdServer* DaemonDqa3Test::firebird_ = nullptr;
-std::string* DaemonDqa3Test::start_error_ = nullptr;
 
 TEST_F(DaemonDqa3Test, SingleModeUploadsEveryRowOnceAndHoldsUnmappedMachines) {
   MakeDatabase("single.fdb", 3);

@@ -12,7 +12,7 @@
 #include "ingest/dqa3/sim/dqa3_sim.h"
 #include "store/journal.h"
 #include "store/store.h"
-#include "tests/testing/firebird_server.h"
+#include "tests/testing/firebird_suite.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::dqa3 {
@@ -26,27 +26,10 @@ using testing::JournaledDqa3;
 
 constexpr const char* kZone = "Europe/Moscow";
 
-class FirebirdDqa3Test : public ::testing::Test {
+class FirebirdDqa3Test : public qcflow::testing::FirebirdSuite {
  protected:
-  // One server for the whole suite: starting one takes about a second.
-  static void SetUpTestSuite() {
-    auto s = FirebirdServer::Start();
-    if (!s.ok()) {
-      start_error_ = new std::string(s.status().ToString());
-      return;
-    }
-    server_ = s->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    // A missing server package is a failure with the fix in the message, not a skip.
-    ASSERT_NE(server_, nullptr) << *start_error_;
+    ASSERT_NO_FATAL_FAILURE(FirebirdSuite::SetUp());
     auto s = Store::Open(dir_.Sub("store"));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -56,14 +39,14 @@ class FirebirdDqa3Test : public ::testing::Test {
   Dqa3Connection MakeDatabase(const std::string& name, const std::string& charset,
                               const sim::Dqa3SimOptions& o, sim::Dqa3SimSummary* summary) {
     Dqa3Connection c;
-    auto path = server_->CreateDatabase(name, charset);
+    auto path = firebird()->CreateDatabase(name, charset);
     EXPECT_TRUE(path.ok()) << path.status().ToString();
     c.backend = Dqa3Backend::kFirebird;
-    c.firebird.host = server_->host();
-    c.firebird.port = server_->port();
+    c.firebird.host = firebird()->host();
+    c.firebird.port = firebird()->port();
     c.firebird.database = path.ok() ? *path : "";
-    c.firebird.user = server_->user();
-    c.firebird.password = server_->password();
+    c.firebird.user = firebird()->user();
+    c.firebird.password = firebird()->password();
     c.firebird.charset = charset;
     c.firebird.connect_timeout_seconds = 5;
     Status st = sim::CreateDqa3Schema(c, o.version);
@@ -114,14 +97,10 @@ class FirebirdDqa3Test : public ::testing::Test {
     return records;
   }
 
-  static FirebirdServer* server_;
-  static std::string* start_error_;
   TempDir dir_;
   std::unique_ptr<Store> store_;
 };
 
-FirebirdServer* FirebirdDqa3Test::server_ = nullptr;
-std::string* FirebirdDqa3Test::start_error_ = nullptr;
 
 TEST_F(FirebirdDqa3Test, Schema0103Utf8EveryColumnAndTheRacedRow) {
   sim::Dqa3SimOptions o = testing::SimOptions("01.03", 3, 6, 3);
@@ -277,7 +256,7 @@ TEST_F(FirebirdDqa3Test, BadPasswordAndServerDownAreUnavailableWithoutThePasswor
   EXPECT_NE(d.status().message().find("127.0.0.1:" + std::to_string(down.connection.firebird.port)),
             std::string::npos)
       << d.status().message();
-  EXPECT_EQ(d.status().message().find(server_->password()), std::string::npos);
+  EXPECT_EQ(d.status().message().find(firebird()->password()), std::string::npos);
   EXPECT_EQ(store_->journal().last_seq(), 0u);
 }
 
