@@ -101,6 +101,8 @@ struct CaptureGroup::Impl : GroupCore {
 
   void WriterLoop();
   bool Pending() const;  // REQUIRES: mu held
+  // Counts records the journal never took as dropped loss. REQUIRES: mu held.
+  void AccountUnwritten(const std::vector<Record>& records);
 };
 
 IcomCapture::IcomCapture(GroupCore* group, IcomCaptureConfig c, uint64_t seed)
@@ -357,25 +359,39 @@ void CaptureGroup::Impl::WriterLoop() {
     }
     for (Record& e : events) records.push_back(std::move(e));
     if (records.empty()) continue;
-    auto res = journal->AppendBatch(records);
-    std::unique_lock l(mu);
-    if (res.ok()) {
-      for (const Item& it : items) ++it.linac->stats.journaled;
-      continue;
-    }
-    // The journal failed: account the messages as lost (journaled as a loss
-    // event on a later successful write) and back off instead of spinning.
-    for (const Record& r : records) {
-      if (r.kind != Kind::kIcom) continue;
-      for (auto& lp : linacs) {
-        if (lp->config.linac != r.source_id) continue;
-        ++lp->stats.dropped;
-        if (lp->loss.count++ == 0) lp->loss.first = r.event_time_text;
-        lp->loss.last = r.event_time_text;
+    // Retry the same batch until the journal takes it: what was taken from the
+    // queues is not dropped for a transient failure.
+    for (;;) {
+      Status failure = options.fail_append ? options.fail_append() : Status::OK();
+      if (failure.ok()) {
+        auto res = journal->AppendBatch(records);
+        if (res.ok()) break;
+        failure = res.status();
       }
+      std::unique_lock l(mu);
+      if (stopped_writer) {
+        // Shutting down with a broken journal: account the messages as lost
+        // (in stats; the journal cannot take a loss event) instead of looping.
+        AccountUnwritten(records);
+        return;
+      }
+      cv.wait_for(l, std::chrono::milliseconds(200));
     }
-    if (!stopped_writer) cv.wait_for(l, std::chrono::milliseconds(200));
-    else return;  // shutting down with a broken journal: do not loop forever
+    std::unique_lock l(mu);
+    for (const Item& it : items) ++it.linac->stats.journaled;
+  }
+}
+
+void CaptureGroup::Impl::AccountUnwritten(const std::vector<Record>& records) {
+  for (const Record& r : records) {
+    if (r.kind != Kind::kIcom) continue;
+    for (auto& lp : linacs) {
+      if (lp->config.linac != r.source_id) continue;
+      ++lp->stats.dropped;
+      Loss& loss = lp->loss;
+      if (loss.count++ == 0 || r.event_time_text < loss.first) loss.first = r.event_time_text;
+      if (r.event_time_text > loss.last) loss.last = r.event_time_text;
+    }
   }
 }
 

@@ -7,7 +7,10 @@
 // journal stalls) capture keeps reading and drops, counting the loss (count +
 // first/last timestamp); the loss is journaled as a Kind::kEvent record
 // ("capture loss") once the writer catches up. Counter gaps within one
-// connection become kEvent records too; they are never fatal.
+// connection become kEvent records too; they are never fatal. A batch the
+// journal refuses (e.g. a full disk) is retried as it is, every 200 ms — new
+// messages meanwhile fill the queue and then count as loss — and is given up
+// (counted as dropped) only when the group stops with the journal still failing.
 //
 // EOF, errors and read timeouts close the socket and reconnect after a capped
 // exponential backoff with jitter (no busy loop). The Framer is Reset on every
@@ -77,6 +80,9 @@ struct CaptureGroupOptions {
   // Test hook: called by the writer thread before each batch is taken from
   // the queues (a test may block here to stall the journal).
   std::function<void()> before_batch;
+  // Test hook: called before each AppendBatch attempt; a non-OK status stands
+  // in for the journal failing that attempt (e.g. a full disk).
+  std::function<Status()> fail_append;
 };
 
 class CaptureGroup {

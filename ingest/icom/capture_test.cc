@@ -371,6 +371,35 @@ TEST_F(CaptureTest, StalledJournalDropsWithLossAccountingNeverBlocksTheSocket) {
       << loss->meta;
 }
 
+TEST_F(CaptureTest, JournalFailureRetriesTheBatchInsteadOfDroppingIt) {
+  std::atomic<int> failures{0};
+  CaptureGroupOptions go;
+  go.fail_append = [&]() -> Status {
+    // The first three attempts fail, as a full disk would.
+    if (failures.load() < 3) {
+      ++failures;
+      return Status::IOError("no space left on device (simulated)");
+    }
+    return Status::OK();
+  };
+  LinacServerOptions o;
+  o.rate = 0;
+  o.generator.messages = 20;
+  RunningServer server(o);
+  CaptureGroup group(&journal(), go);
+  ASSERT_TRUE(group.Add(Linac(server.port())).ok());
+  ASSERT_TRUE(WaitFor([&] { return group.Stats()[0].journaled >= 19; }));
+  group.Stop();
+  EXPECT_EQ(failures.load(), 3);
+  EXPECT_EQ(group.Stats()[0].dropped, 0u);
+  Journaled j = ReadJournal(journal());
+  // Every framed message (the last one waits for the next message's start) is kept.
+  const std::vector<std::string> expected = Generate(o.generator);
+  ASSERT_EQ(j.icom.size(), 19u);
+  for (size_t i = 0; i < j.icom.size(); ++i) EXPECT_EQ(j.icom[i].payload, expected[i]) << i;
+  EXPECT_EQ(CountEvents(j, "capture loss"), 0u);
+}
+
 TEST_F(CaptureTest, StopClosesWithAFinNotAReset) {
   ClosingListener listener;  // used here as a plain listener
   CaptureGroup group(&journal());
