@@ -152,7 +152,7 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
 }  // namespace
 
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
-  auto* query = app.add_subcommand("query", "Read what the store holds (records, sessions, ...)");
+  auto* query = app.add_subcommand("query", "Read what the store holds: records, sessions, iCom deliveries and messages");
   query->require_subcommand(1);
   auto o = std::make_shared<RecordsOptions>();
   auto* records = query->add_subcommand(

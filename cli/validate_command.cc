@@ -472,6 +472,7 @@ void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action*
       "validate",
       "Check qcflow.toml and everything it names: TDS directories, the store, the log\n"
       "directory, each linac's iCom stream (connects for a few seconds, closes cleanly),\n"
+      "each DQA3 database (connects, schema version, machines found and unmapped),\n"
       "each QATrack+ server (reachable, token accepted) and the MPC test lists.\n"
       "Writes nothing. Exit 0: all well (warnings allowed); 1: something cannot be reached;\n"
       "2: the configuration is wrong.\n"
