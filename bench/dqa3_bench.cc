@@ -22,6 +22,7 @@
 #include "process/dqa3/dqa3_transform.h"
 #include "store/journal.h"
 #include "store/store.h"
+#include "tests/testing/firebird_dqa3.h"
 #include "tests/testing/firebird_server.h"
 #include "tests/testing/temp_dir.h"
 
@@ -66,13 +67,7 @@ int main(int argc, char** argv) {
   auto path = (*server)->CreateDatabase("bench.fdb", "UTF8");
   if (!path.ok()) return Fail(path.status());
 
-  dqa3::Dqa3Connection c;
-  c.backend = dqa3::Dqa3Backend::kFirebird;
-  c.firebird.host = (*server)->host();
-  c.firebird.port = (*server)->port();
-  c.firebird.database = *path;
-  c.firebird.user = (*server)->user();
-  c.firebird.password = (*server)->password();
+  dqa3::Dqa3Connection c = testing::FirebirdDqa3Connection(**server, *path);
 
   dqa3::sim::Dqa3SimOptions o;
   o.version = "01.04";

@@ -12,6 +12,7 @@
 
 #include "ingest/dqa3/connection.h"
 #include "ingest/dqa3/sim/dqa3_sim.h"
+#include "tests/testing/firebird_dqa3.h"
 #include "tests/testing/firebird_server.h"
 #include "tests/testing/temp_dir.h"
 
@@ -149,13 +150,7 @@ TEST_F(BenchCommandTest, Dqa3ReadsAnExistingFirebirdDatabase) {
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto path = (*server)->CreateDatabase("dqa3.fdb", "UTF8");
   ASSERT_TRUE(path.ok()) << path.status().ToString();
-  dqa3::Dqa3Connection c;
-  c.backend = dqa3::Dqa3Backend::kFirebird;
-  c.firebird.host = (*server)->host();
-  c.firebird.port = (*server)->port();
-  c.firebird.database = *path;
-  c.firebird.user = (*server)->user();
-  c.firebird.password = (*server)->password();
+  dqa3::Dqa3Connection c = testing::FirebirdDqa3Connection(**server, *path);
   dqa3::sim::Dqa3SimOptions o;
   ASSERT_TRUE(dqa3::sim::CreateDqa3Schema(c, o.version).ok());
   auto sum = dqa3::sim::WriteDqa3Rows(c, o);

@@ -18,6 +18,7 @@
 #include "ingest/dqa3/sim/dqa3_sim.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/firebird_suite.h"
+#include "tests/testing/firebird_dqa3.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
@@ -50,12 +51,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
   void MakeDatabase(const std::string& name, int machines) {
     auto path = firebird()->CreateDatabase(name, "UTF8");
     ASSERT_TRUE(path.ok()) << path.status().ToString();
-    conn_.backend = dqa3::Dqa3Backend::kFirebird;
-    conn_.firebird.host = firebird()->host();
-    conn_.firebird.port = firebird()->port();
-    conn_.firebird.database = *path;
-    conn_.firebird.user = firebird()->user();
-    conn_.firebird.password = firebird()->password();
+    conn_ = testing::FirebirdDqa3Connection(*firebird(), *path);
     ASSERT_TRUE(dqa3::sim::CreateDqa3Schema(conn_, "01.04").ok());
     dqa3::sim::Dqa3SimOptions o;
     o.machines = machines;

@@ -13,6 +13,7 @@
 #include "store/journal.h"
 #include "store/store.h"
 #include "tests/testing/firebird_suite.h"
+#include "tests/testing/firebird_dqa3.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::dqa3 {
@@ -38,15 +39,9 @@ class FirebirdDqa3Test : public qcflow::testing::FirebirdSuite {
   // Creates a database on the server and fills it through the TCP path.
   Dqa3Connection MakeDatabase(const std::string& name, const std::string& charset,
                               const sim::Dqa3SimOptions& o, sim::Dqa3SimSummary* summary) {
-    Dqa3Connection c;
     auto path = firebird()->CreateDatabase(name, charset);
     EXPECT_TRUE(path.ok()) << path.status().ToString();
-    c.backend = Dqa3Backend::kFirebird;
-    c.firebird.host = firebird()->host();
-    c.firebird.port = firebird()->port();
-    c.firebird.database = path.ok() ? *path : "";
-    c.firebird.user = firebird()->user();
-    c.firebird.password = firebird()->password();
+    Dqa3Connection c = qcflow::testing::FirebirdDqa3Connection(*firebird(), path.ok() ? *path : "");
     c.firebird.charset = charset;
     c.firebird.connect_timeout_seconds = 5;
     Status st = sim::CreateDqa3Schema(c, o.version);
