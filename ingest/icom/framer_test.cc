@@ -17,14 +17,7 @@ std::vector<std::string> Messages(size_t n, int pairs = 80, uint64_t seed = 7) {
   c.messages = n;
   c.mlc_pairs = pairs;
   c.seed = seed;
-  LinacGenerator g(c);
-  std::vector<std::string> out;
-  std::string m;
-  while (g.Next(&m)) {
-    out.push_back(m);
-    m.clear();
-  }
-  return out;
+  return LinacGenerator::GenerateAll(c);
 }
 
 // Compares without printing megabytes of message bytes on failure.

@@ -10,15 +10,7 @@
 namespace qcflow::testing {
 
 std::vector<std::string> GenerateIcomMessages(const icom::LinacGeneratorConfig& config) {
-  icom::LinacGenerator g(config);
-  std::vector<std::string> out;
-  std::string m;
-  for (;;) {
-    m.clear();
-    if (!g.Next(&m)) break;
-    out.push_back(m);
-  }
-  return out;
+  return icom::LinacGenerator::GenerateAll(config);
 }
 
 std::string XzCompress(const std::string& bytes) {

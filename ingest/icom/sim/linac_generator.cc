@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "ingest/icom/sim/message_builder.h"
 
@@ -172,6 +173,17 @@ std::string LinacGenerator::Build() {
   b.Add(kGroupRt, el::kBeamDescription, "SH", 'R', session ? "ARC " + field_id_ : "");
   b.AddInterlocks(interlocks_);
   return b.Finish();
+}
+
+std::vector<std::string> LinacGenerator::GenerateAll(const LinacGeneratorConfig& config) {
+  LinacGenerator g(config);
+  std::vector<std::string> out;
+  std::string m;
+  while (g.Next(&m)) {
+    out.push_back(std::move(m));
+    m.clear();
+  }
+  return out;
 }
 
 bool LinacGenerator::Next(std::string* out) {

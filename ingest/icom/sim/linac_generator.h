@@ -62,6 +62,9 @@ class LinacGenerator {
   // appending nothing, once config.messages have been generated.
   bool Next(std::string* out);
 
+  // Every message of `config`, one string each (tests and benchmarks).
+  static std::vector<std::string> GenerateAll(const LinacGeneratorConfig& config);
+
   uint64_t generated() const { return index_; }
   const GeneratorTruth& truth() const { return truth_; }
   const LinacGeneratorConfig& config() const { return config_; }

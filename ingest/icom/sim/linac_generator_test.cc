@@ -11,15 +11,8 @@
 namespace qcflow::icom {
 namespace {
 
-std::vector<std::string> Generate(LinacGeneratorConfig c) {
-  LinacGenerator g(c);
-  std::vector<std::string> out;
-  std::string m;
-  while (g.Next(&m)) {
-    out.push_back(m);
-    m.clear();
-  }
-  return out;
+std::vector<std::string> Generate(const LinacGeneratorConfig& c) {
+  return LinacGenerator::GenerateAll(c);
 }
 
 TEST(LinacGeneratorTest, SameSeedSameBytesOtherSeedOtherBytes) {
