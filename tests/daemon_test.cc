@@ -26,6 +26,7 @@
 #include "store/derived.h"
 #include "store/outbox.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/mpc_runs.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
@@ -44,23 +45,7 @@ using qcflow::testing::FreePort;
 using qcflow::testing::kPatience;
 using qcflow::testing::ReadAll;
 
-// A Beam and Geometry run of serial 1234 on day `i` (2024-04-01 + i) at 07:00:
-// each is its own session, accepted by the server's default seed (the 6FFF
-// sublist is missing and autoskipped, as with real single-energy runs).
-void WriteRun(const std::string& tds, int i) {
-  const int month = i < 30 ? 4 : 5, day = i < 30 ? i + 1 : i - 29;
-  char folder[96];
-  std::snprintf(folder, sizeof folder,
-                "NDS-WKS-SN1234-2024-%02d-%02d-07-00-00-0000-GeometryCheckTemplate6xMVkV", month, day);
-  qcflow::testing::WriteFile(
-      tds + "/TrueBeam1234/MPCChecks/" + folder + "/Results.csv",
-      "Name [Unit], Value, Threshold, Evaluation Result\r\n"
-      "IsoCenterGroup/IsoCenterSize [mm], 0.3, 0.5, Pass\r\n"
-      "IsoCenterGroup/MVImagerProjectionOffset [mm], 0.2, 0.5, Pass\r\n"
-      "BeamGroup/BeamOutputChange [%], -0.17, 2, Pass\r\n"
-      "BeamGroup/BeamUniformityChange [%], 0.1, 2, Pass\r\n"
-      "GantryGroup/GantryAbsolute [\xC3\x82\xC2\xB0], -0.09, 0.3, Pass\r\n");
-}
+using qcflow::testing::WriteGeometryRun;
 
 struct Toml {
   std::string store, tds, url, log_file, metrics;
@@ -181,7 +166,7 @@ class DaemonTest : public ::testing::Test {
 // session exactly once.
 TEST_F(DaemonTest, SigtermDrainsAndRestartDeliversEverySessionOnce) {
   // More sessions than one delivery batch (8), slow enough that SIGTERM lands mid-way.
-  for (int i = 0; i < 16; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 16; ++i) WriteGeometryRun(toml_.tds, i);
   toml_.throttle = "300ms";
   const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
   {
@@ -204,7 +189,7 @@ TEST_F(DaemonTest, SigtermDrainsAndRestartDeliversEverySessionOnce) {
 
   // Informational (no timing assertion): how far the first run got.
   std::cout << "sessions stored before the restart: " << StoredCount() << " of 16\n";
-  for (int i = 30; i < 33; ++i) WriteRun(toml_.tds, i);  // results that came in while down
+  for (int i = 30; i < 33; ++i) WriteGeometryRun(toml_.tds, i);  // results that came in while down
   Child again({"run", "--config", config, "--until-idle", "--max-duration", "60"}, out);
   EXPECT_EQ(again.Wait(milliseconds(70000)), 0) << ReadAll(out);
   EXPECT_EQ(StoredKeysOnce().size(), 19u);
@@ -212,7 +197,7 @@ TEST_F(DaemonTest, SigtermDrainsAndRestartDeliversEverySessionOnce) {
 }
 
 TEST_F(DaemonTest, UntilIdleDeliversEverythingAndStatusShowsTheDaemon) {
-  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 3; ++i) WriteGeometryRun(toml_.tds, i);
   const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle"}, out);
   ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
@@ -239,7 +224,7 @@ TEST_F(DaemonTest, UntilIdleDeliversEverythingAndStatusShowsTheDaemon) {
 }
 
 TEST_F(DaemonTest, MaxDurationBeforeIdleExitsThree) {
-  WriteRun(toml_.tds, 0);
+  WriteGeometryRun(toml_.tds, 0);
   toml_.url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/api";  // nobody there
   const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle", "--max-duration", "2s"}, out);
@@ -262,7 +247,7 @@ TEST_F(DaemonTest, SourceDirectoryAppearingLaterIsPickedUpWithoutRestart) {
   o.max_backoff = milliseconds(400);
   StartInProcess(o);
   ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSourceNs, "tb") == "unavailable"; }));
-  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);  // the share is "mounted"
+  for (int i = 0; i < 2; ++i) WriteGeometryRun(toml_.tds, i);  // the share is "mounted"
   EXPECT_TRUE(Eventually([&] { return StoredCount() == 2; }));
   EXPECT_TRUE(Eventually([&] { return WorkerState(kDaemonSourceNs, "tb") == "ok"; }));
   auto summary = Stop();
@@ -274,7 +259,7 @@ TEST_F(DaemonTest, SourceDirectoryAppearingLaterIsPickedUpWithoutRestart) {
 }
 
 TEST_F(DaemonTest, SinkDownAtStartDeliversOnceItComesUp) {
-  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 3; ++i) WriteGeometryRun(toml_.tds, i);
   // Every API request is answered with a TCP reset: the server is "down".
   ASSERT_TRUE(server_->AddFault(R"({"action":"reset","times":-1})").ok());
   DaemonOptions o;
@@ -295,7 +280,7 @@ TEST_F(DaemonTest, SinkDownAtStartDeliversOnceItComesUp) {
 }
 
 TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
-  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 2; ++i) WriteGeometryRun(toml_.tds, i);
   ASSERT_TRUE(server_->AddFault(R"({"action":"status","code":401,"times":-1})").ok());
   StartInProcess();
   ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "paused"; }));
@@ -310,7 +295,7 @@ TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
 }
 
 TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
-  for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 2; ++i) WriteGeometryRun(toml_.tds, i);
   toml_.metrics = "127.0.0.1:0";
   StartInProcess();
   const int port = daemon_->metrics_port();
@@ -342,9 +327,9 @@ TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
 
 TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
   // Two TDS shares; each source's transform consumes only its own records.
-  for (int i = 0; i < 3; ++i) WriteRun(toml_.tds, i);
+  for (int i = 0; i < 3; ++i) WriteGeometryRun(toml_.tds, i);
   const std::string tds2 = dir_.Sub("TDS2");
-  for (int i = 3; i < 5; ++i) WriteRun(tds2, i);
+  for (int i = 3; i < 5; ++i) WriteGeometryRun(tds2, i);
   const std::string config = dir_.Sub("two.toml");
   qcflow::testing::WriteFile(
       config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
