@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   dqa3::Dqa3TransformConfig tc;
   tc.source_id = cfg.name;
   tc.mode = dqa3::Dqa3Mode::kGrouped;
-  for (const auto& m : filled->machines) tc.unit_map[m.display_name] = "unit-" + std::to_string(m.id);
+  for (const auto& m : filled->machines) tc.unit_map[m.display_name] = UnitRef::Named("unit-" + std::to_string(m.id));
   tc.sinks = {"qatrack"};
   dqa3::Dqa3Transform transform(store.value().get(), tc);
   s = transform.Restore();

@@ -11,6 +11,7 @@
 #define QCFLOW_CLI_CONFIG_H_
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,20 @@ struct Config {
   std::vector<QatrackSink> qatrack_sinks;
   std::vector<Route> routes;
 };
+
+// A source whose transform stores sessions, as replay and the sinks see it
+// without knowing its kind (cli/config_sessions.cc lists the kinds).
+struct SessionSource {
+  std::string name;
+  std::vector<std::string> source_ids;  // ids its sessions carry (the name; an MPC
+                                        // backfill may have used the TDS path)
+  std::string zone;                     // its wall clock, for replay --since
+  std::vector<std::string> sinks;       // from the routes
+  SessionMapping mapping;               // units map and test list template now
+};
+std::vector<SessionSource> SessionSources(const Config& c);
+// Source id -> current mapping, for QatrackSinkConfig::mappings.
+std::map<std::string, SessionMapping> SessionMappings(const Config& c);
 
 // Parses `text` (named `file` in messages). Relative paths stay as written.
 Result<Config> ParseConfig(std::string_view text, const std::string& file);

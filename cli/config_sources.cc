@@ -89,10 +89,11 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   if (const toml::node* units = r.Get("units", false)) {
     if (const toml::table* u = units->as_table()) {
       for (const auto& [machine, unit] : *u) {
+        // A string is the unit's name, an integer its number (looked up as such).
         if (auto v = unit.value<std::string>()) {
-          x.unit_map[std::string(machine.str())] = *v;
+          x.unit_map[std::string(machine.str())] = UnitRef::Named(*v);
         } else if (auto n = unit.value<int64_t>()) {
-          x.unit_map[std::string(machine.str())] = std::to_string(*n);
+          x.unit_map[std::string(machine.str())] = UnitRef::Numbered(*n);
         } else {
           r.Error(&unit, "[[source.dqa3]].units: the unit of '" + std::string(machine.str()) +
                              "' must be a QATrack+ unit name (in quotes) or number");

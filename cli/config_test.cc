@@ -258,8 +258,8 @@ to = "qa"
   EXPECT_EQ(fb.transform.mode, dqa3::Dqa3Mode::kGrouped);
   EXPECT_EQ(fb.transform.beam_filter, dqa3::BeamFilter::kPhotons);
   EXPECT_EQ(fb.transform.window_micros, 30 * kMicrosPerMinute);
-  EXPECT_EQ(fb.transform.unit_map.at("Room 1/TrueBeam"), "TB1");
-  EXPECT_EQ(fb.transform.unit_map.at("Linac 2"), "2");
+  EXPECT_EQ(fb.transform.unit_map.at("Room 1/TrueBeam"), UnitRef::Named("TB1"));
+  EXPECT_EQ(fb.transform.unit_map.at("Linac 2"), UnitRef::Numbered(2)) << "an integer is a unit number";
   EXPECT_EQ(fb.transform.sinks, std::vector<std::string>{"qa"});
   EXPECT_EQ(fb.transform.source_id, "dqa3");
   const Dqa3Source& atlas = c->dqa3_sources[1];

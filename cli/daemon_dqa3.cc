@@ -7,10 +7,10 @@
 namespace qcflow::cli {
 
 std::vector<std::string> UnmappedMachines(const std::vector<dqa3::Dqa3Machine>& machines,
-                                          const std::map<std::string, std::string>& unit_map) {
+                                          const UnitMap& unit_map) {
   std::vector<std::string> out;
   for (const dqa3::Dqa3Machine& m : machines) {
-    if (!unit_map.count(m.display_name) && !unit_map.count(m.name) && !unit_map.count(m.id)) {
+    if (!FindUnit(unit_map, {m.display_name, m.name, m.id})) {
       out.push_back(m.display_name);
     }
   }

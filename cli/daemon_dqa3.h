@@ -36,7 +36,7 @@ class Dqa3Worker : public PollingWorker {
 // Machines of `machines` that `unit_map` does not name (by display name,
 // machine name or id, as the transform matches them): their rows are held.
 std::vector<std::string> UnmappedMachines(const std::vector<dqa3::Dqa3Machine>& machines,
-                                          const std::map<std::string, std::string>& unit_map);
+                                          const UnitMap& unit_map);
 
 }  // namespace qcflow::cli
 

@@ -8,6 +8,10 @@
 //                   (work started at or after --since) even when they were
 //                   delivered: for a QATrack+ restored from a backup.
 //
+// Either way the unit and test list are resolved from the current config at
+// delivery (QatrackSinkConfig::mappings), so a fixed units map or template
+// applies to what is re-queued.
+//
 // Safe against duplicates: QATrack+ answers "user key already exists" for a
 // session it holds (acked as "already stored"), and items attempted before are
 // pre-checked by ?user_key=. The store has one writer: with the daemon running
@@ -253,7 +257,9 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
   for (const auto* k : sinks) {
     const std::string& name = k->sink.name;
     SinkTally& t = tally[name];
-    auto sink = qatrack::QatrackSink::Create(store->get(), k->sink);
+    qatrack::QatrackSinkConfig sink_config = k->sink;
+    sink_config.mappings = config::SessionMappings(c);  // a fixed config applies to the replay
+    auto sink = qatrack::QatrackSink::Create(store->get(), sink_config);
     if (!sink.ok()) return ReportError(sink.status());
     if (Status conn = (*sink)->CheckConnection(); !conn.ok()) {
       t.failure = conn.message() + ". The sessions stay queued; qcflow run (or another replay) "
@@ -301,9 +307,11 @@ void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* a
       "replay",
       "Send sessions to QATrack+ again, then deliver them now.\n"
       "  --dead-letters: after fixing what the dead letters complain about (a unit's serial\n"
-      "    number, a test list or its assignment, permissions), retry them.\n"
+      "    number, the units map or test list template in the config, a test list or its\n"
+      "    assignment, permissions), retry them.\n"
       "  without it: re-queue every session of the sources routed to the sink (from --since),\n"
       "    even those delivered before, e.g. after QATrack+ was restored from a backup.\n"
+      "Units and test lists are resolved from the configuration as it is now.\n"
       "Never creates duplicates: QATrack+ keeps one instance per user_key, and sessions it\n"
       "already holds are counted as 'already stored'. Needs the store to itself: stop the\n"
       "daemon first (systemctl stop qcflow) and start it again afterwards.\n"

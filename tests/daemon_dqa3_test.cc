@@ -3,7 +3,8 @@
 // ingest/dqa3/sim) -> `qcflow run --until-idle` -> sessions in the QATrack+
 // test server, exactly once (a second run uploads nothing), in single and
 // grouped mode; `qcflow status` shows the poll, the raced rows and the
-// unmapped machines; `qcflow validate` checks the database.
+// unmapped machines; `qcflow validate` checks the database; a units map (by
+// unit number) fixed in the config applies to dead letters.
 //
 // No timing assertions: every wait is bounded and polls for an outcome.
 #include <gtest/gtest.h>
@@ -101,8 +102,10 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
     chmod(pw.c_str(), 0600);
     std::string units;
     for (size_t i = 0; i < sim_.machines.size() && i < mapped; ++i) {
-      units += (units.empty() ? "" : ", ") + json(sim_.machines[i].display_name).dump() + " = \"U" +
-               std::to_string(sim_.machines[i].id) + "\"";
+      const std::string unit = unit_numbers_from_ > 0
+                                   ? std::to_string(unit_numbers_from_ + int(i))
+                                   : "\"U" + std::to_string(sim_.machines[i].id) + "\"";
+      units += (units.empty() ? "" : ", ") + json(sim_.machines[i].display_name).dump() + " = " + unit;
     }
     const std::string path = dir_.Sub("qcflow.toml");
     testing::WriteFile(
@@ -153,6 +156,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
 
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> qatrack_;
+  int unit_numbers_from_ = 0;  // > 0: units map by number, machine i -> this + i
   dqa3::Dqa3Connection conn_;
   dqa3::sim::Dqa3SimSummary sim_;
 };
@@ -206,6 +210,37 @@ TEST_F(DaemonDqa3Test, GroupedModeUploadsOneSessionPerMachineMorningOnce) {
   EXPECT_GE(with_both, 6u) << results.size() << " sessions stored";
   ASSERT_EQ(RunUntilIdle(config), 0);
   EXPECT_EQ(StoredKeys().size(), keys.size()) << "a second run uploads nothing";
+}
+
+// units = { "<machine>" = 12 } names unit number 12 (?number=), not a unit named
+// "12"; dead letters from a wrong number are delivered once the config is fixed.
+TEST_F(DaemonDqa3Test, UnitsByNumberAndAUnitsMapFixedAfterDeadLetters) {
+  MakeDatabase("numbers.fdb", 2);
+  SeedQatrack();  // units 1 and 2
+  unit_numbers_from_ = 90;
+  RunUntilIdle(WriteConfig("single", 2));  // every session a dead letter: no unit 90 or 91
+  EXPECT_TRUE(StoredKeys().empty());
+  unit_numbers_from_ = 1;
+  const std::string fixed = WriteConfig("single", 2);
+  auto list = testing::RunQcflow(QCFLOW_BIN, "replay --config " + fixed + " --dead-letters --dry-run");
+  EXPECT_NE(list.out.find("0 units with number 90"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("would re-queue " + std::to_string(sim_.trend_rows) + " dead letters"),
+            std::string::npos) << list.out;
+
+  auto retry = testing::RunQcflow(QCFLOW_BIN, "replay --config " + fixed + " --dead-letters");
+  EXPECT_EQ(retry.exit_code, 0) << retry.out;
+  EXPECT_EQ(StoredKeys().size(), sim_.trend_rows) << retry.out;
+  auto log = qatrack_->Requests();
+  ASSERT_TRUE(log.ok());
+  size_t by_number = 0;
+  const json requests = json::parse(*log);  // named: a temporary would dangle in the loop
+  for (const json& r : requests["results"]) {
+    if (r["path"] != "/api/units/units/") continue;
+    const std::string query = r["query"].get<std::string>();
+    EXPECT_EQ(query.rfind("number=", 0), 0u) << "units are looked up by number: " << query;
+    by_number += query == "number=1" || query == "number=2";
+  }
+  EXPECT_GE(by_number, 2u);
 }
 
 TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpTheOthers) {

@@ -165,23 +165,30 @@ MicrosUtc QatrackSink::Backoff(uint32_t attempts) {
 }
 
 QatrackSink::Lookup QatrackSink::ResolveUnit(const QcSession& s, MicrosUtc now) {
-  const bool by_serial = !s.unit_serial.empty();
-  const std::string asked = by_serial ? s.unit_serial : s.unit_name;
-  const std::string key = (by_serial ? "serial:" : "name:") + asked;
+  // By serial (MPC), else by the number or name a units map gave (DQA3).
+  const char* field = !s.unit_serial.empty() ? "serial_number" : s.unit_number ? "number" : "name";
+  const std::string asked = !s.unit_serial.empty() ? s.unit_serial
+                            : s.unit_number        ? std::to_string(*s.unit_number)
+                                                   : s.unit_name;
+  const std::string key = std::string(field) + ":" + asked;
   auto cached = unit_cache_.find(key);
   if (cached != unit_cache_.end() && cached->second.second > now) return {cached->second.first, {}};
   if (asked.empty()) return {"", Dead("session " + s.user_key + " names no unit")};
 
-  const char* field = by_serial ? "serial_number" : "name";
-  const std::string what = std::string("units with ") + (by_serial ? "serial number '" : "name '") +
-                           asked + "'";
+  const std::string what = s.unit_number ? "units with number " + asked
+                                         : std::string("units with ") +
+                                               (s.unit_serial.empty() ? "name '" : "serial number '") +
+                                               asked + "'";
   json unit;
   HttpResponse r = http_->Get(Endpoint("units/units/?" + std::string(field) + "=" + UrlEncode(asked)));
   if (auto failure = SingleResult(r, what, &unit)) return {"", failure};
   // A misspelt filter returns every unit; only an exact echo proves it was applied.
-  if (StrField(unit, field) != asked || !unit["number"].is_number_integer()) {
-    return {"", Dead("looking up " + what + ": QATrack+ returned a different unit ('" +
-                     StrField(unit, field) + "'); is the filter supported?")};
+  const std::string echoed = s.unit_number && unit[field].is_number_integer()
+                                 ? std::to_string(unit[field].get<long>())
+                                 : StrField(unit, field);
+  if (echoed != asked || !unit["number"].is_number_integer()) {
+    return {"", Dead("looking up " + what + ": QATrack+ returned a different unit ('" + echoed +
+                     "'); is the filter supported?")};
   }
   std::string value = std::to_string(unit["number"].get<long>()) + "\n" + StrField(unit, "url");
   unit_cache_[key] = {value, now + config_.cache_ttl};
@@ -359,6 +366,12 @@ Result<QatrackSink::Next> QatrackSink::DeliverItem(OutboxItem item, MicrosUtc no
   if (!session.ok()) {
     return Apply(item, Dead("session record does not decode: " + session.status().message()), now,
                  report);
+  }
+  // Where it goes follows the current config, not the config it was built under.
+  if (auto m = config_.mappings.find(session->source_id); m != config_.mappings.end()) {
+    if (Status st = ApplySessionMapping(m->second, &*session); !st.ok()) {
+      return Apply(item, Dead(st.message()), now, report);
+    }
   }
   if (Status v = ValidateQcSession(*session); !v.ok()) {
     return Apply(item, Dead(v.message()), now, report);

@@ -2,8 +2,9 @@
 // RadMachine) and records every outcome durably in the outbox.
 //
 // One DeliverOnce(now) call walks the sink's pending items in enqueue order:
-//   load the session (derived record) -> resolve the unit (by serial, or name) and its
-//   unit test collection (unit number + test list name + active) -> POST the upload ->
+//   load the session (derived record) -> apply its source's current mapping (units map,
+//   test list template; config.mappings) -> resolve the unit (by serial, name or number)
+//   and its unit test collection (unit number + test list name + active) -> POST the upload ->
 //   classify the answer (outcome.h) -> ack / dead-letter / back off in the outbox.
 //
 // Promises:
@@ -48,6 +49,7 @@
 #include "export/qatrack/http_client.h"
 #include "export/qatrack/outcome.h"
 #include "process/common/qc_session.h"
+#include "process/common/session_mapping.h"
 #include "store/outbox.h"
 #include "store/status.h"
 #include "store/store.h"
@@ -73,6 +75,10 @@ struct QatrackSinkConfig {
   MicrosUtc retry_soon = 5 * kMicrosPerSecond;  // after a 307
   size_t batch_limit = 500;            // items looked at per DeliverOnce
   uint64_t jitter_seed = 0;            // 0: seeded from std::random_device
+  // Source id -> its current units map and test list template, applied to every
+  // session before delivery, so queued items and dead letters follow the config
+  // (a session of a source not listed keeps the unit and test list it was built with).
+  std::map<std::string, SessionMapping> mappings;
   // Used to honour throttle_interval; tests may replace it.
   std::function<void(std::chrono::microseconds)> sleep;
   // Tests only: called after a round's POSTs, just before its outcomes are written;

@@ -69,6 +69,67 @@ TEST_F(QatrackSinkTest, StoresEachSessionOnceInServerZone) {
   EXPECT_EQ(c.pending, 0u);
 }
 
+// A units map's integer is a unit number (?number=), its string a name; a dead
+// letter says which was asked for.
+TEST_F(QatrackSinkTest, UnitsAreLookedUpByNumberOrByNameAsTheSessionSays) {
+  auto with_unit = [](int minute, std::optional<int64_t> number, const std::string& name) {
+    QcSession s = Couch(minute);
+    s.unit_serial.clear();
+    s.unit_number = number;
+    s.unit_name = name;
+    return s;
+  };
+  const QcSession by_number = with_unit(1, 1, ""), missing = with_unit(2, 77, "");
+  const QcSession number_as_name = with_unit(3, std::nullopt, "1");
+  for (const QcSession* s : {&by_number, &missing, &number_as_name}) Enqueue(*s, s->user_key);
+  auto sink = Sink();
+  const DeliveryReport r = Deliver(*sink, now_);
+  EXPECT_EQ(std::make_pair(r.delivered, r.dead_lettered), std::make_pair(size_t{1}, size_t{2}));
+  const json stored = Stored()["results"];
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["user_key"], by_number.user_key);
+  EXPECT_EQ(stored[0]["unit_number"], 1);
+  std::map<std::string, std::string> errors;
+  for (const OutboxItem& item : Items()) errors[item.item_id] = item.last_error;
+  EXPECT_NE(errors[missing.user_key].find("0 units with number 77"), std::string::npos)
+      << errors[missing.user_key];
+  EXPECT_NE(errors[number_as_name.user_key].find("0 units with name '1'"), std::string::npos)
+      << errors[number_as_name.user_key];
+}
+
+// Queued sessions go where the current config says: the units map and the test
+// list template of their source are applied at delivery (the user_key stays).
+TEST_F(QatrackSinkTest, TheCurrentMappingOfTheSessionsSourceDecidesUnitAndTestList) {
+  QcSession s = Couch(1);
+  s.source_kind = "dqa3";
+  s.source_id = "db";
+  s.unit_serial.clear();
+  s.unit_name = "a unit that was renamed";
+  s.test_list_name = "a template since corrected";
+  s.machine_names = {"Room 1/M", "M", "7"};
+  s.test_list_vars = {{"check", "Enhanced Couch Checks"}};
+  Enqueue(s, "m");
+  auto stale = Sink();
+  EXPECT_EQ(Deliver(*stale, now_).dead_lettered, 1u) << "built-in resolution: no such unit";
+  auto requeued = store_->outbox().RequeueDeadLetters(kSink, now_);
+  ASSERT_TRUE(requeued.ok() && *requeued == 1u);
+
+  QatrackSinkConfig c = Config();
+  SessionMapping& m = c.mappings["db"];
+  m.source = "db";
+  m.maps_units = true;
+  m.units = {{"M", UnitRef::Numbered(1)}};
+  m.test_list_template = "MPC: {{ check }}";
+  auto current = Sink(c);
+  DeliveryReport r = Deliver(*current, now_ + kLater);
+  EXPECT_EQ(r.delivered, 1u) << (Items().empty() ? "" : Items()[0].last_error);
+  json stored = Stored();
+  ASSERT_EQ(stored["count"], 1);
+  EXPECT_EQ(stored["results"][0]["user_key"], s.user_key);
+  EXPECT_EQ(stored["results"][0]["unit_number"], 1);
+  EXPECT_EQ(stored["results"][0]["test_list"], kCouch);
+}
+
 TEST_F(QatrackSinkTest, AutoskipsMissingTestsOnce) {
   Enqueue(Couch(1, /*partial=*/true));
   auto sink = Sink();

@@ -5,14 +5,18 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 namespace qcflow {
 namespace {
 
-constexpr int64_t kVersion = 1;
+// 2 added unit_number, machine_names and test_list_vars; 1 is still read.
+constexpr int64_t kVersion = 2;
+constexpr int64_t kOldestVersion = 1;
 constexpr size_t kMaxUserKeyChars = 255;  // QATrack+ column width
 
 using Json = nlohmann::ordered_json;  // stable, readable field order
@@ -90,6 +94,33 @@ Status ReadTest(simdjson::dom::element el, size_t index, TestResult* t) {
   return s.WithContext("tests[" + std::to_string(index) + "]");
 }
 
+Status ReadStrings(simdjson::dom::object obj, std::string_view field, std::vector<std::string>* out) {
+  simdjson::dom::element el;
+  if (obj[field].get(el) != simdjson::SUCCESS) return Status::OK();  // optional, empty
+  simdjson::dom::array arr;
+  if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad(field, "is not an array");
+  for (simdjson::dom::element f : arr) {
+    std::string_view sv;
+    if (f.get_string().get(sv) != simdjson::SUCCESS) return Bad(field, "holds a non-string");
+    out->emplace_back(sv);
+  }
+  return Status::OK();
+}
+
+Status ReadStringMap(simdjson::dom::object obj, std::string_view field,
+                     std::map<std::string, std::string>* out) {
+  simdjson::dom::element el;
+  if (obj[field].get(el) != simdjson::SUCCESS) return Status::OK();  // optional, empty
+  simdjson::dom::object map;
+  if (el.get_object().get(map) != simdjson::SUCCESS) return Bad(field, "is not an object");
+  for (auto [key, value] : map) {
+    std::string_view sv;
+    if (value.get_string().get(sv) != simdjson::SUCCESS) return Bad(field, "holds a non-string");
+    (*out)[std::string(key)] = std::string(sv);
+  }
+  return Status::OK();
+}
+
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -105,7 +136,10 @@ std::string EncodeQcSession(const QcSession& s) {
   j["source_id"] = s.source_id;
   j["unit_serial"] = s.unit_serial;
   j["unit_name"] = s.unit_name;
+  if (s.unit_number) j["unit_number"] = *s.unit_number;
   j["test_list_name"] = s.test_list_name;
+  j["machine_names"] = s.machine_names;
+  j["test_list_vars"] = Json(s.test_list_vars);
   j["work_started"] = s.work_started;
   j["work_completed"] = s.work_completed;
   j["user_key"] = s.user_key;
@@ -146,25 +180,33 @@ Result<QcSession> DecodeQcSession(std::string_view json) {
   if (obj["v"].get(vel) != simdjson::SUCCESS || vel.get_int64().get(version) != simdjson::SUCCESS) {
     return Status::Corruption("QcSession: no integer version field 'v'");
   }
-  if (version != kVersion) {
+  if (version < kOldestVersion || version > kVersion) {
     return Status::Incompatible("QcSession version " + std::to_string(version) +
-                                "; this qcflow reads version " + std::to_string(kVersion));
+                                "; this qcflow reads versions " + std::to_string(kOldestVersion) +
+                                " to " + std::to_string(kVersion));
   }
 
   QcSession s;
+  simdjson::dom::array arr;
+  simdjson::dom::element el;
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_kind", false, &s.source_kind));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_id", false, &s.source_id));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_serial", false, &s.unit_serial));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_name", false, &s.unit_name));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "test_list_name", false, &s.test_list_name));
+  if (obj["unit_number"].get(el) == simdjson::SUCCESS) {
+    int64_t number = 0;
+    if (el.get_int64().get(number) != simdjson::SUCCESS) return Bad("unit_number", "is not an integer");
+    s.unit_number = number;
+  }
+  QCFLOW_RETURN_IF_ERROR(ReadStrings(obj, "machine_names", &s.machine_names));
+  QCFLOW_RETURN_IF_ERROR(ReadStringMap(obj, "test_list_vars", &s.test_list_vars));
   QCFLOW_RETURN_IF_ERROR(ReadInt64(obj, "work_started", &s.work_started));
   QCFLOW_RETURN_IF_ERROR(ReadInt64(obj, "work_completed", &s.work_completed));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "user_key", true, &s.user_key));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "comment", false, &s.comment));
   QCFLOW_RETURN_IF_ERROR(ReadBool(obj, "amendment", &s.amendment));
 
-  simdjson::dom::array arr;
-  simdjson::dom::element el;
   if (obj["tests"].get(el) != simdjson::SUCCESS) return Bad("tests", "is missing");
   if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("tests", "is not an array");
   s.tests.reserve(arr.size());
@@ -174,16 +216,7 @@ Result<QcSession> DecodeQcSession(std::string_view json) {
     s.tests.push_back(std::move(test));
   }
 
-  if (obj["source_files"].get(el) == simdjson::SUCCESS) {
-    if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("source_files", "is not an array");
-    for (simdjson::dom::element f : arr) {
-      std::string_view sv;
-      if (f.get_string().get(sv) != simdjson::SUCCESS) {
-        return Bad("source_files", "holds a non-string");
-      }
-      s.source_files.emplace_back(sv);
-    }
-  }
+  QCFLOW_RETURN_IF_ERROR(ReadStrings(obj, "source_files", &s.source_files));
   if (obj["source_seqs"].get(el) == simdjson::SUCCESS) {
     if (el.get_array().get(arr) != simdjson::SUCCESS) return Bad("source_seqs", "is not an array");
     for (simdjson::dom::element q : arr) {
@@ -197,6 +230,27 @@ Result<QcSession> DecodeQcSession(std::string_view json) {
   return s;
 }
 
+bool SameMeasurements(const QcSession& a, const QcSession& b) {
+  auto same_test = [](const TestResult& x, const TestResult& y) {
+    // Bitwise for numbers, so NaN equals NaN and -0 differs from 0.
+    const bool same_number = x.number.has_value() == y.number.has_value() &&
+                             (!x.number || std::memcmp(&*x.number, &*y.number, sizeof(double)) == 0);
+    return x.macro == y.macro && same_number && x.text == y.text && x.skipped == y.skipped &&
+           x.comment == y.comment;
+  };
+  return a.source_kind == b.source_kind && a.source_id == b.source_id &&
+         a.user_key == b.user_key && a.work_started == b.work_started &&
+         a.work_completed == b.work_completed && a.amendment == b.amendment &&
+         a.source_seqs == b.source_seqs && a.source_files == b.source_files &&
+         std::equal(a.tests.begin(), a.tests.end(), b.tests.begin(), b.tests.end(), same_test);
+}
+
+std::string SessionGroup(const QcSession& s) {
+  if (!s.machine_names.empty()) return s.machine_names.front();
+  if (!s.unit_serial.empty()) return s.unit_serial;
+  return s.unit_number ? std::to_string(*s.unit_number) : s.unit_name;
+}
+
 Status ValidateQcSession(const QcSession& s) {
   auto bad = [&](const std::string& what) {
     return Status::InvalidArgument("session '" + s.user_key + "': " + what);
@@ -208,8 +262,8 @@ Status ValidateQcSession(const QcSession& s) {
   if (Utf8Length(s.user_key) > kMaxUserKeyChars) {
     return bad("user_key is longer than 255 characters");
   }
-  if (s.unit_serial.empty() && s.unit_name.empty()) {
-    return bad("neither unit_serial nor unit_name is set");
+  if (s.unit_serial.empty() && s.unit_name.empty() && !s.unit_number) {
+    return bad("names no unit (no serial, unit name or unit number)");
   }
   if (s.test_list_name.empty()) return bad("test_list_name is empty");
   if (s.work_completed < s.work_started) {

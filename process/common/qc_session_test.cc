@@ -17,6 +17,8 @@ QcSession Sample() {
   s.source_id = "/mnt/VA_Transfer/TDS";
   s.unit_serial = "1234";
   s.test_list_name = "MPC: Beam and Geometry Checks";
+  s.machine_names = {"1234"};
+  s.test_list_vars = {{"check_type", "Beam and Geometry Checks"}, {"serial", "1234"}};
   s.work_started = 1593069090000000;    // 2020-06-25T07:11:30Z
   s.work_completed = 1593069150000000;  // +1 min
   s.user_key = "QCPump/MPC/1234/2020-06-25-07-11/Beam and Geometry Checks";
@@ -38,7 +40,10 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
   EXPECT_EQ(a.source_id, b.source_id);
   EXPECT_EQ(a.unit_serial, b.unit_serial);
   EXPECT_EQ(a.unit_name, b.unit_name);
+  EXPECT_EQ(a.unit_number, b.unit_number);
   EXPECT_EQ(a.test_list_name, b.test_list_name);
+  EXPECT_EQ(a.machine_names, b.machine_names);
+  EXPECT_EQ(a.test_list_vars, b.test_list_vars);
   EXPECT_EQ(a.work_started, b.work_started);
   EXPECT_EQ(a.work_completed, b.work_completed);
   EXPECT_EQ(a.user_key, b.user_key);
@@ -65,7 +70,7 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
 TEST(QcSession, RoundTrip) {
   QcSession s = Sample();
   std::string json = EncodeQcSession(s);
-  EXPECT_EQ(json.rfind("{\"v\":1,", 0), 0u) << json;
+  EXPECT_EQ(json.rfind("{\"v\":2,", 0), 0u) << json;
   auto d = DecodeQcSession(json);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   ExpectSame(s, *d);
@@ -75,15 +80,19 @@ TEST(QcSession, RoundTrip) {
 TEST(QcSession, EncodingIsStable) {
   QcSession s;
   s.source_kind = "dqa3";
-  s.unit_name = "TB1";
+  s.unit_number = 12;
   s.test_list_name = "DQA3";
+  s.machine_names = {"R/M", "M", "7"};
+  s.test_list_vars = {{"machine_name", "M"}};
   s.work_started = 60000000;
   s.work_completed = 120000000;
   s.user_key = "k";
   s.tests = {{"dose", 99.05, std::nullopt, false, ""}, {"x", std::nullopt, std::nullopt, true, ""}};
   EXPECT_EQ(EncodeQcSession(s),
-            "{\"v\":1,\"source_kind\":\"dqa3\",\"source_id\":\"\",\"unit_serial\":\"\","
-            "\"unit_name\":\"TB1\",\"test_list_name\":\"DQA3\",\"work_started\":60000000,"
+            "{\"v\":2,\"source_kind\":\"dqa3\",\"source_id\":\"\",\"unit_serial\":\"\","
+            "\"unit_name\":\"\",\"unit_number\":12,\"test_list_name\":\"DQA3\","
+            "\"machine_names\":[\"R/M\",\"M\",\"7\"],\"test_list_vars\":{\"machine_name\":\"M\"},"
+            "\"work_started\":60000000,"
             "\"work_completed\":120000000,\"user_key\":\"k\",\"tests\":[{\"macro\":\"dose\","
             "\"number\":99.05},{\"macro\":\"x\",\"skipped\":true}],\"comment\":\"\","
             "\"source_files\":[],\"source_seqs\":[],\"amendment\":false}");
@@ -154,10 +163,49 @@ TEST(QcSession, DecodeGarbageGivesCorruption) {
 }
 
 TEST(QcSession, DecodeWrongVersionIsIncompatible) {
-  auto d = DecodeQcSession("{\"v\":2,\"user_key\":\"k\"}");
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), Status::Code::kIncompatible);
-  EXPECT_EQ(d.status().message(), "QcSession version 2; this qcflow reads version 1");
+  for (const char* json : {"{\"v\":3,\"user_key\":\"k\"}", "{\"v\":0,\"user_key\":\"k\"}"}) {
+    auto d = DecodeQcSession(json);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().code(), Status::Code::kIncompatible);
+    EXPECT_NE(d.status().message().find("this qcflow reads versions 1 to 2"), std::string::npos)
+        << d.status().message();
+  }
+}
+
+// Stores written by earlier versions hold version 1 sessions (unit and test list
+// resolved when built): they stay readable, with nothing to re-resolve.
+TEST(QcSession, Version1StillDecodes) {
+  auto d = DecodeQcSession(
+      "{\"v\":1,\"source_kind\":\"dqa3\",\"source_id\":\"db\",\"unit_serial\":\"\","
+      "\"unit_name\":\"TB1\",\"test_list_name\":\"DQA3\",\"work_started\":60000000,"
+      "\"work_completed\":120000000,\"user_key\":\"k\",\"tests\":[{\"macro\":\"dose\","
+      "\"number\":99.05}],\"comment\":\"\",\"source_files\":[],\"source_seqs\":[3],"
+      "\"amendment\":false}");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->unit_name, "TB1");
+  EXPECT_EQ(d->unit_number, std::nullopt);
+  EXPECT_EQ(d->test_list_name, "DQA3");
+  EXPECT_TRUE(d->machine_names.empty());
+  EXPECT_TRUE(d->test_list_vars.empty());
+  EXPECT_EQ(SessionGroup(*d), "TB1");
+  EXPECT_TRUE(ValidateQcSession(*d).ok());
+}
+
+TEST(QcSession, SameMeasurementsIgnoresWhatTheConfigResolves) {
+  QcSession a = Sample();
+  QcSession b = a;
+  b.unit_name = "other";
+  b.unit_number = 4;
+  b.test_list_name = "other";
+  b.machine_names.clear();
+  b.test_list_vars.clear();
+  b.comment = "";
+  EXPECT_TRUE(SameMeasurements(a, b));
+  b.tests[0].number = 0.2;
+  EXPECT_FALSE(SameMeasurements(a, b));
+  b = a;
+  b.source_seqs.push_back(99);
+  EXPECT_FALSE(SameMeasurements(a, b));
 }
 
 TEST(QcSession, DecodeNamesTheBadField) {
@@ -173,6 +221,9 @@ TEST(QcSession, DecodeNamesTheBadField) {
       {base + "\"tests\":[],\"source_seqs\":[-1]}", "field 'source_seqs' holds something"},
       {base + "\"tests\":[],\"source_files\":[3]}", "field 'source_files' holds a non-string"},
       {base + "\"tests\":[],\"unit_serial\":1234}", "field 'unit_serial' is not a string"},
+      {base + "\"tests\":[],\"unit_number\":\"12\"}", "field 'unit_number' is not an integer"},
+      {base + "\"tests\":[],\"machine_names\":[1]}", "field 'machine_names' holds a non-string"},
+      {base + "\"tests\":[],\"test_list_vars\":[]}", "field 'test_list_vars' is not an object"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_started\":1.5,\"work_completed\":2,\"tests\":[]}",
        "field 'work_started' is not a 64-bit integer"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_completed\":2,\"tests\":[]}",
@@ -215,7 +266,7 @@ TEST(QcSession, ValidateNamesFirstProblem) {
       {[](QcSession* s) { s->user_key = ""; }, "session has an empty user_key"},
       {[](QcSession* s) { s->user_key = " \t"; }, "session user_key is only whitespace"},
       {[](QcSession* s) { s->user_key = std::string(256, 'k'); }, "longer than 255"},
-      {[](QcSession* s) { s->unit_serial.clear(); }, "neither unit_serial nor unit_name"},
+      {[](QcSession* s) { s->unit_serial.clear(); }, "names no unit"},
       {[](QcSession* s) { s->test_list_name.clear(); }, "test_list_name is empty"},
       {[](QcSession* s) { s->work_completed = s->work_started - 1; },
        "work_completed (2020-06-25T07:11:29.999999Z) is before work_started "

@@ -7,11 +7,11 @@
 namespace qcflow {
 
 Result<StagedSession> StageSession(Derived& derived, const SessionTarget& target,
-                                   std::string_view owner, const std::string& group,
-                                   QcSession* session, std::string encoded,
+                                   std::string_view owner, QcSession* session, std::string encoded,
                                    std::set<std::string>* keys_this_step, WriteSet* ws) {
   StagedSession staged;
   const std::string base = session->user_key;
+  bool stored_already = false;  // the same measurements are stored under the key
   // QCPump's keys have minute precision; sessions of one minute share a key.
   for (int n = 1;; ++n) {
     if (n > 1) {
@@ -20,8 +20,12 @@ Result<StagedSession> StageSession(Derived& derived, const SessionTarget& target
     }
     auto stored = derived.Get(target.ns, session->user_key);
     if (!stored.ok()) return stored.status();
-    const bool taken = (*stored && **stored != encoded) ||
-                       keys_this_step->count(session->user_key) > 0;
+    bool taken = keys_this_step->count(session->user_key) > 0;
+    if (!taken && *stored && **stored != encoded) {
+      auto old = DecodeQcSession(**stored);
+      stored_already = old.ok() && SameMeasurements(*old, *session);
+      taken = !stored_already;
+    }
     if (!taken) break;
     staged.renamed = true;
     if (n == 99) return staged;  // beyond any real clinic; the caller reports the rename
@@ -29,7 +33,8 @@ Result<StagedSession> StageSession(Derived& derived, const SessionTarget& target
   const std::string& key = session->user_key;
   staged.user_key = key;
   keys_this_step->insert(key);
-  ws->PutDerived(target.ns, key, std::move(encoded));
+  if (!stored_already) ws->PutDerived(target.ns, key, std::move(encoded));
+  const std::string group = SessionGroup(*session);
   std::string index_key(owner);
   index_key.push_back('\0');
   coding::PutBigEndian64(&index_key, coding::OrderedFromSigned(session->work_started));

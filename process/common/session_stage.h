@@ -3,12 +3,15 @@
 //   - the session is a derived record under target.ns keyed by its user_key,
 //     indexed under target.index by owner \0 be64 ordered work_started \0 user_key
 //     (owner: serial, machine, ... — what queries list sessions by);
-//   - one outbox item per sink in target.sinks, item id = user_key, in `group`;
+//   - one outbox item per sink in target.sinks, item id = user_key, in the
+//     group SessionGroup(*session);
 //   - a stored session is never overwritten: when user_key already holds a
-//     different session (or was staged earlier in this step, see
+//     session with other measurements (or was staged earlier in this step, see
 //     keys_this_step), the session is stored as "<user_key>/2", "/3", ... so
 //     neither is lost. Staging the same session again changes nothing (the
-//     derived put and the enqueue are no-ops in Store::Commit).
+//     derived put and the enqueue are no-ops in Store::Commit); one that differs
+//     only in what the config resolves (unit, test list; SameMeasurements) or
+//     in its encoding version keeps the stored record and its key.
 #ifndef QCFLOW_PROCESS_COMMON_SESSION_STAGE_H_
 #define QCFLOW_PROCESS_COMMON_SESSION_STAGE_H_
 
@@ -40,8 +43,7 @@ struct StagedSession {
 // parallel); on renaming, session->user_key changes and it is re-encoded.
 // REQUIRES: session->user_key non-empty.
 Result<StagedSession> StageSession(Derived& derived, const SessionTarget& target,
-                                   std::string_view owner, const std::string& group,
-                                   QcSession* session, std::string encoded,
+                                   std::string_view owner, QcSession* session, std::string encoded,
                                    std::set<std::string>* keys_this_step, WriteSet* ws);
 
 }  // namespace qcflow

@@ -14,6 +14,7 @@ namespace {
 QcSession Session(const std::string& key, double dose) {
   QcSession s;
   s.source_kind = "test";
+  s.source_id = "db1";
   s.unit_name = "TB1";
   s.test_list_name = "Daily";
   s.work_started = 1'700'000'000'000'000;
@@ -35,8 +36,7 @@ class SessionStageTest : public ::testing::Test {
     WriteSet ws;
     std::set<std::string> keys;
     const std::string encoded = EncodeQcSession(s);
-    auto staged = StageSession(store_->derived(), target_, "machine-7", "TB1", &s, encoded,
-                               &keys, &ws);
+    auto staged = StageSession(store_->derived(), target_, "machine-7", &s, encoded, &keys, &ws);
     EXPECT_TRUE(staged.ok()) << staged.status().ToString();
     EXPECT_TRUE(store_->Commit(ws).ok());
     return staged.ok() ? *staged : StagedSession{};
@@ -85,10 +85,26 @@ TEST_F(SessionStageTest, KeyUsedEarlierInTheSameStepIsTaken) {
   WriteSet ws;
   std::set<std::string> keys = {"K"};
   QcSession s = Session("K", 1);
-  auto staged = StageSession(store_->derived(), target_, "m", "g", &s, EncodeQcSession(s), &keys, &ws);
+  auto staged = StageSession(store_->derived(), target_, "m", &s, EncodeQcSession(s), &keys, &ws);
   ASSERT_TRUE(staged.ok());
   EXPECT_EQ(staged->user_key, "K/2");
   EXPECT_EQ(s.user_key, "K/2");
+}
+
+// A re-derived session that differs only in what the config resolves (here a
+// changed test list and unit) is the stored one: same key, nothing queued again.
+TEST_F(SessionStageTest, ChangedResolutionKeepsTheKey) {
+  StageAndCommit(Session("K", 1.5));
+  QcSession renamed = Session("K", 1.5);
+  renamed.test_list_name = "Daily (new template)";
+  renamed.unit_name = "TB2";
+  StagedSession again = StageAndCommit(renamed);
+  EXPECT_EQ(again.user_key, "K");
+  EXPECT_FALSE(again.renamed);
+  auto sessions = qcflow::testing::StoredSessions(store_.get(), "t.session");
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions["K"].test_list_name, "Daily") << "the stored record is never overwritten";
+  EXPECT_EQ(qcflow::testing::OutboxItemIds(store_.get(), "qatrack"), std::vector<std::string>{"K"});
 }
 
 }  // namespace

@@ -38,11 +38,12 @@ std::string Comment(const std::vector<SeqRow>& rows) {
   return out;
 }
 
-QcSession Base(const std::string& unit_name, const Dqa3SessionOptions& options) {
+QcSession Base(const Dqa3Row& row, const UnitRef& unit, const Dqa3SessionOptions& options) {
   QcSession s;
   s.source_kind = "dqa3";
   s.source_id = options.source_id;
-  s.unit_name = unit_name;
+  SetSessionUnit(unit, &s);
+  s.machine_names = MachineNamesOf(row);
   return s;
 }
 
@@ -53,6 +54,10 @@ std::string RaceWarning(const Dqa3Row& row) {
          "' was hit by the vendor's DATA_KEY race (data.SET_KEY differs from tr.SET_KEY); "
          "unit and beam are right, but temperature, pressure, comment, signature and device "
          "may belong to another measurement.";
+}
+
+std::vector<std::string> MachineNamesOf(const Dqa3Row& row) {
+  return {row.DisplayName(), row.machine_name, row.machine_id};
 }
 
 std::string SingleUserKey(const Dqa3Row& row) {
@@ -67,13 +72,14 @@ std::string GroupedUserKey(const std::string& machine_id, const std::string& win
   return key;
 }
 
-Result<QcSession> BuildSingleSession(const SeqRow& r, const std::string& unit_name,
+Result<QcSession> BuildSingleSession(const SeqRow& r, const UnitRef& unit,
                                      const Dqa3SessionOptions& options) {
   const Dqa3Row& row = r.row;
-  QcSession s = Base(unit_name, options);
+  QcSession s = Base(row, unit, options);
   s.user_key = SingleUserKey(row);
   const std::string where = "DQA3 session " + s.user_key;
-  auto name = RenderTemplate(options.test_list_template, row.vars);
+  s.test_list_vars = row.vars;
+  auto name = RenderTemplate(options.test_list_template, s.test_list_vars);
   if (!name.ok()) return name.status().WithContext(where + ": test list name");
   s.test_list_name = std::move(*name);
   auto started = CivilToUtc(row.work_started, options.zone);
@@ -90,10 +96,10 @@ Result<QcSession> BuildSingleSession(const SeqRow& r, const std::string& unit_na
 }
 
 Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::string& window_key,
-                                      int amendment, const std::string& unit_name,
+                                      int amendment, const UnitRef& unit,
                                       const Dqa3SessionOptions& options) {
   if (rows.empty()) return Status::InvalidArgument("DQA3 grouped session without rows");
-  QcSession s = Base(unit_name, options);
+  QcSession s = Base(rows.front().row, unit, options);
   s.user_key = GroupedUserKey(rows.front().row.machine_id, window_key, amendment);
   s.amendment = amendment > 0;
   const std::string where = "DQA3 session " + s.user_key;
@@ -121,8 +127,8 @@ Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::strin
   for (const Ordered& o : order) sorted.push_back(std::move(rows[o.index]));
 
   const Dqa3Row& first = sorted.front().row;
-  auto name = RenderTemplate(options.test_list_template,
-                             {{"machine_name", first.machine_name}, {"room_name", first.room_name}});
+  s.test_list_vars = {{"machine_name", first.machine_name}, {"room_name", first.room_name}};
+  auto name = RenderTemplate(options.test_list_template, s.test_list_vars);
   if (!name.ok()) return name.status().WithContext(where + ": test list name");
   s.test_list_name = std::move(*name);
   auto started = CivilToUtc(first.work_started, options.zone);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "process/common/qc_session.h"
+#include "process/common/session_mapping.h"
 #include "process/dqa3/dqa3_row.h"
 #include "store/status.h"
 
@@ -46,14 +47,21 @@ std::string SingleUserKey(const Dqa3Row& row);
 std::string GroupedUserKey(const std::string& machine_id, const std::string& window_key,
                            int amendment);
 
-// REQUIRES: unit_name non-empty; the row's time valid in options.zone.
-Result<QcSession> BuildSingleSession(const SeqRow& row, const std::string& unit_name,
+// The names a units map may know the row's machine by, in match order:
+// display name, machine name, id (QcSession::machine_names).
+std::vector<std::string> MachineNamesOf(const Dqa3Row& row);
+
+// `unit`: what the units map gives for the row's machine now; the session also
+// keeps the machine names and the template's variables, so a sink resolves both
+// again from the current config at delivery.
+// REQUIRES: the row's time valid in options.zone.
+Result<QcSession> BuildSingleSession(const SeqRow& row, const UnitRef& unit,
                                      const Dqa3SessionOptions& options);
 
-// REQUIRES: rows non-empty, all of one machine; unit_name non-empty.
+// REQUIRES: rows non-empty, all of one machine.
 // The template may use machine_name and room_name (of the first row).
 Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::string& window_key,
-                                      int amendment, const std::string& unit_name,
+                                      int amendment, const UnitRef& unit,
                                       const Dqa3SessionOptions& options);
 
 }  // namespace qcflow::dqa3

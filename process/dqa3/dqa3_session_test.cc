@@ -41,7 +41,7 @@ TEST(Dqa3Session, SingleRowIsOneQcpumpCompatibleSession) {
   TestRow t = MakeTestRow("01.04", testing::WedgeBeam(123, "EDW", 60));
   t.Set("data.COMMENTS", std::string("chamber warm"));
   auto s = BuildSingleSession(
-      Row(t, 9), "TB1",
+      Row(t, 9), UnitRef::Named("TB1"),
       Options("DQA3 {{ energy }}{{ beam_type }} {{ wedge_type }}{{ wedge_angle }} @ {{ room_name }}"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->user_key, "QCPump/DQA3/7/2024-05-01 07:12:33/123");
@@ -62,11 +62,30 @@ TEST(Dqa3Session, SingleRowIsOneQcpumpCompatibleSession) {
                              [](const TestResult& a, const TestResult& c) { return a.macro < c.macro; }));
 }
 
+// What a sink needs to resolve unit and test list again from the current config.
+TEST(Dqa3Session, KeepsTheMachineNamesAndTemplateInputsForDelivery) {
+  const SeqRow row = Row(MakeTestRow("01.04", BeamSpec{}), 1);
+  auto s = BuildSingleSession(row, UnitRef::Numbered(12), Options("Daily QA3 Results: {{ beam_name }}"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->unit_number, 12);
+  EXPECT_EQ(s->unit_name, "") << "a number is not a name";
+  EXPECT_EQ(s->machine_names, (std::vector<std::string>{"Bunker A/TrueBeam 1", "TrueBeam 1", "7"}));
+  EXPECT_EQ(s->test_list_vars, row.row.vars);
+  EXPECT_EQ(s->test_list_vars.at("beam_name"), "6 MV");
+  auto g = BuildGroupedSession({row}, "2024-05-01-07-00", 0, UnitRef::Named("TB1"),
+                               Options("DQA3 {{ room_name }}"));
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->unit_name, "TB1");
+  EXPECT_EQ(g->machine_names, s->machine_names);
+  EXPECT_EQ(g->test_list_vars,
+            (std::map<std::string, std::string>{{"machine_name", "TrueBeam 1"}, {"room_name", "Bunker A"}}));
+}
+
 TEST(Dqa3Session, NullIsSkippedAndRaceWarningLeadsTheComment) {
   TestRow t = MakeTestRow("01.03", BeamSpec{});
   t.Set("tr.AB_XSIZE", nullptr).Set("data.COMMENTS", std::string("ok"));
   t.set_key_mismatch = true;
-  auto s = BuildSingleSession(Row(t, 1), "TB1", Options("Daily QA3 Results: {{ beam_name }}"));
+  auto s = BuildSingleSession(Row(t, 1), UnitRef::Named("TB1"), Options("Daily QA3 Results: {{ beam_name }}"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->test_list_name, "Daily QA3 Results: 6 MV");
   ASSERT_NE(Find(*s, "xsize"), nullptr);
@@ -96,7 +115,7 @@ TEST(Dqa3Session, GroupedSlugsMacrosAndLastMeasurementOfABeamWins) {
   const TestRow t_again = MakeTestRow("01.06", again);
   // Fed out of time order: time decides, not the order given.
   auto s = BuildGroupedSession({Row(t_again, 30), Row(t_fff, 20), Row(t_edw, 10)},
-                               "2024-05-01-07-00", 0, "TB1", Options("DQA3 {{ machine_name }}"));
+                               "2024-05-01-07-00", 0, UnitRef::Named("TB1"), Options("DQA3 {{ machine_name }}"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->user_key, "QCPump/DQA3/7/2024-05-01-07-00");
   EXPECT_EQ(s->test_list_name, "DQA3 TrueBeam 1");
@@ -118,7 +137,7 @@ TEST(Dqa3Session, GroupedSlugsMacrosAndLastMeasurementOfABeamWins) {
 TEST(Dqa3Session, GroupedCompletedIsAtLeastOneMinuteAndAmendmentsAreNumbered) {
   BeamSpec b;
   b.measured = "2024-05-01 07:00:00";
-  auto s = BuildGroupedSession({Row(MakeTestRow("01.04", b), 1)}, "2024-05-01-07-00", 2, "TB1",
+  auto s = BuildGroupedSession({Row(MakeTestRow("01.04", b), 1)}, "2024-05-01-07-00", 2, UnitRef::Named("TB1"),
                                Options("Daily QA3 Results"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->work_completed, Berlin(7, 1, 0));
@@ -128,7 +147,7 @@ TEST(Dqa3Session, GroupedCompletedIsAtLeastOneMinuteAndAmendmentsAreNumbered) {
   other.machine_id = 8;
   EXPECT_FALSE(BuildGroupedSession({Row(MakeTestRow("01.04", b), 1),
                                     Row(MakeTestRow("01.04", other), 2)},
-                                   "2024-05-01-07-00", 0, "TB1", Options("x"))
+                                   "2024-05-01-07-00", 0, UnitRef::Named("TB1"), Options("x"))
                    .ok());
 }
 

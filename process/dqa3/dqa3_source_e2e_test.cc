@@ -54,7 +54,7 @@ class Dqa3SourceE2eTest : public ::testing::TestWithParam<std::string> {
     c.mode = mode;
     c.zone = kZone;
     c.sinks = {"qatrack"};
-    for (const auto& m : sum_.machines) c.unit_map[m.display_name] = "unit-" + std::to_string(m.id);
+    for (const auto& m : sum_.machines) c.unit_map[m.display_name] = UnitRef::Named("unit-" + std::to_string(m.id));
     return c;
   }
 

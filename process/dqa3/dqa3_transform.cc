@@ -179,13 +179,12 @@ struct Dqa3Transform::Impl {
   static MachineNames NamesOf(const Dqa3Row& row) {
     return {row.DisplayName(), row.machine_name, row.machine_id};
   }
-  std::optional<std::string> UnitFor(const MachineNames& m) const {
-    for (const std::string* name : {&m.display, &m.name, &m.id}) {
-      if (auto it = config.unit_map.find(*name); it != config.unit_map.end()) return it->second;
-    }
-    return std::nullopt;
+  std::optional<UnitRef> UnitFor(const MachineNames& m) const {
+    return FindUnit(config.unit_map, {m.display, m.name, m.id});
   }
-  std::optional<std::string> UnitFor(const Dqa3Row& row) const { return UnitFor(NamesOf(row)); }
+  std::optional<UnitRef> UnitFor(const Dqa3Row& row) const {
+    return FindUnit(config.unit_map, MachineNamesOf(row));
+  }
 
   Status Restore();
   // Finds held rows whose machine is mapped now (see `held`).
@@ -288,9 +287,7 @@ Status Dqa3Transform::Impl::Emit(QcSession s, const std::string& machine, WriteS
   // of one machine in the same minute): StageSession keeps both.
   const std::string base = s.user_key;
   std::string encoded = EncodeQcSession(s);
-  const std::string group = s.unit_name;
-  auto staged = StageSession(store->derived(), target, machine, group, &s, std::move(encoded),
-                             keys, ws);
+  auto staged = StageSession(store->derived(), target, machine, &s, std::move(encoded), keys, ws);
   if (!staged.ok()) return staged.status();
   if (staged->renamed) {
     report->problems.push_back("DQA3 session " + base + " was already taken by another "

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process/common/session_mapping.h"
 #include "process/common/time_window.h"
 #include "store/status.h"
 #include "store/time_util.h"
@@ -71,10 +72,12 @@ struct Dqa3TransformConfig {
   // "Daily QA3 Results" (grouped). Variables: Dqa3TemplateVariables(mode).
   std::string test_list_template;
   std::string zone = "UTC";  // IANA zone of the DQA3 database's wall clock
-  // DQA3 machine -> QATrack+ unit name (or number, as text). A machine is
+  // DQA3 machine -> QATrack+ unit, by name or by number. A machine is
   // matched by its display name "<room>/<machine>" (or "<machine>" when it has
-  // no room), then by its machine name alone, then by its id ("12").
-  std::map<std::string, std::string> unit_map;
+  // no room), then by its machine name alone, then by its id ("12"). Sessions
+  // carry these names (QcSession::machine_names), so a sink maps them again
+  // with the current units at delivery (SessionMapping).
+  UnitMap unit_map;
   // Grouped mode only.
   int64_t window_micros = 20 * kMicrosPerMinute;
   int64_t wait_micros = 20 * kMicrosPerMinute;

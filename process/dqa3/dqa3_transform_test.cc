@@ -92,7 +92,7 @@ class Dqa3TransformTest : public ::testing::Test {
     Dqa3TransformConfig c;
     c.source_id = kSource;
     c.zone = kZone;
-    c.unit_map = {{"Bunker A/TrueBeam 1", "TB1"}, {"8", "Clinac-8"}};
+    c.unit_map = {{"Bunker A/TrueBeam 1", UnitRef::Named("TB1")}, {"8", UnitRef::Named("Clinac-8")}};
     c.sinks = {"qatrack"};
     c.records_per_step = 3;  // several steps per run
     return c;
@@ -159,7 +159,7 @@ TEST_F(Dqa3TransformTest, UnmappedMachineIsHeldUntilTheUnitMapNamesIt) {
     EXPECT_NE(r.problems[0].find("Bunker A/Clinac 9"), std::string::npos) << r.problems[0];
     EXPECT_EQ(Sessions().size(), before);
 
-    config_.unit_map["Bunker A/Clinac 9"] = "Clinac-9";
+    config_.unit_map["Bunker A/Clinac 9"] = UnitRef::Named("Clinac-9");
     Reopen();
     StepReport sent = Run(Local(8, 0));
     EXPECT_EQ(sent.sessions_emitted, mode == Dqa3Mode::kSingle ? 2u : 1u);

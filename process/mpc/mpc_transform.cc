@@ -379,8 +379,8 @@ Status MpcTransform::Impl::Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
   // windows are never emitted twice, so a taken key always means a different group,
   // which StageSession stores under "<key>/2", ... rather than lose its runs.
   const std::string base = b.session->user_key;
-  auto staged = StageSession(store->derived(), target, g.serial, g.serial, &*b.session,
-                             std::move(b.encoded), keys_this_step, ws);
+  auto staged = StageSession(store->derived(), target, g.serial, &*b.session, std::move(b.encoded),
+                             keys_this_step, ws);
   if (!staged.ok()) return staged.status();
   if (staged->renamed) report->problems.push_back(ConflictProblem(std::string(kSessionNs) + "/" + base));
   if (staged->user_key.empty()) return Status::OK();

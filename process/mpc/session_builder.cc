@@ -75,9 +75,11 @@ Result<QcSession> BuildMpcSession(const RunGroup& group, const std::vector<RunRe
   s.user_key = group.UserKey();
   s.amendment = group.amendment > 0;
 
-  auto name = RenderTemplate(options.test_list_template,
-                             {{"check_type", CheckTypeName(group.check_type)},
-                              {"serial", group.serial}});
+  // The template's inputs travel with the session: a sink renders the current
+  // template at delivery, so a corrected template applies to queued items too.
+  s.machine_names = {group.serial};
+  s.test_list_vars = {{"check_type", CheckTypeName(group.check_type)}, {"serial", group.serial}};
+  auto name = RenderTemplate(options.test_list_template, s.test_list_vars);
   if (!name.ok()) return name.status().WithContext(where + ": test list name");
   s.test_list_name = std::move(*name);
 

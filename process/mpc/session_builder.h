@@ -4,6 +4,7 @@
 //
 //   unit_serial     the run folders' serial (the sink looks up the unit)
 //   test_list_name  the configured template rendered with check_type and serial
+//                   (kept as test_list_vars; machine_names = {serial})
 //   tests           one per non-per-leaf Results.csv row:
 //                   macro = MacroSlug(row name, run beam label); value -> number,
 //                   no value -> skipped; sorted by macro. For the same macro a
