@@ -6,7 +6,9 @@
 //                   serial, a test list assignment, permissions).
 //   otherwise       re-queues the sessions of the sources routed to the sink
 //                   (work started at or after --since) even when they were
-//                   delivered: for a QATrack+ restored from a backup.
+//                   delivered: for a QATrack+ restored from a backup. Sessions
+//                   of every kind are found through one index
+//                   (process/common/session_index.h), by source.
 //
 // Either way the unit and test list are resolved from the current config at
 // delivery (QatrackSinkConfig::mappings), so a fixed units map or template
@@ -29,7 +31,7 @@
 #include "cli/config.h"
 #include "cli/progress.h"
 #include "process/common/qc_session.h"
-#include "process/mpc/mpc_transform.h"
+#include "process/common/session_index.h"
 #include "store/derived.h"
 #include "store/outbox.h"
 
@@ -45,11 +47,6 @@ struct ReplayOptions {
   bool dry_run = false;
 };
 
-struct SessionRef {
-  std::string user_key, serial, source_id;
-  MicrosUtc work_started = 0;
-};
-
 struct SinkTally {
   size_t requeued = 0, still_queued = 0;  // sessions mode
   size_t dead_requeued = 0;               // --dead-letters mode
@@ -60,42 +57,10 @@ struct SinkTally {
 
 std::string N(size_t n) { return std::to_string(n); }
 
-Result<std::vector<SessionRef>> LoadSessions(Store& store) {
-  std::vector<SessionRef> out;
-  Status bad;
-  Status s = store.derived().Scan(mpc::kSessionNs, "", [&](std::string_view key, std::string_view v) {
-    auto session = DecodeQcSession(v);
-    if (!session.ok()) {
-      bad = session.status().WithContext("session " + std::string(key));
-      return false;
-    }
-    out.push_back({session->user_key, session->unit_serial, session->source_id, session->work_started});
-    return true;
-  });
-  QCFLOW_RETURN_IF_ERROR(s);
-  QCFLOW_RETURN_IF_ERROR(bad);
-  return out;
-}
-
-// Re-queues the sessions of the sources routed to `sink` (from --since on).
+// Re-queues the sessions of the sources routed to `sink` (from --since on), of
+// whatever kind: every source that stores sessions is a config::SessionSource.
 Status RequeueSessions(Store& store, const config::Config& c, const std::string& sink,
-                       const std::vector<SessionRef>& sessions, const ReplayOptions& o, SinkTally* t) {
-  // source id as stored in sessions (the config name; a backfill may have used the TDS path)
-  // -> earliest work_started wanted.
-  std::map<std::string, MicrosUtc> wanted;
-  for (const auto& s : c.mpc_sources) {
-    if (std::find(s.transform.sinks.begin(), s.transform.sinks.end(), sink) == s.transform.sinks.end()) {
-      continue;
-    }
-    MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
-    if (!o.since.empty()) {
-      auto t0 = ParseTimeArg(o.since, s.scan.site_zone);
-      if (!t0.ok()) return t0.status().WithContext("--since");
-      from = *t0;
-    }
-    wanted[s.name] = from;
-    wanted[s.scan.root] = from;
-  }
+                       const ReplayOptions& o, SinkTally* t) {
   WriteSet ws;
   auto commit = [&]() -> Status {
     if (o.dry_run || ws.empty()) return Status::OK();
@@ -106,15 +71,30 @@ Status RequeueSessions(Store& store, const config::Config& c, const std::string&
     ws = WriteSet();
     return Status::OK();
   };
-  for (const SessionRef& s : sessions) {
-    auto w = wanted.find(s.source_id);
-    if (w == wanted.end() || s.work_started < w->second) continue;
+  Status failed;
+  auto requeue = [&](const StoredSession& s) {
     if (o.dry_run) {
       ++t->requeued;
-      continue;
+      return true;
     }
-    ws.Requeue(sink, s.user_key, mpc::kSessionNs, s.user_key, s.serial);
-    if (ws.size() >= 1000) QCFLOW_RETURN_IF_ERROR(commit());
+    ws.Requeue(sink, s.key, s.ns, s.key, SessionGroup(s.session));
+    if (ws.size() >= 1000) failed = commit();
+    return failed.ok();
+  };
+  std::set<std::string> done;  // a source id two sources share is replayed once
+  for (const config::SessionSource& s : config::SessionSources(c)) {
+    if (std::find(s.sinks.begin(), s.sinks.end(), sink) == s.sinks.end()) continue;
+    MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
+    if (!o.since.empty()) {
+      auto t0 = ParseTimeArg(o.since, s.zone);
+      if (!t0.ok()) return t0.status().WithContext("--since");
+      from = *t0;
+    }
+    for (const std::string& id : s.source_ids) {
+      if (!done.insert(id).second) continue;
+      QCFLOW_RETURN_IF_ERROR(ForEachStoredSession(store.derived(), id, from, requeue));
+      QCFLOW_RETURN_IF_ERROR(failed);
+    }
   }
   return commit();
 }
@@ -216,12 +196,6 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
     return ReportError(store.status());
   }
 
-  std::vector<SessionRef> sessions;
-  if (!o.dead_letters) {
-    auto loaded_sessions = LoadSessions(**store);
-    if (!loaded_sessions.ok()) return ReportError(loaded_sessions.status());
-    sessions = std::move(*loaded_sessions);
-  }
   std::map<std::string, SinkTally> tally;
   for (const auto* k : sinks) {
     const std::string& name = k->sink.name;
@@ -237,7 +211,7 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
       auto n = (*store)->outbox().RequeueDeadLetters(name, NowMicros());
       if (!n.ok()) return ReportError(n.status());
       t.dead_requeued = *n;
-    } else if (Status s = RequeueSessions(**store, c, name, sessions, o, &t); !s.ok()) {
+    } else if (Status s = RequeueSessions(**store, c, name, o, &t); !s.ok()) {
       return ReportError(s);
     }
   }
@@ -309,8 +283,9 @@ void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* a
       "  --dead-letters: after fixing what the dead letters complain about (a unit's serial\n"
       "    number, the units map or test list template in the config, a test list or its\n"
       "    assignment, permissions), retry them.\n"
-      "  without it: re-queue every session of the sources routed to the sink (from --since),\n"
-      "    even those delivered before, e.g. after QATrack+ was restored from a backup.\n"
+      "  without it: re-queue every session (MPC, DQA3) of the sources routed to the sink\n"
+      "    (from --since), even those delivered before, e.g. after QATrack+ was restored\n"
+      "    from a backup.\n"
       "Units and test lists are resolved from the configuration as it is now.\n"
       "Never creates duplicates: QATrack+ keeps one instance per user_key, and sessions it\n"
       "already holds are counted as 'already stored'. Needs the store to itself: stop the\n"

@@ -3,8 +3,9 @@
 // ingest/dqa3/sim) -> `qcflow run --until-idle` -> sessions in the QATrack+
 // test server, exactly once (a second run uploads nothing), in single and
 // grouped mode; `qcflow status` shows the poll, the raced rows and the
-// unmapped machines; `qcflow validate` checks the database; a units map (by
-// unit number) fixed in the config applies to dead letters.
+// unmapped machines; `qcflow validate` checks the database; `qcflow replay`
+// sends single and grouped sessions again after the server lost them, and a
+// units map (by unit number) fixed in the config applies to dead letters.
 //
 // No timing assertions: every wait is bounded and polls for an outcome.
 #include <gtest/gtest.h>
@@ -154,6 +155,22 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
     return json::object();
   }
 
+  // Uploads, loses every instance on the server, replays: all back exactly once.
+  void ExpectReplayRestores(const std::string& mode) {
+    MakeDatabase(mode + ".fdb", 2);
+    SeedQatrack();
+    const std::string config = WriteConfig(mode, 2);
+    ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(log_file());
+    const std::multiset<std::string> before = StoredKeys();
+    ASSERT_FALSE(before.empty());
+    ASSERT_TRUE(qatrack_->Reset().ok());  // a restore from an older backup
+    auto replay = testing::RunQcflow(QCFLOW_BIN, "replay --config " + config);
+    EXPECT_EQ(replay.exit_code, 0) << replay.out;
+    EXPECT_NE(replay.out.find("sessions re-queued      " + std::to_string(before.size())),
+              std::string::npos) << replay.out;
+    EXPECT_EQ(StoredKeys(), before);
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> qatrack_;
   int unit_numbers_from_ = 0;  // > 0: units map by number, machine i -> this + i
@@ -210,6 +227,14 @@ TEST_F(DaemonDqa3Test, GroupedModeUploadsOneSessionPerMachineMorningOnce) {
   EXPECT_GE(with_both, 6u) << results.size() << " sessions stored";
   ASSERT_EQ(RunUntilIdle(config), 0);
   EXPECT_EQ(StoredKeys().size(), keys.size()) << "a second run uploads nothing";
+}
+
+TEST_F(DaemonDqa3Test, ReplaySendsSingleSessionsTheServerLostOnceAgain) {
+  ExpectReplayRestores("single");
+}
+
+TEST_F(DaemonDqa3Test, ReplaySendsGroupedSessionsTheServerLostOnceAgain) {
+  ExpectReplayRestores("grouped");
 }
 
 // units = { "<machine>" = 12 } names unit number 12 (?number=), not a unit named

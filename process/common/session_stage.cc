@@ -1,5 +1,6 @@
 #include "process/common/session_stage.h"
 
+#include "process/common/session_index.h"
 #include "store/coding.h"
 #include "store/derived.h"
 #include "store/write_set.h"
@@ -34,6 +35,8 @@ Result<StagedSession> StageSession(Derived& derived, const SessionTarget& target
   staged.user_key = key;
   keys_this_step->insert(key);
   if (!stored_already) ws->PutDerived(target.ns, key, std::move(encoded));
+  ws->PutDerivedIndex(kSessionsBySource, SessionIndexKey(session->source_id, session->work_started, key),
+                      target.ns, key);
   const std::string group = SessionGroup(*session);
   std::string index_key(owner);
   index_key.push_back('\0');

@@ -3,6 +3,7 @@
 //   - the session is a derived record under target.ns keyed by its user_key,
 //     indexed under target.index by owner \0 be64 ordered work_started \0 user_key
 //     (owner: serial, machine, ... — what queries list sessions by);
+//     and in the common kSessionsBySource index (session_index.h, for replay);
 //   - one outbox item per sink in target.sinks, item id = user_key, in the
 //     group SessionGroup(*session);
 //   - a stored session is never overwritten: when user_key already holds a

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "process/common/session_index.h"
 #include "process/common/stored_sessions_testing.h"
 #include "store/derived.h"
 #include "store/store.h"
@@ -89,6 +90,48 @@ TEST_F(SessionStageTest, KeyUsedEarlierInTheSameStepIsTaken) {
   ASSERT_TRUE(staged.ok());
   EXPECT_EQ(staged->user_key, "K/2");
   EXPECT_EQ(s.user_key, "K/2");
+}
+
+// Replay finds sessions of any kind through the common index, by source and time.
+TEST_F(SessionStageTest, EverySessionIsInTheCommonIndexBySource) {
+  StageAndCommit(Session("K", 1.5));
+  QcSession later = Session("L", 2);
+  later.work_started += kMicrosPerMinute * 60;
+  later.work_completed = later.work_started + kMicrosPerMinute;
+  StageAndCommit(later);
+  QcSession elsewhere = Session("M", 3);
+  elsewhere.source_id = "db2";
+  StageAndCommit(elsewhere);
+
+  auto keys = [&](const std::string& source, MicrosUtc from) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(ForEachStoredSession(store_->derived(), source, from, [&](const StoredSession& s) {
+                  EXPECT_EQ(s.ns, "t.session");
+                  EXPECT_EQ(s.session.user_key, s.key);
+                  out.push_back(s.key);
+                  return true;
+                }).ok());
+    return out;
+  };
+  EXPECT_EQ(keys("db1", 0), (std::vector<std::string>{"K", "L"}));
+  EXPECT_EQ(keys("db1", later.work_started), (std::vector<std::string>{"L"}));
+  EXPECT_EQ(keys("db2", 0), (std::vector<std::string>{"M"}));
+  EXPECT_TRUE(keys("db", 0).empty()) << "a source id is matched whole, not as a prefix";
+}
+
+// Sessions stored before the index existed (an older store) are still found.
+TEST_F(SessionStageTest, UnindexedSessionsOfOlderStoresAreFound) {
+  QcSession old = Session("QCPump/MPC/1234/x", 1);
+  WriteSet ws;
+  ws.PutDerived("mpc.session", old.user_key, EncodeQcSession(old));
+  ASSERT_TRUE(store_->Commit(ws).ok());
+  StageAndCommit(Session("K", 1.5));
+  std::vector<std::string> found;
+  ASSERT_TRUE(ForEachStoredSession(store_->derived(), "db1", 0, [&](const StoredSession& s) {
+                found.push_back(s.ns + "/" + s.key);
+                return true;
+              }).ok());
+  EXPECT_EQ(found, (std::vector<std::string>{"t.session/K", "mpc.session/QCPump/MPC/1234/x"}));
 }
 
 // A re-derived session that differs only in what the config resolves (here a
