@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -121,6 +122,7 @@ class DaemonTest : public ::testing::Test {
   std::string WriteConfig() {
     const std::string path = dir_.Sub("qcflow.toml");
     qcflow::testing::WriteFile(path, toml_.Text());
+    chmod(path.c_str(), 0600);  // it holds the token
     return path;
   }
 
@@ -311,7 +313,7 @@ TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
 
 TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
   for (int i = 0; i < 2; ++i) WriteRun(toml_.tds, i);
-  toml_.metrics = "127.0.0.1:0";
+  toml_.metrics = "127.0.0.1:" + std::to_string(FreePort());
   StartInProcess();
   const int port = daemon_->metrics_port();
   ASSERT_GT(port, 0);
@@ -350,6 +352,7 @@ TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
       config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
                   "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
                   "[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
+  chmod(config.c_str(), 0600);
   const std::string out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle"}, out);
   ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
