@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/config_reader.h"
+#include "cli/listen_address.h"
 
 namespace qcflow::config {
 
@@ -26,23 +27,62 @@ namespace {
 
 using namespace detail;
 
+// "is readable by others (mode 644); run: chmod 600 FILE" when group or
+// others may read a file holding a secret, else "".
+std::string ExposedFile(const std::string& path, mode_t mode) {
+  if (!(mode & 077)) return "";
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%03o", unsigned(mode & 0777));
+  return std::string("is readable by others (mode ") + octal + "); run: chmod 600 " + path;
+}
+
 // A secret kept in its own file (`key` = "token_file", "password_file"):
-// refused when others may read it.
+// refused when others may read it, when it is not a file, or empty.
 Status ReadSecretFile(const std::string& key, const std::string& path, std::string* secret) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Status::NotFound(key + " " + path + " does not exist");
-  if (st.st_mode & 077) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%03o", unsigned(st.st_mode & 0777));
-    return Status::InvalidArgument(key + " " + path + " is readable by others (mode " + mode +
-                                   "); run: chmod 600 " + path);
+  if (S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(key + " " + path + " is a directory; " + key +
+                                   " must name a file that holds only the secret");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(key + " " + path + " is not a regular file; " + key +
+                                   " must name a file that holds only the secret");
+  }
+  if (std::string exposed = ExposedFile(path, st.st_mode); !exposed.empty()) {
+    return Status::InvalidArgument(key + " " + path + " " + exposed);
   }
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   if (!in) return Status::IOError("cannot read " + key + " " + path);
   *secret = Trim(ss.str());
+  if (secret->empty()) {
+    return Status::InvalidArgument(key + " " + path + " is empty; write the secret into it (one line)");
+  }
   return Status::OK();
+}
+
+// A secret written in the config itself is refused when the config is
+// readable by others: the same rule as for token_file and password_file.
+void CheckInlineSecrets(const toml::table& root, const std::string& file, mode_t mode, Errors* errors) {
+  const std::string exposed = ExposedFile(file, mode);
+  if (exposed.empty()) return;
+  auto check = [&](const char* kind, const char* type, const char* key) {
+    const toml::array* list = root[kind][type].as_array();
+    if (!list) return;
+    for (const toml::node& e : *list) {
+      const toml::table* t = e.as_table();
+      const toml::node* n = t ? t->get(key) : nullptr;
+      if (!n) continue;
+      const std::string name = t->get("name") ? t->get("name")->value_or(std::string()) : "";
+      errors->push_back(file + ":" + std::to_string(n->source().begin.line) + ": [[" + kind + "." +
+                        type + "]] '" + name + "': the " + key + " is written in " + file +
+                        ", which " + exposed + " (or move it to " + key + "_file)");
+    }
+  };
+  check("sink", "qatrack", "token");
+  check("source", "dqa3", "password");
 }
 
 void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
@@ -50,16 +90,16 @@ void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors
   TableReader r(t, "[[source.mpc]]", file, errors);
   r.Str("name", &s.name, true);
   r.Str("tds", &s.scan.root, true);
-  r.Duration("interval", &s.interval);
+  r.Duration("interval", &s.interval, bounds::kPollInterval);
   std::string zone = "UTC";
   r.Str("zone", &zone);
   s.scan.site_zone = zone;
   s.transform.session.site_zone = zone;
   r.Bool("fast_search", &s.scan.fast_search);
-  r.Duration("settle", &s.scan.settle);
+  r.Duration("settle", &s.scan.settle, bounds::kSettle);
   std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
-  r.Duration("window", &window);
-  r.Duration("wait", &wait);
+  r.Duration("window", &window, bounds::kWindow);
+  r.Duration("wait", &wait, bounds::kWait);
   s.transform.grouping.window_micros = window.count() * 1000;
   s.transform.grouping.wait_micros = wait.count() * 1000;
   r.Str("test_list", &s.transform.session.test_list_template);
@@ -89,12 +129,13 @@ void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* erro
   TableReader r(t, "[[sink.qatrack]]", file, errors);
   r.Str("name", &k.name, true);
   r.Str("url", &k.api_url, true);
-  ReadSecret(r, t, "token", "[[sink.qatrack]] '" + k.name + "'", /*required=*/true, &k.token);
+  ReadSecret(r, t, "token", "[[sink.qatrack]] '" + k.name + "'", /*required=*/true, &k.token,
+             &s.token_origin);
   r.Str("server_zone", &k.server_zone, true);
-  r.Duration("interval", &s.interval);
-  r.Duration("throttle", &k.throttle_interval);
-  r.Duration("timeout", &k.request_timeout);
-  r.Duration("connect_timeout", &k.connect_timeout);
+  r.Duration("interval", &s.interval, bounds::kSinkInterval);
+  r.Duration("throttle", &k.throttle_interval, bounds::kThrottle);
+  r.Duration("timeout", &k.request_timeout, bounds::kRequestTimeout);
+  r.Duration("connect_timeout", &k.connect_timeout, bounds::kConnectTimeout);
   r.Bool("verify_ssl", &k.verify_ssl);
   r.Str("ca_bundle", &k.ca_bundle);
   r.Str("proxy", &k.proxy);
@@ -104,6 +145,15 @@ void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* erro
     if (auto b = rad->value<bool>()) k.radmachine = *b; else r.Error(rad, "radmachine must be true or false");
   }
   r.Finish();
+  if (!k.token.empty()) {
+    const bool radmachine = k.radmachine.value_or(qatrack::IsRadMachineUrl(k.api_url));
+    if (Status form = qatrack::CheckTokenForm(k.token, radmachine); !form.ok()) {
+      const char* key = t.get("token_file") ? "token_file" : t.get("token_env") ? "token_env" : "token";
+      r.Error(t.get(key),
+              "[[sink.qatrack]] '" + k.name + "': the token from " + s.token_origin + " " +
+                  form.message());
+    }
+  }
   if (!k.server_zone.empty()) {
     if (Status z = CheckZone(k.server_zone); !z.ok()) r.Error(t.get("server_zone"), z.message());
   }
@@ -149,13 +199,6 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
       }
     }
   }
-  if (!c->metrics.listen.empty()) {
-    const std::string& l = c->metrics.listen;
-    if (l.rfind("127.", 0) != 0 && l.rfind("[::1]:", 0) != 0 && l.rfind("localhost:", 0) != 0) {
-      errors->push_back(file + ": [metrics].listen must be a loopback address such as 127.0.0.1:9187 "
-                               "(put a reverse proxy in front to expose it)");
-    }
-  }
 }
 
 }  // namespace
@@ -163,17 +206,19 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
 namespace detail {
 
 void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
-                const std::string& section, bool required, std::string* out) {
+                const std::string& section, bool required, std::string* out, std::string* origin) {
   std::string value, env, file;
   r.Str(what, &value);
   r.Str(what + "_env", &env);
   r.Str(what + "_file", &file);
   const int given = !value.empty() + !env.empty() + !file.empty();
+  std::string from = value.empty() ? "" : what + " in " + r.file();
   if (given > 1 || (required && given == 0)) {
     r.Error(nullptr, section + " needs " + (required ? "exactly" : "at most") + " one of " + what +
                          ", " + what + "_env or " + what + "_file (" + what +
                          "_file with mode 0600 is recommended)");
   } else if (!env.empty()) {
+    from = "the environment variable " + env + " (" + what + "_env)";
     const char* v = std::getenv(env.c_str());
     if (!v || !*v) {
       r.Error(t.get(what + "_env"), "environment variable " + env + " is not set or empty");
@@ -181,22 +226,25 @@ void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
       value = Trim(v);
     }
   } else if (!file.empty()) {
+    from = what + "_file " + file;
     if (Status st = ReadSecretFile(what + "_file", file, &value); !st.ok()) {
       r.Error(t.get(what + "_file"), st.message());
     }
   }
   *out = value;
+  if (origin) *origin = from;
 }
 
 }  // namespace detail
 
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  std::string s = Trim(std::string(text));
-  size_t i = 0;
-  while (i < s.size() && (std::isdigit(uint8_t(s[i])) || s[i] == '.')) ++i;
-  if (i == 0) return Status::InvalidArgument("not a duration: '" + s + "'");
-  double n = std::atof(s.substr(0, i).c_str());
-  std::string unit = Trim(s.substr(i));
+  const std::string s = Trim(std::string(text));
+  const std::string bad = "not a duration: '" + s + "'";
+  size_t i = 0, dots = 0;
+  while (i < s.size() && (std::isdigit(uint8_t(s[i])) || s[i] == '.')) dots += s[i++] == '.';
+  if (i == 0 || dots > 1 || s[0] == '.' || s[i - 1] == '.') return Status::InvalidArgument(bad);
+  const double n = std::strtod(s.substr(0, i).c_str(), nullptr);
+  const std::string unit = Trim(s.substr(i));
   double ms;
   if (unit.empty() || unit == "s") ms = n * 1000;
   else if (unit == "ms") ms = n;
@@ -204,7 +252,21 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   else if (unit == "h") ms = n * 3'600'000;
   else if (unit == "d") ms = n * 86'400'000;
   else return Status::InvalidArgument("unknown duration unit '" + unit + "'; use ms, s, m, h or d");
+  // Checked before the conversion: a huge number must not wrap to a tiny one.
+  if (!(ms <= double(kMaxDuration.count()))) {
+    return Status::InvalidArgument("duration '" + s + "' is longer than " + FormatDuration(kMaxDuration));
+  }
   return std::chrono::milliseconds(int64_t(ms));
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  static const std::pair<int64_t, const char*> kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  const int64_t ms = d.count();
+  for (const auto& [size, name] : kUnits) {
+    if (ms != 0 && ms % size == 0) return std::to_string(ms / size) + name;
+  }
+  return ms == 0 ? "0s" : std::to_string(ms) + "ms";
 }
 
 std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates) {
@@ -228,7 +290,7 @@ std::string NearestWord(std::string_view word, const std::vector<std::string>& c
   return best;
 }
 
-Result<Config> ParseConfig(std::string_view text, const std::string& file) {
+Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode) {
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -274,6 +336,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     TableReader r(t, "[metrics]", file, &errors);
     r.Str("listen", &c.metrics.listen);
     r.Finish();
+    if (!c.metrics.listen.empty()) {
+      if (auto l = ParseLoopbackListen(c.metrics.listen); !l.ok()) r.Error(t.get("listen"), l.status().message());
+    }
   });
   section("source", [&](const toml::table& t) {
     TableReader r(t, "[source]", file, &errors);
@@ -305,6 +370,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file) {
     c.routes.push_back(std::move(route));
   });
   top.Finish();
+  CheckInlineSecrets(root, file, file_mode, &errors);
   if (errors.empty()) CrossCheck(file, &errors, &c);
   if (!errors.empty()) {
     std::string msg = std::to_string(errors.size()) + " problem" + (errors.size() > 1 ? "s" : "") +
@@ -323,7 +389,9 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
+  struct stat st;
+  const mode_t mode = ::stat(path.c_str(), &st) == 0 ? st.st_mode : 0600;
+  return ParseConfig(ss.str(), path, mode);
 }
 
 }  // namespace qcflow::config

@@ -4,11 +4,15 @@
 // Contract: LoadConfig reads and checks the whole file and reports every
 // problem it finds, each as "qcflow.toml:LINE: <sentence with what to do>",
 // including unknown keys (with the nearest known key suggested) and wrong
-// types. Secrets (tokens) may come from the file, an environment variable or a
-// separate 0600 file; they never appear in messages. Reachability (servers,
+// types. Secrets (tokens, passwords) may come from the file, an environment
+// variable or a separate file; a file holding one (the config included) must
+// not be readable by group or others, and tokens must have their documented
+// form (CheckTokenForm). Secrets never appear in messages. Reachability (servers,
 // shares) is not checked here: see `qcflow validate`.
 #ifndef QCFLOW_CLI_CONFIG_H_
 #define QCFLOW_CLI_CONFIG_H_
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <map>
@@ -69,6 +73,9 @@ struct Dqa3Source {
 struct QatrackSink {
   std::chrono::milliseconds interval{30'000};  // how often pending uploads are tried
   qatrack::QatrackSinkConfig sink;    // sink.name is the section's name
+  // Where the token came from, for messages: "token_file /etc/qcflow/qatrack.token",
+  // "the environment variable X (token_env)" or "token in qcflow.toml".
+  std::string token_origin;
 };
 
 struct Route {
@@ -103,12 +110,24 @@ std::vector<SessionSource> SessionSources(const Config& c);
 std::map<std::string, SessionMapping> SessionMappings(const Config& c);
 
 // Parses `text` (named `file` in messages). Relative paths stay as written.
-Result<Config> ParseConfig(std::string_view text, const std::string& file);
-// Reads and parses a file.
+// `file_mode`: the permissions of the file the text came from; a token or
+// password written in it is refused when group or others may read it.
+Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode = 0600);
+// Reads and parses a file (with its mode).
 Result<Config> LoadConfig(const std::string& path);
 
-// "5m", "30s", "1h", "250ms", or a bare number of seconds.
+// "5m", "30s", "1h", "250ms", "1d", "1.5m" or a bare number of seconds; at most
+// kMaxDuration (so no value overflows). InvalidArgument otherwise.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 3650);
+
+// The range a duration setting accepts (each key's is in docs/configuration.md).
+struct DurationBounds {
+  std::chrono::milliseconds min, max;
+};
+
+// "250ms", "30s", "5m", "1h", "7d": the largest unit that divides `d` evenly.
+std::string FormatDuration(std::chrono::milliseconds d);
 
 // Levenshtein-nearest of `candidates` to `word`, or "" when none is close.
 std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates);

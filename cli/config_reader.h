@@ -15,6 +15,24 @@ namespace qcflow::config::detail {
 
 using Errors = std::vector<std::string>;
 
+// The range of each kind of duration setting (docs/configuration.md lists them
+// per key). Sub-second minimums keep tests and demos fast.
+namespace bounds {
+using std::chrono::milliseconds;
+inline constexpr milliseconds kDay = std::chrono::hours(24);
+inline constexpr DurationBounds kPollInterval{milliseconds(100), 7 * kDay};  // sources
+inline constexpr DurationBounds kSinkInterval{milliseconds(100), kDay};
+inline constexpr DurationBounds kSettle{milliseconds(0), kDay};
+inline constexpr DurationBounds kWindow{milliseconds(0), kDay};     // session grouping
+inline constexpr DurationBounds kWait{milliseconds(0), 7 * kDay};   // session grouping
+inline constexpr DurationBounds kThrottle{milliseconds(0), std::chrono::minutes(10)};
+inline constexpr DurationBounds kRequestTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
+inline constexpr DurationBounds kConnectTimeout{milliseconds(100), std::chrono::minutes(10)};
+inline constexpr DurationBounds kReadTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
+inline constexpr DurationBounds kBackoff{milliseconds(10), std::chrono::hours(1)};
+inline constexpr DurationBounds kDeliveriesInterval{milliseconds(100), std::chrono::hours(1)};
+}  // namespace bounds
+
 std::string Trim(std::string s);
 
 // Reads one TOML table: each getter records the key as known, checks its type
@@ -23,6 +41,8 @@ class TableReader {
  public:
   TableReader(const toml::table& t, std::string where, const std::string& file, Errors* errors)
       : t_(t), where_(std::move(where)), file_(file), errors_(errors) {}
+
+  const std::string& file() const { return file_; }
 
   void Error(const toml::node* n, const std::string& msg) {
     int line = n ? int(n->source().begin.line) : int(t_.source().begin.line);
@@ -68,18 +88,25 @@ class TableReader {
     *out = size_t(*v);
   }
 
+  // A duration within `bounds`; otherwise an error that gives the range.
   template <typename D>
-  void Duration(const std::string& key, D* out) {
+  void Duration(const std::string& key, D* out, DurationBounds bounds) {
     const toml::node* n = Get(key, false);
     if (!n) return;
-    Result<std::chrono::milliseconds> d = Status::InvalidArgument("");
+    Result<std::chrono::milliseconds> d = Status::InvalidArgument("not a number or text");
     if (auto i = n->value<int64_t>()) {
       d = ParseDuration(std::to_string(*i));
     } else if (auto s = n->value<std::string>()) {
       d = ParseDuration(*s);
     }
+    const std::string range = FormatDuration(bounds.min) + " to " + FormatDuration(bounds.max);
     if (!d.ok()) {
-      Error(n, where_ + "." + key + " must be a duration such as \"30s\", \"5m\", \"1h\" or a number of seconds");
+      Error(n, where_ + "." + key + " must be a duration such as \"30s\", \"5m\", \"1h\" or a "
+                   "number of seconds, from " + range + " (" + d.status().message() + ")");
+      return;
+    }
+    if (*d < bounds.min || *d > bounds.max) {
+      Error(n, where_ + "." + key + " must be from " + range + " (it is " + FormatDuration(*d) + ")");
       return;
     }
     *out = std::chrono::duration_cast<D>(*d);
@@ -137,10 +164,12 @@ void EachTable(TableReader& parent, const toml::node* n, const std::string& what
 }
 
 // `<what>`, `<what>_env` or `<what>_file` (what = "token", "password"): at most
-// one may be given; `required` demands exactly one. A file must not be readable
-// by others. Never puts the secret in a message.
+// one may be given; `required` demands exactly one. A file must be a regular,
+// non-empty file not readable by others. Never puts the secret in a message;
+// `origin` (optional) says where it came from ("token_file /x", ...).
 void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
-                const std::string& section, bool required, std::string* out);
+                const std::string& section, bool required, std::string* out,
+                std::string* origin = nullptr);
 
 // [[source.icom]] and [[source.dqa3]] (config_sources.cc).
 void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c);

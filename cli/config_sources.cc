@@ -16,31 +16,21 @@ void ReadIcomSource(const toml::table& t, const std::string& file, Errors* error
   r.Size("port", &port, 1, 65535);
   k.port = uint16_t(port);
   r.Str("zone", &k.zone);
-  r.Duration("read_timeout", &k.read_timeout);
-  r.Duration("connect_timeout", &k.connect_timeout);
-  r.Duration("backoff_min", &k.backoff_initial);
-  r.Duration("backoff_max", &k.backoff_max);
+  r.Duration("read_timeout", &k.read_timeout, bounds::kReadTimeout);
+  r.Duration("connect_timeout", &k.connect_timeout, bounds::kConnectTimeout);
+  r.Duration("backoff_min", &k.backoff_initial, bounds::kBackoff);
+  r.Duration("backoff_max", &k.backoff_max, bounds::kBackoff);
   r.Size("queue_messages", &k.queue_messages, 16, 10'000'000);
   size_t queue_mb = k.queue_bytes >> 20;
   r.Size("queue_mb", &queue_mb, 1, 16'384);
   k.queue_bytes = queue_mb << 20;
-  r.Duration("deliveries_interval", &s.deliveries_interval);
+  r.Duration("deliveries_interval", &s.deliveries_interval, bounds::kDeliveriesInterval);
   r.Finish();
   k.linac = s.name;
   if (t.get("host") && k.host.empty()) {
     r.Error(t.get("host"), "[[source.icom]].host must name the linac's NSS (IP address or host name)");
   }
   if (Status z = CheckZone(k.zone); !z.ok()) r.Error(t.get("zone"), z.message());
-  if (k.read_timeout.count() < 1000) {
-    r.Error(t.get("read_timeout"), "[[source.icom]].read_timeout must be at least 1s (a linac "
-                                   "streams continuously; 30s is usual)");
-  }
-  if (k.connect_timeout.count() < 100) {
-    r.Error(t.get("connect_timeout"), "[[source.icom]].connect_timeout must be at least 100ms");
-  }
-  if (k.backoff_initial.count() < 10) {
-    r.Error(t.get("backoff_min"), "[[source.icom]].backoff_min must be at least 10ms");
-  }
   if (k.backoff_max < k.backoff_initial) {
     r.Error(t.get("backoff_max"), "[[source.icom]].backoff_max must not be shorter than backoff_min");
   }
@@ -69,11 +59,11 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   r.Str("server", &server);
   r.Str("tds_version", &tds_version);
   r.Str("path", &path);
-  r.Duration("connect_timeout", &connect_timeout);
+  r.Duration("connect_timeout", &connect_timeout, bounds::kConnectTimeout);
   r.Str("database_id", &k.database_id);
   std::string zone = "UTC";
   r.Str("zone", &zone);
-  r.Duration("interval", &s.interval);
+  r.Duration("interval", &s.interval, bounds::kPollInterval);
   size_t history_days = 1;
   r.Size("history_days", &history_days, 1, 36'500);
   r.StrList("machines", &k.machines);
@@ -82,8 +72,8 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   r.Str("mode", &mode);
   r.Str("test_list", &x.test_list_template);
   std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
-  r.Duration("window", &window);
-  r.Duration("wait", &wait);
+  r.Duration("window", &window, bounds::kWindow);
+  r.Duration("wait", &wait, bounds::kWait);
   r.Str("beams", &beams);
   r.Str("late", &late);
   if (const toml::node* units = r.Get("units", false)) {

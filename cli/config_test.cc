@@ -97,7 +97,7 @@ TEST(Config, RoutesMustNameExistingSourcesAndSinks) {
   text.replace(text.find("to = [\"qa\"]"), 11, "to = [\"qatrak\"]");
   EXPECT_NE(Problems(text).find("route to 'qatrak': no sink has that name"), std::string::npos);
   std::string dup = std::string(kGood) + "\n[[sink.qatrack]]\nname = \"tds\"\nurl = \"http://127.0.0.1/api\"\n"
-                    "token = \"x\"\nserver_zone = \"UTC\"\n";
+                    "token = \"ffffffffffffffffffffffffffffffffffffffff\"\nserver_zone = \"UTC\"\n";
   EXPECT_NE(Problems(dup).find("'tds' is used twice"), std::string::npos);
 }
 
@@ -123,23 +123,25 @@ TEST(Config, TokenComesFromExactlyOnePlaceAndFilesMustBePrivate) {
   env.replace(at, base.find('\n', at) - at, "token_env = \"QCFLOW_TEST_TOKEN\"");
   unsetenv("QCFLOW_TEST_TOKEN");
   EXPECT_NE(Problems(env).find("QCFLOW_TEST_TOKEN is not set"), std::string::npos);
-  setenv("QCFLOW_TEST_TOKEN", " secret-from-env \n", 1);
+  const std::string env_token = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
+  setenv("QCFLOW_TEST_TOKEN", (" " + env_token + " \n").c_str(), 1);
   auto ok = ParseConfig(env, "qcflow.toml");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ(ok->qatrack_sinks[0].sink.token, "secret-from-env");
+  EXPECT_EQ(ok->qatrack_sinks[0].sink.token, env_token);
 
   testing::TempDir dir;
-  testing::WriteFile(dir.Sub("token"), "file-secret\n");
+  const std::string file_token = "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1";
+  testing::WriteFile(dir.Sub("token"), file_token + "\n");
   std::string file = base;
   file.replace(at, base.find('\n', at) - at, "token_file = \"" + dir.Sub("token") + "\"");
   chmod(dir.Sub("token").c_str(), 0644);
   std::string p = Problems(file);
   EXPECT_NE(p.find("chmod 600"), std::string::npos) << p;
-  EXPECT_EQ(p.find("file-secret"), std::string::npos) << "a secret must never appear in messages";
+  EXPECT_EQ(p.find(file_token), std::string::npos) << "a secret must never appear in messages";
   chmod(dir.Sub("token").c_str(), 0600);
   auto good = ParseConfig(file, "qcflow.toml");
   ASSERT_TRUE(good.ok()) << good.status().ToString();
-  EXPECT_EQ(good->qatrack_sinks[0].sink.token, "file-secret");
+  EXPECT_EQ(good->qatrack_sinks[0].sink.token, file_token);
 }
 
 TEST(Config, ExampleFileParsesOnceItsTokenFileExists) {
@@ -201,7 +203,8 @@ backoff_max = "1s"
   EXPECT_NE(p.find("qcflow.toml:18: [[source.icom]].port must be a whole number from 1 to 65535"),
             std::string::npos) << p;
   EXPECT_NE(p.find("qcflow.toml:19: unknown time zone 'Europe/Berln'"), std::string::npos) << p;
-  EXPECT_NE(p.find("qcflow.toml:20: [[source.icom]].read_timeout must be at least 1s"), std::string::npos) << p;
+  EXPECT_NE(p.find("qcflow.toml:20: [[source.icom]].read_timeout must be from 1s to 1h (it is 200ms)"),
+            std::string::npos) << p;
   EXPECT_NE(p.find("qcflow.toml:22: [[source.icom]].backoff_max must not be shorter"), std::string::npos) << p;
 }
 
@@ -292,6 +295,119 @@ beams = "gamma"
       "password = \"a\"\npassword_env = \"B\"\n");
   EXPECT_NE(two.find("needs at most one of password, password_env or password_file"), std::string::npos)
       << two;
+}
+
+// The same text fails the same way in validate and run: both call LoadConfig.
+TEST(Config, DurationsHaveBoundsAndNeverOverflow) {
+  auto with = [](const std::string& interval) {
+    std::string text = kGood;
+    text.replace(text.find("interval = \"2m\""), 15, "interval = " + interval);
+    return Problems(text);
+  };
+  for (const char* huge : {"\"9223372036854775807\"", "9223372036854775807", "\"99999d\""}) {
+    const std::string p = with(huge);
+    EXPECT_NE(p.find("qcflow.toml:10: [[source.mpc]].interval must be"), std::string::npos) << huge << p;
+    EXPECT_NE(p.find("from 100ms to 7d"), std::string::npos) << huge << p;
+  }
+  EXPECT_NE(with("\"50ms\"").find("[[source.mpc]].interval must be from 100ms to 7d (it is 50ms)"),
+            std::string::npos) << with("\"50ms\"");
+  EXPECT_NE(with("\"8d\"").find("(it is 8d)"), std::string::npos);
+  EXPECT_NE(with("\"1.2.3s\"").find("must be a duration"), std::string::npos);
+  EXPECT_NE(with("-5").find("must be a duration"), std::string::npos);
+  std::string sink = kGood;
+  sink.replace(sink.find("throttle = \"500ms\""), 18, "timeout = \"0s\"");
+  EXPECT_NE(Problems(sink).find("[[sink.qatrack]].timeout must be from 1s to 1h (it is 0s)"),
+            std::string::npos) << Problems(sink);
+  EXPECT_FALSE(ParseDuration("9223372036854775807").ok());
+  EXPECT_EQ(FormatDuration(std::chrono::milliseconds(1500)), "1500ms");
+  EXPECT_EQ(FormatDuration(std::chrono::hours(48)), "2d");
+}
+
+TEST(Config, MetricsListenIsParsedAsRunBindsIt) {
+  for (const char* bad : {"127.0.0.1:19309x", "127.0.0.1.nip.io:19309", "127.0.0.1:0"}) {
+    std::string p = Problems(std::string(kGood) + "\n[metrics]\nlisten = \"" + bad + "\"\n");
+    EXPECT_NE(p.find("qcflow.toml:26: [metrics].listen '" + std::string(bad) + "' must be a loopback"),
+              std::string::npos) << p;
+  }
+  auto ok = ParseConfig(std::string(kGood) + "\n[metrics]\nlisten = \"[::1]:9187\"\n", "qcflow.toml");
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
+// A token that is not of the documented form (a CR/LF would inject a header)
+// is refused, naming where it came from and never showing it.
+TEST(Config, TokensMustHaveTheirDocumentedForm) {
+  std::string env = kGood;
+  const size_t at = env.find("token = ");
+  env.replace(at, env.find('\n', at) - at, "token_env = \"QCFLOW_TEST_TOKEN\"");
+  setenv("QCFLOW_TEST_TOKEN", "0123456789abcdef0123456789abcdef01234567\r\nX-Evil: 1", 1);
+  std::string p = Problems(env);
+  EXPECT_NE(p.find("the token from the environment variable QCFLOW_TEST_TOKEN (token_env) contains a "
+                   "line break"), std::string::npos) << p;
+  EXPECT_EQ(p.find("X-Evil"), std::string::npos) << p;
+
+  testing::TempDir dir;
+  testing::WriteFile(dir.Sub("token"), "0123456789abcdef0123456789abcdef01234567\nX-Evil: 1\n");
+  chmod(dir.Sub("token").c_str(), 0600);
+  std::string file = kGood;
+  file.replace(at, file.find('\n', at) - at, "token_file = \"" + dir.Sub("token") + "\"");
+  p = Problems(file);
+  EXPECT_NE(p.find("the token from token_file " + dir.Sub("token") + " contains a line break"),
+            std::string::npos) << p;
+  EXPECT_EQ(p.find("X-Evil"), std::string::npos) << p;
+
+  std::string inline_short = kGood;
+  inline_short.replace(at, inline_short.find('\n', at) - at, "token = \"abc123\"");
+  p = Problems(inline_short);
+  EXPECT_NE(p.find("the token from token in qcflow.toml is not a QATrack+ API token: it must be 40 "
+                   "hexadecimal characters (it has 6 characters)"), std::string::npos) << p;
+  EXPECT_EQ(p.find("abc123"), std::string::npos) << p;
+
+  std::string rad = inline_short;  // RadMachine: printable, no whitespace
+  rad.replace(rad.find("http://127.0.0.1:8000/api"), 25, "https://x.radformation.com/api");
+  EXPECT_TRUE(ParseConfig(rad, "qcflow.toml").ok());
+  rad.replace(rad.find("abc123"), 6, "abc 123");
+  EXPECT_NE(Problems(rad).find("printable ASCII without spaces"), std::string::npos) << Problems(rad);
+}
+
+TEST(Config, TokenFileThatIsADirectoryOrEmptySaysSo) {
+  testing::TempDir dir;
+  std::string text = kGood;
+  const size_t at = text.find("token = ");
+  text.replace(at, text.find('\n', at) - at, "token_file = \"" + dir.Sub("t") + "\"");
+  mkdir(dir.Sub("t").c_str(), 0755);
+  std::string p = Problems(text);
+  EXPECT_NE(p.find("token_file " + dir.Sub("t") + " is a directory"), std::string::npos) << p;
+  EXPECT_EQ(p.find("readable by others"), std::string::npos) << p;
+  rmdir(dir.Sub("t").c_str());
+  testing::WriteFile(dir.Sub("t"), " \n");
+  chmod(dir.Sub("t").c_str(), 0600);
+  p = Problems(text);
+  EXPECT_NE(p.find("token_file " + dir.Sub("t") + " is empty"), std::string::npos) << p;
+  EXPECT_EQ(p.find("no API token configured"), std::string::npos) << p;
+}
+
+// The rule for token_file (refused when others can read it) holds for a token
+// or password written in the config file itself.
+TEST(Config, InlineSecretsNeedAPrivateConfigFile) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("qcflow.toml");
+  testing::WriteFile(path, std::string(kGood) +
+                               "\n[[source.dqa3]]\nname = \"d\"\nbackend = \"odbc\"\nserver = \"s\"\n"
+                               "database = \"x\"\npassword = \"s3cret-pw\"\n");
+  chmod(path.c_str(), 0644);
+  auto c = LoadConfig(path);
+  ASSERT_FALSE(c.ok());
+  const std::string p = c.status().message();
+  EXPECT_NE(p.find(path + ":17: [[sink.qatrack]] 'qa': the token is written in " + path +
+                   ", which is readable by others (mode 644); run: chmod 600 " + path),
+            std::string::npos) << p;
+  EXPECT_NE(p.find(":30: [[source.dqa3]] 'd': the password is written in"), std::string::npos) << p;
+  EXPECT_EQ(p.find("s3cret-pw"), std::string::npos) << p;
+  chmod(path.c_str(), 0640);
+  EXPECT_FALSE(LoadConfig(path).ok()) << "group-readable is refused too, as for token_file";
+  chmod(path.c_str(), 0600);
+  auto ok = LoadConfig(path);
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 }
 
 TEST(Config, DurationsAndNearestWord) {

@@ -131,9 +131,57 @@ bool Daemon::IsIdle() {
   const MicrosUtc now = options_.clock();
   for (const auto& k : sinks_) {
     auto c = store_->outbox().Counters(k->name(), now);
-    if (!c.ok() || c->pending > c->in_backoff) return false;  // something is due
+    if (!c.ok() || c->pending > 0) return false;  // due, or waiting out a retry delay
   }
   return true;
+}
+
+std::vector<std::string> Daemon::Unfinished() {
+  std::vector<std::string> left;
+  auto polling = [&](const PollingWorker& w) {
+    const SourceSnapshot snap = w.Snapshot();
+    const SourceState state = w.State();
+    if (!snap.up) {
+      left.push_back("source " + w.name() + ": " +
+                     (state.last_error.empty() ? "no pass completed"
+                                               : "its latest pass failed (" + state.last_error + ")"));
+    } else if (!snap.idle) {
+      left.push_back("source " + w.name() + ": files were still settling or records not yet grouped");
+    }
+  };
+  for (const auto& s : sources_) polling(*s);
+  for (const auto& s : dqa3_) polling(*s);
+  if (icom_) {
+    for (const IcomLinacSnapshot& l : icom_->Snapshot()) {
+      if (l.capture.dropped > 0) {
+        left.push_back("linac " + l.capture.linac + ": " + std::to_string(l.capture.dropped) +
+                       " message(s) lost to a stalled journal (journaled as capture loss)");
+      }
+    }
+  }
+  const MicrosUtc now = options_.clock();
+  for (const auto& k : sinks_) {
+    const std::string who = "sink " + k->name() + ": ";
+    auto c = store_->outbox().Counters(k->name(), now);
+    if (!c.ok()) {
+      left.push_back(who + "its outbox cannot be read (" + c.status().message() + ")");
+      continue;
+    }
+    if (c->pending > 0) {
+      std::string why = k->State().last_error;
+      if (why.empty()) why = k->HeadError();
+      left.push_back(who + std::to_string(c->pending) + " session(s) not delivered (" +
+                     std::to_string(c->in_backoff) + " waiting out a retry delay)" +
+                     (why.empty() ? "" : ": " + why) + "; they stay queued for the next run");
+    }
+    if (c->dead_letters > 0) {
+      const std::string why = k->NewestDeadLetterReason();
+      left.push_back(who + std::to_string(c->dead_letters) + " dead letter(s), refused by the server" +
+                     (why.empty() ? "" : " (" + why + ")") +
+                     "; fix the cause in QATrack+, then run qcflow replay --dead-letters");
+    }
+  }
+  return left;
 }
 
 void Daemon::PersistProcess(bool stopped) {
@@ -178,13 +226,15 @@ Result<RunSummary> Daemon::Run() {
       const bool idle = (deadline || options_.until_idle) && IsIdle();
       lock.lock();
       if (deadline) {
-        summary = {StopReason::kMaxDuration, idle};
+        summary.reason = StopReason::kMaxDuration;
+        summary.idle = idle;
         stop_why_ = idle ? "--max-duration reached (idle)" : "--max-duration reached before idle";
         break;
       }
       if (idle) {
-        summary = {StopReason::kIdle, true};
-        stop_why_ = "idle (--until-idle): every source scanned, every due session delivered";
+        summary.reason = StopReason::kIdle;
+        summary.idle = true;
+        stop_why_ = "idle (--until-idle): every source scanned, nothing left to deliver";
         break;
       }
     }
@@ -216,6 +266,10 @@ Result<RunSummary> Daemon::Run() {
   for (auto& s : sources_) s->PersistStopped();
   for (auto& s : dqa3_) s->PersistStopped();
   for (auto& k : sinks_) k->PersistStopped();
+  if (summary.reason != StopReason::kRequested) {
+    summary.left = Unfinished();
+    for (const std::string& item : summary.left) spdlog::warn("not done: {}", item);
+  }
   metrics_.reset();  // closes the listening socket and open connections
   PersistProcess(true);
   Status synced = store_->Sync();

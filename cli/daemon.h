@@ -63,11 +63,11 @@ class SinkWorker;
 struct DaemonOptions {
   config::Config config;
   std::string store_dir;  // "" = config.store.path (--store overrides it)
-  // Stop (exit 0) once idle: every source made a successful pass with nothing
-  // left unsettled and its transform caught up, and no sink has an item due
-  // (items waiting out a backoff and dead letters do not count).
+  // Stop once idle: every source made a successful pass with nothing left
+  // unsettled and its transform caught up, and no sink has anything pending
+  // (items waiting out a backoff are waited for; dead letters are not pending).
   bool until_idle = false;
-  // Stop (draining) after this long.
+  // Stop (draining) after this long, idle or not.
   std::optional<std::chrono::milliseconds> max_duration;
   // "now" for scans, transforms and outboxes; default NowMicros. Waiting always
   // uses the real steady clock.
@@ -86,6 +86,9 @@ enum class StopReason { kRequested, kIdle, kMaxDuration };
 struct RunSummary {
   StopReason reason = StopReason::kRequested;
   bool idle = false;  // idle when the daemon stopped (or when it reached idle)
+  // When it stopped at idle or max_duration: what was left undone, each with
+  // why ("sink qatrack: 1 session(s) not delivered ..."); empty = all done.
+  std::vector<std::string> left;
 };
 
 class Daemon {
@@ -115,6 +118,12 @@ class Daemon {
 
   // The idle condition at `now` (see DaemonOptions::until_idle).
   bool IsIdle();
+
+  // What is undone now: pending uploads and dead letters (with the latest
+  // error), sources whose latest pass failed or left work, iCom messages lost.
+  // iCom streams never finish, so a capture that is simply stopped is not
+  // undone.
+  std::vector<std::string> Unfinished();
 
  private:
   explicit Daemon(DaemonOptions options);

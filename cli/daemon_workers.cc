@@ -331,6 +331,29 @@ SinkSnapshot SinkWorker::Snapshot() const {
   return snapshot_;
 }
 
+SinkState SinkWorker::State() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
+std::string SinkWorker::HeadError() const {
+  auto head = env_.store->outbox().List(name_, 1, /*include_dead=*/false);
+  return head.ok() && !head->empty() ? Clean(head->front().last_error) : "";
+}
+
+std::string SinkWorker::NewestDeadLetterReason() const {
+  std::string reason;
+  MicrosUtc newest = 0;
+  auto all = env_.store->outbox().List(name_, 10000, /*include_dead=*/true);
+  for (const OutboxItem& item : all.ok() ? *all : std::vector<OutboxItem>{}) {
+    if (item.state == OutboxState::kDeadLetter && item.updated_at >= newest) {
+      newest = item.updated_at;
+      reason = Clean(item.last_error);
+    }
+  }
+  return reason;
+}
+
 void SinkWorker::Loop() {
   SteadyTime next = Steady::now();
   while (WaitUntil(next, /*kickable=*/connected_)) {
@@ -429,20 +452,9 @@ SteadyTime SinkWorker::Deliver() {
     state_.dead_lettered_last_run = total.dead_lettered;
   }
   std::string item_error;
-  if (total.attempted > 0 && total.delivered == 0 && total.dead_lettered == 0) {
-    auto head = env_.store->outbox().List(name_, 1, /*include_dead=*/false);
-    if (head.ok() && !head->empty()) item_error = Clean(head->front().last_error);
-  }
+  if (total.attempted > 0 && total.delivered == 0 && total.dead_lettered == 0) item_error = HeadError();
   if (total.dead_lettered > 0) {
-    std::string reason;  // of the newest dead letter
-    MicrosUtc newest = 0;
-    auto all = env_.store->outbox().List(name_, 10000, /*include_dead=*/true);
-    for (const OutboxItem& item : all.ok() ? *all : std::vector<OutboxItem>{}) {
-      if (item.state == OutboxState::kDeadLetter && item.updated_at >= newest) {
-        newest = item.updated_at;
-        reason = Clean(item.last_error);
-      }
-    }
+    const std::string reason = NewestDeadLetterReason();
     spdlog::warn("{}: the server refused {} session(s) ({}); they are set aside as dead letters and "
                  "not retried. Fix the cause in QATrack+, then run `qcflow replay --dead-letters`",
                  who, total.dead_lettered, reason);

@@ -149,8 +149,14 @@ class SinkWorker : public WorkerThread {
              std::unique_ptr<qatrack::QatrackSink> sink);
   ~SinkWorker() override;
   SinkSnapshot Snapshot() const;
+  // What the latest pass recorded (the "daemon.sink" record's content).
+  SinkState State() const;
   const std::string& name() const { return name_; }
   void PersistStopped();
+  // The error of the first pending item ("" when none), URL redacted.
+  std::string HeadError() const;
+  // Why the newest dead letter was refused ("" when none), URL redacted.
+  std::string NewestDeadLetterReason() const;
 
  private:
   void Loop() override;

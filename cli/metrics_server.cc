@@ -2,10 +2,11 @@
 
 #include <boost/asio.hpp>
 
-#include <charconv>
 #include <cstdio>
 #include <set>
 #include <thread>
+
+#include "cli/listen_address.h"
 
 namespace qcflow::cli {
 
@@ -107,22 +108,12 @@ struct MetricsServer::Impl {
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
                                                             Render render) {
-  const std::string usage = "[metrics].listen '" + listen +
-                            "' must be a loopback address and port, e.g. 127.0.0.1:9187";
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) return Status::InvalidArgument(usage);
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host == "localhost") host = "127.0.0.1";
-  int port = -1;
-  const char* p = listen.data() + colon + 1;
-  auto [end, err] = std::from_chars(p, listen.data() + listen.size(), port);
-  if (err != std::errc() || end != listen.data() + listen.size() || port < 0 || port > 65535) {
-    return Status::InvalidArgument(usage);
-  }
+  auto parsed = config::ParseLoopbackListen(listen);
+  if (!parsed.ok()) return parsed.status();
   error_code ec;
-  asio::ip::address addr = asio::ip::make_address(host, ec);
-  if (ec || !addr.is_loopback()) return Status::InvalidArgument(usage);
+  asio::ip::address addr = asio::ip::make_address(parsed->ip, ec);
+  if (ec) return Status::InvalidArgument("[metrics].listen '" + listen + "': " + ec.message());
+  const int port = parsed->port;
 
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);

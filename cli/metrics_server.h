@@ -24,9 +24,10 @@ class MetricsServer {
  public:
   using Render = std::function<std::string()>;
 
-  // Binds `listen` ("127.0.0.1:9187", "[::1]:9187", "localhost:9187"; port 0
-  // picks a free one) and starts serving. InvalidArgument for a malformed or
-  // non-loopback address; Unavailable when the port is taken.
+  // Binds `listen` ("127.0.0.1:9187", "[::1]:9187", "localhost:9187"; parsed
+  // by config::ParseLoopbackListen, as LoadConfig does) and starts serving.
+  // InvalidArgument for a malformed or non-loopback address; Unavailable when
+  // the port is taken.
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen, Render render);
 
   // Stops accepting, closes every open connection and joins the thread.

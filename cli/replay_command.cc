@@ -244,7 +244,7 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
     auto counters = (*store)->outbox().Counters(name, NowMicros());
     if (counters.ok()) t.after = *counters;
 
-    std::cout << "Replay to sink " << name << " (" << k->sink.api_url << ")\n";
+    std::cout << "Replay to sink " << name << " (" << qatrack::SafeUrl(k->sink.api_url) << ")\n";
     if (o.dead_letters) {
       std::cout << "  dead letters re-queued  " << t.dead_requeued << "\n";
     } else {

@@ -49,9 +49,18 @@ Logs: stderr (the systemd journal) and, when [log].file is set, that file, rotat
 at [log].max_size_mb. Check progress with `qcflow status --store DIR` (safe while
 running) or GET /metrics when [metrics].listen is set.
 
-Exit codes: 0 stopped cleanly (signal, or idle with --until-idle); 1 the store
-failed; 2 configuration error (every problem is listed); 3 --max-duration ended
-before everything was done.
+One-shot runs: --until-idle exits once every source made a successful pass and
+nothing is pending: uploads waiting out a retry delay (after a reset or timeout)
+are waited for, so bound the wait with --max-duration. --max-duration alone stops
+at that time; iCom capture simply stops there (its streams never end). Either way
+the exit code says whether everything was done, and each thing left is logged as
+"not done: <what and why>".
+
+Exit codes: 0 stopped cleanly: on a signal, or (--until-idle / --max-duration)
+with everything delivered; 1 the store failed; 2 configuration error (every
+problem is listed); 3 (--until-idle / --max-duration) something was left: uploads
+still pending, dead letters (refused by the server: see qcflow replay
+--dead-letters), a source whose latest pass failed, or iCom messages lost.
 
 Example: qcflow run --config /etc/qcflow/qcflow.toml
 Check a config first: qcflow validate --config /etc/qcflow/qcflow.toml)";
@@ -140,8 +149,8 @@ int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
     auto summary = (*daemon)->Run();
     if (!summary.ok()) {
       code = kExitFailed;
-    } else if (summary->reason == StopReason::kMaxDuration && !summary->idle) {
-      code = kExitPartial;
+    } else if (summary->reason != StopReason::kRequested && !summary->left.empty()) {
+      code = kExitPartial;  // Run logged each item ("not done: ...")
     }
   }
   ShutDownLogging();
@@ -159,12 +168,14 @@ void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* acti
       ->required()
       ->type_name("FILE");
   cmd->add_flag("--until-idle", o->until_idle,
-                "Exit 0 once every source made a successful pass and every due session was "
-                "delivered (for demos and one-shot jobs). iCom streams never end: for them it "
-                "only waits until what was received is journaled and grouped");
+                "Exit once every source made a successful pass and nothing is pending (uploads "
+                "in a retry delay are waited for; bound it with --max-duration), for one-shot "
+                "jobs: 0 everything delivered, 3 something left pending or dead-lettered (logged "
+                "with why). iCom streams never end: for them it only waits until what was "
+                "received is journaled and grouped");
   cmd->add_option("--max-duration", o->max_duration,
-                  "Stop (draining like SIGTERM) after this long: 90, 30s, 5m; exit code 3 if not "
-                  "idle by then")
+                  "Stop (draining like SIGTERM) after this long: 90, 30s, 5m; exit 0 if nothing "
+                  "was left undone, 3 if uploads are pending or dead-lettered or a source failed")
       ->type_name("DURATION");
   cmd->footer(kRunHelp);
   cmd->callback([action, &global, o] {

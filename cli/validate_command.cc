@@ -43,40 +43,6 @@ std::string Plural(size_t n, const std::string& one, const std::string& many) {
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
-// Where each sink's token comes from ("token_file /etc/qcflow/qatrack.token"),
-// read from the file's text: Config keeps the token, not its origin.
-std::map<std::string, std::string> TokenOrigins(const std::string& path) {
-  std::ifstream in(path);
-  std::map<std::string, std::string> out;
-  std::string line, section, name, origin;
-  auto flush = [&] {
-    if (section == "[[sink.qatrack]]" && !name.empty()) out[name] = origin;
-    name.clear();
-    origin.clear();
-  };
-  auto value = [](const std::string& l) {
-    size_t a = l.find('"'), b = l.rfind('"');
-    return a != std::string::npos && b > a ? l.substr(a + 1, b - a - 1) : std::string();
-  };
-  while (std::getline(in, line)) {
-    size_t b = line.find_first_not_of(" \t");
-    if (b == std::string::npos || line[b] == '#') continue;
-    line = line.substr(b);
-    if (line[0] == '[') {
-      flush();
-      section = line.substr(0, line.find(']') + (line.rfind("[[", 0) == 0 ? 2 : 1));
-      continue;
-    }
-    std::string key = line.substr(0, line.find_first_of(" \t="));
-    if (key == "name") name = value(line);
-    if (key == "token_file") origin = "token_file " + value(line);
-    if (key == "token_env") origin = "the environment variable " + value(line) + " (token_env)";
-    if (key == "token") origin = "token in " + path;
-  }
-  flush();
-  return out;
-}
-
 // ---- config-level observations ------------------------------------------------------
 
 void CheckRoutes(const config::Config& c, Checklist* list) {
@@ -335,7 +301,8 @@ void CheckSink(const config::QatrackSink& k, const config::Config& c,
     list->ConfigError(who + sink.status().message() + ".");
     return;
   }
-  std::string url = cfg.api_url;  // as the sink names it in messages: no trailing '/'
+  // As the sink names it in messages: no credentials, no trailing '/'.
+  std::string url = qatrack::SafeUrl(cfg.api_url);
   while (!url.empty() && url.back() == '/') url.pop_back();
   const std::string at = "QATrack+ at " + url;
   Status conn = (*sink)->CheckConnection();
@@ -444,13 +411,7 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   for (const auto& s : c.mpc_sources) surveys[s.name] = CheckSource(s, &list);
   for (const auto& s : c.icom_sources) CheckIcomSource(s, &list);
   for (const auto& s : c.dqa3_sources) CheckDqa3Source(s, &list);
-  auto origins = TokenOrigins(o.config);
-  for (const auto& k : c.qatrack_sinks) {
-    auto origin = origins.find(k.sink.name);
-    CheckSink(k, c, surveys,
-              origin != origins.end() && !origin->second.empty() ? origin->second : "the token setting",
-              &list);
-  }
+  for (const auto& k : c.qatrack_sinks) CheckSink(k, c, surveys, k.token_origin, &list);
 
   const std::string warnings = list.warnings() ? Plural(size_t(list.warnings()), "warning", "warnings") : "";
   if (list.failures() == 0) {

@@ -38,12 +38,17 @@ class ValidateReplayTest : public ::testing::Test {
     const std::string path = dir_.Sub("qcflow.toml");
     testing::WriteFile(path, "[store]\npath = \"" + store_dir() + "\"\n"
                              "[[source.mpc]]\nname = \"tds\"\ntds = \"" + tds + "\"\nzone = \"Europe/Berlin\"\n"
-                             "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + server_->base_url() + "\"\n"
+                             "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url() + "\"\n"
                              "token_file = \"" + token_file + "\"\nserver_zone = \"America/Toronto\"\n" +
                              extra + "[[route]]\nfrom = \"tds\"\nto = [\"qatrack\"]\n");
     return path;
   }
   std::string store_dir() { return dir_.Sub("store"); }
+  // The sink's url: the test server's, with `userinfo` ("user:password@") when set.
+  std::string url() {
+    std::string u = server_->base_url();
+    return userinfo_.empty() ? u : u.insert(u.find("://") + 3, userinfo_);
+  }
 
   // Stores one couch session of serial 1234 from source "tds", queued for "qatrack".
   void AddSession(const std::string& day) {
@@ -77,6 +82,7 @@ class ValidateReplayTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> server_;
+  std::string userinfo_;
 };
 
 TEST_F(ValidateReplayTest, ValidateAllWellWithWarningsExitsZero) {
@@ -109,6 +115,26 @@ TEST_F(ValidateReplayTest, ValidateConfigErrorsExitTwoWithLineNumbers) {
   EXPECT_TRUE(Has(r.out, path + ":12: unknown key 'timeuot'")) << r.out;
   EXPECT_TRUE(Has(r.out, "did you mean 'timeout'?")) << r.out;
   EXPECT_FALSE(Has(r.out, "accepts the token")) << "no reachability checks on a broken file";
+}
+
+// Issue 12 §4: a URL's user:password@ is redacted in everything validate and
+// replay print, as in the run log (one function: qatrack::SafeUrl).
+TEST_F(ValidateReplayTest, CredentialsInTheSinkUrlAreNeverPrinted) {
+  userinfo_ = "qcuser:hunter2pw@";
+  const std::string config = Config(server_->token(), QCFLOW_DEMO_TDS);
+  auto v = Qcflow("validate --config " + config);
+  EXPECT_TRUE(Has(v.out, "QATrack+ at " + server_->base_url() + " is reachable")) << v.out;
+  EXPECT_FALSE(Has(v.out, "hunter2pw")) << v.out;
+  AddSession("2024-05-06");
+  auto r = Qcflow("replay --config " + config);
+  EXPECT_TRUE(Has(r.out, "Replay to sink qatrack (" + server_->base_url() + ")")) << r.out;
+  EXPECT_FALSE(Has(r.out, "hunter2pw")) << r.out;
+  // Unreachable: the failure message names the server without the password too.
+  ASSERT_TRUE(server_->AddFault(R"({"action":"reset","times":-1})").ok());
+  auto down = Qcflow("validate --config " + config);
+  EXPECT_EQ(down.exit_code, 1) << down.out;
+  EXPECT_TRUE(Has(down.out, "QATrack+ at " + server_->base_url() + " is not reachable")) << down.out;
+  EXPECT_FALSE(Has(down.out, "hunter2pw")) << down.out;
 }
 
 TEST_F(ValidateReplayTest, ReplaySendsDeliveredSessionsAgainWithoutDuplicates) {

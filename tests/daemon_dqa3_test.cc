@@ -121,6 +121,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
                   "\"\ntoken = \"" + QatrackTestServer::kDefaultToken + "\"\nserver_zone = \"" +
                   kZone + "\"\ninterval = \"300ms\"\n" +
                   "[[route]]\nfrom = \"dqa3\"\nto = [\"qatrack\"]\n" + extra);
+    chmod(path.c_str(), 0600);  // it holds the token
     return path;
   }
   std::string store() const { return dir_.Sub("store"); }

@@ -108,6 +108,13 @@ class DaemonIcomTest : public ::testing::Test {
   }
   std::string store_dir() const { return dir_.Sub("store"); }
   std::string log_file() const { return dir_.Sub("qcflow.log"); }
+  // The simulator generator's first `n` messages for `seed`.
+  static std::vector<std::string> Messages(uint64_t seed, size_t n) {
+    icom::LinacGeneratorConfig g;
+    g.seed = seed;
+    g.messages = n;
+    return testing::GenerateIcomMessages(g);
+  }
 
   json Status() {
     auto r = testing::RunQcflow(QCFLOW_BIN, "status --store " + store_dir() + " --format json");
@@ -214,6 +221,27 @@ TEST_F(DaemonIcomTest, SigtermClosesWithAFinAndARestartAbsorbsTheResentBurst) {
   EXPECT_TRUE(la1.contains("deliveries")) << la1.dump();
   const std::string table = testing::RunQcflow(QCFLOW_BIN, "status --store " + store_dir()).out;
   EXPECT_NE(table.find("iCom linacs"), std::string::npos) << table;
+}
+
+// Issue 12 §2: --max-duration while the linac is still streaming stops at the
+// time asked; with nothing lost that is exit 0 (iCom streams never end).
+TEST_F(DaemonIcomTest, MaxDurationWhileStreamingExitsZero) {
+  const std::vector<std::string> m = Messages(/*seed=*/6, 400);
+  TestLinac linac;
+  const std::string config = WriteConfig(linac.port()), out = dir_.Sub("out.txt");
+  ChildProcess run(QCFLOW_BIN, {"run", "--config", config, "--max-duration", "2s"}, out);
+  ASSERT_TRUE(linac.Accept()) << ReadAll(out);
+  // One message every 20 ms until qcflow closes the socket at the deadline.
+  size_t sent = 0;
+  while (sent < m.size() && linac.Send(m, sent, sent + 1)) {
+    ++sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LT(sent, m.size()) << "qcflow did not stop at --max-duration";
+  EXPECT_EQ(run.Wait(), 0) << ReadAll(out) << ReadAll(log_file());
+  const std::string log = ReadAll(log_file());
+  EXPECT_NE(log.find("--max-duration reached"), std::string::npos) << log;
+  EXPECT_EQ(log.find("not done:"), std::string::npos) << log;
 }
 
 TEST_F(DaemonIcomTest, AgainstSimulateLinacEveryMessageIsJournaledOnceAcrossARestart) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -106,6 +107,7 @@ class DaemonTest : public ::testing::Test {
   std::string WriteConfig() {
     const std::string path = dir_.Sub("qcflow.toml");
     qcflow::testing::WriteFile(path, toml_.Text());
+    chmod(path.c_str(), 0600);  // it holds the token
     return path;
   }
 
@@ -232,6 +234,49 @@ TEST_F(DaemonTest, MaxDurationBeforeIdleExitsThree) {
   const std::string log = ReadAll(toml_.log_file);
   EXPECT_EQ(Count(log, "sink qatrack: QATrack+ at http://127.0.0.1:"), 1u) << log;  // said once
   EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
+  // What is left, and why.
+  EXPECT_NE(log.find("not done: sink qatrack: 1 session(s) not delivered (0 waiting out a retry "
+                     "delay): QATrack+ at http://127.0.0.1:"), std::string::npos) << log;
+}
+
+const char* kUploads = "/api/qa/testlistinstances/";
+
+// Issue 12 §2: a connection reset, then an ambiguous timeout (stored, but the
+// answer came too late) leave the session waiting out a retry delay twice;
+// --until-idle waits for it instead of exiting 0 with it pending.
+TEST_F(DaemonTest, UntilIdleWaitsOutRetryDelaysAfterResetsAndTimeouts) {
+  WriteGeometryRun(toml_.tds, 0);
+  ASSERT_TRUE(server_->AddFault(json::array({
+      {{"method", "POST"}, {"path_prefix", kUploads}, {"action", "reset"}, {"times", 1}},
+      {{"method", "POST"}, {"path_prefix", kUploads}, {"action", "timeout_after_store"},
+       {"seconds", 7}, {"times", 1}}}).dump()).ok());
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  Child run({"run", "--config", config, "--until-idle", "--max-duration", "100"}, out);
+  EXPECT_EQ(run.Wait(seconds(110)), 0) << ReadAll(out);
+  EXPECT_EQ(StoredKeysOnce().size(), 1u);
+  json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["sinks"][0]["pending"], 0) << status.dump();
+  EXPECT_EQ(status["sinks"][0]["delivered"], 1) << status.dump();
+  const std::string log = ReadAll(toml_.log_file);
+  EXPECT_NE(log.find("idle (--until-idle)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("not done:"), std::string::npos) << log;
+}
+
+// A session the server refuses is a dead letter: --until-idle delivers the
+// rest, then exits 3 and says which and why, not "everything delivered".
+TEST_F(DaemonTest, UntilIdleWithADeadLetterExitsThreeAndSaysWhy) {
+  for (int i = 0; i < 2; ++i) WriteGeometryRun(toml_.tds, i);
+  ASSERT_TRUE(server_->AddFault(json({{"method", "POST"}, {"path_prefix", kUploads},
+                                      {"action", "status"}, {"code", 403}, {"times", 1}}).dump()).ok());
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  Child run({"run", "--config", config, "--until-idle", "--max-duration", "60"}, out);
+  EXPECT_EQ(run.Wait(seconds(70)), 3) << ReadAll(out);
+  EXPECT_EQ(StoredCount(), 1);
+  const std::string log = ReadAll(toml_.log_file);
+  EXPECT_NE(log.find("not done: sink qatrack: 1 dead letter(s), refused by the server ("), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("then run qcflow replay --dead-letters"), std::string::npos) << log;
 }
 
 TEST_F(DaemonTest, BadConfigExitsTwoAndSaysWhy) {
@@ -296,7 +341,7 @@ TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
 
 TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {
   for (int i = 0; i < 2; ++i) WriteGeometryRun(toml_.tds, i);
-  toml_.metrics = "127.0.0.1:0";
+  toml_.metrics = "127.0.0.1:" + std::to_string(FreePort());
   StartInProcess();
   const int port = daemon_->metrics_port();
   ASSERT_GT(port, 0);
@@ -335,6 +380,7 @@ TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
       config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
                   "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
                   "[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
+  chmod(config.c_str(), 0600);
   const std::string out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle"}, out);
   ASSERT_EQ(run.Wait(), 0) << ReadAll(out);

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 
@@ -93,8 +94,35 @@ std::string Redact(std::string text, std::string_view secret) {
   return text;
 }
 
+Status CheckTokenForm(std::string_view token, bool radmachine) {
+  for (unsigned char c : token) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument("contains a line break or another control character");
+    }
+  }
+  if (radmachine) {
+    for (unsigned char c : token) {
+      if (c == ' ' || c > 0x7e) {
+        return Status::InvalidArgument("must be printable ASCII without spaces (a RadMachine API token)");
+      }
+    }
+    return Status::OK();
+  }
+  const bool hex = std::all_of(token.begin(), token.end(),
+                               [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (token.size() != 40 || !hex) {
+    return Status::InvalidArgument("is not a QATrack+ API token: it must be 40 hexadecimal characters "
+                                   "(it has " + std::to_string(token.size()) + " characters" +
+                                   (hex ? "" : ", not all hexadecimal") + ")");
+  }
+  return Status::OK();
+}
+
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(const HttpClientOptions& options) {
   if (options.token.empty()) return Status::InvalidArgument("no QATrack+ API token configured");
+  if (Status form = CheckTokenForm(options.token, options.radmachine); !form.ok()) {
+    return Status::InvalidArgument("the API token " + form.message());
+  }
   GlobalInitOnce();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
@@ -168,13 +196,15 @@ HttpResponse HttpClient::Perform(const std::string& url, const std::string* post
 }
 
 std::string SafeUrl(std::string_view url) {
-  std::string out(url.substr(0, url.find_first_of("?#")));
-  size_t scheme = out.find("://");
-  size_t host = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t slash = out.find('/', host);
-  size_t at = out.rfind('@', slash == std::string::npos ? out.size() : slash);
+  std::string out(url);
+  const size_t scheme = out.find("://");
+  const size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  // Credentials end at the last '@' anywhere: a password written with an
+  // unescaped '/', '?', '#' or '@' must not leak in part. (This may drop more
+  // of an odd URL than needed; it is only what messages show.)
+  const size_t at = out.rfind('@');
   if (at != std::string::npos && at >= host) out.erase(host, at + 1 - host);
-  return out;
+  return out.substr(0, out.find_first_of("?#", host));
 }
 
 }  // namespace qcflow::qatrack

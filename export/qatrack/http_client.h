@@ -53,8 +53,14 @@ std::string UrlEncode(std::string_view value);
 // Replaces every occurrence of `secret` in `text` with "<redacted>".
 std::string Redact(std::string text, std::string_view secret);
 
+// Whether `token` has the documented form, so it can only ever be one header
+// value: QATrack+ 40 hexadecimal digits; RadMachine printable ASCII without
+// whitespace. InvalidArgument saying which rule it breaks (never the token).
+Status CheckTokenForm(std::string_view token, bool radmachine);
+
 class HttpClient {
  public:
+  // InvalidArgument when options.token is empty or fails CheckTokenForm.
   static Result<std::unique_ptr<HttpClient>> Create(const HttpClientOptions& options);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
@@ -75,6 +81,7 @@ class HttpClient {
 
 // `url` without user:password@ and without a query or fragment: the form every
 // message, log line and status record shows (a URL may carry credentials).
+// The one redaction of URLs: whatever prints a configured URL goes through it.
 std::string SafeUrl(std::string_view url);
 
 }  // namespace qcflow::qatrack

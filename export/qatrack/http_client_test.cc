@@ -118,6 +118,31 @@ TEST(SafeUrl, DropsCredentialsQueryAndFragment) {
   EXPECT_EQ(SafeUrl("https://user:pw@host:8443/api?token=x"), "https://host:8443/api");
   EXPECT_EQ(SafeUrl("https://user:pw@host/api/#frag"), "https://host/api/");
   EXPECT_EQ(SafeUrl("http://127.0.0.1:80/api"), "http://127.0.0.1:80/api");
+  // Unescaped '/', '?', '#' or '@' in a password: no part of it shows.
+  for (const char* url : {"https://user:pa/ss@host/api", "https://user:pa?ss@host/api",
+                          "https://user:pa#ss@host/api", "https://user:p@ss@host/api"}) {
+    EXPECT_EQ(SafeUrl(url), "https://host/api") << url;
+  }
+}
+
+TEST(TokenForm, QatrackHexAndRadMachinePrintableOnly) {
+  EXPECT_TRUE(CheckTokenForm("0123456789abcdef0123456789ABCDEF01234567", false).ok());
+  EXPECT_FALSE(CheckTokenForm("0123456789abcdef0123456789abcdef0123456", false).ok());  // 39
+  EXPECT_FALSE(CheckTokenForm("0123456789abcdef0123456789abcdef0123456g", false).ok());
+  EXPECT_TRUE(CheckTokenForm("rad-Token_1.2/abc", true).ok());
+  EXPECT_FALSE(CheckTokenForm("rad token", true).ok());
+  for (bool rad : {false, true}) {
+    Status s = CheckTokenForm("0123456789abcdef0123456789abcdef01234567\r\nX-Injected: 1", rad);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("line break"), std::string::npos) << s.message();
+    EXPECT_EQ(s.message().find("X-Injected"), std::string::npos) << "never the token";
+    // The client itself refuses it too, whoever configured it.
+    HttpClientOptions o;
+    o.radmachine = rad;
+    o.token = "0123456789abcdef0123456789abcdef01234567\r\nX-Injected: 1";
+    auto c = HttpClient::Create(o);
+    EXPECT_EQ(c.ok() ? "" : c.status().message(), "the API token " + s.message());
+  }
 }
 
 }  // namespace
