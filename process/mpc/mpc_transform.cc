@@ -403,7 +403,11 @@ Result<std::optional<uint64_t>> MpcTransform::Impl::EarlierCopyOf(
       auto v = store->derived().Get(kRunNs, scope + Be64(seq));
       if (!v.ok()) return v.status().WithContext("looking up MPC run " + std::to_string(seq));
       MpcRun run;
-      if (*v && DecodeRun(Be64(seq), **v, &run).ok() && run.folder == l.run.folder) {
+      if (!*v || !DecodeRun(Be64(seq), **v, &run).ok() || run.folder != l.run.folder) continue;
+      // A late copy that was only reported was not uploaded: not what changed after upload.
+      auto late = store->derived().Get(kLateNs, Be64(seq));
+      if (!late.ok()) return late.status().WithContext("looking up late MPC run " + std::to_string(seq));
+      if (!*late || (*late)->find("\"amended\":false") == std::string::npos) {
         return std::optional<uint64_t>(seq);
       }
     }
