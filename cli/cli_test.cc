@@ -162,6 +162,24 @@ TEST_F(CliTest, BackfillMpcFromConfigUsesTheDaemonsSourceAndStore) {
   EXPECT_EQ(Qcflow("backfill mpc " + store_flag()).exit_code, 2) << "--tds or --config is needed";
 }
 
+TEST_F(CliTest, BackfillMpcQuarantinesACutResultsCsvAndSaysWhy) {
+  const std::string tds = dir_.Sub("TDS") + "/TB/MPCChecks/NDS-WKS-SN1234-2024-05-01-";
+  const std::string csv = "Name [Unit], Value, Threshold, Evaluation Result\n"
+                          "IsoCenterGroup/IsoCenterSize [mm], 0.3, 0.5, Pass\n";
+  testing::WriteFile(tds + "07-00-00-0000-GeometryCheckTemplate6xMVkV/Results.csv", csv);
+  testing::WriteFile(tds + "07-05-00-0001-BeamCheckTemplate6xMVkV/Results.csv",
+                     csv + "BeamGroup/BeamOutputChange [%], 0");  // cut inside "0.027"
+  auto r = Qcflow("backfill mpc --tds " + dir_.Sub("TDS") + " --zone Europe/Berlin --settle 0 " +
+                  store_flag());
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("run files journaled   1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("quarantined           1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0001-BeamCheckTemplate6xMVkV/Results.csv: Results.csv is incomplete, so "
+                       "none of its values is uploaded (line 3: the file ends inside the row of "
+                       "'BeamGroup/BeamOutputChange [%]'"),
+            std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, BenchWithoutModeIsAUsageError) {
   auto r = Qcflow("bench");
   EXPECT_EQ(r.exit_code, 2);

@@ -149,9 +149,10 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     }
   }
   // Late MPC runs: arrived after their session was emitted (process/mpc).
-  size_t late_runs = 0;
-  if (Status ls = (*store)->derived().Scan(mpc::kLateNs, "", [&](std::string_view, std::string_view) {
+  size_t late_runs = 0, changed_after_upload = 0;  // the latter: a rewritten Results.csv
+  if (Status ls = (*store)->derived().Scan(mpc::kLateNs, "", [&](std::string_view, std::string_view v) {
         ++late_runs;
+        changed_after_upload += v.find("\"changed_after_upload_of_seq\"") != std::string_view::npos;
         return true;
       });
       !ls.ok()) {
@@ -228,6 +229,11 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
       std::cout << "\n" << late_runs
                 << " MPC run(s) arrived after their session was uploaded (late); see the log, or "
                    "set late = \"amend\" to upload them as amendments.\n";
+      if (changed_after_upload > 0) {
+        std::cout << changed_after_upload
+                  << " of them: a run's Results.csv that changed after its session was uploaded "
+                     "(the log names the journal records to compare).\n";
+      }
     }
     return kExitOk;
   }
@@ -248,7 +254,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                         {"daemon_sources", daemon_sources_json},
                         {"daemon_sinks", daemon_sinks_json},
                         {"dead_letters", dead.ToJson()},
-                        {"late_mpc_runs", late_runs}};
+                        {"late_mpc_runs", late_runs},
+                        {"late_mpc_runs_changed_after_upload", changed_after_upload}};
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return kExitOk;
 }

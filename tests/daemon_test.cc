@@ -393,6 +393,67 @@ TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
   }
 }
 
+// issue 12 §1: a Results.csv cut inside a value ("0.027" -> "0") is quarantined,
+// never uploaded; the other runs of its window still make the session.
+TEST_F(DaemonTest, CutResultsCsvIsQuarantinedAndTheRestOfItsSessionUploaded) {
+  const std::string runs = toml_.tds + "/TrueBeam1234/MPCChecks/NDS-WKS-SN1234-2024-04-01-";
+  const std::string header = "Name [Unit], Value, Threshold, Evaluation Result\r\n";
+  qcflow::testing::WriteFile(runs + "07-00-00-0000-GeometryCheckTemplate6xMVkV/Results.csv",
+                             header + "IsoCenterGroup/IsoCenterSize [mm], 0.3, 0.5, Pass\r\n"
+                                      "BeamGroup/BeamOutputChange [%], -0.17, 2, Pass\r\n");
+  qcflow::testing::WriteFile(runs + "07-05-00-0001-BeamCheckTemplate6xFFFMVkV/Results.csv",
+                             header + "BeamGroup/BeamOutputChange [%], 0.4, 2, Pass\r\n");
+  // The latest run's value would win for the 6X macro: 0 instead of -0.17.
+  const std::string cut_path = runs + "07-10-00-0002-BeamCheckTemplate6xMVkV/Results.csv";
+  const std::string cut = header + "BeamGroup/BeamUniformityChange [%], 0.1, 2, Pass\r\n"
+                                   "BeamGroup/BeamOutputChange [%], 0";
+  qcflow::testing::WriteFile(cut_path, cut);
+  const std::string config = WriteConfig(), out = dir_.Sub("out.txt");
+  {
+    Child run({"run", "--config", config, "--until-idle"}, out);
+    ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
+  }
+  const std::string key = "QCPump/MPC/1234/2024-04-01-07-00/Beam and Geometry Checks";
+  auto tests_of = [&](const std::string& user_key) {
+    const json stored = Stored();
+    for (const json& r : stored["results"]) {
+      if (r["user_key"] == user_key) return r["tests"];
+    }
+    return json();
+  };
+  EXPECT_EQ(StoredKeysOnce(), std::set<std::string>{key});
+  json tests = tests_of(key);
+  ASSERT_TRUE(tests.is_object()) << Stored().dump();
+  EXPECT_EQ(tests["beamgroup_beamoutputchange_per_6x"]["value"], -0.17) << tests.dump();
+  EXPECT_EQ(tests["beamgroup_beamoutputchange_per_6fff"]["value"], 0.4) << tests.dump();
+  EXPECT_EQ(tests["beamgroup_beamuniformitychange_per_6x"]["skipped"], true)
+      << "nothing of the cut run is uploaded: " << tests.dump();
+
+  const std::string log = ReadAll(toml_.log_file);
+  EXPECT_NE(log.find("Results.csv is incomplete, so none of its values is uploaded (line 3: the "
+                     "file ends inside the row of 'BeamGroup/BeamOutputChange [%]'"),
+            std::string::npos) << log;
+  json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["sources"][0]["records"], 3);
+  EXPECT_EQ(status["sources"][0]["quarantined"], 1);
+  EXPECT_EQ(status["daemon_sources"][0]["quarantined_total"], 1) << status.dump();
+
+  // The copy is completed later: read again, a late run of the uploaded window.
+  qcflow::testing::WriteFile(cut_path, cut + ".027, 2, Pass\r\n");
+  {
+    Child run({"run", "--config", config, "--until-idle"}, out);
+    ASSERT_EQ(run.Wait(), 0) << ReadAll(out);
+  }
+  status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["sources"][0]["records"], 4);
+  EXPECT_EQ(status["sources"][0]["quarantined"], 1);
+  EXPECT_EQ(status["late_mpc_runs"], 1) << status.dump();
+  EXPECT_EQ(StoredKeysOnce(), std::set<std::string>{key});
+  EXPECT_EQ(tests_of(key)["beamgroup_beamoutputchange_per_6x"]["value"], -0.17);
+}
+
 TEST(DaemonPartsTest, RetryDelayDoublesUpToTheCap) {
   EXPECT_EQ(RetryDelay(seconds(300), 1, std::chrono::minutes(5)), seconds(5));
   EXPECT_EQ(RetryDelay(seconds(300), 4, std::chrono::minutes(5)), seconds(40));

@@ -11,16 +11,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <system_error>
 
 namespace qcflow::mpc {
 namespace {
 
-// Real files are 5-100 KB. The cap also keeps libfccp's LineReader on its
-// synchronous path (it starts a reader thread only for inputs >= 32 MiB) and
-// far from its 16 MiB line limit.
+// Real files are 5-100 KB; the parser copies the file once.
 constexpr size_t kMaxBytes = 8u << 20;
 // Some exports carry a title line or two before the header; more is not a Results table.
 constexpr int kMaxLinesBeforeHeader = 5;
@@ -31,19 +28,37 @@ using Fields = std::array<std::string_view, kMaxCols>;
 // '\x1A' is the DOS end-of-file mark some Windows tools still append.
 using Trim = io::trim_chars<' ', '\t', '\r', '\v', '\f', '\x1A'>;
 
-// Feeds the journal's in-memory bytes to libfccp; no temp files.
-class MemoryByteSource final : public io::ByteSourceBase {
+// The lines of a mutable text, as libfccp's LineReader cut them (split on
+// '\n', one trailing '\r' dropped, a last line without '\n' still a line, a
+// leading UTF-8 BOM skipped) but without its 48 MiB buffer: the text is the
+// caller's copy of the file, and each line is terminated in place.
+class Lines {
  public:
-  explicit MemoryByteSource(std::string_view bytes) : rest_(bytes) {}
-  int read(char* buffer, int size) override {
-    size_t n = std::min(rest_.size(), static_cast<size_t>(std::max(size, 0)));
-    std::memcpy(buffer, rest_.data(), n);
-    rest_.remove_prefix(n);
-    return static_cast<int>(n);
+  explicit Lines(std::string* text) : p_(text->data()), end_(text->data() + text->size()) {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
   }
+  // nullptr after the last line.
+  char* Next() {
+    if (p_ == end_) return nullptr;
+    ++line_;
+    char* line = p_;
+    char* nl = static_cast<char*>(std::memchr(p_, '\n', size_t(end_ - p_)));
+    terminated_ = nl != nullptr;
+    char* stop = terminated_ ? nl : end_;
+    p_ = terminated_ ? nl + 1 : end_;
+    if (stop != line && stop[-1] == '\r') --stop;
+    if (stop != end_) *stop = '\0';  // std::string keeps a '\0' at end_
+    return line;
+  }
+  unsigned line() const { return line_; }
+  // False when the file ended inside the last line returned (no '\n' after it).
+  bool terminated() const { return terminated_; }
 
  private:
-  std::string_view rest_;
+  char* p_;
+  char* end_;
+  unsigned line_ = 0;
+  bool terminated_ = true;
 };
 
 // Splits `line` in place into trimmed, unquoted fields with libfccp's column
@@ -146,7 +161,10 @@ bool DetectHeader(const Fields& f, size_t n, Columns* cols) {
 }
 
 // Locale-independent; the whole (trimmed) text must be a finite number.
-std::optional<double> ParseNumber(std::string_view t, bool decimal_comma) {
+// *damaged: the text starts as a number but is not one as a whole ("0.3mm",
+// "0x10", "1e999"), so a lenient reader would have taken a different number.
+std::optional<double> ParseNumber(std::string_view t, bool decimal_comma, bool* damaged = nullptr) {
+  if (damaged != nullptr) *damaged = false;
   if (!t.empty() && t.front() == '+') {  // from_chars rejects a leading '+'
     t.remove_prefix(1);
     if (!t.empty() && (t.front() == '+' || t.front() == '-')) return std::nullopt;
@@ -161,7 +179,13 @@ std::optional<double> ParseNumber(std::string_view t, bool decimal_comma) {
   }
   double v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v)) return std::nullopt;
+  if (ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v)) {
+    if (damaged != nullptr) {
+      *damaged = ec == std::errc::result_out_of_range ||
+                 (ec == std::errc() && ptr != t.data() + t.size());
+    }
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -231,7 +255,8 @@ std::string Excerpt(std::string_view s) {
 
 class Warnings {
  public:
-  explicit Warnings(std::vector<std::string>* out) : out_(out) {}
+  explicit Warnings(std::vector<std::string>* out, const char* noun = "warnings")
+      : out_(out), noun_(noun) {}
   void Add(unsigned line, std::string what) {
     if (out_->size() < kMaxWarnings) {
       out_->push_back("line " + std::to_string(line) + ": " + std::move(what));
@@ -240,11 +265,12 @@ class Warnings {
     }
   }
   void Finish() {
-    if (dropped_ > 0) out_->push_back(std::to_string(dropped_) + " more warnings not shown");
+    if (dropped_ > 0) out_->push_back(std::to_string(dropped_) + " more " + noun_ + " not shown");
   }
 
  private:
   std::vector<std::string>* out_;
+  const char* noun_;
   size_t dropped_ = 0;
 };
 
@@ -289,22 +315,35 @@ Status NoHeader(const std::string& first_line) {
                           " lines (first line: \"" + first_line + "\")");
 }
 
-Result<ResultsTable> Parse(std::string_view bytes) {
-  // LineReader splits on '\n' only; a file with classic-Mac '\r' endings is rewritten.
-  std::string cr_fixed;
-  if (bytes.find('\n') == std::string_view::npos && bytes.find('\r') != std::string_view::npos) {
-    cr_fixed.assign(bytes);
-    std::replace(cr_fixed.begin(), cr_fixed.end(), '\r', '\n');
-    bytes = cr_fixed;
+// A problem that makes the table unfit for upload; see ResultsTable::problems.
+void CheckRowComplete(const Lines& lines, const Columns& cols, size_t n, std::string_view name,
+                      Warnings* problems) {
+  if (lines.terminated()) return;
+  // The file ends inside this row: unless a separator follows the value and
+  // threshold, either may be cut short ("0.027" read as "0").
+  const int last = static_cast<int>(n) - 1;
+  if (n < cols.count || last == cols.value || last == cols.threshold) {
+    problems->Add(lines.line(), "the file ends inside the row of '" + Excerpt(name) +
+                                    "' (no line end after it): the file was cut short");
   }
+}
+
+Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
+  // Lines are cut in place, so the parser works on its own copy (real files: 5-100 KB).
+  std::string text(bytes);
+  // Lines end at '\n'; a file with classic-Mac '\r' endings is rewritten.
+  if (bytes.find('\n') == std::string_view::npos) std::replace(text.begin(), text.end(), '\r', '\n');
 
   ResultsTable table;
   Warnings warn(&table.warnings);
-  // One row per line; capped so a junk file full of newlines cannot make us allocate much.
-  size_t lines = static_cast<size_t>(std::count(bytes.begin(), bytes.end(), '\n')) + 1;
-  table.rows.reserve(std::min<size_t>(lines, 4096));
+  Warnings problems(&table.problems, "problems");
+  if (keep_rows) {
+    // One row per line; capped so a junk file full of newlines cannot make us allocate much.
+    size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    table.rows.reserve(std::min<size_t>(lines, 4096));
+  }
 
-  io::LineReader reader("Results.csv", std::make_unique<MemoryByteSource>(bytes));
+  Lines reader(&text);
   Fields f;
   Columns cols;
   char sep = ',';
@@ -314,8 +353,8 @@ Result<ResultsTable> Parse(std::string_view bytes) {
   std::string first_line;  // for the error message when no header is found
   std::string scratch;     // reused for Latin-1 transcoding
 
-  while (char* line = reader.next_line()) {
-    unsigned lineno = reader.get_file_line();
+  while (char* line = reader.Next()) {
+    unsigned lineno = reader.line();
     if (io::empty_line_comment::is_comment(line)) continue;
     size_t len = std::strlen(line);
     if (NeedsLatin1(line, len)) {
@@ -362,6 +401,7 @@ Result<ResultsTable> Parse(std::string_view bytes) {
       warn.Add(lineno, "repeated header; skipped");
       continue;
     }
+    CheckRowComplete(reader, cols, n, name, &problems);
     if (n < cols.count) {
       warn.Add(lineno, "only " + std::to_string(n) + " of " + std::to_string(cols.count) +
                            " columns; missing ones left blank");
@@ -374,14 +414,21 @@ Result<ResultsTable> Parse(std::string_view bytes) {
       }
     }
 
-    ResultRow& row = table.rows.emplace_back();
-    row.name.assign(name);
-    row.value_text.assign(field(cols.value));
-    row.value = ParseNumber(row.value_text, sep == ';');
-    if (!row.value && !row.value_text.empty()) {
-      warn.Add(lineno, "value '" + Excerpt(row.value_text) + "' of '" + Excerpt(name) +
+    const std::string_view value_text = field(cols.value);
+    bool damaged = false;
+    const std::optional<double> value = ParseNumber(value_text, sep == ';', &damaged);
+    if (damaged) {
+      problems.Add(lineno, "value '" + Excerpt(value_text) + "' of '" + Excerpt(name) +
+                               "' is not a whole number (only its start reads as one)");
+    } else if (!value && !value_text.empty()) {
+      warn.Add(lineno, "value '" + Excerpt(value_text) + "' of '" + Excerpt(name) +
                            "' is not a number; kept as no value");
     }
+    if (!keep_rows) continue;
+    ResultRow& row = table.rows.emplace_back();
+    row.name.assign(name);
+    row.value_text.assign(value_text);
+    row.value = value;
     row.threshold_text.assign(field(cols.threshold));
     row.threshold = ParseNumber(row.threshold_text, sep == ';');
     row.evaluation.assign(field(cols.evaluation));
@@ -390,16 +437,15 @@ Result<ResultsTable> Parse(std::string_view bytes) {
 
   if (!have_header) return NoHeader(first_line);
   warn.Finish();
+  problems.Finish();
   return table;
 }
 
-}  // namespace
-
-Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
+// Runs Parse, turning libfccp's exceptions into values: nothing may escape.
+Result<ResultsTable> ParseCaught(std::string_view bytes, bool keep_rows) {
   QCFLOW_RETURN_IF_ERROR(CheckBytes(bytes));
-  // libfccp reports problems by throwing; nothing may escape this function.
   try {
-    return Parse(bytes);
+    return Parse(bytes, keep_rows);
   } catch (const io::error::base& e) {
     return NotAResultsTable(e.what());
   } catch (const std::bad_alloc&) {
@@ -412,33 +458,28 @@ Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
   }
 }
 
+}  // namespace
+
+Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
+  return ParseCaught(bytes, /*keep_rows=*/true);
+}
+
+Status CheckComplete(const ResultsTable& table) {
+  if (table.problems.empty()) return Status::OK();
+  std::string why;
+  for (const std::string& p : table.problems) why += (why.empty() ? "" : "; ") + p;
+  return Status::InvalidArgument("Results.csv is incomplete, so none of its values is uploaded (" +
+                                 why + "); copy the complete file into the run folder and it "
+                                 "is read again");
+}
+
 Status CheckResultsCsv(std::string_view bytes) {
-  QCFLOW_RETURN_IF_ERROR(CheckBytes(bytes));
-  // The same line rules as Parse: '\n' ends a line unless the file has only '\r'.
-  const char eol = bytes.find('\n') != std::string_view::npos ? '\n' : '\r';
-  Fields f;
-  Columns cols;
-  char sep = ',';
-  std::string line, first_line;
-  int seen = 0;
-  for (size_t pos = 0; pos < bytes.size() && seen < kMaxLinesBeforeHeader;) {
-    size_t end = bytes.find(eol, pos);
-    if (end == std::string_view::npos) end = bytes.size();
-    std::string_view raw = bytes.substr(pos, end - pos);
-    pos = end + 1;
-    if (eol == '\n' && !raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-    if (seen == 0) raw = StripBoms(raw);
-    line.assign(raw);
-    if (io::empty_line_comment::is_comment(line.c_str())) continue;
-    if (NeedsLatin1(line.data(), line.size())) {
-      std::string converted;
-      Latin1ToUtf8(line.data(), line.size(), &converted);
-      line = converted;
-    }
-    if (seen++ == 0) first_line = Excerpt(line);
-    if (IsHeaderLine(line.data(), &f, &cols, &sep)) return Status::OK();
+  auto table = ParseCaught(bytes, /*keep_rows=*/false);
+  if (!table.ok() && table.status().code() == Status::Code::kInvalidArgument) {
+    return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
   }
-  return NoHeader(first_line);
+  if (!table.ok()) return table.status();
+  return CheckComplete(*table);
 }
 
 bool IsPerLeafRow(std::string_view name) {

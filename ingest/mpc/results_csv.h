@@ -12,6 +12,13 @@
 // order (found by header name; Threshold and Evaluation may be absent), a few
 // title lines before the header, classic-Mac CR line ends, ",,," padding lines.
 // Inputs over 8 MiB are rejected as not a Results table.
+//
+// Incomplete files are told apart from odd ones (`problems`): a file cut short
+// (it ends without a line end inside a row, before or in its Value or
+// Threshold: "0.027" cut to "0") or a Value that only starts as a number
+// ("0.3mm", "0x10", "1e999"). Such a table must not be uploaded: a value in it
+// may be silently different. Rows with fewer columns that end in a line end
+// stay tolerated, as the spec says (Halcyon rows without Threshold).
 #ifndef QCFLOW_INGEST_MPC_RESULTS_CSV_H_
 #define QCFLOW_INGEST_MPC_RESULTS_CSV_H_
 
@@ -38,6 +45,9 @@ struct ResultsTable {
   std::vector<ResultRow> rows;
   // Non-fatal oddities worth a log line, e.g. "line 7: 2 columns, expected 4".
   std::vector<std::string> warnings;
+  // Why the table is incomplete, e.g. "line 93: the file ends inside the row
+  // of 'BeamGroup/BeamOutputChange [%]' ...". Non-empty: quarantine, never upload.
+  std::vector<std::string> problems;
 };
 
 // Parses the bytes of one Results.csv. Fails (InvalidArgument, with a readable
@@ -45,9 +55,12 @@ struct ResultsTable {
 // no recognisable header. Individual bad rows become warnings.
 Result<ResultsTable> ParseResultsCsv(std::string_view bytes);
 
-// The same verdict as ParseResultsCsv(bytes).ok() for files that are not a
-// Results table at all (empty, binary, no header), without parsing the rows:
-// what the source needs to decide quarantine, at a fraction of the cost.
+// OK when `table` has no problems; else InvalidArgument naming them and what to do.
+Status CheckComplete(const ResultsTable& table);
+
+// What the source needs to decide quarantine: the error of ParseResultsCsv
+// (InvalidArgument: "Results.csv not readable: ..."), or CheckComplete's
+// verdict on its table, without keeping the rows.
 Status CheckResultsCsv(std::string_view bytes);
 
 // True for the per-leaf rows the spec excludes from uploads.

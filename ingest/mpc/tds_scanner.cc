@@ -1,12 +1,15 @@
 #include "ingest/mpc/tds_scanner.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
@@ -36,11 +39,44 @@ bool IsResultsCsv(const fs::path& p) {
   return name == "results.csv";
 }
 
+// "" for a regular file, else what it is, for the quarantine reason.
+std::string NotRegular(mode_t mode) {
+  if (S_ISREG(mode)) return "";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISDIR(mode)) return "a directory";
+  return "of an unknown file type";
+}
+
+std::string NotRegularReason(const std::string& what) {
+  return "Results.csv is " + what + ", not a regular file, so it was not read (MPC writes a "
+         "regular file); replace it with the run's real Results.csv and it is read then";
+}
+
+// O_NONBLOCK: a FIFO swapped in after the directory walk must not hang the scan.
 Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("error reading " + path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError(path + " is no longer a regular file");
+  }
+  std::string bytes;
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return Status::IOError("error reading " + path + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    bytes.append(buf, size_t(n));
+  }
+  ::close(fd);
   return bytes;
 }
 
@@ -91,8 +127,10 @@ Status TdsScanner::ListCandidates(std::vector<Candidate>* out, ScanReport* repor
          !walk_ec && it != end; it.increment(walk_ec)) {
       if (!IsResultsCsv(it->path())) continue;
       struct stat st;
-      if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (::stat(it->path().c_str(), &st) != 0) continue;
       Candidate c;
+      c.not_regular = NotRegular(st.st_mode);
+      if (S_ISDIR(st.st_mode)) it.disable_recursion_pending();
       c.path = it->path().string();
       // Lexical: no stat per path component (a network share pays for each), and a
       // symlink inside the tree does not change the key the file is remembered by.
@@ -171,7 +209,9 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
     } else {
       reason = folder.status().message();
     }
-    auto bytes = ReadWholeFile(c.path);
+    if (reason.empty() && !c.not_regular.empty()) reason = NotRegularReason(c.not_regular);
+    // Never opened when it is not a regular file: opening a FIFO would block.
+    auto bytes = c.not_regular.empty() ? ReadWholeFile(c.path) : Result<std::string>(std::string());
     if (!bytes.ok()) {
       report.problems.push_back(bytes.status().message() + " (will retry)");
       continue;
@@ -179,9 +219,13 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
     ++report.files_read;
     report.bytes_read += bytes->size();
     if (reason.empty()) {
-      // The transform parses the rows; here only "is it a Results table at all".
+      // Not a Results table at all, or incomplete (cut short): quarantined, never uploaded.
       if (Status shape = CheckResultsCsv(*bytes); !shape.ok()) {
-        reason = "Results.csv not readable: " + shape.message();
+        if (shape.code() == Status::Code::kUnavailable) {  // out of memory: not the file's fault
+          report.problems.push_back(c.relative + ": " + shape.message());
+          continue;
+        }
+        reason = shape.message();
       }
     }
     Record r;

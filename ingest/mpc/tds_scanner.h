@@ -10,8 +10,11 @@
 //   look is left for a later scan, never half-read.
 // - Dedup key: run folder name + "/" + Fnv1a64Hex(content) (store/content_hash.h);
 //   the journal drops re-captures.
-// - A folder name or file that cannot be parsed is journaled as a quarantined
-//   record whose meta says why; the scan goes on.
+// - A folder name or file that cannot be parsed, an incomplete Results.csv (cut
+//   short, a damaged value: see results_csv.h) and a Results.csv that is not a
+//   regular file (a FIFO is never opened) are journaled as quarantined records
+//   whose meta says why; the scan goes on. Completed or replaced later (size or
+//   mtime change), the file is read again into a new record.
 // - An unreadable root (share not mounted) is Status::Unavailable; the caller
 //   retries later.
 #ifndef QCFLOW_INGEST_MPC_TDS_SCANNER_H_
@@ -80,6 +83,7 @@ class TdsScanner {
     std::string path;      // absolute
     std::string relative;  // to root, the memory key
     std::string folder;    // run folder name
+    std::string not_regular;  // "a FIFO (named pipe)", ...: quarantined, never opened
     FileState state;
   };
   Status LoadMemory();

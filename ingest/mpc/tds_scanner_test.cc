@@ -1,6 +1,7 @@
 #include "ingest/mpc/tds_scanner.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -52,6 +53,15 @@ class TdsScannerTest : public ::testing::Test {
     auto r = s.Scan(now);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ScanReport{};
+  }
+
+  // One scan that journals `appended` records, one of them quarantined; returns its problem.
+  std::string ScanQuarantiningOne(TdsScanner& s, size_t appended) {
+    ScanReport r = Scan(s, Later());
+    EXPECT_EQ(r.appended, appended);
+    EXPECT_EQ(r.quarantined, 1u);
+    EXPECT_EQ(r.problems.size(), 1u);
+    return r.problems.empty() ? "" : r.problems[0];
   }
 
   TempDir dir_;
@@ -144,6 +154,48 @@ TEST_F(TdsScannerTest, UnparseableFolderAndFileAreQuarantinedOthersContinue) {
   ASSERT_EQ(counts.size(), 1u);
   EXPECT_EQ(counts[0].quarantined, 2u);
   EXPECT_EQ(Scan(scanner, Later()).files_read, 0u) << "quarantined files are remembered too";
+}
+
+TEST_F(TdsScannerTest, CutFileIsQuarantinedAndReadAgainWhenCompleted) {
+  const std::string folder = RunName("2021-01-01-08-00-00", 1);
+  const std::string cut = std::string(kCsv) + "GantryGroup/GantryAbsolute [°], 0";  // "0.027" cut
+  AddRun(folder, cut);
+  AddRun(RunName("2021-01-01-08-05-00", 2));
+  TdsScanner scanner(Config(), store_.get());
+  const std::string problem = ScanQuarantiningOne(scanner, 2);
+  EXPECT_NE(problem.find("Results.csv is incomplete"), std::string::npos) << problem;
+  auto first = store_->journal().Get(1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->quarantined());
+  EXPECT_EQ(first->payload, cut);  // kept as it was found
+  EXPECT_NE(first->meta.find("the file ends inside the row of 'GantryGroup"), std::string::npos)
+      << first->meta;
+
+  AddRun(folder, cut + ".027, 0.3, Pass\n");  // the copy finished after all
+  std::filesystem::last_write_time(tds() + "/TB1/MPCChecks/" + folder + "/Results.csv",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+  ScanReport again = Scan(scanner, Later());
+  EXPECT_EQ(again.appended, 1u);
+  EXPECT_EQ(again.quarantined, 0u);
+  auto completed = store_->journal().Get(3);
+  ASSERT_TRUE(completed.ok());
+  EXPECT_FALSE(completed->quarantined());
+  EXPECT_TRUE(store_->journal().Get(1).ok()) << "the quarantined copy stays as history";
+  EXPECT_EQ(store_->journal().Counts()[0].quarantined, 1u);
+}
+
+TEST_F(TdsScannerTest, FifoIsQuarantinedWithoutBeingOpened) {
+  const std::string folder = RunName("2021-01-01-08-00-00", 1);
+  const std::string dir = tds() + "/TB1/MPCChecks/" + folder;
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(::mkfifo((dir + "/Results.csv").c_str(), 0600), 0);
+  AddRun(RunName("2021-01-01-08-05-00", 2));
+  TdsScanner scanner(Config(), store_.get());
+  // Opening the FIFO would block here forever.
+  const std::string problem = ScanQuarantiningOne(scanner, 2);
+  EXPECT_NE(problem.find("Results.csv is a FIFO (named pipe), not a regular file"),
+            std::string::npos) << problem;
+  EXPECT_EQ(Scan(scanner, Later()).appended, 0u) << "reported once, not every scan";
 }
 
 TEST_F(TdsScannerTest, FastSearchLooksOnlyUnderMPCChecks) {

@@ -115,6 +115,21 @@ bool ParseDateTime(std::string_view s, CivilTime* t) {
   return true;
 }
 
+// A measured column's number. A text that is not a number as a whole (a
+// decimal a driver handed over as "1.02x") is no value, never a different
+// number, and a problem of the row.
+std::optional<double> Measure(const Row& row, const std::string& key, Dqa3Row* r) {
+  const Value& v = Get(row, key);
+  std::optional<double> n = v.Number();
+  if (!n && v.type == Value::kString && !v.s.empty()) {
+    constexpr size_t kShown = 40;
+    r->problems.push_back(key + " is '" + v.s.substr(0, kShown) +
+                          (v.s.size() > kShown ? "...'" : "'") +
+                          ", not a number; sent as no value");
+  }
+  return n;
+}
+
 // Adds a numeric column (nullopt = no value).
 void Num(Dqa3Row* r, std::string name, std::optional<double> v) {
   if (v && !std::isfinite(*v)) v.reset();
@@ -144,8 +159,8 @@ constexpr Quantity kAfterEnergy[] = {
 // 01.03 and Atlas: value, value - diff (dose: 100·value/(100 + diff)), diff.
 void AbsoluteStyle(const Row& row, const std::string& value_prefix,
                    const std::string& diff_prefix, const Quantity& q, Dqa3Row* r) {
-  auto value = Get(row, value_prefix + q.absolute).Number();
-  auto diff = Get(row, diff_prefix + q.absolute).Number();
+  auto value = Measure(row, value_prefix + q.absolute, r);
+  auto diff = Measure(row, diff_prefix + q.absolute, r);
   std::optional<double> baseline;
   if (std::string_view(q.macro) == "dose") {
     if (value && diff && *diff != -100) baseline = 100 * *value / (100 + *diff);
@@ -160,9 +175,9 @@ void AbsoluteStyle(const Row& row, const std::string& value_prefix,
 // 01.04 / 01.06: RESULTS_<Q>, REL_BASELINE_<Q>, REL_DIFF_<Q>.
 void RelativeStyle(const Row& row, const std::string& name, const std::string& column,
                    Dqa3Row* r) {
-  Num(r, name, Get(row, "tr.RESULTS_" + column).Number());
-  Num(r, name + "_baseline", Get(row, "tr.REL_BASELINE_" + column).Number());
-  Num(r, name + "_diff", Get(row, "tr.REL_DIFF_" + column).Number());
+  Num(r, name, Measure(row, "tr.RESULTS_" + column, r));
+  Num(r, name + "_baseline", Measure(row, "tr.REL_BASELINE_" + column, r));
+  Num(r, name + "_diff", Measure(row, "tr.REL_DIFF_" + column, r));
 }
 
 std::string Upper(std::string s) {
@@ -302,8 +317,8 @@ Result<Dqa3Row> ParseDqa3Payload(std::string_view payload) {
   Text(&r, "room_name", Get(row, k.room_name));
   Text(&r, "signature", Get(row, k.signature));
   Text(&r, "device", Get(row, k.device));
-  Num(&r, "temperature", Get(row, "data.TEMPERATURE").Number());
-  Num(&r, "pressure", Get(row, "data.PRESSURE").Number());
+  Num(&r, "temperature", Measure(row, "data.TEMPERATURE", &r));
+  Num(&r, "pressure", Measure(row, "data.PRESSURE", &r));
 
   const std::string value_prefix = atlas ? "data.AB" : "tr.AB_";
   const std::string diff_prefix = atlas ? "data." : "tr.";
@@ -317,9 +332,9 @@ Result<Dqa3Row> ParseDqa3Payload(std::string_view payload) {
   for (const Quantity& q : kBeforeEnergy) quantity(q);
   std::optional<double> energy;
   if (relative) {
-    energy = Get(row, electron ? "tr.REL_DIFF_EENERGY" : "tr.REL_DIFF_XENERGY").Number();
+    energy = Measure(row, electron ? "tr.REL_DIFF_EENERGY" : "tr.REL_DIFF_XENERGY", &r);
   } else {
-    energy = Get(row, diff_prefix + (electron ? "ENERGY" : "PENERGY")).Number();
+    energy = Measure(row, diff_prefix + (electron ? "ENERGY" : "PENERGY"), &r);
   }
   Num(&r, "energy", energy);
   Num(&r, "energy_baseline", 0.0);

@@ -55,6 +55,9 @@ struct Dqa3Row {
   // device, machine_name, room_name.
   std::map<std::string, std::string> vars;
   std::vector<Dqa3Column> columns;  // every test column, in QCPump's query order
+  // Measured values that were text but not a number as a whole ("1.02x"): those
+  // columns are no value (sent as skipped), and this says so for the log.
+  std::vector<std::string> problems;
 
   // "<room>/<machine>", or "<machine>" when the machine has no room.
   std::string DisplayName() const;

@@ -173,6 +173,19 @@ TEST(Dqa3Row, NullsAndImpossibleFormulasHaveNoValue) {
   EXPECT_FALSE(Col(r, "signature").number);
 }
 
+TEST(Dqa3Row, TextThatIsNotAWholeNumberIsNoValueWithAProblem) {
+  TestRow t = MakeTestRow("01.04", BeamSpec{});
+  t.Set("tr.RESULTS_DOSE", std::string("1.02x")).Set("tr.REL_DIFF_XSIZE", std::string("0.5"));
+  t.Set("data.TEMPERATURE", std::string(""));
+  const Dqa3Row r = Parse(t);
+  EXPECT_FALSE(Col(r, "dose").number);   // never 1.02
+  EXPECT_EQ(N(r, "xsize_diff"), 0.5);    // a decimal as text is fine
+  EXPECT_FALSE(Col(r, "temperature").number);  // blank: no value, not a problem
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0], "tr.RESULTS_DOSE is '1.02x', not a number; sent as no value");
+  EXPECT_TRUE(Parse(MakeTestRow("01.04", BeamSpec{})).problems.empty());
+}
+
 TEST(Dqa3Row, RaceFlagAndTimes) {
   BeamSpec b;
   b.measured = "2024-05-01 07:12:33.250000";

@@ -325,6 +325,9 @@ Status Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>
     }
     return Status::OK();
   }
+  for (const std::string& p : row.problems) {
+    report->problems.push_back(Describe(w.seq, row) + ": " + p);
+  }
   if (row.set_key_mismatch) {
     ++report->rows_raced;
     report->problems.push_back(Describe(w.seq, row) +

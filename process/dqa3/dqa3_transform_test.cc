@@ -190,6 +190,17 @@ TEST_F(Dqa3TransformTest, RacedRowIsSentWithAVisibleWarning) {
   EXPECT_NE(sessions.begin()->second.comment.find("DATA_KEY race"), std::string::npos);
 }
 
+TEST_F(Dqa3TransformTest, DamagedNumberIsSentAsSkippedAndLogged) {
+  TestRow t = MakeTestRow("01.04", Beam(5, "07:00:00"));
+  t.Set("tr.RESULTS_DOSE", std::string("1.02x"));
+  Append(t);
+  StepReport r = Run(Local(7, 30));
+  EXPECT_EQ(r.sessions_emitted, 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("tr.RESULTS_DOSE is '1.02x', not a number; sent as no value"),
+            std::string::npos) << r.problems[0];
+}
+
 TEST_F(Dqa3TransformTest, ReadsOnlyItsOwnSource) {
   Append(MakeTestRow("01.04", Beam(1, "07:00:00")), "other-db");
   Append(Beam(2, "07:01:00"));

@@ -140,7 +140,7 @@ class ElementSink {
     if (part == 'P') {
       Prescribed(element, value);
     } else if (part == 'R') {
-      Run(element, value);
+      Run(offset, element, value);
     }
     if (element == el::kCollimationHeader) {
       std::string_view kind = Trim(value);
@@ -168,7 +168,7 @@ class ElementSink {
     }
   }
 
-  void Issue(size_t offset, const char* what) { m_->issues.push_back({offset, what}); }
+  void Issue(size_t offset, std::string what) { m_->issues.push_back({offset, std::move(what)}); }
 
  private:
   void CollimationValue(size_t offset, int pi, std::string_view value) {
@@ -212,25 +212,39 @@ class ElementSink {
     }
   }
 
-  void Run(uint16_t element, std::string_view v) {
+  // A numeric value that does not parse completely is no value, never a
+  // different number, and the message says so (it counts as malformed).
+  void Number(size_t offset, std::string_view v, const char* what, std::optional<double>* field) {
+    *field = ParseNumber(v);
+    if (*field) return;
+    std::string_view t = Trim(v);
+    if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+    if (!t.empty() && !IsNoValue(t)) Issue(offset, std::string(what) + " is not a number; kept as no value");
+  }
+
+  void Run(size_t at, uint16_t element, std::string_view v) {
     switch (element) {
       case el::kRadiationType: SetText(&m_->radiation_type, v); break;
       case el::kEnergy: SetText(&m_->energy, v); break;
       case el::kWedge: SetText(&m_->wedge, v); break;
       case el::kBeamTimer: SetText(&m_->beam_timer, v); break;
       case el::kBeamDescription: SetText(&m_->beam_description, v); break;
-      case el::kSegment: m_->segment = ParseNumber(v); break;
-      case el::kTotalMu: m_->total_mu = ParseNumber(v); break;
-      case el::kDeliveryMu: m_->delivery_mu = ParseNumber(v); break;
-      case el::kBackupDeliveryMu: m_->backup_delivery_mu = ParseNumber(v); break;
-      case el::kSegmentMu: m_->segment_mu = ParseNumber(v); break;
-      case el::kGantry: m_->gantry_deg = ParseNumber(v); break;
-      case el::kCollimator: m_->collimator_deg = ParseNumber(v); break;
-      case el::kTableColumn: m_->table_column_deg = ParseNumber(v); break;
-      case el::kTableIsocentric: m_->table_isocentric_deg = ParseNumber(v); break;
-      case el::kTableVertical: m_->table_vertical = ParseNumber(v); break;
-      case el::kTableLongitudinal: m_->table_longitudinal = ParseNumber(v); break;
-      case el::kTableLateral: m_->table_lateral = ParseNumber(v); break;
+      case el::kSegment: Number(at, v, "segment", &m_->segment); break;
+      case el::kTotalMu: Number(at, v, "total MU", &m_->total_mu); break;
+      case el::kDeliveryMu: Number(at, v, "delivery MU", &m_->delivery_mu); break;
+      case el::kBackupDeliveryMu: Number(at, v, "backup delivery MU", &m_->backup_delivery_mu); break;
+      case el::kSegmentMu: Number(at, v, "segment MU", &m_->segment_mu); break;
+      case el::kGantry: Number(at, v, "gantry angle", &m_->gantry_deg); break;
+      case el::kCollimator: Number(at, v, "collimator angle", &m_->collimator_deg); break;
+      case el::kTableColumn: Number(at, v, "table column angle", &m_->table_column_deg); break;
+      case el::kTableIsocentric:
+        Number(at, v, "table isocentric angle", &m_->table_isocentric_deg);
+        break;
+      case el::kTableVertical: Number(at, v, "table vertical", &m_->table_vertical); break;
+      case el::kTableLongitudinal:
+        Number(at, v, "table longitudinal", &m_->table_longitudinal);
+        break;
+      case el::kTableLateral: Number(at, v, "table lateral", &m_->table_lateral); break;
       case el::kInterlocks: m_->interlocks.emplace_back(Trim(v)); break;
       case el::kPreviousInterlocks: m_->previous_interlocks.emplace_back(Trim(v)); break;
       default: break;

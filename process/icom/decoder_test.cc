@@ -141,6 +141,30 @@ TEST(DecoderTest, NumbersOfEveryShapeMatchFromChars) {
   }
 }
 
+TEST(DecoderTest, NumberThatDoesNotParseCompletelyIsNoValueWithAnIssue) {
+  for (const char* text : {"12.5x", "1.2.3", "abc", "181,5", "0x10"}) {
+    SCOPED_TRACE(text);
+    MessageBuilder b(kTs, 0);
+    b.AddNumber(kGroupRt, el::kDeliveryMu, 'R', 95.3, 1);
+    b.Add(kGroupRt, el::kGantry, "DS", 'R', text);
+    IcomMessage m;
+    ASSERT_TRUE(DecodeMessage(b.Finish(), &m).ok());
+    EXPECT_FALSE(m.gantry_deg);
+    EXPECT_EQ(m.delivery_mu, 95.3);
+    ASSERT_EQ(m.issues.size(), 1u);
+    EXPECT_EQ(m.issues[0].what, "gantry angle is not a number; kept as no value");
+    EXPECT_GT(m.issues[0].offset, 27u);  // the element's, after the header
+  }
+  for (const char* text : {"", "   ", "32767", "-32767", "181.5"}) {  // blank and no value are normal
+    SCOPED_TRACE(text);
+    MessageBuilder b(kTs, 0);
+    b.Add(kGroupRt, el::kGantry, "DS", 'R', text);
+    IcomMessage m;
+    ASSERT_TRUE(DecodeMessage(b.Finish(), &m).ok());
+    EXPECT_TRUE(m.issues.empty());
+  }
+}
+
 TEST(DecoderTest, ReusedMessageIsCleared) {
   IcomMessage m;
   ASSERT_TRUE(DecodeMessage(FullMessage(80), &m).ok());

@@ -105,6 +105,8 @@ Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
   if (!table.ok()) {
     return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
   }
+  // The source quarantines incomplete files; records journaled before it did are refused here.
+  QCFLOW_RETURN_IF_ERROR(CheckComplete(*table));
   p.folder = std::move(*folder);
   p.table.rows = std::move(table->rows);
   std::erase_if(p.table.rows,
@@ -149,6 +151,22 @@ std::string ConflictProblem(const std::string& conflict) {
   if (key.size() == 8) what = "journal seq " + std::to_string(coding::GetBigEndian64(key));
   return "derived record " + ns + " for " + what +
          " was already stored with different content; kept the stored one";
+}
+
+// The log line for a late run. A run folder already in the emitted session
+// means its Results.csv was rewritten after upload (`earlier`: that record).
+std::string LateProblem(const LateRun& l, std::optional<uint64_t> earlier) {
+  const std::string done = l.amended ? "uploaded as an amendment of " + l.user_key
+                                     : "recorded in mpc.late, not uploaded (set late = \"amend\" "
+                                       "to upload such runs as amendments)";
+  if (!earlier) {
+    return "MPC run " + l.run.folder + " arrived after session " + l.user_key + " was emitted; " +
+           done;
+  }
+  return "MPC run " + l.run.folder + ": its Results.csv changed after session " + l.user_key +
+         " was uploaded (journal seq " + std::to_string(*earlier) + " was uploaded, seq " +
+         std::to_string(l.run.seq) + " is the new content; compare them with `qcflow query "
+         "records --kind mpc`); the new content is " + done;
 }
 
 }  // namespace
@@ -204,6 +222,9 @@ struct MpcTransform::Impl {
   // Thread-safe against other Build calls: takes the group's tables out of
   // the cache without changing its structure; misses re-read the journal.
   BuiltGroup Build(const RunGroup& g);
+  // The seq of an earlier record of the late run's folder in its emitted window.
+  Result<std::optional<uint64_t>> EarlierCopyOf(const LateRun& l,
+                                                const std::vector<EmittedWindow>& emitted);
   // Serial, in group order: adds the session's writes to `ws`.
   Status Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
               std::set<std::string>* keys_this_step, StepReport* report);
@@ -370,6 +391,30 @@ MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(const RunGroup& g) {
   return b;
 }
 
+Result<std::optional<uint64_t>> MpcTransform::Impl::EarlierCopyOf(
+    const LateRun& l, const std::vector<EmittedWindow>& emitted) {
+  for (const EmittedWindow& w : emitted) {
+    if (w.serial != l.run.serial || w.check_type != l.run.check_type ||
+        WindowKey(w.open) != l.window_key) {
+      continue;
+    }
+    for (uint64_t seq : w.seqs) {  // late runs are rare: a lookup per member is fine
+      if (seq == l.run.seq) continue;
+      auto v = store->derived().Get(kRunNs, scope + Be64(seq));
+      if (!v.ok()) return v.status().WithContext("looking up MPC run " + std::to_string(seq));
+      MpcRun run;
+      if (!*v || !DecodeRun(Be64(seq), **v, &run).ok() || run.folder != l.run.folder) continue;
+      // A late copy that was only reported was not uploaded: not what changed after upload.
+      auto late = store->derived().Get(kLateNs, Be64(seq));
+      if (!late.ok()) return late.status().WithContext("looking up late MPC run " + std::to_string(seq));
+      if (!*late || (*late)->find("\"amended\":false") == std::string::npos) {
+        return std::optional<uint64_t>(seq);
+      }
+    }
+  }
+  return std::optional<uint64_t>();
+}
+
 Status MpcTransform::Impl::Emit(const RunGroup& g, BuiltGroup& b, WriteSet* ws,
                                 std::set<std::string>* keys_this_step, StepReport* report) {
   for (std::string& p : b.problems) report->problems.push_back(std::move(p));
@@ -438,20 +483,25 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
     }
     for (const MpcRun& run : groups[i].runs) cache.erase(run.seq);  // emitted: not needed again
   }
+  const std::vector<EmittedWindow> emitted =
+      late.empty() ? std::vector<EmittedWindow>() : grouper.EmittedState();
   for (const LateRun& l : late) {
+    auto earlier = EarlierCopyOf(l, emitted);
+    if (!earlier.ok()) {
+      Reset();
+      return earlier.status();
+    }
     nlohmann::ordered_json j = {{"serial", l.run.serial},
                                 {"check_type", CheckTypeName(l.run.check_type)},
                                 {"folder", l.run.folder},
                                 {"window_key", l.window_key},
                                 {"user_key", l.user_key},
                                 {"amended", l.amended}};
+    if (*earlier) j["changed_after_upload_of_seq"] = **earlier;
     ws.PutDerived(kLateNs, Be64(l.run.seq),
                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    // Under the amend policy the run is uploaded; otherwise someone must look.
-    if (!l.amended) {
-      report.problems.push_back("MPC run " + l.run.folder + " arrived after session " +
-                                l.user_key + " was emitted; recorded in mpc.late, not uploaded");
-    }
+    // An amended late run is uploaded and needs no one; a changed or reported one does.
+    if (!l.amended || *earlier) report.problems.push_back(LateProblem(l, *earlier));
   }
   report.late_runs = late.size();
 

@@ -1,6 +1,7 @@
 // MpcTransform against a real store, fed by the real TDS scanner from a small
 // TDS tree written per test (so the records are exactly what production journals).
 #include "process/mpc/mpc_transform.h"
+#include "process/mpc/mpc_transform_testing.h"
 
 #include <gtest/gtest.h>
 
@@ -22,134 +23,15 @@
 namespace qcflow::mpc {
 namespace {
 
+using transform_testing::Csv;
+using transform_testing::FindTest;
+using transform_testing::Folder;
+using transform_testing::kBeamKey;
+using transform_testing::kTdsCursor;
+using transform_testing::kZone;
+using transform_testing::MpcTransformTest;
 using qcflow::testing::TempDir;
 using qcflow::testing::WriteFile;
-
-constexpr const char* kZone = "Europe/Berlin";  // UTC+1 in November
-// The cursor of a transform whose source is "tds-main" (config_ below).
-const std::string kTdsCursor = std::string(kCursorName) + "/tds-main";
-constexpr const char* kBeamKey = "QCPump/MPC/1234/2020-11-06-07-00/Beam and Geometry Checks";
-
-std::string Csv(const std::string& iso = "0.3", const std::string& output = "-0.17") {
-  return "\xEF\xBB\xBFName [Unit], Value, Threshold, Evaluation Result\r\n"
-         "IsoCenterGroup/IsoCenterSize [mm], " + iso + ", 0.5, Pass\r\n"
-         "BeamGroup/BeamOutputChange [%], " + output + ", 2, Pass\r\n"
-         "GantryGroup/GantryAbsolute [\xC3\x82\xC2\xB0], -0.09, 0.3, Pass\r\n"
-         "CollimationGroup/MLCGroup/MLCLeavesA/MLCLeaf1 [mm], 0.01, 1, Pass\r\n";
-}
-
-// "NDS-WKS-SN<serial>-2020-11-06-<hh-mm-ss>-<beam>-<tail>"
-std::string Folder(const std::string& hms, int beam, const std::string& tail,
-                   const std::string& serial = "1234") {
-  char num[8];
-  std::snprintf(num, sizeof num, "%04d", beam);
-  return "NDS-WKS-SN" + serial + "-2020-11-06-" + hms + "-" + num + "-" + tail;
-}
-
-const TestResult* FindTest(const QcSession& s, const std::string& macro) {
-  for (const TestResult& t : s.tests) {
-    if (t.macro == macro) return &t;
-  }
-  return nullptr;
-}
-
-class MpcTransformTest : public ::testing::Test {
- protected:
-  void SetUp() override { Reopen(); }
-
-  // Drops transform and store without any shutdown call (as a crash would
-  // leave them, minus the unsynced tail that kSyncEveryWrite never has).
-  void Reopen() {
-    transform_.reset();
-    store_.reset();
-    store_ = qcflow::testing::OpenTestStore(dir_.Sub("store"));
-    ASSERT_NE(store_, nullptr);
-    transform_ = std::make_unique<MpcTransform>(store_.get(), config_);
-    ASSERT_TRUE(transform_->Restore().ok());
-  }
-
-  void AddRun(const std::string& folder, const std::string& csv = Csv(),
-              const std::string& parent = "TB1234") {
-    WriteFile(dir_.Sub("TDS") + "/" + parent + "/MPCChecks/" + folder + "/Results.csv", csv);
-  }
-
-  ScanReport Scan() {
-    TdsScanConfig c;
-    c.root = dir_.Sub("TDS");
-    c.source_id = "tds-main";
-    c.site_zone = kZone;
-    TdsScanner scanner(c, store_.get());
-    auto r = scanner.Scan(NowMicros() + 3600 * kMicrosPerSecond);  // everything has settled
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : ScanReport{};
-  }
-
-  // The UTC instant of 2020-11-06 hh:mm:ss on the site's wall clock.
-  static MicrosUtc Local(int hh, int mm, int ss = 0) {
-    auto t = CivilToUtc({2020, 11, 6, hh, mm, ss, 0}, kZone);
-    EXPECT_TRUE(t.ok());
-    return *t;
-  }
-
-  StepReport Run(MicrosUtc now) {
-    auto r = transform_->RunUntilCaughtUp(now);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : StepReport{};
-  }
-
-  std::map<std::string, QcSession> Sessions() {
-    return qcflow::testing::StoredSessions(store_.get(), kSessionNs);
-  }
-
-  std::map<std::string, std::string> RawNs(const std::string& ns) {
-    return qcflow::testing::StoredRecords(store_.get(), ns);
-  }
-
-  // Journal seq of each run folder (the scanner journals in directory order).
-  uint64_t SeqOf(const std::string& folder) {
-    uint64_t found = 0;
-    EXPECT_TRUE(store_->journal()
-                    .Scan(0, 100000,
-                          [&](uint64_t seq, const RecordView& r) {
-                            if (r.dedup_key.substr(0, r.dedup_key.rfind('/')) == folder) found = seq;
-                            return true;
-                          })
-                    .ok());
-    EXPECT_NE(found, 0u) << folder;
-    return found;
-  }
-  std::vector<uint64_t> SeqsOf(const std::vector<std::string>& folders) {
-    std::vector<uint64_t> seqs;
-    for (const std::string& f : folders) seqs.push_back(SeqOf(f));
-    return seqs;
-  }
-
-  std::vector<std::string> OutboxIds(const std::string& sink) {
-    return qcflow::testing::OutboxItemIds(store_.get(), sink);
-  }
-
-  // The usual morning: 6X geometry, 6 FFF and 10X beam checks within 12 minutes.
-  const std::vector<std::string> kBeamFolders = {
-      Folder("07-00-00", 1, "GeometryCheckTemplate6xMVkV"),
-      Folder("07-05-00", 2, "BeamCheckTemplate6xFFFMVkV"),
-      Folder("07-12-00", 3, "BeamCheckTemplate10xMVkV")};
-  void AddBeamWindow() {
-    AddRun(kBeamFolders[0], Csv("0.3", "0.1"));
-    AddRun(kBeamFolders[1], Csv("0.31", "-0.17"));
-    AddRun(kBeamFolders[2], Csv("0.32", "0.45"));
-  }
-
-  TempDir dir_;
-  MpcTransformConfig config_ = [] {
-    MpcTransformConfig c;
-    c.session.site_zone = kZone;
-    c.session.source_id = "tds-main";
-    c.sinks = {"qatrack", "archive"};
-    return c;
-  }();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<MpcTransform> transform_;
-};
 
 TEST_F(MpcTransformTest, EmitsOnlyAfterTheWait) {
   AddBeamWindow();
@@ -397,76 +279,24 @@ TEST_F(MpcTransformTest, RunPendingAtRestartIsEmittedAfterIt) {
   EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey}));
 }
 
-TEST_F(MpcTransformTest, LateRunIsRecordedAndReportedOnce) {
-  AddBeamWindow();
+TEST_F(MpcTransformTest, IncompleteRecordIsRefusedAndTheRestOfTheWindowUploaded) {
+  // Journaled unquarantined (by a qcflow before the source checked): the 10X
+  // run's file is cut inside BeamOutputChange's "0.45", so it reads "0".
+  const std::string full = Csv("0.32", "0.45");
+  AppendUnquarantined(kBeamFolders[2], full.substr(0, full.find("0.45") + 1));  // ends "..., 0"
+  AddRun(kBeamFolders[0], Csv("0.3", "0.1"));
+  AddRun(kBeamFolders[1], Csv("0.31", "-0.17"));
   Scan();
-  ASSERT_EQ(Run(Local(9, 0)).sessions_emitted, 1u);
-  const auto sessions = RawNs(kSessionNs);
-
-  const std::string late_folder = Folder("07-08-00", 9, "BeamCheckTemplate10xFFFMVkV");
-  AddRun(late_folder);  // copied to the share after the session was sent
-  Scan();
-  StepReport r = Run(Local(10, 0));
-  EXPECT_EQ(r.late_runs, 1u);
-  EXPECT_EQ(r.sessions_emitted + r.amendments_emitted, 0u);
-  ASSERT_FALSE(r.problems.empty());
-  EXPECT_NE(r.problems.front().find(late_folder), std::string::npos);
-
-  auto late = RawNs(kLateNs);
-  ASSERT_EQ(late.size(), 1u);
-  EXPECT_EQ(coding::GetBigEndian64(late.begin()->first), SeqOf(late_folder));
-  const std::string& json = late.begin()->second;
-  for (const std::string& part :
-       {std::string("\"serial\":\"1234\""), std::string("\"check_type\":\"Beam and Geometry Checks\""),
-        "\"folder\":\"" + late_folder + "\"", std::string("\"window_key\":\"2020-11-06-07-00\""),
-        "\"user_key\":\"" + std::string(kBeamKey) + "\"", std::string("\"amended\":false")}) {
-    EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
-  }
-  EXPECT_EQ(RawNs(kSessionNs), sessions);
-  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey}));
-
-  Reopen();
-  StepReport after = Run(Local(23, 0));
-  EXPECT_EQ(after.late_runs, 0u);
-  EXPECT_EQ(after.pending_runs, 0u);
-  EXPECT_EQ(after.sessions_emitted, 0u);
-  EXPECT_TRUE(after.problems.empty());
-  EXPECT_EQ(RawNs(kLateNs), late);
-}
-
-TEST_F(MpcTransformTest, LateRunBecomesAnAmendmentUnderAmendPolicy) {
-  config_.grouping.late_policy = LatePolicy::kAmend;
-  Reopen();
-  AddBeamWindow();
-  Scan();
-  ASSERT_EQ(Run(Local(9, 0)).sessions_emitted, 1u);
-
-  const std::string late_folder = Folder("07-08-00", 9, "BeamCheckTemplate10xFFFMVkV");
-  AddRun(late_folder, Csv("0.3", "0.77"));
-  Scan();
-  StepReport waiting = Run(Local(7, 27, 59));  // amendments wait too: 07:08 + 20 min
-  EXPECT_EQ(waiting.late_runs, 1u);
-  EXPECT_EQ(waiting.amendments_emitted, 0u);
-  EXPECT_NE(RawNs(kLateNs).begin()->second.find("\"amended\":true"), std::string::npos);
-
-  Reopen();  // the amendment's run must survive a restart, and not be reported twice
-  StepReport r = Run(Local(10, 0));
-  EXPECT_EQ(r.late_runs, 0u);
-  EXPECT_EQ(r.amendments_emitted, 1u);
-  EXPECT_EQ(r.sessions_emitted, 0u);
-  const std::string amend = std::string(kBeamKey) + "/amend-1";
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.runs_unreadable, 1u);
+  EXPECT_EQ(r.sessions_emitted, 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("Results.csv is incomplete, so none of its values is uploaded"),
+            std::string::npos) << r.problems[0];
   auto sessions = Sessions();
-  ASSERT_EQ(sessions.count(amend), 1u);
-  EXPECT_TRUE(sessions[amend].amendment);
-  EXPECT_EQ(sessions[amend].source_seqs, SeqsOf({late_folder}));
-  ASSERT_NE(FindTest(sessions[amend], "beamgroup_beamoutputchange_per_10fff"), nullptr);
-  EXPECT_DOUBLE_EQ(*FindTest(sessions[amend], "beamgroup_beamoutputchange_per_10fff")->number,
-                   0.77);
-  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey, amend}));
-
-  Reopen();
-  EXPECT_EQ(Run(Local(23, 0)).amendments_emitted, 0u);
-  EXPECT_EQ(OutboxIds("qatrack"), (std::vector<std::string>{kBeamKey, amend}));
+  ASSERT_EQ(sessions.count(kBeamKey), 1u);
+  EXPECT_EQ(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_10x"), nullptr);
+  EXPECT_NE(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_6fff"), nullptr);
 }
 
 TEST_F(MpcTransformTest, SkipsQuarantinedAndOtherRecordsButAdvancesTheCursor) {
@@ -492,13 +322,7 @@ TEST_F(MpcTransformTest, SkipsQuarantinedAndOtherRecordsButAdvancesTheCursor) {
 TEST_F(MpcTransformTest, UnreadableRecordIsCountedAndSkipped) {
   // A record journaled unquarantined that this build cannot read (e.g. written
   // by another tool): counted, explained, and the rest still goes through.
-  Record bad;
-  bad.kind = Kind::kMpc;
-  bad.source_id = "tds-main";
-  bad.dedup_key = Folder("07-01-00", 7, "GeometryCheckTemplate6xMVkV") + "/0123456789abcdef";
-  bad.meta = R"({"path":"TB1234/MPCChecks/x/Results.csv","size":3})";
-  bad.payload = "???";
-  ASSERT_TRUE(store_->journal().Append(bad).ok());
+  AppendUnquarantined(Folder("07-01-00", 7, "GeometryCheckTemplate6xMVkV"), "???");
   AddBeamWindow();
   Scan();
   StepReport r = Run(Local(9, 0));
