@@ -24,6 +24,10 @@ void ReadIcomSource(const toml::table& t, const std::string& file, Errors* error
   size_t queue_mb = k.queue_bytes >> 20;
   r.Size("queue_mb", &queue_mb, 1, 16'384);
   k.queue_bytes = queue_mb << 20;
+  size_t garbage_mb = k.garbage_bytes >> 20;
+  r.Size("garbage_mb", &garbage_mb, 1, 16'384);
+  k.garbage_bytes = garbage_mb << 20;
+  r.Duration("garbage_timeout", &k.garbage_time);
   r.Duration("deliveries_interval", &s.deliveries_interval);
   r.Finish();
   k.linac = s.name;
@@ -37,6 +41,9 @@ void ReadIcomSource(const toml::table& t, const std::string& file, Errors* error
   }
   if (k.connect_timeout.count() < 100) {
     r.Error(t.get("connect_timeout"), "[[source.icom]].connect_timeout must be at least 100ms");
+  }
+  if (k.garbage_time.count() < 1000) {
+    r.Error(t.get("garbage_timeout"), "[[source.icom]].garbage_timeout must be at least 1s");
   }
   if (k.backoff_initial.count() < 10) {
     r.Error(t.get("backoff_min"), "[[source.icom]].backoff_min must be at least 10ms");
