@@ -116,19 +116,19 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
                          std::to_string(r.appended) + " new (" +
                          Rate(r.files_seen, scan_progress.seconds()) + ")");
   });
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportBackfillError(**store, report.status());
   scan_progress.Done(std::to_string(report->files_seen) + " files seen, " +
                      std::to_string(report->appended) + " new, " +
                      std::to_string(report->files_unchanged) + " unchanged (" +
                      Rate(report->files_seen, scan_progress.seconds()) + ")");
 
   mpc::MpcTransform transform(store->get(), plan->transform);
-  if (Status s = transform.Restore(); !s.ok()) return ReportError(s);
+  if (Status s = transform.Restore(); !s.ok()) return ReportBackfillError(**store, s);
   Progress group_progress("group");
   mpc::StepReport total;
   for (;;) {
     auto step = transform.Step(now);
-    if (!step.ok()) return ReportError(step.status());
+    if (!step.ok()) return ReportBackfillError(**store, step.status());
     total.Add(*step);
     group_progress.Update(std::to_string(total.runs_added) + " runs, " +
                           std::to_string(total.sessions_emitted) + " sessions");

@@ -96,19 +96,19 @@ int RunIcomBackfill(const GlobalOptions& global, const IcomBackfillOptions& o) {
                            " new (" + PerSecond(r.messages, import_progress.seconds()) + ")");
   };
   auto report = icom::ImportIcomArchives(o.from, *files, &(*store)->journal(), options);
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportBackfillError(**store, report.status());
   import_progress.Done(std::to_string(report->files) + " files, " +
                        std::to_string(report->messages) + " messages (" +
                        PerSecond(report->messages, import_progress.seconds()) + ")");
 
   // Deliveries: the same transform and cursor as `qcflow run`.
   icom::IcomTransform transform(store->get(), icom::IcomTransformConfig{});
-  if (Status s = transform.Restore(); !s.ok()) return ReportError(s);
+  if (Status s = transform.Restore(); !s.ok()) return ReportBackfillError(**store, s);
   Progress group_progress("deliveries");
   icom::IcomStepReport total;
   for (;;) {
     auto step = transform.Step();
-    if (!step.ok()) return ReportError(step.status());
+    if (!step.ok()) return ReportBackfillError(**store, step.status());
     total.Add(*step);
     group_progress.Update(std::to_string(total.messages_decoded) + " messages decoded, " +
                           std::to_string(total.deliveries_updated) + " deliveries written");

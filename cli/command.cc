@@ -47,4 +47,13 @@ int ReportError(const Status& status) {
   }
 }
 
+int ReportBackfillError(const Store& store, const Status& status) {
+  if (store.Health().writable) return ReportError(status);
+  std::cerr << "qcflow: " << status.message() << "\n"
+            << "qcflow: the backfill stopped; what it journaled is kept. Free space on the "
+               "store's disk (or repair it) and run the same command again: it continues where "
+               "it stopped.\n";
+  return kExitFailed;
+}
+
 }  // namespace qcflow::cli

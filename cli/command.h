@@ -47,6 +47,9 @@ Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& un
 
 // Prints "qcflow: <message>" to stderr and returns the exit code for `status`.
 int ReportError(const Status& status);
+// ReportError for a backfill's failure; when the store refused a write (disk
+// full, EIO) it also says what to do, and the exit code is 1.
+int ReportBackfillError(const Store& store, const Status& status);
 
 // A command's body; its return value is the process exit code.
 using Action = std::function<int()>;

@@ -31,6 +31,7 @@ inline constexpr DurationBounds kConnectTimeout{milliseconds(100), std::chrono::
 inline constexpr DurationBounds kReadTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
 inline constexpr DurationBounds kBackoff{milliseconds(10), std::chrono::hours(1)};
 inline constexpr DurationBounds kDeliveriesInterval{milliseconds(100), std::chrono::hours(1)};
+inline constexpr DurationBounds kGarbageTimeout{std::chrono::seconds(1), std::chrono::hours(24)};
 }  // namespace bounds
 
 std::string Trim(std::string s);

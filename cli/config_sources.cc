@@ -24,6 +24,10 @@ void ReadIcomSource(const toml::table& t, const std::string& file, Errors* error
   size_t queue_mb = k.queue_bytes >> 20;
   r.Size("queue_mb", &queue_mb, 1, 16'384);
   k.queue_bytes = queue_mb << 20;
+  size_t garbage_mb = k.garbage_bytes >> 20;
+  r.Size("garbage_mb", &garbage_mb, 1, 16'384);
+  k.garbage_bytes = garbage_mb << 20;
+  r.Duration("garbage_timeout", &k.garbage_time, bounds::kGarbageTimeout);
   r.Duration("deliveries_interval", &s.deliveries_interval, bounds::kDeliveriesInterval);
   r.Finish();
   k.linac = s.name;

@@ -185,6 +185,20 @@ TEST(Config, IcomSourcesWithDefaults) {
   EXPECT_EQ(b.zone, "UTC");
 }
 
+TEST(Config, IcomGarbageLimits) {
+  auto c = ParseConfig(std::string(kIcom) + "\n[[source.icom]]\nname = \"LA3\"\nhost = \"h\"\n"
+                                            "garbage_mb = 8\ngarbage_timeout = \"2m\"\n",
+                       "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->icom_sources[0].capture.garbage_bytes, size_t(64) << 20);  // defaults
+  EXPECT_EQ(c->icom_sources[0].capture.garbage_time, std::chrono::seconds(60));
+  EXPECT_EQ(c->icom_sources[2].capture.garbage_bytes, size_t(8) << 20);
+  EXPECT_EQ(c->icom_sources[2].capture.garbage_time, std::chrono::minutes(2));
+  std::string p = Problems(std::string(kIcom) + "\n[[source.icom]]\nname = \"LA3\"\nhost = \"h\"\n"
+                                                "garbage_timeout = \"100ms\"\n");
+  EXPECT_NE(p.find("[[source.icom]].garbage_timeout must be from 1s to 1d (it is 100ms)"), std::string::npos) << p;
+}
+
 TEST(Config, IcomProblemsAreReportedWithLines) {
   std::string text = std::string(kIcom) + R"(
 [[source.icom]]

@@ -196,6 +196,31 @@ void Daemon::PersistProcess(bool stopped) {
   if (!r.ok()) spdlog::warn("cannot record the daemon's state in the store: {}", r.status().message());
 }
 
+void Daemon::WatchStore() {
+  const StoreHealth h = store_->Health();
+  if (h.writable == store_writable_) return;
+  store_writable_ = h.writable;
+  if (h.writable) {
+    spdlog::info("store {} is writable again ({} bytes free); capture and uploads go on",
+                 store_->dir(), h.free_bytes);
+    return;
+  }
+  std::string capture = "nothing is lost meanwhile: sources and sinks retry with backoff";
+  if (const auto& linacs = options_.config.icom_sources; !linacs.empty()) {
+    const auto& q = linacs.front().capture;
+    capture = "capture is buffered up to " + std::to_string(q.queue_messages) + " messages / " +
+              std::to_string(q.queue_bytes >> 20) +
+              " MiB per linac and then counted as loss; MPC, DQA3 and uploads retry with backoff";
+  }
+  if (h.disk_full) {
+    spdlog::error("store disk full at {}: {} bytes free; {}. Free space there: qcflow resumes "
+                  "by itself (retrying with backoff)",
+                  store_->dir(), h.free_bytes, capture);
+  } else {
+    spdlog::error("{}; {}", h.error, capture);
+  }
+}
+
 Result<RunSummary> Daemon::Run() {
   started_at_ = options_.clock();
   const size_t linacs = options_.config.icom_sources.size();
@@ -221,6 +246,7 @@ Result<RunSummary> Daemon::Run() {
       cv_.wait_for(lock, kSupervisorTick, [&] { return stop_requested_; });
       if (stop_requested_) break;
       lock.unlock();
+      WatchStore();
       const bool deadline = options_.max_duration &&
                             std::chrono::steady_clock::now() - t0 >= *options_.max_duration;
       const bool idle = (deadline || options_.until_idle) && IsIdle();
@@ -272,6 +298,7 @@ Result<RunSummary> Daemon::Run() {
   }
   metrics_.reset();  // closes the listening socket and open connections
   PersistProcess(true);
+  WatchStore();
   Status synced = store_->Sync();
   icom_.reset();
   dqa3_.clear();
@@ -281,6 +308,11 @@ Result<RunSummary> Daemon::Run() {
   if (!synced.ok()) {
     spdlog::error("stopping: the store could not be synced: {}", synced.message());
     return synced;
+  }
+  if (!store_writable_) {
+    spdlog::warn("stopped; the store was still refusing writes (see above): what it could not "
+                 "take is counted as lost in the lines above");
+    return summary;
   }
   spdlog::info("stopped cleanly; the store is synced and closed");
   return summary;

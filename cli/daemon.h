@@ -130,6 +130,8 @@ class Daemon {
   Status Init();
   std::string RenderMetrics();
   void PersistProcess(bool stopped);
+  // Logs the store's writability when it changes (one line each way).
+  void WatchStore();
 
   DaemonOptions options_;
   std::unique_ptr<Store> store_;
@@ -140,6 +142,7 @@ class Daemon {
   std::unique_ptr<MetricsServer> metrics_;
   MicrosUtc started_at_ = 0;
   int metrics_port_ = 0;
+  bool store_writable_ = true;  // as last logged; supervisor thread only
 
   std::mutex mu_;
   std::condition_variable cv_;

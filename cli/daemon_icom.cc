@@ -29,6 +29,7 @@ IcomWorker::IcomWorker(std::vector<config::IcomSource> sources, WorkerEnv env)
   for (const auto& s : sources_) interval_ = std::min(interval_, s.deliveries_interval);
   interval_ = std::max(interval_, kMinInterval);
   logged_connection_.assign(sources_.size(), 0);
+  garbage_log_.resize(sources_.size());
   deliveries_.assign(sources_.size(), 0);
   // One cursor for every linac in the journal ("transform.icom"), the same one
   // `qcflow backfill icom` steps, so the two never process a record twice.
@@ -59,7 +60,22 @@ Status IcomWorker::StartCapture() {
 }
 
 void IcomWorker::StopCapture() {
-  if (capture_) capture_->Stop();  // idempotent: FIN, drain, join
+  if (!capture_ || capture_stopping_.exchange(true)) return;
+  capture_->Stop();  // FIN, drain, join
+  const std::vector<icom::IcomCaptureStats> stats = capture_->Stats();
+  for (const auto& source : sources_) {
+    for (const auto& st : stats) {
+      if (st.linac != source.name) continue;
+      if (st.dropped > 0) {
+        spdlog::warn("source {}: stopped; the connection to {} is closed. {} message(s) were "
+                     "lost (the journal could not take them in time)",
+                     st.linac, Endpoint(source.capture), st.dropped);
+      } else {
+        spdlog::info("source {}: stopped; the connection to {} is closed", st.linac,
+                     Endpoint(source.capture));
+      }
+    }
+  }
 }
 
 void IcomWorker::RecountDeliveries() {
@@ -161,10 +177,13 @@ bool IcomWorker::Pass() {
   // Connection changes, once each (the capture reconnects on its own). A
   // linac that never answered is reported once its first connect timed out.
   std::vector<icom::IcomCaptureStats> stats = capture_ ? capture_->Stats() : decltype(stats){};
-  for (size_t i = 0; i < sources_.size(); ++i) {
+  // Read after the stats: a socket closed by StopCapture is not reported as lost.
+  const bool stopping_capture = capture_stopping_.load();
+  for (size_t i = 0; i < sources_.size() && !stopping_capture; ++i) {
     const icom::IcomCaptureConfig& cfg = sources_[i].capture;
     for (const auto& st : stats) {
       if (st.linac != sources_[i].name) continue;
+      LogGarbage(i, st);
       const int now_state = st.connected ? 1 : 2;
       if (now_state == logged_connection_[i]) continue;
       if (st.connected) {
@@ -187,6 +206,22 @@ bool IcomWorker::Pass() {
   if (caught_up_) caught_up_seq_ = std::max(last_seq, caught_up_seq_);
   if (failed.ok()) last_ok_ = env_.clock();
   return failed.ok();
+}
+
+void IcomWorker::LogGarbage(size_t i, const icom::IcomCaptureStats& st) {
+  GarbageLog& g = garbage_log_[i];
+  if (st.messages != g.messages) g.streak = false;  // messages again: the next garbage is news
+  if (st.garbage_disconnects != g.disconnects && !g.streak) {
+    const icom::IcomCaptureConfig& cfg = sources_[i].capture;
+    spdlog::warn(
+        "source {}: {} sent {} MiB (or for {}) bytes that frame no iCom message; disconnected, "
+        "reconnecting with backoff up to {}. Is that the linac's iCom port?",
+        st.linac, Endpoint(cfg), cfg.garbage_bytes >> 20, HumanDuration(cfg.garbage_time),
+        HumanDuration(cfg.backoff_max));
+    g.streak = true;
+  }
+  g.messages = st.messages;
+  g.disconnects = st.garbage_disconnects;
 }
 
 void IcomWorker::Persist(const std::string& final_state, const std::string& next_run) {

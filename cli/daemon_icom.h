@@ -12,6 +12,7 @@
 #ifndef QCFLOW_CLI_DAEMON_ICOM_H_
 #define QCFLOW_CLI_DAEMON_ICOM_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +62,7 @@ class IcomWorker : public WorkerThread {
   // One transform pass (steps until caught up or stopping); false on a store error.
   bool Pass();
   void RecountDeliveries();
+  void LogGarbage(size_t source, const icom::IcomCaptureStats& stats);
   void Persist(const std::string& state, const std::string& next_run);
 
   std::vector<config::IcomSource> sources_;
@@ -72,6 +74,15 @@ class IcomWorker : public WorkerThread {
   std::string logged_state_;
   // Per source, the connection state last logged: 0 none yet, 1 up, 2 down.
   std::vector<int> logged_connection_;
+  // Per source: the first garbage disconnect after messages is logged, the
+  // rest of that streak is not.
+  struct GarbageLog {
+    uint64_t messages = 0, disconnects = 0;
+    bool streak = false;
+  };
+  std::vector<GarbageLog> garbage_log_;
+  // Set before the capture stops: its sockets closing is not a lost linac.
+  std::atomic<bool> capture_stopping_{false};
   SteadyTime capture_started_{};
   SteadyTime last_count_{};
 

@@ -8,6 +8,8 @@
 namespace qcflow {
 
 Result<std::optional<std::string>> Derived::Get(std::string_view ns, std::string_view key) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string k = keys::DerivedPrefix(ns);
   k.append(key);
   std::string value;
@@ -18,6 +20,8 @@ Result<std::optional<std::string>> Derived::Get(std::string_view ns, std::string
 }
 
 Status Derived::Scan(std::string_view ns, std::string_view key_prefix, const Visitor& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string prefix = keys::DerivedPrefix(ns);
   const size_t ns_len = prefix.size();
   prefix.append(key_prefix);
@@ -32,6 +36,8 @@ Status Derived::Scan(std::string_view ns, std::string_view key_prefix, const Vis
 
 Status Derived::ScanIndex(std::string_view index, std::string_view from, std::string_view until,
                           const IndexVisitor& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string prefix = keys::DerivedIndexPrefix(index);
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->derived));
   for (it->Seek(prefix + std::string(from)); it->Valid(); it->Next()) {

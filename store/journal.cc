@@ -37,6 +37,13 @@ Status Journal::Load() {
   return FromRocks(m->status(), "reading journal counters");
 }
 
+Status Journal::Reload() {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_seq_ = 0;
+  counts_.clear();
+  return Load();
+}
+
 Status Journal::Validate(const Record& r) const {
   if (core_->read_only) return Status::FailedPrecondition("the store is open read-only");
   if (r.source_id.size() >= 65536) return Status::InvalidArgument("source id longer than 64 KiB");
@@ -103,6 +110,9 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
     }
   }
 
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before mu_: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<rocksdb::Slice> keys;
   keys.reserve(heads.size());
@@ -163,8 +173,7 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
     coding::PutFixed64(&v, c.quarantined);
     batch.Put(core_->meta, keys::Count(std::get<0>(ck), std::get<1>(ck)), v);
   }
-  QCFLOW_RETURN_IF_ERROR(FromRocks(core_->db->Write(core_->write_options, &batch),
-                                   "appending to the journal"));
+  QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "appending to the journal"));
   last_seq_ = seq;
   for (auto& [ck, c] : touched) counts_[ck] = c;
   appended_.notify_all();
@@ -172,6 +181,8 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
 }
 
 Result<Record> Journal::Get(uint64_t seq) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string value;
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->journal, keys::Seq(seq), &value);
   if (s.IsNotFound()) return Status::NotFound("no journal record with seq " + std::to_string(seq));
@@ -182,6 +193,8 @@ Result<Record> Journal::Get(uint64_t seq) {
 }
 
 Result<uint64_t> Journal::Scan(uint64_t from_seq, size_t limit, const Visitor& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator(ro, core_->journal));
@@ -208,6 +221,8 @@ Status Journal::Query(const IndexQuery& q, const Visitor& visit) {
     for (const auto& [ck, c] : counts_)
       if (std::get<0>(ck) == uint8_t(q.kind)) sources.push_back(std::get<1>(ck));
   }
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   // Collect (time, seq) hits per source, then merge by time: the index orders by
   // time only within one source.
   std::vector<std::pair<MicrosUtc, uint64_t>> hits;
@@ -244,6 +259,8 @@ Status Journal::Query(const IndexQuery& q, const Visitor& visit) {
 }
 
 Result<std::optional<uint64_t>> Journal::FindDedup(Kind kind, const std::string& dedup_key) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string value;
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->dedup, keys::Dedup(kind, dedup_key), &value);
   if (s.IsNotFound()) return std::optional<uint64_t>();

@@ -50,6 +50,9 @@ class Journal {
   explicit Journal(DbCore* core);
   // Loads the last seq and counters. Called once by Store::Open.
   Status Load();
+  // Load again, after the store reopened its database (db_core.h).
+  // REQUIRES: DbCore::use_mu held exclusively.
+  Status Reload();
 
   // Appends one record, or reports the seq holding its dedup key.
   // An empty dedup_key means "never a duplicate" (use sparingly: events only).

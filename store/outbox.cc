@@ -130,6 +130,8 @@ Result<std::vector<OutboxItem>> Outbox::ListWhile(
 
 Status Outbox::Visit(const std::string& sink, bool include_dead,
                      const std::function<bool(OutboxItem)>& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string prefix = keys::OutboxQueuePrefix(sink);
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->outbox));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -145,17 +147,24 @@ Status Outbox::Visit(const std::string& sink, bool include_dead,
 }
 
 Status Outbox::Update(const OutboxItem& item) {
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before commit_mu: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(core_->commit_mu);
   std::string key = keys::OutboxQueue(item.sink, item.order), existing;
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->outbox, key, &existing);
   if (s.IsNotFound()) return Status::NotFound("outbox item " + item.item_id + " is not queued");
   QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading an outbox item"));
   writes_.fetch_add(1, std::memory_order_relaxed);
-  return FromRocks(core_->db->Put(core_->write_options, core_->outbox, key, EncodeOutboxItem(item)),
-                   "updating an outbox item");
+  rocksdb::WriteBatch batch;
+  batch.Put(core_->outbox, key, EncodeOutboxItem(item));
+  return core_->Write(&batch, "updating an outbox item");
 }
 
 Status Outbox::Ack(const OutboxItem& item, MicrosUtc when) {
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before commit_mu: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(core_->commit_mu);
   auto stats = ReadStats(core_, item.sink);
   if (!stats.ok()) return stats.status();
@@ -167,7 +176,7 @@ Status Outbox::Ack(const OutboxItem& item, MicrosUtc when) {
             IdValue(item.order, kIdDelivered));
   batch.Put(core_->outbox, keys::OutboxStats(item.sink), EncodeStats(*stats));
   writes_.fetch_add(1, std::memory_order_relaxed);
-  return FromRocks(core_->db->Write(core_->write_options, &batch), "acknowledging a delivery");
+  return core_->Write(&batch, "acknowledging a delivery");
 }
 
 Status Outbox::UpdateMany(const std::vector<OutboxItem>& items) {
@@ -182,6 +191,9 @@ Status Outbox::Settle(const std::vector<OutboxItem>& updates,
                       const std::vector<std::pair<OutboxItem, MicrosUtc>>& acks,
                       const std::vector<SinkError>& errors) {
   if (updates.empty() && acks.empty() && errors.empty()) return Status::OK();
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before commit_mu: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(core_->commit_mu);
   auto queued = [&](const OutboxItem& item) -> Status {
     std::string existing;
@@ -224,22 +236,28 @@ Status Outbox::Settle(const std::vector<OutboxItem>& updates,
   }
   for (const auto& [sink, st] : stats) batch.Put(core_->outbox, keys::OutboxStats(sink), EncodeStats(st));
   writes_.fetch_add(1, std::memory_order_relaxed);
-  return FromRocks(core_->db->Write(core_->write_options, &batch), "settling outbox items");
+  return core_->Write(&batch, "settling outbox items");
 }
 
 Status Outbox::RecordSinkError(const std::string& sink, const std::string& error, MicrosUtc when) {
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before commit_mu: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(core_->commit_mu);
   auto stats = ReadStats(core_, sink);
   if (!stats.ok()) return stats.status();
   stats->last_error = error;
   stats->last_error_at = when;
   writes_.fetch_add(1, std::memory_order_relaxed);
-  return FromRocks(core_->db->Put(core_->write_options, core_->outbox, keys::OutboxStats(sink),
-                                  EncodeStats(*stats)),
-                   "recording a sink error");
+  rocksdb::WriteBatch batch;
+  batch.Put(core_->outbox, keys::OutboxStats(sink), EncodeStats(*stats));
+  return core_->Write(&batch, "recording a sink error");
 }
 
 Result<size_t> Outbox::RequeueDeadLetters(const std::string& sink, MicrosUtc now) {
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();  // before commit_mu: the lock order of db_core.h
+  if (!use.ok()) return use.status();
   // List under the commit lock: an item acknowledged between the listing and
   // this write must not be put back in the queue (it would be sent again).
   std::lock_guard<std::mutex> lock(core_->commit_mu);
@@ -258,13 +276,14 @@ Result<size_t> Outbox::RequeueDeadLetters(const std::string& sink, MicrosUtc now
   }
   if (n > 0) {
     writes_.fetch_add(1, std::memory_order_relaxed);
-    QCFLOW_RETURN_IF_ERROR(
-        FromRocks(core_->db->Write(core_->write_options, &batch), "re-queueing dead letters"));
+    QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "re-queueing dead letters"));
   }
   return n;
 }
 
 Result<bool> Outbox::WasDelivered(const std::string& sink, const std::string& item_id) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string value;
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->outbox,
                           keys::OutboxItemId(sink, item_id), &value);
@@ -274,6 +293,8 @@ Result<bool> Outbox::WasDelivered(const std::string& sink, const std::string& it
 }
 
 Result<SinkCounters> Outbox::Counters(const std::string& sink, MicrosUtc now) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   auto items = List(sink, SIZE_MAX, /*include_dead=*/true);
   if (!items.ok()) return items.status();
   auto stats = ReadStats(core_, sink);
@@ -295,6 +316,8 @@ Result<SinkCounters> Outbox::Counters(const std::string& sink, MicrosUtc now) {
 }
 
 Result<std::vector<std::string>> Outbox::Sinks() {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::vector<std::string> out;
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->outbox));
   for (it->Seek("s"); it->Valid(); it->Next()) {

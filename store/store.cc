@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "store/derived.h"
@@ -24,30 +26,6 @@ namespace qcflow {
 namespace fs = std::filesystem;
 
 const char* const kColumnFamilies[6] = {"journal", "dedup", "index", "derived", "outbox", "meta"};
-
-DbCore::~DbCore() {
-  {
-    std::lock_guard<std::mutex> lock(syncer_mu);
-    stopping = true;
-  }
-  syncer_cv.notify_all();
-  if (syncer.joinable()) syncer.join();
-  if (db && !read_only) db->FlushWAL(/*sync=*/true).PermitUncheckedError();
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  handles.clear();
-  if (db) db->Close().PermitUncheckedError();
-}
-
-void DbCore::StartGroupCommit(std::chrono::milliseconds interval) {
-  syncer = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(syncer_mu);
-    while (!syncer_cv.wait_for(lock, interval, [this] { return stopping; })) {
-      lock.unlock();
-      db->SyncWAL().PermitUncheckedError();  // a failure resurfaces on the next write
-      lock.lock();
-    }
-  });
-}
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::OK();
@@ -140,6 +118,38 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
 
 bool LooksLikeRocksDb(const fs::path& dir) { return fs::exists(dir / "CURRENT"); }
 
+// Written when a store is complete (the creating marker, renamed). Older stores
+// are recognised by RocksDB's OPTIONS file naming all of qcflow's families.
+constexpr const char* kStoreMarker = "QCFLOW-STORE";
+
+bool NamesOurFamilies(const fs::path& options_file) {
+  std::ifstream in(options_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* name : kColumnFamilies) {
+    if (text.find("[CFOptions \"" + std::string(name) + "\"]") == std::string::npos) return false;
+  }
+  return true;
+}
+
+// Traces that this directory was a qcflow store, whatever state RocksDB's
+// files are in: then a failure to open it is damage, not a wrong --store.
+bool WasQcflowStore(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / kStoreMarker, ec)) return true;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind("OPTIONS-", 0) == 0 && NamesOurFamilies(it->path())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status DamagedStore(const std::string& dir, const std::string& what) {
+  return Status::Corruption("the qcflow store at " + dir + " is damaged (" + what +
+                            "); qcflow changed nothing. Restore it from a backup: see "
+                            "\"Damaged store\" in docs/operations.md");
+}
+
 // A store being created holds this file until its format marker is durable. A
 // creation interrupted by a crash (RocksDB files, some column families, no
 // format marker yet) is finished by the next Open instead of being refused as
@@ -194,6 +204,7 @@ Status CheckDirectory(const fs::path& dir, const StoreOptions& options, bool* is
     return Status::OK();
   }
   if (LooksLikeRocksDb(dir)) return Status::OK();
+  if (WasQcflowStore(dir)) return DamagedStore(dir.string(), "its CURRENT file is missing");
   if (fs::directory_iterator(dir, ec) != fs::directory_iterator()) {
     return Status::InvalidArgument(dir.string() +
                                    " is not a qcflow store (it holds other files); refusing to "
@@ -204,8 +215,9 @@ Status CheckDirectory(const fs::path& dir, const StoreOptions& options, bool* is
   return Status::OK();
 }
 
-Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, bool is_new,
-                   const std::string& dir, bool read_only) {
+Status CheckFormat(DbCore* core, bool is_new, const std::string& dir, bool read_only) {
+  rocksdb::DB* db = core->db.get();
+  rocksdb::ColumnFamilyHandle* meta = core->meta;
   std::string format, version;
   auto s = db->Get(rocksdb::ReadOptions(), meta, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()), &format);
   if (s.IsNotFound()) {
@@ -217,9 +229,7 @@ Status CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, bool is_n
               rocksdb::Slice(keys::kFormatValue.data(), keys::kFormatValue.size()));
     batch.Put(meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
               std::to_string(kStoreFormatVersion));
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    return FromRocks(db->Write(wo, &batch), "initialising the store");
+    return core->Write(&batch, "initialising the store");  // synced: see Store::Open
   }
   QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading the store format"));
   if (format != keys::kFormatValue) {
@@ -252,10 +262,7 @@ Status OpenError(const rocksdb::Status& s, const std::string& dir) {
                                " is in use by another qcflow process; stop it, or use a "
                                "read-only command (status, query)");
   }
-  if (s.IsCorruption()) {
-    return Status::Corruption("the store at " + dir + " is damaged (" + msg +
-                              "); restore it from a backup");
-  }
+  if (s.IsCorruption() || (WasQcflowStore(dir) && !s.IsIOError())) return DamagedStore(dir, msg);
   if (s.IsInvalidArgument() && msg.find("Column famil") != std::string::npos) {
     return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store (" + msg + ")");
   }
@@ -273,6 +280,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     if (!s.ok()) return OpenError(s, dir);
     std::set<std::string> have(families.begin(), families.end());
     for (const char* name : kColumnFamilies) {
+      if (!have.count(name) && WasQcflowStore(dir)) {
+        return DamagedStore(dir, "its MANIFEST lists no '" + std::string(name) + "' column family");
+      }
       if (!have.count(name)) {
         return Status::InvalidArgument(dir + " is a RocksDB database but not a qcflow store "
                                        "(no '" + std::string(name) + "' column family)");
@@ -282,7 +292,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
 
   if (is_new) QCFLOW_RETURN_IF_ERROR(WriteCreatingMarker(dir));  // is_new implies writable
 
-  rocksdb::DBOptions db_options;
+  auto core = std::make_unique<DbCore>();
+  core->dir = dir;
+  core->read_only = options.read_only;
+  rocksdb::DBOptions& db_options = core->db_options;
   db_options.create_if_missing = is_new;
   db_options.create_missing_column_families = is_new;
   db_options.max_background_jobs = 2;
@@ -293,32 +306,29 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   // on disk, memory held, and a long replay after a crash. 256 MiB keeps all
   // three small.
   db_options.max_total_wal_size = 256u << 20;
+  // Replaying the WAL into SST files at open needs free space: after a full
+  // disk that would keep the store from reopening. The WAL stays until the
+  // memtables flush normally.
+  db_options.avoid_flush_during_recovery = true;
+  // A full disk must be an error value, never an abort (db_core.h): our LOG
+  // writer, and no resume behind DbCore's back.
+  db_options.info_log = NewStoreLogger(options.read_only ? "" : dir + "/LOG");
+  db_options.listeners.push_back(NewNoAutoRecoveryListener());
+  if (options.fail_write) {
+    core->env = rocksdb::NewCompositeEnv(NewFaultFileSystem(options.fail_write));
+    db_options.env = core->env.get();
+  }
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (const char* name : kColumnFamilies) descriptors.emplace_back(name, FamilyOptions(name, cache));
-
-  auto core = std::make_unique<DbCore>();
-  core->dir = dir;
-  core->read_only = options.read_only;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &core->handles, &raw)
-          : rocksdb::DB::Open(db_options, dir, descriptors, &core->handles, &raw);
-  if (!s.ok()) return OpenError(s, dir);
-  core->db.reset(raw);
-  core->journal = core->handles[1];
-  core->dedup = core->handles[2];
-  core->index = core->handles[3];
-  core->derived = core->handles[4];
-  core->outbox = core->handles[5];
-  core->meta = core->handles[6];
-  QCFLOW_RETURN_IF_ERROR(CheckFormat(raw, core->meta, is_new, dir, options.read_only));
+  core->descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : kColumnFamilies) core->descriptors.emplace_back(name, FamilyOptions(name, cache));
+  QCFLOW_RETURN_IF_ERROR(core->OpenDb());
+  db_options.create_if_missing = db_options.create_missing_column_families = false;  // for a reopen
+  core->write_options.sync = true;  // the format marker is durable before creation completes
+  QCFLOW_RETURN_IF_ERROR(CheckFormat(core.get(), is_new, dir, options.read_only));
   if (is_new) {  // the format marker is durable (synced write): creation is complete
     std::error_code ec;
-    fs::remove(fs::path(dir) / kCreatingMarker, ec);
-    if (ec) return Status::IOError("cannot remove " + (fs::path(dir) / kCreatingMarker).string() + ": " + ec.message());
+    fs::rename(fs::path(dir) / kCreatingMarker, fs::path(dir) / kStoreMarker, ec);
+    if (ec) return Status::IOError("cannot rename " + (fs::path(dir) / kCreatingMarker).string() + ": " + ec.message());
     QCFLOW_RETURN_IF_ERROR(SyncDir(dir));
   }
   QCFLOW_RETURN_IF_ERROR(LoadOutboxOrder(core.get()));
@@ -328,7 +338,30 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   }
   std::unique_ptr<Store> store(new Store(dir, std::move(core)));
   QCFLOW_RETURN_IF_ERROR(store->journal_->Load());
+  DbCore* c = store->core_.get();
+  Journal* journal = store->journal_.get();
+  c->reload = [c, journal] {
+    QCFLOW_RETURN_IF_ERROR(journal->Reload());
+    std::lock_guard<std::mutex> lock(c->commit_mu);
+    return LoadOutboxOrder(c);
+  };
   return store;
+}
+
+Status DbCore::OpenDb() {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw)
+                : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  if (!s.ok()) return OpenError(s, dir);
+  db.reset(raw);
+  journal = handles[1];
+  dedup = handles[2];
+  index = handles[3];
+  derived = handles[4];
+  outbox = handles[5];
+  meta = handles[6];
+  return Status::OK();
 }
 
 Store::Store(std::string dir, std::unique_ptr<DbCore> core)
@@ -348,6 +381,9 @@ Store::~Store() {
 
 Result<CommitResult> Store::Commit(const WriteSet& ws) {
   if (core_->read_only) return Status::FailedPrecondition("the store is open read-only");
+  QCFLOW_RETURN_IF_ERROR(core_->PrepareWrite());
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::lock_guard<std::mutex> lock(core_->commit_mu);
   const uint64_t order_before = core_->next_outbox_order;
   auto result = StageAndWrite(ws);
@@ -417,12 +453,13 @@ Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
     }
   }
   if (batch.Count() == 0) return result;
-  QCFLOW_RETURN_IF_ERROR(
-      FromRocks(core_->db->Write(core_->write_options, &batch), "committing derived records"));
+  QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "committing derived records"));
   return result;
 }
 
 Result<uint64_t> Store::GetCursor(const std::string& consumer) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
   std::string value;
   auto s = core_->db->Get(rocksdb::ReadOptions(), core_->meta, keys::Cursor(consumer), &value);
   if (s.IsNotFound()) return uint64_t(0);
@@ -437,16 +474,39 @@ Result<StoreStats> Store::Stats() {
   StoreStats stats;
   stats.sources = journal_->Counts();
   stats.last_seq = journal_->last_seq();
+  // increment(ec), not a range-for: compaction deletes files meanwhile, and the
+  // throwing ++ would end the process from the metrics thread.
   std::error_code ec;
-  for (const auto& entry : fs::recursive_directory_iterator(dir_, ec)) {
-    if (entry.is_regular_file(ec)) stats.bytes_on_disk += entry.file_size(ec);
+  for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;
+    if (it->is_regular_file(file_ec)) {
+      const uintmax_t size = it->file_size(file_ec);
+      if (!file_ec) stats.bytes_on_disk += size;
+    }
   }
   return stats;
 }
 
+StoreHealth Store::Health() const {
+  StoreHealth h;
+  Status f = core_->failure();
+  h.writable = f.ok();
+  h.error = f.message();
+  h.disk_full = core_->DiskFull();
+  h.free_bytes = core_->FreeBytes();
+  return h;
+}
+
 Status Store::Sync() {
   if (core_->read_only) return Status::OK();
-  return FromRocks(core_->db->FlushWAL(/*sync=*/true), "syncing the write-ahead log");
+  // After a failed write there is nothing unsynced to save: under
+  // kSyncEveryWrite every acknowledged write was synced; a reopen resyncs.
+  if (Status f = core_->failure(); !f.ok()) {
+    return core_->write_options.sync ? Status::OK() : f;
+  }
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
+  return core_->SyncWal();
 }
 
 }  // namespace qcflow

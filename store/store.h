@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,20 @@ struct StoreOptions {
   Durability durability = Durability::kSyncEveryWrite;
   std::chrono::milliseconds group_commit_interval{20};
   size_t block_cache_bytes = 64 << 20;
+  // Test hook: asked before every write, sync or creation of a store file
+  // (its path); a non-zero errno (ENOSPC, EIO) fails it inside RocksDB as the
+  // disk would. Empty: the plain filesystem.
+  std::function<int(const std::string& file)> fail_write;
+};
+
+// Whether writes work. A failed write (disk full, EIO) is an error value; the
+// store then reopens itself on a later write (retried with backoff) and is
+// writable again once the disk is.
+struct StoreHealth {
+  bool writable = true;
+  bool disk_full = false;   // the failure was ENOSPC
+  std::string error;        // the failure's message ("" while writable)
+  uint64_t free_bytes = 0;  // on the store's filesystem, now
 };
 
 // The store format this build reads and writes. Persisted in the `meta` family.
@@ -86,6 +101,8 @@ class Store {
   Result<uint64_t> GetCursor(const std::string& consumer);
 
   Result<StoreStats> Stats();
+
+  StoreHealth Health() const;
 
   // Forces the WAL to disk (used at shutdown under group commit).
   Status Sync();

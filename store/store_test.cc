@@ -79,6 +79,52 @@ TEST(StoreOpen, CorruptedStoreGivesClearErrorNotCrash) {
   EXPECT_FALSE(s.status().message().empty());
 }
 
+// A directory that was a qcflow store but whose RocksDB files are damaged is
+// a damaged store (restore it), not "not a qcflow store" (use another dir).
+void ExpectDamaged(const Result<std::unique_ptr<Store>>& s) {
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kCorruption) << s.status().ToString();
+  EXPECT_NE(s.status().message().find("is damaged"), std::string::npos) << s.status().ToString();
+  EXPECT_NE(s.status().message().find("\"Damaged store\" in docs/operations.md"),
+            std::string::npos)
+      << s.status().ToString();
+  EXPECT_EQ(s.status().message().find("not a qcflow store"), std::string::npos);
+}
+
+void MakeStore(const std::string& dir) {
+  auto s = Store::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Record r;
+  r.kind = Kind::kMpc;
+  r.source_id = "t";
+  r.dedup_key = "a";
+  ASSERT_TRUE((*s)->journal().Append(r).ok());
+}
+
+TEST(StoreOpen, AStoreWithoutItsCurrentFileIsDamaged) {
+  TempDir dir;
+  MakeStore(dir.Sub("s"));
+  std::filesystem::remove(dir.Sub("s/CURRENT"));
+  ExpectDamaged(Store::Open(dir.Sub("s")));
+  ExpectDamaged(Store::Open(dir.Sub("s"), StoreOptions{.read_only = true}));
+  // A store from before the QCFLOW-STORE marker: RocksDB's OPTIONS file tells.
+  std::filesystem::remove(dir.Sub("s/QCFLOW-STORE"));
+  ExpectDamaged(Store::Open(dir.Sub("s")));
+}
+
+TEST(StoreOpen, AStoreWithATruncatedManifestIsDamaged) {
+  TempDir dir;
+  MakeStore(dir.Sub("s"));
+  int truncated = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.Sub("s"))) {
+    if (e.path().filename().string().rfind("MANIFEST-", 0) != 0) continue;
+    std::filesystem::resize_file(e.path(), std::filesystem::file_size(e.path()) / 3);
+    ++truncated;
+  }
+  ASSERT_GT(truncated, 0);
+  ExpectDamaged(Store::Open(dir.Sub("s")));
+}
+
 TEST(StoreOpen, NewerFormatVersionIsIncompatible) {
   TempDir dir;
   { ASSERT_TRUE(Store::Open(dir.Sub("s")).ok()); }

@@ -28,6 +28,7 @@
 #include "tests/testing/icom_archives.h"
 #include "tests/testing/qatrack_test_server.h"  // HttpRequest
 #include "tests/testing/run_qcflow.h"
+#include "tests/testing/small_disk.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow {
@@ -106,7 +107,7 @@ class DaemonIcomTest : public ::testing::Test {
                   "backoff_min = \"50ms\"\nbackoff_max = \"500ms\"\n");
     return path;
   }
-  std::string store_dir() const { return dir_.Sub("store"); }
+  std::string store_dir() const { return store_dir_.empty() ? dir_.Sub("store") : store_dir_; }
   std::string log_file() const { return dir_.Sub("qcflow.log"); }
   // The simulator generator's first `n` messages for `seed`.
   static std::vector<std::string> Messages(uint64_t seed, size_t n) {
@@ -156,6 +157,7 @@ class DaemonIcomTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::string store_dir_;  // "" = dir_/store
 };
 
 TEST_F(DaemonIcomTest, SigtermClosesWithAFinAndARestartAbsorbsTheResentBurst) {
@@ -242,6 +244,76 @@ TEST_F(DaemonIcomTest, MaxDurationWhileStreamingExitsZero) {
   const std::string log = ReadAll(log_file());
   EXPECT_NE(log.find("--max-duration reached"), std::string::npos) << log;
   EXPECT_EQ(log.find("not done:"), std::string::npos) << log;
+}
+
+// A full store disk: before, RocksDB aborted the daemon (SIGABRT) and the
+// queued capture was lost. Now one clear log line, the socket stays open, the
+// capture waits in its queue, and everything is journaled once space returns.
+TEST_F(DaemonIcomTest, AFullStoreDiskBuffersTheCaptureAndResumesWhenSpaceReturns) {
+  testing::SmallDisk disk(dir_.Sub("disk"), 16u << 20);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  store_dir_ = disk.dir() + "/store";
+  icom::LinacGeneratorConfig g;
+  g.seed = 7;
+  g.messages = 400;
+  const std::vector<std::string> m = testing::GenerateIcomMessages(g);
+  TestLinac linac;
+  const std::string config = WriteConfig(linac.port()), out = dir_.Sub("out.txt");
+  ChildProcess run(QCFLOW_BIN, {"run", "--config", config}, out);
+  ASSERT_TRUE(linac.Accept()) << ReadAll(out);
+  ASSERT_TRUE(linac.Send(m, 0, 10));
+  ASSERT_TRUE(Eventually([&] { return Records() == 9; })) << ReadAll(log_file());
+  // Fill the disk, then keep streaming until the journal refuses a write.
+  ASSERT_GT(disk.FreeBytes(), 256u << 10);
+  ASSERT_TRUE(disk.Reserve(disk.FreeBytes() - (128u << 10)));
+  size_t sent = 10;
+  const std::string full_line = "store disk full at " + store_dir() + ": ";
+  ASSERT_TRUE(Eventually([&] {
+    if (sent < 300 && linac.Send(m, sent, sent + 10)) sent += 10;
+    return ReadAll(log_file()).find(full_line) != std::string::npos;
+  })) << ReadAll(log_file());
+  const std::string log = ReadAll(log_file());
+  EXPECT_NE(log.find("capture is buffered up to 4096 messages / 64 MiB per linac and then "
+                     "counted as loss"),
+            std::string::npos)
+      << log;
+  ASSERT_TRUE(linac.Send(m, sent, 300));  // the socket is still open: more is read and queued
+  disk.Release();
+  ASSERT_TRUE(linac.Send(m, 300, 400));
+  ASSERT_TRUE(Eventually([&] { return Records() == 399; })) << Records() << "\n"
+                                                              << ReadAll(log_file());
+  EXPECT_NE(ReadAll(log_file()).find("is writable again"), std::string::npos);
+  run.Signal(SIGTERM);
+  EXPECT_EQ(linac.WaitForClose(), "fin");
+  EXPECT_EQ(run.Wait(), 0) << ReadAll(out);
+  EXPECT_EQ(Payloads(), std::vector<std::string>(m.begin(), m.begin() + 399));
+  EXPECT_EQ(Linac()["dropped"], 0) << Linac().dump();
+}
+
+// SIGTERM while a linac is still streaming (it does not close at our FIN, as
+// a linac mid-beam would not): the log says the source stopped, not that the
+// linac was lost and is being reconnected.
+TEST_F(DaemonIcomTest, SigtermLogsThatTheSourceStoppedNotThatItIsReconnecting) {
+  icom::LinacGeneratorConfig g;
+  g.messages = 20;
+  const std::vector<std::string> m = testing::GenerateIcomMessages(g);
+  TestLinac linac;
+  const std::string config = WriteConfig(linac.port()), out = dir_.Sub("out.txt");
+  ChildProcess run(QCFLOW_BIN, {"run", "--config", config}, out);
+  ASSERT_TRUE(linac.Accept()) << ReadAll(out);
+  ASSERT_TRUE(linac.Send(m, 0, 20));
+  ASSERT_TRUE(Eventually([&] {
+    return ReadAll(log_file()).find("source LA1: connected to") != std::string::npos;
+  })) << ReadAll(log_file());
+  run.Signal(SIGTERM);
+  // No close on our side for a while: qcflow drains, then closes by itself.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(linac.WaitForClose(), "fin");
+  EXPECT_EQ(run.Wait(), 0) << ReadAll(out);
+  const std::string log = ReadAll(log_file());
+  EXPECT_NE(log.find("source LA1: stopped; the connection to 127.0.0.1:"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("not connected"), std::string::npos) << log;
 }
 
 TEST_F(DaemonIcomTest, AgainstSimulateLinacEveryMessageIsJournaledOnceAcrossARestart) {

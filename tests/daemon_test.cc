@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -30,6 +32,7 @@
 #include "tests/testing/mpc_runs.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
+#include "tests/testing/small_disk.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::cli {
@@ -452,6 +455,41 @@ TEST_F(DaemonTest, CutResultsCsvIsQuarantinedAndTheRestOfItsSessionUploaded) {
   EXPECT_EQ(status["late_mpc_runs"], 1) << status.dump();
   EXPECT_EQ(StoredKeysOnce(), std::set<std::string>{key});
   EXPECT_EQ(tests_of(key)["beamgroup_beamoutputchange_per_6x"]["value"], -0.17);
+}
+
+// `backfill mpc` into a full disk: before, RocksDB aborted it (exit 134).
+// Now exit 1 with what to do; what was journaled is kept, and the same
+// command after space returns journals the rest exactly once.
+TEST_F(DaemonTest, BackfillIntoAFullDiskExitsOneAndTheRerunFinishesIt) {
+  qcflow::testing::SmallDisk disk(dir_.Sub("disk"), 32u << 20);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error();
+  const int runs = 40;
+  std::string padding;  // ~60 KiB of well-formed rows per Results.csv: 2.4 MiB in all
+  for (int k = 0; padding.size() < (60u << 10); ++k) {
+    padding += "PadGroup/Pad" + std::to_string(k) + " [mm], 0.1, 0.5, Pass\r\n";
+  }
+  for (int i = 0; i < runs; ++i) WriteGeometryRun(toml_.tds, i);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(toml_.tds)) {
+    if (e.path().filename() == "Results.csv") std::ofstream(e.path(), std::ios::app) << padding;
+  }
+  const std::string store = disk.dir() + "/store";
+  const std::string backfill = "backfill mpc --tds " + toml_.tds + " --store " + store +
+                               " --zone Europe/Berlin --settle 0";
+  ASSERT_TRUE(disk.Reserve(disk.FreeBytes() - (1u << 20)));  // 1 MiB left
+  auto full = testing::RunQcflow(QCFLOW_BIN, backfill);
+  EXPECT_EQ(full.exit_code, 1) << full.out;
+  EXPECT_NE(full.out.find("store disk full at " + store + ": "), std::string::npos) << full.out;
+  EXPECT_NE(full.out.find("run the same command again"), std::string::npos) << full.out;
+  disk.Release();
+  auto rest = testing::RunQcflow(QCFLOW_BIN, backfill);
+  EXPECT_NE(rest.out.find("run files journaled   "), std::string::npos) << rest.out;
+  json status = json::parse(Capture("status --store " + store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object()) << Capture("status --store " + store);
+  int64_t records = -1;
+  for (const json& row : status["sources"]) {
+    if (row["kind"] == "mpc") records = row["records"].get<int64_t>();
+  }
+  EXPECT_EQ(records, runs) << status.dump();
 }
 
 TEST(DaemonPartsTest, RetryDelayDoublesUpToTheCap) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -68,6 +69,9 @@ class IcomCapture {
   void Read();
   void ArmTimer(std::chrono::milliseconds d);
   void OnFrame(const Frame& f);
+  // After a read that framed nothing: true when the peer has sent only garbage
+  // for too long (the caller disconnects).
+  bool TooMuchGarbage();
   void CloseAndRetry();
   void CloseGracefully();
   void ScheduleReconnect();
@@ -82,6 +86,11 @@ class IcomCapture {
   int attempt_ = 0;
   bool got_message_ = false;  // this connection framed one: backoff resets
   int last_counter_ = -1;     // within the current connection
+  uint64_t frames_ = 0;       // framed on this connection
+  // Skipped bytes (framer stats) when the last message was framed, and when
+  // the first garbage byte after it arrived.
+  uint64_t skipped_at_message_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> garbage_since_;
   bool stopping_ = false;
   bool ever_connected_ = false;
   uint64_t generation_ = 0;   // invalidates stale timer callbacks
@@ -148,6 +157,8 @@ void IcomCapture::Connect() {
           framer_.Reset();
           last_counter_ = -1;
           got_message_ = false;
+          skipped_at_message_ = framer_.stats().skipped_bytes;
+          garbage_since_.reset();
           {
             std::lock_guard l(group_->mu);
             stats.connected = true;
@@ -180,15 +191,37 @@ void IcomCapture::Read() {
       std::lock_guard l(group_->mu);
       stats.bytes += n;
     }
+    const uint64_t frames_before = frames_;
     framer_.Feed(std::string_view(buf_.data(), n));
+    if (frames_ != frames_before) {
+      skipped_at_message_ = framer_.stats().skipped_bytes;
+      garbage_since_.reset();
+    } else if (TooMuchGarbage()) {
+      {
+        std::lock_guard l(group_->mu);
+        ++stats.garbage_disconnects;
+      }
+      return CloseAndRetry();
+    }
     ArmTimer(config.read_timeout);
     Read();
   });
 }
 
+bool IcomCapture::TooMuchGarbage() {
+  // Only bytes the framer gave up on count: a message still arriving (its end
+  // is known when the next one starts) is not garbage, however long it waits.
+  const uint64_t garbage = framer_.stats().skipped_bytes - skipped_at_message_;
+  if (garbage == 0) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (!garbage_since_) garbage_since_ = now;
+  return garbage >= config.garbage_bytes || now - *garbage_since_ >= config.garbage_time;
+}
+
 void IcomCapture::OnFrame(const Frame& f) {
   if (f.bytes.size() < kHeaderSize) return;  // the framer never emits these
   got_message_ = true;
+  ++frames_;
   int counter = static_cast<uint8_t>(f.bytes[kCounterOffset]);
   std::string_view ts = IcomTimestampText(f.bytes);
   std::lock_guard l(group_->mu);

@@ -12,8 +12,10 @@
 // messages meanwhile fill the queue and then count as loss — and is given up
 // (counted as dropped) only when the group stops with the journal still failing.
 //
-// EOF, errors and read timeouts close the socket and reconnect after a capped
-// exponential backoff with jitter (no busy loop). The Framer is Reset on every
+// EOF, errors, read timeouts and a peer sending only garbage (garbage_bytes or
+// garbage_time of bytes the framer skips, with no message framed) close the
+// socket and reconnect after a capped exponential backoff with jitter (no busy
+// loop). The Framer is Reset on every
 // reconnect, so a partial message is never carried across connections.
 // Sockets are always closed with a FIN: shutdown(send), drain what the peer
 // still sends (bounded), then close — closing with unread bytes would RST.
@@ -61,6 +63,11 @@ struct IcomCaptureConfig {
   size_t queue_messages = 4096;     // hand-off capacity, messages
   size_t queue_bytes = 64u << 20;   // and bytes
   size_t max_message_size = 1u << 20;
+  // A peer that sends this much, or for this long, bytes that frame no iCom
+  // message (not a linac's iCom port, or a broken stream) is disconnected and
+  // reconnected with backoff, counted in garbage_disconnects.
+  size_t garbage_bytes = 64u << 20;
+  std::chrono::milliseconds garbage_time{60000};
 };
 
 struct IcomCaptureStats {
@@ -72,6 +79,7 @@ struct IcomCaptureStats {
   uint64_t gaps = 0;        // counter discontinuities within a connection
   uint64_t dropped = 0;     // messages lost to a full queue or a failed write
   uint64_t journaled = 0;   // messages handed to the journal (duplicates included)
+  uint64_t garbage_disconnects = 0;  // connections closed for sending only garbage
   MicrosUtc last_message_time = 0;  // capture time of the last framed message; 0: none
 };
 

@@ -332,6 +332,88 @@ TEST_F(CaptureTest, NoBusyLoopWhileConnectionsAreRefused) {
   EXPECT_FALSE(group.Stats()[0].connected);
 }
 
+// A peer on the linac's port that sends only garbage (no iCom timestamp
+// ever): each connection gets `chunk` bytes every `every` until closed.
+// Returns how many connections it served.
+int ServeGarbage(ClosingListener& listener, size_t chunk, std::chrono::milliseconds every,
+                 std::chrono::milliseconds total) {
+  const std::string garbage(chunk, 'z');
+  int served = 0, conn = -1;
+  const auto deadline = std::chrono::steady_clock::now() + total;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{listener.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1) {
+      if (conn >= 0) ::close(conn);
+      conn = ::accept(listener.fd(), nullptr, nullptr);
+      served += conn >= 0;
+    }
+    if (conn >= 0 && ::send(conn, garbage.data(), garbage.size(), MSG_NOSIGNAL) < 0) {
+      ::close(conn);
+      conn = -1;
+    }
+    std::this_thread::sleep_for(every);
+  }
+  if (conn >= 0) ::close(conn);
+  return served;
+}
+
+TEST_F(CaptureTest, APeerSendingOnlyGarbageIsDisconnectedAfterTheByteLimit) {
+  ClosingListener listener;
+  CaptureGroup group(&journal());
+  IcomCaptureConfig c = Linac(listener.port());
+  c.garbage_bytes = 256 << 10;
+  ASSERT_TRUE(group.Add(c).ok());
+  // 64 KiB every 5 ms: the limit is passed within the first 25 ms of each connection.
+  const int served = ServeGarbage(listener, 64 << 10, 5ms, 1500ms);
+  const IcomCaptureStats st = group.Stats()[0];
+  group.Stop();
+  EXPECT_GE(st.garbage_disconnects, 2u);
+  EXPECT_GE(served, 2);
+  EXPECT_EQ(st.messages, 0u);
+  // Each connection read about the limit, not everything the peer sent.
+  EXPECT_LT(st.bytes, (st.garbage_disconnects + 1) * (c.garbage_bytes + (256u << 10)));
+}
+
+TEST_F(CaptureTest, APeerTricklingGarbageIsDisconnectedAfterTheTimeLimit) {
+  ClosingListener listener;
+  CaptureGroup group(&journal());
+  IcomCaptureConfig c = Linac(listener.port());
+  c.garbage_time = 300ms;
+  ASSERT_TRUE(group.Add(c).ok());
+  const int served = ServeGarbage(listener, 100, 20ms, 1500ms);
+  const IcomCaptureStats st = group.Stats()[0];
+  group.Stop();
+  EXPECT_GE(st.garbage_disconnects, 1u);
+  EXPECT_GE(served, 2);
+}
+
+TEST_F(CaptureTest, ALinacPausingBetweenMessagesIsNotGarbage) {
+  // Each message's end is only known when the next one starts: a quiet linac
+  // keeps its last message pending far longer than garbage_time.
+  ClosingListener listener;
+  CaptureGroup group(&journal());
+  IcomCaptureConfig c = Linac(listener.port());
+  c.garbage_time = 100ms;
+  c.garbage_bytes = 1;
+  ASSERT_TRUE(group.Add(c).ok());
+  pollfd p{listener.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  const int conn = ::accept(listener.fd(), nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  LinacGeneratorConfig g;
+  g.messages = 4;
+  for (const std::string& m : Generate(g)) {
+    ASSERT_EQ(::send(conn, m.data(), m.size(), MSG_NOSIGNAL), ssize_t(m.size()));
+    std::this_thread::sleep_for(300ms);
+  }
+  ASSERT_TRUE(WaitFor([&] { return group.Stats()[0].journaled >= 3; }));
+  const IcomCaptureStats st = group.Stats()[0];
+  group.Stop();
+  ::close(conn);
+  EXPECT_EQ(st.garbage_disconnects, 0u);
+  EXPECT_EQ(st.reconnects, 0u);
+}
+
 TEST_F(CaptureTest, StalledJournalDropsWithLossAccountingNeverBlocksTheSocket) {
   std::atomic<bool> release{false};
   CaptureGroupOptions go;
