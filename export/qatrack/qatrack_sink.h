@@ -47,6 +47,7 @@
 
 #include "export/qatrack/http_client.h"
 #include "export/qatrack/outcome.h"
+#include "export/qatrack/server_checks.h"
 #include "process/common/qc_session.h"
 #include "store/outbox.h"
 #include "store/status.h"
@@ -98,8 +99,12 @@ class QatrackSink {
   // (`qcflow validate`); its DeliverOnce fails.
   static Result<std::unique_ptr<QatrackSink>> Create(Store* store, QatrackSinkConfig config);
 
-  // GET /api/auth/: OK when the token is accepted. Retries a 307 a few times.
+  // ServerChecks::CheckToken (GET units/units/?limit=1; /api/auth/ answers anyone):
+  // OK when the token is accepted. Retries a 307 a few times.
   Status CheckConnection();
+
+  // The read-only server checks (`qcflow validate`) over this sink's connection.
+  ServerChecks Checks() { return ServerChecks(http_.get(), config_.api_url, config_.sleep); }
 
   // GET {api}/qa/testlists/?name=<name> (for `qcflow validate`): true when exactly one
   // test list has that name, false when none has. Another count, a different name
