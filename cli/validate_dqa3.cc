@@ -1,6 +1,7 @@
 // `qcflow validate`: can each [[source.dqa3]] database be read, which schema
 // does it have, and which of its machines have a QATrack+ unit?
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "cli/daemon_dqa3.h"  // UnmappedMachines
@@ -8,7 +9,21 @@
 
 namespace qcflow::cli {
 
-void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
+namespace {
+
+// The unit `machine` is mapped to (by display name, machine name, then id, as the
+// transform matches), or nullptr.
+const std::string* UnitOf(const dqa3::Dqa3Machine& machine, const std::map<std::string, std::string>& unit_map) {
+  for (const std::string* key : {&machine.display_name, &machine.name, &machine.id}) {
+    auto it = unit_map.find(*key);
+    if (it != unit_map.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
   const std::string who = "source '" + source.name + "': ";
   const std::string db = dqa3::DescribeConnection(source.source.connection);
   dqa3::Dqa3Source reader(source.source);
@@ -23,13 +38,13 @@ void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
                  "): check the connection keys, the password, that the database server runs "
                  "and the firewall (qcflow run keeps retrying by itself).");
     }
-    return;
+    return {};
   }
   auto machines = reader.DiscoverMachines();
   if (!machines.ok()) {
     list->Fail(who + db + " (schema " + *schema +
                "): listing the machines failed: " + machines.status().message() + ".");
-    return;
+    return {};
   }
   std::string names;
   for (const auto& m : *machines) names += (names.empty() ? "" : ", ") + m.display_name;
@@ -59,6 +74,15 @@ void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
       list->Warn(who + "machines lists '" + m + "', which the database does not have.");
     }
   }
+  std::vector<ExpectedUpload> uploads;
+  for (const auto& m : *machines) {
+    const std::string* unit = UnitOf(m, source.transform.unit_map);
+    if (unit == nullptr) continue;
+    const bool number = !unit->empty() && unit->find_first_not_of("0123456789") == std::string::npos;
+    uploads.push_back({number ? "number" : "name", *unit, "", {},
+                       "DQA3 sessions of machine '" + m.display_name + "' from '" + source.name + "'"});
+  }
+  return uploads;
 }
 
 }  // namespace qcflow::cli
