@@ -66,6 +66,7 @@ Status Daemon::Init() {
   WorkerEnv env{store_.get(), options_.clock, options_.max_backoff};
   for (const config::QatrackSink& s : c.qatrack_sinks) {
     qatrack::QatrackSinkConfig sink_config = s.sink;
+    sink_config.clock = options_.clock;  // last_success: when each upload landed
     sink_config.batch_limit = std::max<size_t>(
         1, std::min(sink_config.batch_limit, options_.sink_batch_limit));
     auto sink = qatrack::QatrackSink::Create(store_.get(), sink_config);

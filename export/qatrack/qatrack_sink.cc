@@ -399,7 +399,7 @@ Result<QatrackSink::Next> QatrackSink::Apply(OutboxItem& item, const Outcome& ou
   switch (outcome.kind) {
     case Kind::kStored:
     case Kind::kAlreadyStored:
-      settle_acks_.emplace_back(item, now);
+      settle_acks_.emplace_back(item, config_.clock ? config_.clock() : now);
       ++report->delivered;
       if (outcome.kind == Kind::kAlreadyStored) ++report->already_stored;
       return Next::kContinue;

@@ -76,6 +76,9 @@ struct QatrackSinkConfig {
   uint64_t jitter_seed = 0;            // 0: seeded from std::random_device
   // Used to honour throttle_interval; tests may replace it.
   std::function<void(std::chrono::microseconds)> sleep;
+  // When set, a delivery is stamped (outbox last_success) with clock() after the
+  // server's answer instead of the round's `now`, which a long round leaves behind.
+  std::function<MicrosUtc()> clock;
   // Tests only: called after a round's POSTs, just before its outcomes are written;
   // returning true makes DeliverOnce return Internal without writing them, as if the
   // process died there (the items stay pending with their write-ahead attempts).

@@ -69,6 +69,16 @@ TEST_F(QatrackSinkTest, StoresEachSessionOnceInServerZone) {
   EXPECT_EQ(c.pending, 0u);
 }
 
+TEST_F(QatrackSinkTest, LastSuccessIsWhenTheUploadLandedNotWhenTheRoundBegan) {
+  Enqueue(Couch(1));
+  QatrackSinkConfig c = Config();
+  const MicrosUtc landed = now_ + 7 * kMicrosPerSecond;  // the round took a while
+  c.clock = [landed] { return landed; };
+  auto sink = Sink(c);
+  EXPECT_EQ(Deliver(*sink, now_).delivered, 1u);
+  EXPECT_EQ(Counters().last_success, landed);
+}
+
 TEST_F(QatrackSinkTest, AutoskipsMissingTestsOnce) {
   Enqueue(Couch(1, /*partial=*/true));
   auto sink = Sink();
