@@ -296,7 +296,7 @@ std::string Daemon::RenderMetrics() {
          [](const SinkRow& r) { return double(r.snap.up); });
 
   p.Family("qcflow_dqa3_race_flagged", "gauge",
-           "Rows of the latest poll hit by the vendor's DATA_KEY race (sent with a warning).");
+           "Rows of the latest poll hit by the vendor's DATA_KEY race (uploaded; the warning is in the session comment and the log).");
   std::vector<SourceState> dqa3_states;
   for (const auto& s : dqa3_) dqa3_states.push_back(s->State());
   for (const SourceState& s : dqa3_states) {

@@ -221,7 +221,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     }
     if (databases.rows() > 0) {
       std::cout << "\nDQA3 databases, as `qcflow run` last saw them (race_flagged: rows hit by the "
-                   "vendor's DATA_KEY race, sent with a warning; rows of unmapped machines are "
+                   "vendor's DATA_KEY race: uploaded as measured, the warning only in the session "
+                   "comment (sent with include_comments = true) and the log; rows of unmapped machines are "
                    "held until [[source.dqa3]].units names them):\n";
       databases.Render(Format::kTable, std::cout);
     }
