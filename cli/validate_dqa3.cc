@@ -1,5 +1,7 @@
 // `qcflow validate`: can each [[source.dqa3]] database be read, which schema
-// does it have, and which of its machines have a QATrack+ unit?
+// does it have, and which of its machines have a QATrack+ unit in `units`? The
+// mapped machines' units are then looked up on the routed sinks
+// (validate_qatrack.cc); their test lists are not, as that needs the rows' beams.
 #include <algorithm>
 #include <map>
 #include <set>
