@@ -96,6 +96,36 @@ TEST_F(CliTest, StatusListsDeadLettersWithReasonsAndLateRuns) {
   EXPECT_NE(t.out.find("1 MPC run(s) arrived after"), std::string::npos) << t.out;
 }
 
+TEST_F(CliTest, StatusShowsASinkErrorWithItsTimeAndOkAfterRecovery) {
+  const MicrosUtc failed_at = *ParseTimeArg("2024-05-01 07:00");
+  const MicrosUtc delivered_at = *ParseTimeArg("2024-05-01 07:10");
+  {
+    auto store = Store::Open(store_dir());
+    ASSERT_TRUE(store.ok());
+    WriteSet ws;
+    ws.PutDerived("mpc.session", "k1", "{}");
+    ws.Enqueue("qatrack", "key-1", "mpc.session", "k1", "1234");
+    ASSERT_TRUE((*store)->Commit(ws).ok());
+    ASSERT_TRUE((*store)->outbox().RecordSinkError("qatrack", "HTTP 401: token rejected", failed_at).ok());
+  }
+  auto failing = nlohmann::json::parse(Qcflow("status --format json " + store_flag()).out);
+  EXPECT_EQ(failing["sinks"][0]["state"], "error") << failing.dump();
+  EXPECT_EQ(failing["sinks"][0]["last_error"], FormatUtcIso(failed_at) + ": HTTP 401: token rejected");
+  {
+    auto store = Store::Open(store_dir());
+    ASSERT_TRUE(store.ok());
+    auto items = (*store)->outbox().List("qatrack", 10);
+    ASSERT_TRUE(items.ok() && items->size() == 1u);
+    ASSERT_TRUE((*store)->outbox().Ack(items->front(), delivered_at).ok());
+  }
+  auto r = Qcflow("status --format json " + store_flag());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto recovered = nlohmann::json::parse(r.out);
+  EXPECT_EQ(recovered["sinks"][0]["state"], "ok") << r.out;
+  EXPECT_EQ(recovered["sinks"][0]["last_error"], FormatUtcIso(failed_at) + ": HTTP 401: token rejected; "
+                                                 "delivering again since " + FormatUtcIso(delivered_at));
+}
+
 TEST_F(CliTest, QueryRecordsFiltersByTimeAndFormats) {
   Fill();
   auto r = Qcflow("query records --kind mpc --since 2024-05-02 --until 2024-05-03 --format json " +

@@ -67,6 +67,7 @@ Status Daemon::Init() {
   for (const config::QatrackSink& s : c.qatrack_sinks) {
     qatrack::QatrackSinkConfig sink_config = s.sink;
     sink_config.mappings = config::SessionMappings(c);  // queued items follow this config
+    sink_config.clock = options_.clock;  // last_success: when each upload landed
     sink_config.batch_limit = std::max<size_t>(
         1, std::min(sink_config.batch_limit, options_.sink_batch_limit));
     auto sink = qatrack::QatrackSink::Create(store_.get(), sink_config);
@@ -382,7 +383,7 @@ std::string Daemon::RenderMetrics() {
          [](const SinkRow& r) { return double(r.snap.up); });
 
   p.Family("qcflow_dqa3_race_flagged", "gauge",
-           "Rows of the latest poll hit by the vendor's DATA_KEY race (sent with a warning).");
+           "Rows of the latest poll hit by the vendor's DATA_KEY race (uploaded; the warning is in the session comment and the log).");
   std::vector<SourceState> dqa3_states;
   for (const auto& s : dqa3_) dqa3_states.push_back(s->State());
   for (const SourceState& s : dqa3_states) {

@@ -383,7 +383,7 @@ void SinkWorker::Enter(const std::string& state, const std::string& detail, cons
   state_.last_error = detail;
   state_.paused = snapshot_.paused = state == "paused";
   snapshot_.up = state == "ok";
-  if (state == "ok") state_.last_ok = state_.last_run;
+  if (state == "ok") state_.last_ok = IsoOrEmpty(env_.clock());  // now: a pass may take many batches
 }
 
 SteadyTime SinkWorker::Connect() {

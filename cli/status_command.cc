@@ -24,6 +24,22 @@ namespace {
 std::string When(MicrosUtc t) { return t == 0 ? "never" : FormatUtcIso(t); }
 std::string Or(const std::string& s, const char* empty) { return s.empty() ? empty : s; }
 
+// A sink's state from its outbox counters: the last sink error (401, 5xx, ...) with
+// its time, and "ok" again once a delivery succeeded after it (the error is history).
+struct SinkHealth {
+  std::string state;       // "ok" | "error"
+  std::string last_error;  // "<time>: <error>" (+ "; delivering again since <time>")
+};
+
+SinkHealth Health(const SinkCounters& c) {
+  if (c.last_error.empty()) return {"ok", ""};
+  const std::string error = When(c.last_error_at) + ": " + c.last_error;
+  if (c.last_success > c.last_error_at) {
+    return {"ok", error + "; delivering again since " + When(c.last_success)};
+  }
+  return {"error", error};
+}
+
 // One line about the daemon: running (pid alive), stopped, or never ran.
 struct DaemonLine {
   std::string state;  // "running" | "stopped" | "ended without a clean stop" | "never ran"
@@ -117,7 +133,7 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   for (const SinkState& s : *sink_states) {  // a configured sink with nothing queued yet
     if (std::find(sinks->begin(), sinks->end(), s.name) == sinks->end()) sinks->push_back(s.name);
   }
-  Table sink_table({"sink", "pending", "in_backoff", "dead_letters", "delivered", "last_success",
+  Table sink_table({"sink", "state", "pending", "in_backoff", "dead_letters", "delivered", "last_success",
                     "last_error"});
   // What the daemon's sink workers last recorded, next to the outbox counters.
   Table sink_workers({"sink", "state", "paused", "last_run", "next_run", "last_error"});
@@ -125,11 +141,12 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   for (const std::string& sink : *sinks) {
     auto c = (*store)->outbox().Counters(sink, now);
     if (!c.ok()) return ReportError(c.status());
-    sink_table.AddRow({Cell::Text(sink), Cell::Number(c->pending),
+    const SinkHealth health = Health(*c);
+    sink_table.AddRow({Cell::Text(sink), Cell::Text(health.state), Cell::Number(c->pending),
                        Cell::Number(c->in_backoff),
                        Cell::Number(c->dead_letters),
                        Cell::Number(c->delivered), Cell::Text(When(c->last_success)),
-                       Cell::Text(c->last_error)});
+                       Cell::Text(health.last_error)});
     auto w = worker.find(sink);
     if (w == worker.end()) continue;
     const SinkState& s = *w->second;
@@ -205,7 +222,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
     }
     if (databases.rows() > 0) {
       std::cout << "\nDQA3 databases, as `qcflow run` last saw them (race_flagged: rows hit by the "
-                   "vendor's DATA_KEY race, sent with a warning; rows of unmapped machines are "
+                   "vendor's DATA_KEY race: uploaded as measured, the warning only in the session "
+                   "comment (sent with include_comments = true) and the log; rows of unmapped machines are "
                    "held until [[source.dqa3]].units names them):\n";
       databases.Render(Format::kTable, std::cout);
     }

@@ -4,7 +4,9 @@
 #define QCFLOW_CLI_VALIDATE_CHECKS_H_
 
 #include <iostream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "cli/config.h"
 
@@ -37,6 +39,15 @@ class Checklist {
   int warnings_ = 0, failures_ = 0, config_errors_ = 0;
 };
 
+// What data found by a source will need from a QATrack+ server.
+struct ExpectedUpload {
+  std::string unit_field;       // how the sink finds the unit: "serial_number", "name", "number"
+  std::string unit_value;
+  std::string test_list;        // "" when unknown (only the unit is checked)
+  std::set<std::string> macros; // the values sent; empty when unknown (not compared)
+  std::string what;             // for messages: "Enhanced Couch Checks sessions of serial 1234 from 'tds'"
+};
+
 // Connects to the linac's NSS like `qcflow run` would, listens for a few
 // seconds, counts the iCom messages that arrive, and closes with a FIN (after
 // draining, so no reset reaches the linac). Fails when the host does not
@@ -46,8 +57,17 @@ void CheckIcomSource(const config::IcomSource& source, Checklist* list);
 
 // Detects the schema and lists the machines, read-only, like a poll would;
 // fails when the database cannot be read or has a schema qcflow does not read;
-// warns about machines without a unit and units naming no machine.
-void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list);
+// warns about machines without a unit and units naming no machine. Returns the
+// uploads the mapped machines will need (unit only: beams are not read).
+std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Checklist* list);
+
+// Checks a [[sink.qatrack]]: the token on a route that needs one, the permission
+// to upload (POST {}), and for `uploads` (of the sources routed to it) the unit
+// (exactly one), the test list, its active assignment and its macros; says which
+// sessions would become dead letters and why. `token_origin` names where the
+// token came from ("token_file /etc/qcflow/qatrack.token").
+void CheckQatrackSink(const config::QatrackSink& sink, const std::vector<ExpectedUpload>& uploads,
+                      const std::string& token_origin, Checklist* list);
 
 }  // namespace qcflow::cli
 

@@ -1,13 +1,14 @@
 // `qcflow validate --config FILE`: reads qcflow.toml like `qcflow run` would,
 // then checks that everything it names can be reached — TDS directories, the
-// store, the log directory, each QATrack+ server (token included) and the test
-// lists the MPC sources' sessions will be uploaded to.
+// store, the log directory, each QATrack+ server (token, upload permission) and,
+// for the serials and DQA3 machines found, their units, test lists, assignments
+// and macros (validate_qatrack.cc).
 //
 // Every problem is one sentence that says what to do. Exit codes: 0 all well
 // (warnings allowed), 2 the configuration is wrong, 1 something it names cannot
 // be reached. Nothing is written: the store is opened read-only (or not at all
-// when it does not exist yet) and the QATrack+ checks are GETs. The token is
-// never printed.
+// when it does not exist yet), the QATrack+ checks are GETs and one POST of `{}`
+// that the server refuses without storing anything. The token is never printed.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <pwd.h>
@@ -21,12 +22,14 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "cli/command.h"
 #include "cli/config.h"
 #include "cli/validate_checks.h"
+#include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
-#include "process/common/text_template.h"
+#include "process/mpc/session_builder.h"
 
 namespace qcflow::cli {
 namespace {
@@ -207,7 +210,8 @@ struct TdsSurvey {
   size_t run_folders = 0;
   std::vector<std::string> unparseable;   // folder names that would be quarantined
   std::set<std::string> serials;
-  std::set<std::string> check_types;      // seen in folder names
+  // The newest run of each serial, check type and beam: (folder, Results.csv path).
+  std::map<std::tuple<std::string, mpc::CheckType, std::string>, std::pair<mpc::RunFolder, fs::path>> newest;
 };
 
 // Counts Results.csv files the way the scanner finds them (fast search: only
@@ -225,7 +229,8 @@ void Survey(const fs::path& dir, TdsSurvey* out) {
       continue;
     }
     out->serials.insert(run->serial);
-    out->check_types.insert(mpc::CheckTypeName(run->check_type));
+    auto [slot, added] = out->newest.try_emplace({run->serial, run->check_type, run->beam_label}, *run, it->path());
+    if (!added && slot->second.first.time_text < run->time_text) slot->second = {*run, it->path()};
   }
 }
 
@@ -286,102 +291,50 @@ TdsSurvey CheckSource(const config::MpcSource& s, Checklist* list) {
   return survey;
 }
 
-// ---- QATrack+ sinks ------------------------------------------------------------------
+// ---- what the MPC data will need from QATrack+ ----------------------------------------
 
-const mpc::CheckType kCheckTypes[] = {mpc::CheckType::kBeamAndGeometry, mpc::CheckType::kEnhancedCouch,
-                                      mpc::CheckType::kEnhancedMlc, mpc::CheckType::kCollimationDevices};
+constexpr size_t kMaxResultsBytes = 3 << 20;  // a Results.csv is a few kB
 
-void CheckSink(const config::QatrackSink& k, const config::Config& c,
-               const std::map<std::string, TdsSurvey>& surveys, const std::string& token_origin,
-               Checklist* list) {
-  const qatrack::QatrackSinkConfig& cfg = k.sink;
-  const std::string who = "sink " + Quote(cfg.name) + ": ";
-  auto sink = qatrack::QatrackSink::Create(nullptr, cfg);
-  if (!sink.ok()) {
-    list->ConfigError(who + sink.status().message() + ".");
-    return;
+// One upload per serial and check type found: the test list the source's template
+// names, and the macros BuildMpcSession makes of the newest run of each beam (the
+// transform's own code, so validate and run cannot disagree).
+std::vector<ExpectedUpload> MpcUploads(const config::MpcSource& s, const TdsSurvey& survey) {
+  std::map<std::pair<std::string, mpc::CheckType>, std::vector<mpc::RunResults>> runs;
+  for (const auto& [key, newest] : survey.newest) {
+    std::error_code ec;  // a FIFO would block the read; the source quarantines it
+    if (!std::filesystem::is_regular_file(newest.second, ec)) continue;
+    std::ifstream in(newest.second, std::ios::binary);
+    std::string bytes(kMaxResultsBytes, '\0');
+    in.read(bytes.data(), std::streamsize(bytes.size()));
+    bytes.resize(size_t(in.gcount()));
+    auto table = mpc::ParseResultsCsv(bytes);
+    if (!table.ok()) continue;  // quarantined by the source, never uploaded
+    auto& group = runs[{std::get<0>(key), std::get<1>(key)}];
+    group.push_back({group.size() + 1, newest.second.string(), newest.first, std::move(*table)});
   }
-  // As the sink names it in messages: no credentials, no trailing '/'.
-  std::string url = qatrack::SafeUrl(cfg.api_url);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  const std::string at = "QATrack+ at " + url;
-  Status conn = (*sink)->CheckConnection();
-  if (!conn.ok()) {
-    const std::string& m = conn.message();
-    std::string detail = m.rfind(at + ": ", 0) == 0 ? m.substr(at.size() + 2) : m;
-    for (const char* noise : {"; check the token", "token rejected "}) {
-      if (size_t pos = detail.find(noise); pos != std::string::npos) detail.erase(pos, strlen(noise));
+  std::vector<ExpectedUpload> out;
+  for (auto& [key, results] : runs) {
+    mpc::RunGroup group;
+    group.serial = key.first;
+    group.check_type = key.second;
+    for (const mpc::RunResults& r : results) {
+      group.runs.push_back({r.folder.serial, r.folder.check_type, r.folder.run_time, r.folder.name, r.seq});
     }
-    if (size_t pos = detail.find(": ("); pos != std::string::npos && detail.back() == ')') {
-      detail = detail.substr(0, pos) + ": " + detail.substr(pos + 3, detail.size() - pos - 4);
-    }
-    const std::string unchecked = " (its test lists were not checked)";
-    if (conn.code() == Status::Code::kInvalidArgument) {
-      list->Fail(who + at + " rejected the token (" + detail + "): check that " + token_origin +
-                 " holds the API token of a QATrack+ user (QATrack+ admin: Auth Tokens)" +
-                 unchecked + ".");
-    } else if (conn.code() == Status::Code::kUnavailable) {
-      list->Fail(who + at + " is not reachable (" + detail + "): check url, DNS, the proxy "
-                 "setting and firewall, and that the server is running" + unchecked + ".");
-    } else {
-      list->Fail(who + at + " answered GET auth/ with " + detail + ": check that url is the "
-                 "API root, e.g. https://qatrack.example.org/api" + unchecked + ".");
-    }
-    return;
+    group.open = group.runs.front().run_time;
+    group.window_key = WindowKey(group.open);
+    auto session = mpc::BuildMpcSession(group, results, s.transform.session);
+    if (!session.ok()) continue;
+    ExpectedUpload up{"serial_number", key.first, session->test_list_name, {},
+                      std::string(mpc::CheckTypeName(key.second)) + " sessions of serial " + key.first +
+                          " from " + Quote(s.name)};
+    for (const TestResult& t : session->tests) up.macros.insert(t.macro);
+    out.push_back(std::move(up));
   }
-  list->Ok(who + at + " is reachable and accepts the token");
+  return out;
+}
 
-  // Test list names each routed source's template yields, with who needs them.
-  std::map<std::string, std::pair<std::string, std::set<std::string>>> needed;  // name -> type, sources
-  for (const auto& s : c.mpc_sources) {
-    if (std::find(s.transform.sinks.begin(), s.transform.sinks.end(), cfg.name) == s.transform.sinks.end()) {
-      continue;
-    }
-    const std::string& tmpl = s.transform.session.test_list_template;
-    auto vars = TemplateVariables(tmpl);
-    bool per_serial = vars.ok() && std::find(vars->begin(), vars->end(), "serial") != vars->end();
-    std::set<std::string> serials = {""};
-    if (per_serial) {
-      auto survey = surveys.find(s.name);
-      serials = survey == surveys.end() ? std::set<std::string>{} : survey->second.serials;
-      if (serials.empty()) {
-        list->Warn(who + "the test list template of source " + Quote(s.name) + " uses {{ serial }} "
-                   "and its TDS shows no serials yet, so its test lists were not checked.");
-      }
-    }
-    for (mpc::CheckType type : kCheckTypes) {
-      for (const std::string& serial : serials) {
-        auto name = RenderTemplate(tmpl, {{"check_type", mpc::CheckTypeName(type)}, {"serial", serial}});
-        if (!name.ok()) continue;  // LoadConfig already validated the template
-        auto& entry = needed[*name];
-        entry.first = mpc::CheckTypeName(type);
-        entry.second.insert(s.name);
-      }
-    }
-  }
-  std::vector<std::string> found;
-  for (const auto& [name, why] : needed) {
-    auto exists = (*sink)->TestListExists(name);
-    if (!exists.ok()) {
-      list->Fail(who + exists.status().message() + ".");
-      continue;
-    }
-    if (*exists) {
-      found.push_back(Quote(name));
-      continue;
-    }
-    std::string sources;
-    for (const std::string& s : why.second) sources += (sources.empty() ? "" : ", ") + Quote(s);
-    list->Warn(who + at + " has no test list " + Quote(name) + ": " + why.first +
-               " sessions from " + sources + " would become dead letters; create it and assign "
-               "it to the units, or ignore this if the clinic does not run " + why.first + ".");
-  }
-  if (!found.empty()) {
-    std::string names;
-    for (const std::string& n : found) names += (names.empty() ? "" : ", ") + n;
-    list->Ok(who + "test " + (found.size() == 1 ? "list " : "lists ") + names + " exist" +
-             (found.size() == 1 ? "s" : ""));
-  }
+bool RoutedTo(const std::vector<std::string>& sinks, const std::string& sink) {
+  return std::find(sinks.begin(), sinks.end(), sink) != sinks.end();
 }
 
 int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
@@ -407,11 +360,20 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   CheckRoutes(c, &list);
   CheckStore(global.store_dir.empty() ? c.store.path : global.store_dir, &list);
   CheckLog(c.log, &list);
-  std::map<std::string, TdsSurvey> surveys;
-  for (const auto& s : c.mpc_sources) surveys[s.name] = CheckSource(s, &list);
+  std::map<std::string, std::vector<ExpectedUpload>> uploads;  // by source name
+  for (const auto& s : c.mpc_sources) uploads[s.name] = MpcUploads(s, CheckSource(s, &list));
   for (const auto& s : c.icom_sources) CheckIcomSource(s, &list);
-  for (const auto& s : c.dqa3_sources) CheckDqa3Source(s, &list);
-  for (const auto& k : c.qatrack_sinks) CheckSink(k, c, surveys, k.token_origin, &list);
+  for (const auto& s : c.dqa3_sources) uploads[s.name] = CheckDqa3Source(s, &list);
+  for (const auto& k : c.qatrack_sinks) {
+    std::vector<ExpectedUpload> needed;
+    for (const auto& s : c.mpc_sources) {
+      if (RoutedTo(s.transform.sinks, k.sink.name)) needed.insert(needed.end(), uploads[s.name].begin(), uploads[s.name].end());
+    }
+    for (const auto& s : c.dqa3_sources) {
+      if (RoutedTo(s.transform.sinks, k.sink.name)) needed.insert(needed.end(), uploads[s.name].begin(), uploads[s.name].end());
+    }
+    CheckQatrackSink(k, needed, k.token_origin, &list);
+  }
 
   const std::string warnings = list.warnings() ? Plural(size_t(list.warnings()), "warning", "warnings") : "";
   if (list.failures() == 0) {
@@ -434,7 +396,11 @@ void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action*
       "Check qcflow.toml and everything it names: TDS directories, the store, the log\n"
       "directory, each linac's iCom stream (connects for a few seconds, closes cleanly),\n"
       "each DQA3 database (connects, schema version, machines found and unmapped),\n"
-      "each QATrack+ server (reachable, token accepted) and the MPC test lists.\n"
+      "each QATrack+ server: the token (GET units/units/), the permission to upload (a POST\n"
+      "of {} that stores nothing), and for every serial in the TDS and DQA3 machine found:\n"
+      "its unit (exactly one), the test lists its data needs (exist, assigned, active) and\n"
+      "their macros against what would be sent (missing / extra), naming what would\n"
+      "become dead letters.\n"
       "Writes nothing. Exit 0: all well (warnings allowed); 1: something cannot be reached;\n"
       "2: the configuration is wrong.\n"
       "Example: qcflow validate --config /etc/qcflow/qcflow.toml");

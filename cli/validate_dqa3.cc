@@ -1,14 +1,18 @@
 // `qcflow validate`: can each [[source.dqa3]] database be read, which schema
-// does it have, and which of its machines have a QATrack+ unit?
+// does it have, and which of its machines have a QATrack+ unit in `units`? The
+// mapped machines' units are then looked up on the routed sinks
+// (validate_qatrack.cc); their test lists are not, as that needs the rows' beams.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "cli/daemon_dqa3.h"  // UnmappedMachines
 #include "cli/validate_checks.h"
+#include "process/common/session_mapping.h"
 
 namespace qcflow::cli {
 
-void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
+std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
   const std::string who = "source '" + source.name + "': ";
   const std::string db = dqa3::DescribeConnection(source.source.connection);
   dqa3::Dqa3Source reader(source.source);
@@ -23,13 +27,13 @@ void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
                  "): check the connection keys, the password, that the database server runs "
                  "and the firewall (qcflow run keeps retrying by itself).");
     }
-    return;
+    return {};
   }
   auto machines = reader.DiscoverMachines();
   if (!machines.ok()) {
     list->Fail(who + db + " (schema " + *schema +
                "): listing the machines failed: " + machines.status().message() + ".");
-    return;
+    return {};
   }
   std::string names;
   for (const auto& m : *machines) names += (names.empty() ? "" : ", ") + m.display_name;
@@ -59,6 +63,16 @@ void CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
       list->Warn(who + "machines lists '" + m + "', which the database does not have.");
     }
   }
+  std::vector<ExpectedUpload> uploads;
+  for (const auto& m : *machines) {
+    // As the transform matches: display name, machine name, then id.
+    const std::optional<UnitRef> unit = FindUnit(source.transform.unit_map, {m.display_name, m.name, m.id});
+    if (!unit) continue;
+    uploads.push_back({unit->number ? "number" : "name",
+                       unit->number ? std::to_string(*unit->number) : unit->name, "", {},
+                       "DQA3 sessions of machine '" + m.display_name + "' from '" + source.name + "'"});
+  }
+  return uploads;
 }
 
 }  // namespace qcflow::cli

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "process/common/qc_session.h"
@@ -91,9 +93,13 @@ TEST_F(ValidateReplayTest, ValidateAllWellWithWarningsExitsZero) {
   EXPECT_TRUE(Has(r.out, "fast search sees 49 run folders")) << r.out;
   EXPECT_TRUE(Has(r.out, "accepts the token")) << r.out;
   EXPECT_TRUE(Has(r.out, "will be journaled as quarantined")) << r.out;
-  // The default seed has three MPC lists, not Collimation Devices: a warning, not an error.
-  EXPECT_TRUE(Has(r.out, "no test list 'MPC: Collimation Devices Checks'")) << r.out;
-  EXPECT_TRUE(Has(r.out, "all checks passed (2 warnings)")) << r.out;
+  EXPECT_TRUE(Has(r.out, "the token's user may upload")) << r.out;
+  // The default seed has no unit with the demo serials: warnings naming the sessions.
+  for (const char* serial : {"1101", "1102", "1201"}) {
+    EXPECT_TRUE(Has(r.out, "has 0 units with serial number '" + std::string(serial) + "'")) << r.out;
+  }
+  EXPECT_TRUE(Has(r.out, "Enhanced Couch Checks sessions of serial 1101 from 'tds'")) << r.out;
+  EXPECT_TRUE(Has(r.out, "all checks passed (4 warnings)")) << r.out;
   EXPECT_FALSE(Has(r.out, server_->token()));
 }
 
@@ -106,6 +112,81 @@ TEST_F(ValidateReplayTest, ValidateReportsUnreachableThingsWithExitOne) {
   EXPECT_TRUE(Has(r.out, "check that token_file " + dir_.Sub("token"))) << r.out;
   EXPECT_TRUE(Has(r.out, "2 problems")) << r.out;
   EXPECT_FALSE(Has(r.out, wrong)) << "the token is never printed";
+}
+
+// QATrack+ answers /api/auth/ without credentials: only a route that needs the token
+// shows that RadAuthorization (radmachine = true) is not what this server reads.
+TEST_F(ValidateReplayTest, ValidateRefusesARadmachineMismatchedToken) {
+  auto r = Qcflow("validate --config " + Config(server_->token(), QCFLOW_DEMO_TDS, "radmachine = true\n"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "FAIL  sink 'qatrack': QATrack+ at " + server_->base_url() +
+                             " rejected the token (HTTP 401: token rejected (Authentication credentials "
+                             "were not provided.))")) << r.out;
+  EXPECT_TRUE(Has(r.out, "radmachine = true is right (qcflow sends the RadAuthorization header")) << r.out;
+  EXPECT_FALSE(Has(r.out, "accepts the token")) << r.out;
+}
+
+TEST_F(ValidateReplayTest, ValidateRefusesATokenWithoutUploadPermission) {
+  const std::string read_only = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
+  ASSERT_TRUE(server_->Configure(R"({"read_only_tokens": [")" + read_only + "\"]}").ok());
+  auto r = Qcflow("validate --config " + Config(read_only, QCFLOW_DEMO_TDS));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "accepts the token (GET units/units/)")) << r.out;
+  EXPECT_TRUE(Has(r.out, "FAIL  sink 'qatrack': QATrack+ at " + server_->base_url() +
+                             " does not let the token's user upload (HTTP 403")) << r.out;
+  EXPECT_TRUE(Has(r.out, "every session would become a dead letter")) << r.out;
+  EXPECT_FALSE(Has(r.out, read_only));
+  EXPECT_EQ(StoredOnServer(), 0u);
+}
+
+// One run folder with a Results.csv of the given rows under <tds>/<machine>/MPCChecks/.
+void AddRun(const std::string& tds, const std::string& serial, const std::string& folder_tail,
+            const std::vector<std::string>& rows) {
+  const std::string dir = tds + "/TrueBeam" + serial + "/MPCChecks/NDS-WKS-SN" + serial +
+                          "-2024-05-06-07-30-00-0000-" + folder_tail;
+  std::string csv = "Name [Unit], Value, Threshold, Evaluation Result\n";
+  for (const std::string& row : rows) csv += row + ", 0.1, 0.5, Pass\n";
+  std::filesystem::create_directories(dir);
+  testing::WriteFile(dir + "/Results.csv", csv);
+}
+
+// For each serial in the TDS: the unit, the test list's assignment and its macros,
+// each named with what would become dead letters, and nothing created on the server.
+TEST_F(ValidateReplayTest, ValidateNamesAMissingUnitAssignmentAndMacro) {
+  const std::string tds = dir_.Sub("tds");
+  const std::string couch = "GeometryCheckTemplate6xMVkVEnhancedCouch";
+  const std::vector<std::string> all_couch = {"CouchGroup/CouchLat [mm]", "CouchGroup/CouchLng [mm]",
+                                              "CouchGroup/CouchVrt [mm]", "CouchGroup/CouchRtn [deg]"};
+  AddRun(tds, "9999", couch, all_couch);  // no unit has this serial
+  AddRun(tds, "5678", couch, all_couch);  // unit 2: its couch assignment is inactive
+  AddRun(tds, "5678", "EnhancedMLCCheckTemplate6xMVkV", {"CollimationGroup/MLCGroup/MLCMaxOffsetA [mm]"});
+  // Unit 1: no CouchRtn measured, and a value its test list has no test for.
+  AddRun(tds, "1234", couch, {"CouchGroup/CouchLat [mm]", "CouchGroup/CouchLng [mm]",
+                              "CouchGroup/CouchVrt [mm]", "CouchGroup/CouchPitch [deg]"});
+  auto r = Qcflow("validate --config " + Config(server_->token(), tds));
+  EXPECT_EQ(r.exit_code, 0) << r.out;  // warnings: the clinic may fix QATrack+ later
+  EXPECT_TRUE(Has(r.out, "warn  sink 'qatrack': QATrack+ at " + server_->base_url() +
+                             " has 0 units with serial number '9999' (exactly one is needed): Enhanced "
+                             "Couch Checks sessions of serial 9999 from 'tds' would become dead letters"))
+      << r.out;
+  EXPECT_TRUE(Has(r.out, "warn  sink 'qatrack': test list 'MPC: Enhanced Couch Checks' on unit 2 is assigned "
+                         "but the assignment is inactive: Enhanced Couch Checks sessions of serial 5678 "
+                         "from 'tds' would become dead letters")) << r.out;
+  EXPECT_TRUE(Has(r.out, "test list 'MPC: Enhanced MLC Checks' on unit 2 is not assigned: Enhanced MLC "
+                         "Checks sessions of serial 5678 from 'tds' would become dead letters")) << r.out;
+  EXPECT_TRUE(Has(r.out, "test list 'MPC: Enhanced Couch Checks' on unit 1 is assigned, but its macros do "
+                         "not match Enhanced Couch Checks sessions of serial 1234 from 'tds': missing from "
+                         "the data (uploaded as skipped): couchgroup_couchrtn_deg_6x; not in the test list "
+                         "(QATrack+ silently drops these values): couchgroup_couchpitch_deg_6x;")) << r.out;
+  EXPECT_TRUE(Has(r.out, "all checks passed (4 warnings)")) << r.out;
+  // Read-only: the only POST is the permission probe, and nothing was stored.
+  auto log = server_->Requests();
+  ASSERT_TRUE(log.ok());
+  const nlohmann::json requests = nlohmann::json::parse(*log);
+  size_t posts = 0;
+  for (const auto& e : requests["results"]) posts += e["method"] == "POST";
+  EXPECT_EQ(posts, 1u);
+  EXPECT_EQ(StoredOnServer(), 0u);
 }
 
 TEST_F(ValidateReplayTest, ValidateConfigErrorsExitTwoWithLineNumbers) {

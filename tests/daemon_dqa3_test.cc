@@ -279,6 +279,17 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpThe
   EXPECT_NE(v.out.find("2 machines"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find(sim_.machines[1].display_name), std::string::npos) << v.out;  // unmapped
   EXPECT_EQ(v.out.find(conn_.firebird.password), std::string::npos);
+  // The mapped machine's unit is looked up in QATrack+; without it its sessions would
+  // become dead letters.
+  const std::string unit = "U" + std::to_string(sim_.machines[0].id);
+  EXPECT_NE(v.out.find("ok    sink 'qatrack': unit 1 ('" + unit + "') has name '" + unit + "'"), std::string::npos)
+      << v.out;
+  ASSERT_TRUE(qatrack_->Seed("{}").ok());
+  auto no_unit = testing::RunQcflow(QCFLOW_BIN, "validate --config " + config);
+  EXPECT_NE(no_unit.out.find("has 0 units with name '" + unit + "' (exactly one is needed): DQA3 sessions of "
+                             "machine '" + sim_.machines[0].display_name + "' from 'dqa3' would become dead letters"),
+            std::string::npos) << no_unit.out;
+  SeedQatrack();
 
   // A second database nobody answers for: validate fails it; the daemon keeps
   // going and the first database's sessions are all uploaded meanwhile.

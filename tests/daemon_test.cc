@@ -55,6 +55,7 @@ struct Toml {
   std::string store, tds, url, log_file, metrics;
   std::string token = QatrackTestServer::kDefaultToken;
   std::string throttle = "0s";
+  std::string sink_extra;  // more [[sink.qatrack]] lines
 
   std::string Text() const {
     std::string t = "[store]\npath = \"" + store + "\"\n";
@@ -64,7 +65,7 @@ struct Toml {
          "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n";
     t += "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url + "\"\ntoken = \"" + token +
          "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\nthrottle = \"" + throttle +
-         "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n";
+         "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n" + sink_extra;
     t += "[[route]]\nfrom = \"tb\"\nto = [\"qatrack\"]\n";
     return t;
   }
@@ -340,6 +341,23 @@ TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
   const std::string log = log_.str();
   EXPECT_EQ(Count(log, "uploads are paused"), 1u) << log;
   EXPECT_EQ(log.find(QatrackTestServer::kDefaultToken), std::string::npos);
+}
+
+// RadAuthorization sent to QATrack+ (radmachine = true by mistake): GET /api/auth/
+// answers 200 anyway, so a re-check there said "accepts the token" every 5 s between
+// 401s. The re-check asks units/ and the sink stays paused, saying so once.
+TEST_F(DaemonTest, RadmachineMismatchStaysPausedInsteadOfFlipping) {
+  WriteRun(toml_.tds, 0);
+  toml_.sink_extra = "radmachine = true\n";
+  StartInProcess();
+  ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "paused"; }));
+  std::this_thread::sleep_for(milliseconds(1500));  // several 200 ms re-checks
+  EXPECT_EQ(WorkerState(kDaemonSinkNs, "qatrack"), "paused");
+  ASSERT_TRUE(Stop().ok());
+  const std::string log = log_.str();
+  EXPECT_EQ(Count(log, "accepts the token"), 0u) << log;
+  EXPECT_EQ(Count(log, "uploads are paused"), 1u) << log;
+  EXPECT_EQ(StoredCount(), 0);
 }
 
 TEST_F(DaemonTest, MetricsEndpointServesPrometheusText) {

@@ -68,7 +68,7 @@ TEST_F(HttpClientServerTest, WrongTokenIs401AndNeverEchoed) {
   o.token = "ffffffffffffffffffffffffffffffffffffffff";
   auto c = HttpClient::Create(o);
   ASSERT_TRUE(c.ok());
-  HttpResponse r = (*c)->Get(server_->base_url() + "/auth/");
+  HttpResponse r = (*c)->Get(server_->base_url() + "/units/units/?limit=1");  // /auth/ answers anyone
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.body.find(o.token), std::string::npos);
 }
@@ -107,11 +107,12 @@ TEST(HttpClientRadMachineTest, SendsRadAuthorization) {
   o.radmachine = true;
   auto c = HttpClient::Create(o);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ((*c)->Get((*s)->base_url() + "/auth/").status, 200);
+  const std::string units = (*s)->base_url() + "/units/units/?limit=1";  // /auth/ answers anyone
+  EXPECT_EQ((*c)->Get(units).status, 200);
   o.radmachine = false;
   c = HttpClient::Create(o);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ((*c)->Get((*s)->base_url() + "/auth/").status, 401);
+  EXPECT_EQ((*c)->Get(units).status, 401);
 }
 
 TEST(SafeUrl, DropsCredentialsQueryAndFragment) {

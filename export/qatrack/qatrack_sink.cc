@@ -100,23 +100,7 @@ std::string QatrackSink::Endpoint(const std::string& route) const {
   return config_.api_url + "/" + route;
 }
 
-Status QatrackSink::CheckConnection() {
-  for (int attempt = 0; attempt < 3; ++attempt) {  // appliances answer 307 transiently
-    HttpResponse r = http_->Get(Endpoint("auth/"));
-    if (r.error == TransportError::kNone && r.status == 200) return Status::OK();
-    Outcome o = ClassifyLookup(r.status, r.body, r.error);
-    if (o.kind == Kind::kRetrySoon) {
-      config_.sleep(std::chrono::seconds(1));
-      continue;
-    }
-    std::string msg = "QATrack+ at " + display_url_ + ": " + o.message +
-                      (r.error_message.empty() ? "" : " (" + r.error_message + ")");
-    if (o.kind == Kind::kPauseAuth) return Status::InvalidArgument(msg + "; check the token");
-    if (o.kind == Kind::kDeadLetter) return Status::FailedPrecondition(msg);
-    return Status::Unavailable(msg);
-  }
-  return Status::Unavailable("QATrack+ at " + display_url_ + " keeps answering 307");
-}
+Status QatrackSink::CheckConnection() { return Checks().CheckToken(); }
 
 Result<bool> QatrackSink::TestListExists(const std::string& name) {
   const std::string what = "test lists named '" + name + "'";
@@ -428,7 +412,7 @@ Result<QatrackSink::Next> QatrackSink::Apply(OutboxItem& item, const Outcome& ou
   switch (outcome.kind) {
     case Kind::kStored:
     case Kind::kAlreadyStored:
-      settle_acks_.emplace_back(item, now);
+      settle_acks_.emplace_back(item, config_.clock ? config_.clock() : now);
       ++report->delivered;
       if (outcome.kind == Kind::kAlreadyStored) ++report->already_stored;
       return Next::kContinue;

@@ -48,6 +48,7 @@
 
 #include "export/qatrack/http_client.h"
 #include "export/qatrack/outcome.h"
+#include "export/qatrack/server_checks.h"
 #include "process/common/qc_session.h"
 #include "process/common/session_mapping.h"
 #include "store/outbox.h"
@@ -81,6 +82,9 @@ struct QatrackSinkConfig {
   std::map<std::string, SessionMapping> mappings;
   // Used to honour throttle_interval; tests may replace it.
   std::function<void(std::chrono::microseconds)> sleep;
+  // When set, a delivery is stamped (outbox last_success) with clock() after the
+  // server's answer instead of the round's `now`, which a long round leaves behind.
+  std::function<MicrosUtc()> clock;
   // Tests only: called after a round's POSTs, just before its outcomes are written;
   // returning true makes DeliverOnce return Internal without writing them, as if the
   // process died there (the items stay pending with their write-ahead attempts).
@@ -104,8 +108,12 @@ class QatrackSink {
   // (`qcflow validate`); its DeliverOnce fails.
   static Result<std::unique_ptr<QatrackSink>> Create(Store* store, QatrackSinkConfig config);
 
-  // GET /api/auth/: OK when the token is accepted. Retries a 307 a few times.
+  // ServerChecks::CheckToken (GET units/units/?limit=1; /api/auth/ answers anyone):
+  // OK when the token is accepted. Retries a 307 a few times.
   Status CheckConnection();
+
+  // The read-only server checks (`qcflow validate`) over this sink's connection.
+  ServerChecks Checks() { return ServerChecks(http_.get(), config_.api_url, config_.sleep); }
 
   // GET {api}/qa/testlists/?name=<name> (for `qcflow validate`): true when exactly one
   // test list has that name, false when none has. Another count, a different name

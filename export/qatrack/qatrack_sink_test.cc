@@ -130,6 +130,16 @@ TEST_F(QatrackSinkTest, TheCurrentMappingOfTheSessionsSourceDecidesUnitAndTestLi
   EXPECT_EQ(stored["results"][0]["test_list"], kCouch);
 }
 
+TEST_F(QatrackSinkTest, LastSuccessIsWhenTheUploadLandedNotWhenTheRoundBegan) {
+  Enqueue(Couch(1));
+  QatrackSinkConfig c = Config();
+  const MicrosUtc landed = now_ + 7 * kMicrosPerSecond;  // the round took a while
+  c.clock = [landed] { return landed; };
+  auto sink = Sink(c);
+  EXPECT_EQ(Deliver(*sink, now_).delivered, 1u);
+  EXPECT_EQ(Counters().last_success, landed);
+}
+
 TEST_F(QatrackSinkTest, AutoskipsMissingTestsOnce) {
   Enqueue(Couch(1, /*partial=*/true));
   auto sink = Sink();

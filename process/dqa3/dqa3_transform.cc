@@ -331,9 +331,12 @@ Status Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>
   if (row.set_key_mismatch) {
     ++report->rows_raced;
     report->problems.push_back(Describe(w.seq, row) +
-                               " was hit by the vendor's DATA_KEY race: sent with a warning in "
-                               "the session comment (temperature, pressure, comment, signature "
-                               "and device may be another measurement's)");
+                               " was hit by the vendor's DATA_KEY race: its values are uploaded "
+                               "as measured (temperature, pressure, comment, signature and device "
+                               "may be another measurement's). The warning is the first line of "
+                               "the session comment, which QATrack+ receives only with "
+                               "include_comments = true; `qcflow status` counts it (race_flagged) "
+                               "and `qcflow query sessions --format json` shows it");
   }
   if (!grouped()) {
     auto s = BuildSingleSession({w.seq, row}, *unit, options);

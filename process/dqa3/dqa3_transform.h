@@ -28,7 +28,8 @@
 // transform lifetime). Once the unit map names the machine, the first step
 // after a restart sends its held rows. Rows hit by the
 // vendor's DATA_KEY race (payload "set_key_mismatch": true) still become
-// sessions, with a warning in the session comment and in the report.
+// sessions: the warning is the first line of the session comment (uploaded only
+// when the sink's include_comments is on) and in the report.
 //
 // Scope: only dqa3 records whose source id equals config.source_id are read
 // (all dqa3 records when it is empty), so several DQA3 databases can share a store.
@@ -83,8 +84,8 @@ struct Dqa3TransformConfig {
   int64_t wait_micros = 20 * kMicrosPerMinute;
   BeamFilter beam_filter = BeamFilter::kAll;
   LatePolicy late_policy = LatePolicy::kReport;
-  // Comments cancel QATrack+ auto-review; the row's own comment (and the race
-  // warning) are always sent, as QCPump does.
+  // The row's own comment (and the race warning) go into the session comment; the
+  // sink sends comments only with include_comments (they cancel auto-review).
   std::vector<std::string> sinks;  // outbox names each session is queued for
   size_t records_per_step = 4096;  // journal records read per step
   // Grouped: sessions built per step, so a backfill's years of windows commit
@@ -118,7 +119,7 @@ struct StepReport {
   size_t rows_unreadable = 0;    // payload not understood (reported)
   size_t rows_unmapped = 0;      // machine not in the unit map: not sent
   size_t rows_filtered = 0;      // grouped: beam type not selected
-  size_t rows_raced = 0;         // set_key_mismatch rows (sent with a warning)
+  size_t rows_raced = 0;         // set_key_mismatch rows (values sent; warning in the session comment)
   size_t sessions_emitted = 0;
   size_t amendments_emitted = 0;
   size_t late_rows = 0;

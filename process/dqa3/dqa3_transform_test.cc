@@ -185,6 +185,10 @@ TEST_F(Dqa3TransformTest, RacedRowIsSentWithAVisibleWarning) {
   EXPECT_EQ(r.sessions_emitted, 1u);
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_NE(r.problems[0].find("DATA_KEY race"), std::string::npos);
+  // Says what QATrack+ gets: the comment (with the warning) only with include_comments.
+  EXPECT_EQ(r.problems[0].find("sent with a warning"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[0].find("only with include_comments = true"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[0].find("race_flagged"), std::string::npos) << r.problems[0];
   auto sessions = Sessions();
   ASSERT_EQ(sessions.size(), 1u);
   EXPECT_NE(sessions.begin()->second.comment.find("DATA_KEY race"), std::string::npos);

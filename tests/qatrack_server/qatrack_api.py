@@ -38,7 +38,7 @@ REQUEST_LOG_LIMIT = 10000
 
 def default_config(zone_name):
     return {"user_rate": "1000/min", "tli_rate": "500/min", "tli_throttle_methods": ["POST"],
-            "page_size": None, "permission_denied": False, "strict_dst": True,
+            "page_size": None, "permission_denied": False, "read_only_tokens": [], "strict_dst": True,
             "autoreview": ["ok", "no_tol", "not_done"], "zone": zone_name}
 
 
@@ -165,6 +165,10 @@ class App(Representations):
                 raise RuleError("page_size must be a positive integer or null")
             if new["permission_denied"] not in (True, False, "write"):
                 raise RuleError('permission_denied must be true, false or "write"')
+            tokens = new["read_only_tokens"]
+            if not isinstance(tokens, list) or not all(isinstance(t, str) and re.fullmatch(r"[0-9a-f]{40}", t)
+                                                       for t in tokens):
+                raise RuleError("read_only_tokens must be a list of 40-hex tokens")
             if not set(new["autoreview"]) <= set(PASS_FAIL_CODES):
                 raise RuleError("autoreview must list pass_fail codes: %s" % ", ".join(PASS_FAIL_CODES))
             try:
@@ -288,18 +292,21 @@ class App(Representations):
         return Response.json(code, {"detail": details.get(code, phrase)})
 
     def _authenticate(self, req):
-        """None when authenticated, else the DRF 401 detail."""
+        """(token, None) when authenticated, else (None, the DRF 401 detail). Besides the
+        server's token, config read_only_tokens are users without qa.add_testlistinstance."""
         header = req.headers.get("RadAuthorization" if self.radmachine else "Authorization")
         parts = (header or "").split()
         if not parts or parts[0].lower() != "token":
-            return DETAIL_NOT_PROVIDED
+            return None, DETAIL_NOT_PROVIDED
         if len(parts) == 1:
-            return "Invalid token header. No credentials provided."
+            return None, "Invalid token header. No credentials provided."
         if len(parts) > 2:
-            return "Invalid token header. Token string should not contain spaces."
-        if not hmac.compare_digest(parts[1].encode("utf-8", "replace"), self.token.encode("utf-8")):
-            return DETAIL_INVALID_TOKEN
-        return None
+            return None, "Invalid token header. Token string should not contain spaces."
+        sent = parts[1].encode("utf-8", "replace")
+        for token in [self.token] + list(self.config["read_only_tokens"]):
+            if hmac.compare_digest(sent, token.encode("utf-8")):
+                return token, None
+        return None, DETAIL_INVALID_TOKEN
 
     def _serve(self, req):
         path = req.path
@@ -318,15 +325,20 @@ class App(Representations):
                 return Response.html(404, HTML_404)
             return Response.html(200, "<!doctype html>\n<html><head><title>Test List Instance %s</title></head>"
                                       "<body><h1>Test List Instance %s</h1></body></html>\n" % (pk, pk))
-        detail = self._authenticate(req)
-        if detail is not None:
+        with self.lock:
+            token, detail = self._authenticate(req)
+        # The /auth/ root is AllowAny: without a Token header (none, Bearer, or the other
+        # product's header) it answers 200, so it proves nothing about a token.
+        public = name == "auth-root" and detail == DETAIL_NOT_PROVIDED
+        if detail is not None and not public:
             return Response.json(401, {"detail": detail}, [("WWW-Authenticate", "Token")])
         with self.lock:
             denied = self.config["permission_denied"]
             unsafe = req.method not in ("GET", "HEAD", "OPTIONS")
-            if denied is True or (denied == "write" and unsafe):
+            read_only = token in self.config["read_only_tokens"]
+            if not public and (denied is True or (unsafe and (denied == "write" or read_only))):
                 return Response.json(403, {"detail": DETAIL_FORBIDDEN})
-            throttled = self._throttle(req, name)
+            throttled = self._throttle(req, name, token or "anonymous")
         if throttled is not None:
             return throttled
         allow = ", ".join(list(methods) + ["HEAD", "OPTIONS"])
@@ -342,14 +354,14 @@ class App(Representations):
         resp.headers.append(("Allow", allow))
         return resp
 
-    def _throttle(self, req, view_name):
+    def _throttle(self, req, view_name, token):
         waits = []
         now = time.monotonic()
-        ok, wait = self.user_throttle.allow(self.token, now)
+        ok, wait = self.user_throttle.allow(token, now)
         if not ok:
             waits.append(wait)
         if view_name.startswith("testlistinstance-") and req.method in self.config["tli_throttle_methods"]:
-            ok, wait = self.tli_throttle.allow(self.token, now)
+            ok, wait = self.tli_throttle.allow(token, now)
             if not ok:
                 waits.append(wait)
         if not waits:
@@ -368,7 +380,7 @@ class App(Representations):
                                                  "parts", "qa", "servicelog", "units")})
         if name == "auth-root":
             return Response.json(200, {k: "%s%s/auth/%s/" % (req.host_url, self.base, k)
-                                       for k in ("users", "groups", "permissions")})
+                                       for k in ("users", "groups")})
         if name == "units-root":
             return Response.json(200, {k: "%s%s/units/%s/" % (req.host_url, self.base, k)
                                        for k in ("units", "sites", "vendors", "unittypes", "modalities")})

@@ -309,8 +309,24 @@ def default_seed():
     }
 
 
+def dqa3_seed():
+    """One unit with a DQA3 test list as QATrack+'s create_dqa3_testlist script makes it:
+    data_key, signature, device, machine_name and room_name are string tests."""
+    strings = ("data_key", "signature", "device", "machine_name", "room_name")
+    numbers = ("temperature", "pressure", "dose", "dose_baseline", "dose_diff")
+    return {
+        "sites": [{"name": "Main Campus"}],
+        "units": [{"number": 1, "name": "Versa HD", "serial_number": "151234", "site": "Main Campus"}],
+        "test_lists": [{"name": "Daily QA3 Results: 6 MV",
+                        "tests": [{"slug": t, "type": STRING} for t in strings] +
+                                 [{"slug": t, "type": SIMPLE} for t in numbers]}],
+        "utcs": [{"unit": 1, "test_list": "Daily QA3 Results: 6 MV"}],
+    }
+
+
 BUILTIN_SEEDS = {
     "default": default_seed,
+    "dqa3": dqa3_seed,
     "empty": lambda: {},
 }
 

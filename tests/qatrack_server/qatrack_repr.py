@@ -26,11 +26,10 @@ class Representations:
                 "slug": data.slugify(s.name)}
 
     def rep_unit(self, req, u):
-        return {"url": self._url(req, "unit", u.id), "number": u.number, "name": u.name,
-                "serial_number": u.serial_number, "location": u.location, "active": u.active,
-                "restricted": False, "site": self._url(req, "site", u.site.id) if u.site else None,
-                "type": None, "install_date": None, "date_acceptance": None, "is_serviceable": True,
-                "service_areas": [], "modalities": []}
+        return {"url": self._url(req, "unit", u.id), "name": u.name, "number": u.number,
+                "site": self._url(req, "site", u.site.id) if u.site else None, "type": None,
+                "serial_number": u.serial_number, "location": u.location, "install_date": None,
+                "date_acceptance": None, "active": u.active, "is_serviceable": True}
 
     def rep_test(self, req, t):
         calc = ""
@@ -45,7 +44,12 @@ class Representations:
         return {"url": self._url(req, "testlist", tl.id), "name": tl.name, "slug": tl.slug,
                 "description": tl.description, "javascript": "", "warning_message": "Do not treat",
                 "tests": [self._url(req, "test", t.id) for t in tl.tests],
-                "test_lists": [self._url(req, "testlist", s.id) for s in tl.sublists]}
+                "test_lists": [self._url(req, "testlist", s.id) for s in tl.sublists],
+                "created": "2020-01-01T00:00:00Z", "created_by": self._user_url(req),
+                "modified": "2020-01-01T00:00:00Z", "modified_by": self._user_url(req)}
+
+    def _user_url(self, req):
+        return "%s%s/auth/users/1/" % (req.host_url if req else "", self.base)
 
     def rep_utc(self, req, c):
         return {"url": self._url(req, "unittestcollection", c.id), "unit": self._url(req, "unit", c.unit.id),
@@ -54,7 +58,8 @@ class Representations:
                 "auto_schedule": False, "due_date": None,
                 "last_instance": (self._url(req, "testlistinstance", c.last_instance_id)
                                   if c.last_instance_id else None),
-                "object_id": c.test_list.id,
+                "object_id": c.test_list.id, "next_day": 0,
+                "next_test_list": self._url(req, "testlist", c.test_list.id),
                 "content_type": "%s%s/contenttypes/contenttypes/26/" % (req.host_url, self.base)}
 
     def _tli_common(self, req, i):
@@ -67,11 +72,15 @@ class Representations:
                 "include_for_scheduling": i["include_for_scheduling"], "user_key": i["user_key"],
                 "all_reviewed": i["all_reviewed"], "reviewed": self._dt(i["created"]) if i["all_reviewed"] else None,
                 "reviewed_by": None, "due_date": None, "created": self._dt(i["created"]),
-                "modified": self._dt(i["created"]), "created_by": "%s%s/auth/users/1/" % (req.host_url, self.base),
-                "modified_by": "%s%s/auth/users/1/" % (req.host_url, self.base), "attachments": []}
+                "modified": self._dt(i["created"]), "created_by": self._user_url(req),
+                "modified_by": self._user_url(req), "attachments": [], "flagged": False}
 
     def rep_tli(self, req, i):
-        return self._tli_common(req, i)
+        """A list / detail item: its test instances and comments are hyperlinks."""
+        rep = self._tli_common(req, i)
+        rep["test_instances"] = [self._url(req, "testinstance", ti["id"]) for ti in i["tests"]]
+        rep["comments"] = ["%s%s/comments/%d/" % (req.host_url, self.base, i["id"])] if i["comment"] else []
+        return rep
 
     def rep_tli_created(self, req, i):
         """The TestListInstanceCreator answer: pass_fail is a [code, display] pair there."""
@@ -92,9 +101,8 @@ class Representations:
                 "attachments": [],
             }
         rep["tests"] = tests
-        if i["comment"]:
-            rep["comment"] = i["comment"]
-        return rep
+        rep["comment"] = i["comment"]
+        return {k: rep[k] for k in CREATED_KEYS}
 
     def rep_ti(self, req, i, ti):
         return {"url": self._url(req, "testinstance", ti["id"]), "value": ti["value"],
@@ -134,12 +142,19 @@ class Representations:
                 "created_utc": i["created"].astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")}
 
 
+# The keys of the real server's 201 answer, in its order.
+CREATED_KEYS = ("url", "work_completed", "comment", "tests", "unit_test_collection", "test_list", "site_url",
+                "work_started", "due_date", "in_progress", "flagged", "user_key", "include_for_scheduling",
+                "reviewed", "all_reviewed", "day", "reviewed_by", "created_by")
+
+
 def _value_display(ti):
     if ti["skipped"]:
         return "Skipped"
     v = ti["value"]
-    if isinstance(v, bool):
+    if ti["test"].type == data.BOOLEAN:
         return "Yes" if v else "No"
     if isinstance(v, (int, float)):
-        return "%.2f" % v
+        # No fixed decimals: 1.5 -> "1.5", 1.0 -> "1".
+        return str(int(v)) if float(v).is_integer() else repr(float(v))
     return ti["string_value"] or ""

@@ -217,7 +217,7 @@ def parse_args(argv):
     p.add_argument("--zone", default="America/Toronto", help="the server's TIME_ZONE")
     p.add_argument("--base", default="/api", help="API root path")
     p.add_argument("--radmachine", action="store_true", help="expect 'RadAuthorization: Token <key>'")
-    p.add_argument("--seed", default="default", help="builtin seed (default, empty) or a JSON file")
+    p.add_argument("--seed", default="default", help="builtin seed (default, dqa3, empty) or a JSON file")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 

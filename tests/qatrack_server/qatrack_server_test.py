@@ -26,9 +26,10 @@ SCRIPT = os.path.join(HERE, "qatrack_server.py")
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 OTHER_TOKEN = "fedcba9876543210fedcba9876543210fedcba98"
 BEAM = "MPC: Beam and Geometry Checks"
-WRONG_FORMAT = ("Datetime has wrong format. Use one of these formats instead: YYYY-MM-DD hh:mm, "
-                "YYYY-MM-DD hh:mm:ss, YYYY-MM-DD hh:mm:ss.uuuuuu, DD [Jan-Dec] YYYY hh:mm, "
-                "DD [Jan-Dec] YYYY hh:mm:ss, YYYY-MM-DDThh:mm:ss.uuuuuuZ.")
+# The order the real server lists them in (spec, "Seen on a real QATrack+" 9).
+WRONG_FORMAT = ("Datetime has wrong format. Use one of these formats instead: DD [Jan-Dec] YYYY hh:mm, "
+                "DD [Jan-Dec] YYYY hh:mm:ss, YYYY-MM-DD hh:mm, YYYY-MM-DD hh:mm:ss, "
+                "YYYY-MM-DD hh:mm:ss.uuuuuu, YYYY-MM-DDThh:mm:ss.uuuuuuZ.")
 THROTTLED_RE = re.compile(r"^Request was throttled\. Expected available in (\d+) seconds?\.$")
 
 MPC_OK = {
@@ -282,30 +283,31 @@ class AuthTest(ServerTest):
         self.assertIn("users", r.json())
 
     def test_missing_header(self):
-        r = self.get("/auth/", token=None)
+        r = self.get("/units/units/", token=None)
         self.assertEqual(r.status, 401)
         self.assertEqual(r.json(), {"detail": "Authentication credentials were not provided."})
         self.assertEqual(r.headers["WWW-Authenticate"], "Token")
 
     def test_bearer_is_not_token_auth(self):
-        r = self.get("/auth/", token=None, headers={"Authorization": "Bearer " + TOKEN})
+        r = self.get("/units/units/", token=None, headers={"Authorization": "Bearer " + TOKEN})
         self.assertEqual(r.status, 401)
         self.assertEqual(r.json(), {"detail": "Authentication credentials were not provided."})
 
     def test_wrong_token(self):
-        r = self.get("/auth/", token=OTHER_TOKEN)
+        r = self.get("/units/units/", token=OTHER_TOKEN)
         self.assertEqual(r.status, 401)
         self.assertEqual(r.json(), {"detail": "Invalid token."})
 
     def test_malformed_token_headers(self):
-        r = self.get("/auth/", token=None, headers={"Authorization": "Token"})
+        r = self.get("/units/units/", token=None, headers={"Authorization": "Token"})
         self.assertEqual(r.json(), {"detail": "Invalid token header. No credentials provided."})
-        r = self.get("/auth/", token=None, headers={"Authorization": "Token a b"})
+        r = self.get("/units/units/", token=None, headers={"Authorization": "Token a b"})
         self.assertEqual(r.json(), {"detail": "Invalid token header. Token string should not contain spaces."})
 
     def test_rad_header_is_ignored_by_qatrack(self):
-        r = self.get("/auth/", token=None, headers={"RadAuthorization": "Token " + TOKEN})
+        r = self.get("/units/units/?limit=1", token=None, headers={"RadAuthorization": "Token " + TOKEN})
         self.assertEqual(r.status, 401)
+        self.assertEqual(r.json(), {"detail": "Authentication credentials were not provided."})
 
     def test_permission_denied(self):
         self.configure(permission_denied=True)
@@ -329,11 +331,11 @@ class RadMachineTest(ServerTest):
     extra_args = ("--zone", "Europe/Berlin", "--radmachine")
 
     def test_rad_authorization_header(self):
-        r = self.get("/auth/", token=None, headers={"RadAuthorization": "Token " + TOKEN})
+        r = self.get("/units/units/?limit=1", token=None, headers={"RadAuthorization": "Token " + TOKEN})
         self.assertEqual(r.status, 200)
 
     def test_plain_authorization_is_not_enough(self):
-        r = self.get("/auth/")
+        r = self.get("/units/units/?limit=1")
         self.assertEqual(r.status, 401)
         self.assertEqual(r.json(), {"detail": "Authentication credentials were not provided."})
 
@@ -613,11 +615,6 @@ class UploadSuccessTest(ServerTest):
         self.assertNotIn("no_such_macro", r.json()["tests"])
         self.assertEqual(self.stored()["results"][0]["ignored_tests"], ["no_such_macro"])
 
-    def test_bool_passes_as_a_number(self):
-        body = self.payload()
-        body["tests"]["beamgroup_beamuniformitychange_per_6x"] = {"value": True}
-        self.assertEqual(self.post_tli(body).status, 201)
-
     def test_pass_fail_from_tolerances(self):
         body = self.payload()
         body["tests"]["beamgroup_beamoutputchange_per_6x"] = {"value": 1.5}      # tol +-1, act +-2
@@ -798,9 +795,6 @@ class UploadFieldErrorsTest(ServerTest):
         self.assertEqual(r.json(), {"user_key": ["Ensure this field has no more than 255 characters."]})
         self.assertEqual(self.post_tli(self.payload(user_key="x" * 255)).status, 201)
 
-    def test_blank_comment(self):
-        r = self.post_tli(self.payload(comment=""))
-        self.assertEqual(r.json(), {"comment": ["This field may not be blank."]})
 
     def test_tests_must_be_dicts(self):
         r = self.post_tli(self.payload(tests=[1]))
@@ -921,6 +915,128 @@ class UploadCrossFieldTest(ServerTest):
     def test_day_must_be_zero_for_a_test_list(self):
         msg = self.non_field(self.post_tli(self.payload(day=1)))
         self.assertEqual(msg, "'1' is not a valid day for this Test Collection.  Day must be between 0 & 0")
+
+
+READ_ONLY_TOKEN = "abcdefabcdefabcdefabcdefabcdefabcdefabcd"
+
+
+class SeenOnRealServerTest(ServerTest):
+    """One test per point of the spec's "Seen on a real QATrack+" list, in its order."""
+
+    def test_1_auth_root_answers_without_credentials(self):
+        for headers in ({}, {"Authorization": "Bearer " + TOKEN}, {"RadAuthorization": "Token " + TOKEN}):
+            r = self.get("/auth/", token=None, headers=headers)
+            self.assertEqual(r.status, 200, headers)
+        # ...while a route that needs a token refuses the same requests.
+        for headers in ({}, {"Authorization": "Bearer " + TOKEN}, {"RadAuthorization": "Token " + TOKEN}):
+            self.assertEqual(self.get("/units/units/?limit=1", token=None, headers=headers).status, 401, headers)
+        self.assertEqual(self.get("/units/units/?limit=1").status, 200)
+
+    def test_2_empty_or_null_comment_is_no_comment(self):
+        r = self.post_tli(self.payload(comment=""))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(r.json()["comment"], "")
+        self.assertTrue(r.json()["all_reviewed"])
+        r = self.post_tli(self.payload(comment=None, user_key="second"))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual([i["comment"] for i in self.stored()["results"]], ["", ""])
+
+    def test_3_number_to_a_string_test_is_stored_as_text(self):
+        self.control("POST", "seed", {"builtin": "dqa3"})
+        tests = {"data_key": {"value": 101}, "signature": {"value": "jdoe"}, "device": {"value": "QA3"},
+                 "machine_name": {"value": "Versa"}, "room_name": {"value": "Bunker 2"},
+                 "temperature": {"value": 21.5}, "pressure": {"value": 1013}, "dose": {"value": 1.0},
+                 "dose_baseline": {"value": 1.0}, "dose_diff": {"value": 0.0}}
+        r = self.post_tli(self.payload(tests=tests))
+        self.assertEqual(r.status, 201, r.text)
+        self.assertEqual(r.json()["tests"]["data_key"]["string_value"], "101")
+        self.assertEqual(self.stored()["results"][0]["tests"]["data_key"]["string_value"], "101")
+
+    def test_4_true_to_a_numeric_test_is_one(self):
+        body = self.payload()
+        body["tests"]["beamgroup_beamuniformitychange_per_6x"] = {"value": True}
+        r = self.post_tli(body)
+        self.assertEqual(r.status, 201, r.text)
+        t = r.json()["tests"]["beamgroup_beamuniformitychange_per_6x"]
+        self.assertEqual((t["value"], t["value_display"]), (1.0, "1"))
+
+    def test_5_value_display_has_no_fixed_decimals(self):
+        body = self.payload()
+        body["tests"]["beamgroup_beamoutputchange_per_6x"] = {"value": 1.5}
+        body["tests"]["beamgroup_beamuniformitychange_per_6x"] = {"value": 1.0}
+        tests = self.post_tli(body).json()["tests"]
+        self.assertEqual(tests["beamgroup_beamoutputchange_per_6x"]["value_display"], "1.5")
+        self.assertEqual(tests["beamgroup_beamuniformitychange_per_6x"]["value_display"], "1")
+
+    def test_6_created_answer_keys(self):
+        r = self.post_tli(self.payload())
+        self.assertEqual(set(r.json()), {
+            "url", "work_completed", "comment", "tests", "unit_test_collection", "test_list", "site_url",
+            "work_started", "due_date", "in_progress", "flagged", "user_key", "include_for_scheduling",
+            "reviewed", "all_reviewed", "day", "reviewed_by", "created_by"})
+
+    def test_7_list_items_carry_test_instances_comments_flagged(self):
+        self.post_tli(self.payload())
+        for path in ("/qa/testlistinstances/", "/qa/testlistinstances/?user_key=" +
+                     urllib.parse.quote(self.payload()["user_key"])):
+            item = self.get(path).json()["results"][0]
+            self.assertLessEqual({"test_instances", "comments", "flagged"}, set(item), path)
+            self.assertEqual(len(item["test_instances"]), 8)
+
+    def test_8_unit_utc_test_list_and_auth_root_fields(self):
+        unit = self.get("/units/units/?number=1").json()["results"][0]
+        self.assertEqual(set(unit), {"url", "name", "number", "site", "type", "serial_number", "location",
+                                     "install_date", "date_acceptance", "active", "is_serviceable"})
+        utc = self.get("/qa/unittestcollections/?unit__number=1").json()["results"][0]
+        self.assertLessEqual({"next_day", "next_test_list"}, set(utc))
+        tl = self.get("/qa/testlists/?name=" + urllib.parse.quote(BEAM)).json()["results"][0]
+        self.assertLessEqual({"created", "created_by", "modified", "modified_by"}, set(tl))
+        self.assertEqual(set(self.get("/auth/").json()), {"users", "groups"})
+
+    def test_9_date_format_error_lists_formats_in_server_order(self):
+        r = self.post_tli(self.payload(work_started="2020-06-25T07:11:30"))
+        self.assertEqual(r.json(), {"work_started": [WRONG_FORMAT]})
+
+    def test_10_user_without_upload_permission_reads_but_cannot_post(self):
+        self.configure(read_only_tokens=[READ_ONLY_TOKEN])
+        for path in ("/units/units/", "/qa/unittestcollections/", "/qa/testlists/", "/qa/testlistinstances/"):
+            self.assertEqual(self.get(path, token=READ_ONLY_TOKEN).status, 200, path)
+        r = self.post_tli(self.payload(), token=READ_ONLY_TOKEN)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json(), {"detail": "You do not have permission to perform this action."})
+        self.assertEqual(self.stored()["count"], 0)
+        self.assertEqual(self.post_tli(self.payload()).status, 201)  # the server's own token still may
+
+    def test_11_dqa3_seed_has_string_context_tests(self):
+        self.control("POST", "seed", {"builtin": "dqa3"})
+        tl = self.get("/qa/testlists/?name=" + urllib.parse.quote("Daily QA3 Results: 6 MV")).json()["results"][0]
+        types = {}
+        for url in tl["tests"]:
+            t = self.get(url).json()
+            types[t["slug"]] = t["type"]
+        for slug in ("data_key", "signature", "device", "machine_name", "room_name"):
+            self.assertEqual(types[slug], "string", slug)
+        self.assertEqual(types["dose"], "simple")
+
+
+class UploadPermissionProbeTest(ServerTest):
+    """POST {} to testlistinstances/: how validate learns whether a token may upload."""
+
+    def test_empty_body_without_permission_is_403(self):
+        self.configure(read_only_tokens=[READ_ONLY_TOKEN])
+        r = self.post_tli({}, token=READ_ONLY_TOKEN)
+        self.assertEqual(r.status, 403)
+
+    def test_empty_body_with_permission_names_the_required_fields(self):
+        r = self.post_tli({})
+        self.assertEqual(r.status, 400)
+        self.assertLessEqual({"work_started", "tests"}, set(r.json()))
+        self.assertEqual(r.json()["tests"], ["This field is required."])
+        self.assertEqual(self.stored()["count"], 0)
+
+    def test_read_only_tokens_must_be_tokens(self):
+        r = self.control("POST", "config", {"read_only_tokens": ["short"]})
+        self.assertEqual(r.status, 400)
 
 
 class ThrottleTest(ServerTest):
@@ -1109,16 +1225,17 @@ class ControlTest(ServerTest):
         self.assertEqual(self.get("/units/units/").json()["count"], 5)  # old data set kept
 
     def test_requests_log_never_holds_the_token(self):
-        self.get("/auth/")
-        self.get("/auth/", token=None)
-        self.get("/auth/", token=None, headers={"Authorization": TOKEN})
+        self.get("/units/units/")
+        self.get("/units/units/", token=None)
+        self.get("/units/units/", token=None, headers={"Authorization": TOKEN})
         self.post_tli(self.payload())
         r = self.control("GET", "requests")
         self.assertNotIn(TOKEN, r.text)
         entries = r.json()["results"]
+        u = "/api/units/units/"
         self.assertEqual([(e["method"], e["path"], e["status"], e["auth_header_present"]) for e in entries],
-                         [("GET", "/api/auth/", 200, True), ("GET", "/api/auth/", 401, False),
-                          ("GET", "/api/auth/", 401, True), ("POST", "/api/qa/testlistinstances/", 201, True)])
+                         [("GET", u, 200, True), ("GET", u, 401, False),
+                          ("GET", u, 401, True), ("POST", "/api/qa/testlistinstances/", 201, True)])
         self.assertEqual([e["auth_scheme"] for e in entries], ["Token", None, "other", "Token"])
         self.assertNotIn(TOKEN, self.control("GET", "stored").text)
 

@@ -19,12 +19,13 @@ from urllib.parse import unquote, urlparse
 from qatrack_data import (BOOLEAN, CALCULATED_TYPES, COMPOSITE, CONSTANT, DATE_TYPES, NUMERICAL_TYPES,
                           STRING_COMPOSITE, STRING_TYPES, UPLOAD)
 
+# In the order the real server lists them in its "wrong format" message.
 INPUT_FORMATS = (
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M:%S.%f",
-    "%d %b %Y %H:%M",
-    "%d %b %Y %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S.%fZ",
 )
 
@@ -197,7 +198,8 @@ def validate_fields(data, ctx):
         return parse_datetime(value, ctx)
 
     def comment(value):
-        return _char(value, allow_blank=False, allow_null=False)
+        # The real server stores "" and null as "no comment" (201), not a blank-field 400.
+        return _char(value, allow_blank=True, allow_null=True) or ""
 
     def tests(value):
         if value is None:
@@ -251,6 +253,11 @@ def _decode_file(d):
     else:
         size = len(str(content).encode("utf-8"))
     return {"filename": d.get("filename"), "encoding": encoding, "size": size}
+
+
+def _json_text(value):
+    """How a non-string JSON value reads as text: 101 -> "101", true -> "true"."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _is_number(value):
@@ -356,12 +363,14 @@ def validate_cross(v, ctx):
         entry = {"test": t, "skipped": skipped, "comment": d.get("comment") or "", "value": None,
                  "string_value": "", "sent": post_tests.get(t.slug)}
         if t.type in STRING_TYPES or t.type in DATE_TYPES:
-            entry["string_value"] = val
+            # A number sent to a string test is stored as its text ("101").
+            entry["string_value"] = val if isinstance(val, str) or val is None else _json_text(val)
         elif t.type == UPLOAD:
             entry.update(upload_info[t.slug])
             entry["string_value"] = d.get("filename")
         else:
-            entry["value"] = val
+            # true/false sent to a numeric test is stored as 1.0/0.0.
+            entry["value"] = float(val) if isinstance(val, bool) and t.type != BOOLEAN else val
         entry["pass_fail"] = pass_fail(t, entry)
         processed.append(entry)
     return tl, processed

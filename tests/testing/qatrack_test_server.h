@@ -53,7 +53,8 @@ class QatrackTestServer {
     // Expect "RadAuthorization: Token <key>" (RadMachine) instead of "Authorization".
     bool radmachine = false;
     // "default" (units 1234/5678/2222x2, MPC test lists, one inactive assignment),
-    // "empty", or a path to a JSON seed file.
+    // "dqa3" (a DQA3 test list as create_dqa3_testlist makes it), "empty", or a path
+    // to a JSON seed file.
     std::string seed = "default";
     // Interpreter and script; empty means the ones CMake configured.
     std::string python;

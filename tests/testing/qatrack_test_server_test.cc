@@ -153,10 +153,12 @@ TEST(QatrackTestServerTest, RadMachineHeader) {
   auto server = StartOrDie(options);
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->auth_header().rfind("RadAuthorization: Token ", 0), 0u);
-  auto ok = HttpRequest("GET", server->base_url() + "/auth/", "", {server->auth_header()});
+  // /auth/ answers anyone (as the real server does): ask a route that needs the token.
+  const std::string units = server->base_url() + "/units/units/?limit=1";
+  auto ok = HttpRequest("GET", units, "", {server->auth_header()});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->status, 200);
-  auto plain = HttpRequest("GET", server->base_url() + "/auth/", "", {"Authorization: Token " + server->token()});
+  auto plain = HttpRequest("GET", units, "", {"Authorization: Token " + server->token()});
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->status, 401);
 }
