@@ -77,6 +77,12 @@ void Decode(std::string_view frame) {
                         &message.table_longitudinal, &message.table_lateral}) {
     CheckNumber(*v);
   }
+  for (const auto& part : message.collimation) {
+    for (double leaf : part.mlc) Check(std::isfinite(leaf), "MLC position is not finite");
+    for (const auto& jaws : {part.asym_x, part.asym_y}) {
+      Check(!jaws || (std::isfinite((*jaws)[0]) && std::isfinite((*jaws)[1])), "jaw is not finite");
+    }
+  }
 }
 
 }  // namespace
