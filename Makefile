@@ -2,11 +2,13 @@
 #   make run    install missing packages, build, run the demo on bundled data
 #   make test   install missing packages, build, run every test
 #   make bench  build and run the benchmarks; numbers land in build/bench-results/
+#   make fuzz   build the libFuzzer targets with clang, fuzz each FUZZ_SECONDS (tests/fuzz/)
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 300
 
-.PHONY: all deps configure build test run bench clean
+.PHONY: all deps configure build test run bench fuzz clean
 
 all: build
 
@@ -27,6 +29,9 @@ run: build
 
 bench: build
 	@bash scripts/bench $(BUILD_DIR)
+
+fuzz: deps
+	@JOBS=$(JOBS) bash scripts/fuzz all $(BUILD_DIR) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR)

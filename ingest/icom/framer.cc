@@ -44,13 +44,16 @@ bool Framer::ScanForStart(size_t* start) {
     uint32_t len;
     const char* next = b + scan_ + kHeaderSize;
     // What follows the counter must be an element (or, for an empty message,
-    // the next message's timestamp — needs more bytes; treat as undecided).
+    // the next message's timestamp, 14 bytes further).
     if (IsPlausibleElementHeader(next, &len) && len <= options_.max_message_size) {
       *start = scan_;
       return true;
     }
-    if (scan_ + kHeaderSize + kTimestampOffset + kTimestampSize <= size &&
-        IsIcomTimestamp(next + kTimestampOffset)) {
+    // Not yet decidable: wait here rather than pass over it, so the frames do
+    // not depend on how reads split the stream. (No later start can hide in
+    // the wait: two timestamps never overlap at offsets 1-13.)
+    if (scan_ + kHeaderSize + kTimestampOffset + kTimestampSize > size) return false;
+    if (IsIcomTimestamp(next + kTimestampOffset)) {
       *start = scan_;
       return true;
     }

@@ -91,8 +91,9 @@ std::vector<WindowGroup> TimeWindowGrouper::TakeReady(NaiveMicros now, size_t ma
     if (budget == 0) break;
     // (open, amendment) -> group; sorted per key, keys are visited in order.
     std::map<std::pair<NaiveMicros, int>, WindowGroup> taken;
-    auto take = [&](NaiveMicros open, int amendment, Pending::const_iterator b,
-                    Pending::const_iterator e) {
+    // key by init-capture: clang 14 (the fuzz build) cannot capture a structured binding.
+    auto take = [&, &key = key](NaiveMicros open, int amendment, Pending::const_iterator b,
+                                Pending::const_iterator e) {
       WindowGroup& g = taken[{open, amendment}];
       g.key = key;
       g.open = open;

@@ -1,6 +1,7 @@
 #include "process/icom/decoder.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "ingest/icom/icom_format.h"
@@ -66,7 +67,8 @@ bool ParseDouble(std::string_view raw, double* out) {
     case Parsed::kNotSimple: break;
   }
   auto r = std::from_chars(v.data(), v.data() + v.size(), *out);
-  return r.ec == std::errc() && r.ptr == v.data() + v.size();
+  // from_chars reads "nan" and "inf": not a measurement, so no value.
+  return r.ec == std::errc() && r.ptr == v.data() + v.size() && std::isfinite(*out);
 }
 
 std::optional<double> ParseNumber(std::string_view raw) {

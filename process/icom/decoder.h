@@ -5,8 +5,8 @@
 // DecodeIssue with its offset, and decoding resumes at the next position
 // whose 12 bytes read as a plausible element header that fits in the buffer
 // (a byte-by-byte search); the rest of the message is decoded from there.
-// Numbers are parsed with std::from_chars (locale-independent); -32767 and
-// 32767 mean "no value". Elements not in the spec's table are skipped.
+// Numbers are parsed with std::from_chars (locale-independent); -32767,
+// 32767, NaN and infinity mean "no value". Elements not in the spec's table are skipped.
 #ifndef QCFLOW_PROCESS_ICOM_DECODER_H_
 #define QCFLOW_PROCESS_ICOM_DECODER_H_
 

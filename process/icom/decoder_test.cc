@@ -131,7 +131,9 @@ TEST(DecoderTest, NumbersOfEveryShapeMatchFromChars) {
                         {"+3.25", 3.25},         {"1e2", 100.0},   {"0.1", 0.1},
                         {"123456789.123456789", 123456789.123456789},
                         {"-32767", std::nullopt}, {"32767.5", 32767.5}, {"abc", std::nullopt},
-                        {"", std::nullopt},      {"-", std::nullopt}};
+                        {"", std::nullopt},      {"-", std::nullopt},
+                        // from_chars reads these; not measurements (found with tests/fuzz).
+                        {"nan", std::nullopt},   {"inf", std::nullopt}, {"-infinity", std::nullopt}};
   for (const Case& c : cases) {
     MessageBuilder b(kTs, 0);
     b.Add(kGroupRt, el::kGantry, "DS", 'R', c.text);
