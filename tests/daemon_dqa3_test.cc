@@ -263,6 +263,7 @@ TEST_F(DaemonDqa3Test, UnitsByNumberAndAUnitsMapFixedAfterDeadLetters) {
   for (const json& r : requests["results"]) {
     if (r["path"] != "/api/units/units/") continue;
     const std::string query = r["query"].get<std::string>();
+    if (query == "limit=1") continue;  // the token check
     EXPECT_EQ(query.rfind("number=", 0), 0u) << "units are looked up by number: " << query;
     by_number += query == "number=1" || query == "number=2";
   }

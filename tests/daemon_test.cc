@@ -347,7 +347,7 @@ TEST_F(DaemonTest, RejectedTokenPausesTheSinkUntilAccepted) {
 // answers 200 anyway, so a re-check there said "accepts the token" every 5 s between
 // 401s. The re-check asks units/ and the sink stays paused, saying so once.
 TEST_F(DaemonTest, RadmachineMismatchStaysPausedInsteadOfFlipping) {
-  WriteRun(toml_.tds, 0);
+  WriteGeometryRun(toml_.tds, 0);
   toml_.sink_extra = "radmachine = true\n";
   StartInProcess();
   ASSERT_TRUE(Eventually([&] { return WorkerState(kDaemonSinkNs, "qatrack") == "paused"; }));

@@ -4,6 +4,8 @@
 // in the config applies to dead letters retried with `replay --dead-letters`.
 // (cli/validate_replay_test.cc covers sessions of older stores, outside the
 // session index; tests/daemon_dqa3_test.cc the same for DQA3.)
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -47,6 +49,7 @@ class ReplayTest : public ::testing::Test {
                   server_->base_url() + "\"\ntoken = \"" + server_->token() +
                   "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\n"
                   "[[route]]\nfrom = \"tb\"\nto = [\"qatrack\"]\n");
+    chmod(path.c_str(), 0600);  // it holds the token
     return path;
   }
   void RunUntilIdle(const std::string& config) {
