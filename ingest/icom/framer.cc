@@ -96,7 +96,10 @@ void Framer::Process() {
             len <= options_.max_message_size) {
           const size_t value = walk_ + kElementHeaderSize;
           if (value + len > size) {
-            if (size - msg_start_ > options_.max_message_size) break;  // oversize, below
+            // Oversize is decided by the message's own extent, never by how
+            // much is buffered, so frames do not depend on how reads split
+            // the stream. Waiting keeps the buffer below max_message_size.
+            if (value + len - msg_start_ > options_.max_message_size) break;  // oversize, below
             return;  // wait for the whole value
           }
           // Values are ASCII; a NUL means this element was probably cut short
@@ -113,8 +116,8 @@ void Framer::Process() {
           continue;
         }
         if (walk_ + kTimestampOffset + kTimestampSize > size) {
-          // Too few bytes to decide, or an element's value still arriving.
-          if (size - msg_start_ > options_.max_message_size) break;  // oversize, below
+          // Too few bytes to decide (the buffer holds at most 26 bytes past
+          // walk_, and walk_ is within max_message_size: checked above).
           return;
         }
         if (IsIcomTimestamp(b + walk_ + kTimestampOffset)) {
@@ -133,7 +136,10 @@ void Framer::Process() {
       }
       case Mode::kScan: {
         size_t start;
-        if (ScanForStart(&start)) {
+        const bool found = ScanForStart(&start);
+        // The message ends at the next start, which is at or after scan_.
+        if ((found ? start : scan_) - msg_start_ > options_.max_message_size) break;  // oversize
+        if (found) {
           // A start before the break point means the last element was cut.
           Emit(start, start < chain_end_ ? last_elem_ : chain_end_);
           msg_start_ = start;
@@ -141,8 +147,7 @@ void Framer::Process() {
           mode_ = Mode::kChain;
           continue;
         }
-        if (size - msg_start_ <= options_.max_message_size) return;
-        break;  // oversize, below
+        return;  // wait: the buffer ends within a candidate span of scan_
       }
     }
     // Oversize candidate: drop it and seek the next start inside it.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -200,6 +201,37 @@ TEST(FramerTest, OversizeCandidateIsDroppedAndCounted) {
   c.framer.Flush();
   EXPECT_TRUE(c.frames.empty());
   EXPECT_GE(c.framer.stats().oversize_dropped, 1u);
+}
+
+// Oversize is a property of the message, not of how much a read brought in: a
+// message exactly max_message_size long is framed at every read size, one byte
+// longer is dropped at every read size (fuzz input oversize_depends_on_read_split).
+TEST(FramerTest, OversizeDoesNotDependOnHowReadsSplitTheStream) {
+  const std::vector<std::string> msgs = Messages(5, 80, 11);
+  const std::string s = Join(msgs);
+  // Each message in turn is exactly the cap (framed) or one byte over it
+  // (dropped); a read ending just past its end used to tip it over the cap.
+  for (size_t i = 0, end = 0; i + 1 < msgs.size(); ++i) {
+    end += msgs[i].size();
+    for (size_t cap : {msgs[i].size(), msgs[i].size() - 1}) {
+      FramerOptions o;
+      o.max_message_size = cap;
+      Collected whole(o);
+      whole.framer.Feed(s);
+      whole.framer.FlushArchive();
+      const bool framed = std::find(whole.frames.begin(), whole.frames.end(), msgs[i]) != whole.frames.end();
+      EXPECT_EQ(framed, cap == msgs[i].size()) << "message " << i << ", cap " << cap;
+      for (size_t d = 1; d <= 30; ++d) {
+        SCOPED_TRACE("message " + std::to_string(i) + ", cap " + std::to_string(cap) + ", read ends " +
+                     std::to_string(d) + " bytes past it");
+        Collected split(o);
+        split.framer.Feed(s.substr(0, end + d));
+        split.framer.Feed(s.substr(end + d));
+        split.framer.FlushArchive();
+        EXPECT_TRUE(SameMessages(split.frames, whole.frames));
+      }
+    }
+  }
 }
 
 TEST(FramerTest, GeneratorFaultsLoseNoMessageStart) {
