@@ -408,7 +408,16 @@ Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
     } else if (n > cols.count) {
       bool extra_data = n > kMaxCols || std::any_of(f.begin() + cols.count, f.begin() + n,
                                                     [](std::string_view s) { return !s.empty(); });
-      if (extra_data) {
+      // A comma inside a number ("0,027" in a comma-separated file) shifts the
+      // values one column right: the Evaluation column then holds a number (or
+      // there is none to tell by). Never read such a row as a different value.
+      const bool shifted =
+          extra_data && (cols.evaluation < 0 || ParseNumber(field(cols.evaluation), false));
+      if (shifted) {
+        problems.Add(lineno, "the row of '" + Excerpt(name) + "' has " + std::to_string(n) +
+                                 " columns, expected " + std::to_string(cols.count) +
+                                 ", and its values look shifted (a decimal comma?)");
+      } else if (extra_data) {
         warn.Add(lineno, std::to_string(n) + " columns, expected " + std::to_string(cols.count) +
                              "; extra ones ignored");
       }

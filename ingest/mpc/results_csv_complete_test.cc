@@ -105,6 +105,24 @@ TEST(ResultsCsvTest, ValueThatOnlyStartsAsANumberIsIncomplete) {
   }
 }
 
+// A decimal comma in a comma-separated file ("0,027") splits the number and
+// shifts the row: its value must not be read as 0.
+TEST(ResultsCsvTest, DecimalCommaThatShiftsTheRowIsAProblem) {
+  for (const char* row : {"BeamGroup/X [%], 0,027, 2, Pass", "BeamGroup/X [%], 0,027, 0,5, Pass"}) {
+    SCOPED_TRACE(row);
+    const std::string bytes = std::string(kHeader) + "\nA [mm], 0.3, 1, Pass\n" + row + "\n";
+    ResultsTable t = MustParse(bytes);
+    ASSERT_EQ(t.problems.size(), 1u);
+    EXPECT_THAT(t.problems[0], HasSubstr("line 3: the row of 'BeamGroup/X [%]' has "));
+    EXPECT_THAT(t.problems[0], HasSubstr("values look shifted (a decimal comma?)"));
+    EXPECT_FALSE(CheckResultsCsv(bytes).ok());
+  }
+  // A note after the Evaluation column shifts nothing: still a warning only.
+  const std::string note = std::string(kHeader) + "\nBeamGroup/X [%], 0.027, 2, Pass, note\n";
+  EXPECT_THAT(MustParse(note).problems, IsEmpty());
+  EXPECT_TRUE(CheckResultsCsv(note).ok());
+}
+
 TEST(ResultsCsvTest, ProblemsAreCapped) {
   std::string csv = std::string(kHeader) + "\n";
   for (int i = 0; i < 80; ++i) csv += "BeamGroup/X" + std::to_string(i) + " [%], 1x, 2, Pass\n";
