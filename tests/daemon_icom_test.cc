@@ -282,7 +282,9 @@ TEST_F(DaemonIcomTest, AFullStoreDiskBuffersTheCaptureAndResumesWhenSpaceReturns
   ASSERT_TRUE(linac.Send(m, 300, 400));
   ASSERT_TRUE(Eventually([&] { return Records() == 399; })) << Records() << "\n"
                                                               << ReadAll(log_file());
-  EXPECT_NE(ReadAll(log_file()).find("is writable again"), std::string::npos);
+  // The daemon notices the recovery on its next health check, after the writes resumed.
+  EXPECT_TRUE(Eventually([&] { return ReadAll(log_file()).find("is writable again") != std::string::npos; }))
+      << ReadAll(log_file());
   run.Signal(SIGTERM);
   EXPECT_EQ(linac.WaitForClose(), "fin");
   EXPECT_EQ(run.Wait(), 0) << ReadAll(out);
