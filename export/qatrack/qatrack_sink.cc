@@ -102,43 +102,6 @@ std::string QatrackSink::Endpoint(const std::string& route) const {
 
 Status QatrackSink::CheckConnection() { return Checks().CheckToken(); }
 
-Result<bool> QatrackSink::TestListExists(const std::string& name) {
-  const std::string what = "test lists named '" + name + "'";
-  for (int attempt = 0; attempt < 3; ++attempt) {  // appliances answer 307 transiently
-    HttpResponse r = http_->Get(Endpoint("qa/testlists/?name=" + UrlEncode(name)));
-    Outcome o = ClassifyLookup(r.status, r.body, r.error);
-    if (o.kind == Kind::kRetrySoon) {
-      config_.sleep(std::chrono::seconds(1));
-      continue;
-    }
-    if (o.kind != Kind::kStored) {
-      std::string msg = "QATrack+ at " + display_url_ + ", looking up " + what + ": " +
-                        o.message + (r.error_message.empty() ? "" : " (" + r.error_message + ")");
-      if (o.kind == Kind::kPauseAuth) return Status::InvalidArgument(msg + "; check the token");
-      if (o.kind == Kind::kDeadLetter) return Status::FailedPrecondition(msg);
-      return Status::Unavailable(msg);
-    }
-    json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || !j["count"].is_number_integer() || !j["results"].is_array()) {
-      return Status::FailedPrecondition("QATrack+ at " + display_url_ + ", looking up " + what +
-                                        ": the answer is not a QATrack+ list");
-    }
-    const long count = j["count"].get<long>();
-    if (count == 0) return false;
-    if (count == 1 && j["results"].size() == 1 && j["results"][0].is_object() &&
-        StrField(j["results"][0], "name") == name) {
-      return true;
-    }
-    const json& first = j["results"].empty() ? json::object() : j["results"][0];
-    const std::string got = first.is_object() ? StrField(first, "name") : std::string();
-    return Status::FailedPrecondition(
-        "QATrack+ at " + display_url_ + " has " + std::to_string(count) + " " + what +
-        (count == 1 ? " but returned '" + got + "'; is the name filter supported?"
-                    : " (exactly one is needed; rename the others)"));
-  }
-  return Status::Unavailable("QATrack+ at " + display_url_ + " keeps answering 307");
-}
-
 MicrosUtc QatrackSink::Backoff(uint32_t attempts) {
   MicrosUtc delay = config_.backoff_initial;
   for (uint32_t i = 1; i < attempts && delay < config_.backoff_max; ++i) delay *= 2;

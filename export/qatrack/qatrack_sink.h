@@ -104,7 +104,7 @@ struct DeliveryReport {
 class QatrackSink {
  public:
   // REQUIRES: `store` outlives the sink. Checks the config (URL, token, zone).
-  // A null `store` gives a sink for CheckConnection/TestListExists only
+  // A null `store` gives a sink for CheckConnection and Checks only
   // (`qcflow validate`); its DeliverOnce fails.
   static Result<std::unique_ptr<QatrackSink>> Create(Store* store, QatrackSinkConfig config);
 
@@ -114,12 +114,6 @@ class QatrackSink {
 
   // The read-only server checks (`qcflow validate`) over this sink's connection.
   ServerChecks Checks() { return ServerChecks(http_.get(), config_.api_url, config_.sleep); }
-
-  // GET {api}/qa/testlists/?name=<name> (for `qcflow validate`): true when exactly one
-  // test list has that name, false when none has. Another count, a different name
-  // echoed back (an ignored filter) or a failed request is an error whose message
-  // says so (InvalidArgument for a rejected token, Unavailable when unreachable).
-  Result<bool> TestListExists(const std::string& name);
 
   // Delivers what is due at `now` (UTC µs; also the time written to the outbox).
   // Returns non-OK only when the store fails; delivery problems end up in the outbox.

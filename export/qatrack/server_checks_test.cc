@@ -112,6 +112,9 @@ TEST_F(ServerChecksTest, UnitsAssignmentsAndTestLists) {
   auto none = checks.TestListTests("MPC: Collimation Devices Checks");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
+  auto odd = checks.TestListTests("MPC: Beam & Geometry/Checks?x=1");  // encoded, not a filter
+  ASSERT_TRUE(odd.ok()) << odd.status().ToString();
+  EXPECT_FALSE(odd->has_value());
 }
 
 }  // namespace
