@@ -158,7 +158,7 @@ void CheckQatrackSink(const config::QatrackSink& k, const std::vector<ExpectedUp
       list->Warn(who + at + " has " + std::to_string(units->size()) + " units with " + what +
                  " (exactly one is needed): " + Join(whose, 4) + " would become dead letters; " +
                  (units->empty() ? "create the unit or fix the mapping in the config."
-                                 : "give each unit its own " + std::string(field == "number" ? "number" : field) +
+                                 : "give each unit its own " + field +
                                        " or map by unit number."));
       continue;
     }
