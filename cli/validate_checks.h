@@ -55,10 +55,12 @@ struct ExpectedUpload {
 // nothing like iCom) arrives.
 void CheckIcomSource(const config::IcomSource& source, Checklist* list);
 
-// Detects the schema and lists the machines, read-only, like a poll would;
-// fails when the database cannot be read or has a schema qcflow does not read;
-// warns about machines without a unit and units naming no machine. Returns the
-// uploads the mapped machines will need (unit only: beams are not read).
+// Detects the schema, lists the machines and reads the rows of the history
+// window, read-only, like a poll would (journaling nothing); fails when the
+// database cannot be read or has a schema qcflow does not read; warns about
+// machines without a unit and units naming no machine. Returns the uploads the
+// mapped machines will need: per test list, the macros their newest row of
+// each beam would send (unit only for a machine without rows).
 std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Checklist* list);
 
 // Checks a [[sink.qatrack]]: the token on a route that needs one, the permission

@@ -3,7 +3,8 @@
 // ingest/dqa3/sim) -> `qcflow run --until-idle` -> sessions in the QATrack+
 // test server, exactly once (a second run uploads nothing), in single and
 // grouped mode; `qcflow status` shows the poll, the raced rows and the
-// unmapped machines; `qcflow validate` checks the database; `qcflow replay`
+// unmapped machines; `qcflow validate` checks the database and the test lists
+// and macros its rows will need on the server; `qcflow replay`
 // sends single and grouped sessions again after the server lost them, and a
 // units map (by unit number) fixed in the config applies to dead letters.
 //
@@ -116,7 +117,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
                   "\ndatabase = \"" + conn_.firebird.database + "\"\nuser = \"" +
                   conn_.firebird.user + "\"\npassword_file = \"" + pw + "\"\nzone = \"" + kZone +
                   "\"\nhistory_days = 7\ninterval = \"300ms\"\nmode = \"" + mode +
-                  "\"\nwait = \"1s\"\nunits = { " + units + " }\n" +
+                  "\"\nwait = \"1s\"\nunits = { " + units + " }\n" + source_extra_ +
                   "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + qatrack_->base_url() +
                   "\"\ntoken = \"" + QatrackTestServer::kDefaultToken + "\"\nserver_zone = \"" +
                   kZone + "\"\ninterval = \"300ms\"\n" +
@@ -175,6 +176,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> qatrack_;
   int unit_numbers_from_ = 0;  // > 0: units map by number, machine i -> this + i
+  std::string source_extra_;   // more keys of the [[source.dqa3]] table
   dqa3::Dqa3Connection conn_;
   dqa3::sim::Dqa3SimSummary sim_;
 };
@@ -268,6 +270,61 @@ TEST_F(DaemonDqa3Test, UnitsByNumberAndAUnitsMapFixedAfterDeadLetters) {
     by_number += query == "number=1" || query == "number=2";
   }
   EXPECT_GE(by_number, 2u);
+}
+
+// validate builds the newest row of each beam into the sessions `run` would send
+// and checks their test lists on the server: missing, unassigned, macros.
+TEST_F(DaemonDqa3Test, ValidateChecksTheTestListsAndMacrosTheRowsWillNeed) {
+  MakeDatabase("lists.fdb", 1);
+  const std::string machine = sim_.machines[0].display_name;
+  const std::string dead = "DQA3 sessions of machine '" + machine + "' from 'dqa3' would become dead letters";
+  auto validate = [&](const std::string& mode) {
+    return testing::RunQcflow(QCFLOW_BIN, "validate --config " + WriteConfig(mode, 1)).out;
+  };
+  ASSERT_TRUE(qatrack_->SeedBuiltin("dqa3").ok());  // unit 1, "Daily QA3 Results: 6 MV" only
+  unit_numbers_from_ = 1;
+  std::string out = validate("single");
+  EXPECT_NE(out.find("has no test list 'Daily QA3 Results: 6 FFF': " + dead), std::string::npos) << out;
+  EXPECT_EQ(out.find("test list 'Daily QA3 Results: 6 MV' on unit 1 is not"), std::string::npos) << out;
+
+  // Only the photon beam: its test list is there, so nothing would become a dead
+  // letter; the values the seed's test list lacks are named.
+  source_extra_ = "beam_types = [\"Photon\"]\n";
+  out = validate("single");
+  EXPECT_EQ(out.find("would become dead letters"), std::string::npos) << out;
+  EXPECT_NE(out.find("test list 'Daily QA3 Results: 6 MV' on unit 1 is assigned, but its macros do not "
+                     "match DQA3 sessions of machine '" + machine + "' from 'dqa3': not in the test list "
+                     "(QATrack+ silently drops these values): axsym"),
+            std::string::npos) << out;
+  EXPECT_EQ(out.find("missing from the data"), std::string::npos) << out;
+
+  // A test the data does not carry, and a test list that is not assigned.
+  source_extra_.clear();
+  auto test = [](const std::string& slug) { return json{{"slug", slug}, {"type", "simple"}}; };
+  json seed = {{"sites", {{{"name", "Main"}}}},
+               {"units", {{{"number", 1}, {"name", "Versa HD"}, {"serial_number", "1"}, {"site", "Main"}}}},
+               {"test_lists", {{{"name", "Daily QA3 Results: 6 MV"}, {"tests", {test("dose"), test("output_6x")}}},
+                               {{"name", "Daily QA3 Results: 6 FFF"}, {"tests", {test("dose")}}}}},
+               {"utcs", {{{"unit", 1}, {"test_list", "Daily QA3 Results: 6 MV"}}}}};
+  ASSERT_TRUE(qatrack_->Seed(seed.dump()).ok());
+  out = validate("single");
+  EXPECT_NE(out.find("test list 'Daily QA3 Results: 6 FFF' on unit 1 is not assigned: " + dead), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("missing from the data (uploaded as skipped): output_6x;"), std::string::npos) << out;
+
+  // Grouped: one test list per machine, macros "<column>_<beam>".
+  out = validate("grouped");
+  EXPECT_NE(out.find("has no test list 'Daily QA3 Results': " + dead), std::string::npos) << out;
+  unit_numbers_from_ = 0;
+  SeedQatrack();  // "Daily QA3 Results" with dose_6_mv and dose_6_fff, on unit U<id>
+  out = validate("grouped");
+  EXPECT_EQ(out.find("would become dead letters"), std::string::npos) << out;
+  EXPECT_NE(out.find("test list 'Daily QA3 Results' on unit 1 is assigned, but its macros do not match"),
+            std::string::npos) << out;
+  EXPECT_EQ(out.find("missing from the data"), std::string::npos) << out;
+  // Both beams' values, from the grouped session builder.
+  EXPECT_NE(out.find("(QATrack+ silently drops these values): axsym_6_fff, axsym_6_mv,"), std::string::npos)
+      << out;
 }
 
 TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpTheOthers) {

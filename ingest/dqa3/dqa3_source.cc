@@ -188,11 +188,14 @@ class Dqa3Source::Impl {
     return out;
   }
 
-  Result<Dqa3PollReport> Poll(Journal* journal, MicrosUtc since, MicrosUtc now);
+  // Takes a full (or the last) batch of records and empties it.
+  using BatchSink = std::function<Status(std::vector<Record>* batch, Dqa3PollReport* report)>;
 
- private:
+  // Reads the rows since `since` into records, handed to `flush` in batches.
+  Result<Dqa3PollReport> Poll(MicrosUtc since, MicrosUtc now, const BatchSink& flush);
+
   // Appends `batch` and counts the outcome.
-  Status Flush(Journal* journal, std::vector<Record>* batch, Dqa3PollReport* report) {
+  static Status Flush(Journal* journal, std::vector<Record>* batch, Dqa3PollReport* report) {
     if (batch->empty()) return Status::OK();
     Result<std::vector<AppendResult>> r = journal->AppendBatch(*batch);
     if (!r.ok()) return r.status().WithContext("journaling DQA3 rows");
@@ -201,10 +204,11 @@ class Dqa3Source::Impl {
     return Status::OK();
   }
 
+ private:
   const Dqa3SourceConfig& config_;
 };
 
-Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since, MicrosUtc now) {
+Result<Dqa3PollReport> Dqa3Source::Impl::Poll(MicrosUtc since, MicrosUtc now, const BatchSink& flush) {
   Dqa3PollReport report;
   report.since = since;
   soci::session sql;
@@ -256,7 +260,7 @@ Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since,
     }));
   }
   std::vector<Record> batch;
-  Status journal_status;
+  Status flush_status;
   Status s = Guarded("reading DQA3 rows", [&] {
     soci::row r;
     soci::details::prepare_temp_type pt =
@@ -316,14 +320,14 @@ Result<Dqa3PollReport> Dqa3Source::Impl::Poll(Journal* journal, MicrosUtc since,
                     (row->set_key_mismatch ? "true" : "false") + ",\"row\":" + row->row_json + "}";
       batch.push_back(std::move(rec));
       if (batch.size() >= config_.batch_size) {
-        journal_status = Flush(journal, &batch, &report);
-        if (!journal_status.ok()) return;
+        flush_status = flush(&batch, &report);
+        if (!flush_status.ok()) return;
       }
     }
   });
-  if (!journal_status.ok()) return journal_status;
+  if (!flush_status.ok()) return flush_status;
   if (!s.ok()) return s;
-  QCFLOW_RETURN_IF_ERROR(Flush(journal, &batch, &report));
+  QCFLOW_RETURN_IF_ERROR(flush(&batch, &report));
   return report;
 }
 
@@ -346,12 +350,26 @@ Result<std::vector<Dqa3Machine>> Dqa3Source::DiscoverMachines() {
   return impl_->Machines(sql, IsAtlasSchema(*version));
 }
 
+MicrosUtc Dqa3Source::HistoryStart(MicrosUtc now) const {
+  return now - int64_t{config_.history_days} * 86400 * kMicrosPerSecond;
+}
+
 Result<Dqa3PollReport> Dqa3Source::Poll(Journal* journal, MicrosUtc now) {
-  return PollSince(journal, now - int64_t{config_.history_days} * 86400 * kMicrosPerSecond, now);
+  return PollSince(journal, HistoryStart(now), now);
 }
 
 Result<Dqa3PollReport> Dqa3Source::PollSince(Journal* journal, MicrosUtc since, MicrosUtc now) {
-  return impl_->Poll(journal, since, now);
+  return impl_->Poll(since, now, [journal](std::vector<Record>* batch, Dqa3PollReport* report) {
+    return Impl::Flush(journal, batch, report);
+  });
+}
+
+Result<Dqa3PollReport> Dqa3Source::Read(MicrosUtc now, const std::function<void(Record)>& each) {
+  return impl_->Poll(HistoryStart(now), now, [&each](std::vector<Record>* batch, Dqa3PollReport*) {
+    for (Record& r : *batch) each(std::move(r));
+    batch->clear();
+    return Status::OK();
+  });
 }
 
 }  // namespace qcflow::dqa3

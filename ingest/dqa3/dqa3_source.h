@@ -25,6 +25,7 @@
 #define QCFLOW_INGEST_DQA3_DQA3_SOURCE_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@
 
 namespace qcflow {
 class Journal;
+struct Record;
 }
 
 namespace qcflow::dqa3 {
@@ -100,9 +102,16 @@ class Dqa3Source {
   // Like Poll with an explicit window start (backfill --since).
   Result<Dqa3PollReport> PollSince(Journal* journal, MicrosUtc since, MicrosUtc now);
 
+  // The rows Poll would journal now, read the same way but into no journal:
+  // `each` gets every record Poll would append (`qcflow validate` builds the
+  // sessions they would become). The report's appended and duplicates stay 0.
+  Result<Dqa3PollReport> Read(MicrosUtc now, const std::function<void(Record)>& each);
+
   const Dqa3SourceConfig& config() const { return config_; }
 
  private:
+  MicrosUtc HistoryStart(MicrosUtc now) const;  // now - history_days
+
   class Impl;
   Dqa3SourceConfig config_;
   std::unique_ptr<Impl> impl_;  // SOCI session and per-version queries

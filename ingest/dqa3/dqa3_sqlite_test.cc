@@ -3,6 +3,8 @@
 // (The ODBC path to a real SQL Server is not exercised here; see docs/dqa3.md.)
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "ingest/dqa3/dqa3_columns.h"
 #include "ingest/dqa3/dqa3_source.h"
 #include "ingest/dqa3/dqa3_test_util.h"
@@ -107,6 +109,28 @@ TEST_P(SqliteDqa3Test, PollJournalsEveryRowOnceWithTheFullPayload) {
   EXPECT_EQ(again->appended, 0u);
   EXPECT_EQ(again->duplicates, sum.trend_rows);
   EXPECT_EQ(JournaledDqa3(store_.get()).size(), sum.trend_rows);
+}
+
+// Read (for `qcflow validate`) hands over exactly the records Poll journals,
+// and journals nothing itself.
+TEST_P(SqliteDqa3Test, ReadGivesWhatPollWouldJournalWithoutAJournal) {
+  sim::Dqa3SimSummary sum = Fill(testing::SimOptions(GetParam(), 2, 3, 2));
+  Dqa3SourceConfig cfg = Config();
+  cfg.history_days = 5;
+  Dqa3Source source(cfg);
+  const MicrosUtc now = HourAfter(sum.last_measurement, kZone);
+  std::map<std::string, std::string> read;  // dedup key -> payload
+  auto report = source.Read(now, [&](Record r) { read[r.dedup_key] = r.payload; });
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rows_read, sum.trend_rows);
+  EXPECT_EQ(report->appended, 0u);
+  EXPECT_TRUE(JournaledDqa3(store_.get()).empty()) << "Read journals nothing";
+
+  ASSERT_TRUE(source.Poll(&store_->journal(), now).ok());
+  std::map<std::string, std::string> journaled;
+  for (const auto& r : JournaledDqa3(store_.get())) journaled[r.record.dedup_key] = r.record.payload;
+  EXPECT_EQ(read.size(), sum.trend_rows);
+  EXPECT_EQ(read, journaled);
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SqliteDqa3Test,

@@ -51,16 +51,6 @@ std::string LowerAscii(std::string_view s) {
   return out;
 }
 
-bool BeamSelected(BeamFilter filter, const std::string& beam_type) {
-  const std::string t = LowerAscii(beam_type);
-  switch (filter) {
-    case BeamFilter::kAll: return true;
-    case BeamFilter::kPhotons: return t == "photon" || t == "fff";
-    case BeamFilter::kElectrons: return t == "electron";
-  }
-  return true;
-}
-
 // One journal record of this transform's source, parsed off the serial path.
 struct Work {
   uint64_t seq = 0;
@@ -74,6 +64,26 @@ std::string Describe(uint64_t seq, const Dqa3Row& row) {
 }
 
 }  // namespace
+
+bool BeamSelected(BeamFilter filter, const std::string& beam_type) {
+  const std::string t = LowerAscii(beam_type);
+  switch (filter) {
+    case BeamFilter::kAll: return true;
+    case BeamFilter::kPhotons: return t == "photon" || t == "fff";
+    case BeamFilter::kElectrons: return t == "electron";
+  }
+  return true;
+}
+
+Dqa3SessionOptions SessionOptionsFor(const Dqa3TransformConfig& config) {
+  Dqa3SessionOptions options;
+  options.test_list_template = config.test_list_template.empty()
+                                   ? DefaultTestListTemplate(config.mode)
+                                   : config.test_list_template;
+  options.zone = config.zone;
+  options.source_id = config.source_id;
+  return options;
+}
 
 std::string DefaultTestListTemplate(Dqa3Mode mode) {
   return mode == Dqa3Mode::kSingle ? "Daily QA3 Results: {{ beam_name }}" : "Daily QA3 Results";
@@ -150,11 +160,7 @@ struct Dqa3Transform::Impl {
       : store(s), config(std::move(c)), grouper(NewGrouper(config)) {
     if (config.records_per_step == 0) config.records_per_step = 1;
     if (config.groups_per_step == 0) config.groups_per_step = 1;
-    options.test_list_template = config.test_list_template.empty()
-                                     ? DefaultTestListTemplate(config.mode)
-                                     : config.test_list_template;
-    options.zone = config.zone;
-    options.source_id = config.source_id;
+    options = SessionOptionsFor(config);
     scope = config.source_id + '\0';
     cursor_name = config.source_id.empty() ? std::string(kCursorName)
                                            : std::string(kCursorName) + "/" + config.source_id;

@@ -45,6 +45,7 @@
 
 #include "process/common/session_mapping.h"
 #include "process/common/time_window.h"
+#include "process/dqa3/dqa3_session.h"
 #include "store/status.h"
 #include "store/time_util.h"
 
@@ -98,6 +99,11 @@ std::string DefaultTestListTemplate(Dqa3Mode mode);
 // Single: beam_name, energy, beam_type, wedge_type, wedge_angle, wedge_orient,
 // device, machine_name, room_name. Grouped: machine_name, room_name.
 const std::vector<std::string>& Dqa3TemplateVariables(Dqa3Mode mode);
+// The options sessions are built with (the template's default applied): the
+// transform's and `qcflow validate`'s, so both name the same test lists.
+Dqa3SessionOptions SessionOptionsFor(const Dqa3TransformConfig& config);
+// Whether a grouped session under `filter` takes a row of `beam_type` (as stored).
+bool BeamSelected(BeamFilter filter, const std::string& beam_type);
 // "single" | "grouped"; "all" | "photons" | "electrons" (case-insensitive).
 Result<Dqa3Mode> ParseDqa3Mode(std::string_view text);
 Result<BeamFilter> ParseBeamFilter(std::string_view text);
