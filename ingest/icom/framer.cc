@@ -95,17 +95,18 @@ void Framer::Process() {
         if (walk_ + kElementHeaderSize <= size && IsPlausibleElementHeader(b + walk_, &len) &&
             len <= options_.max_message_size) {
           const size_t value = walk_ + kElementHeaderSize;
-          if (value + len > size) {
-            // Oversize is decided by the message's own extent, never by how
-            // much is buffered, so frames do not depend on how reads split
-            // the stream. Waiting keeps the buffer below max_message_size.
-            if (value + len - msg_start_ > options_.max_message_size) break;  // oversize, below
-            return;  // wait for the whole value
-          }
+          // An element that would carry the message past max_message_size is
+          // taken for one cut short (its length field is the original
+          // element's, or garbage): the next start is sought inside it, as
+          // for a NUL below. Decided from the header alone, before its value
+          // is in, so frames do not depend on how reads split the stream;
+          // and no wait ever holds more than max_message_size.
+          const bool fits = value + len - msg_start_ <= options_.max_message_size;
+          if (fits && value + len > size) return;  // wait for the whole value
           // Values are ASCII; a NUL means this element was probably cut short
           // and the next message (whose preamble holds NULs) begins inside
           // it. Rescan it rather than jump over the next message's start.
-          if (!HasNul(b + value, len)) {
+          if (fits && !HasNul(b + value, len)) {
             last_elem_ = walk_;
             walk_ = value + len;
             continue;

@@ -10,9 +10,10 @@
 // to scanning byte by byte — starting again at the last element's value, in
 // case that element was the one cut short — and accepts a timestamp only
 // when a 12-byte element header (or another timestamp) follows the counter.
-// An element whose value holds a NUL byte is treated as cut short (values
-// are ASCII; the next message's preamble is not), so the framer scans it for
-// the next message's start instead of jumping over it. An element header and
+// An element whose value holds a NUL byte, or whose length would carry the
+// message past max_message_size, is treated as cut short (values are ASCII;
+// the next message's preamble is not), so the framer scans it for the next
+// message's start instead of jumping over it. An element header and
 // a message start cannot be confused: a plausible header's length field would
 // be the timestamp's ASCII digits (> 0x30000000, above the size cap).
 //

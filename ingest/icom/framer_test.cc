@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/icom/icom_format.h"
 #include "ingest/icom/sim/linac_generator.h"
 #include "ingest/icom/sim/message_builder.h"
 
@@ -231,6 +232,37 @@ TEST(FramerTest, OversizeDoesNotDependOnHowReadsSplitTheStream) {
         EXPECT_TRUE(SameMessages(split.frames, whole.frames));
       }
     }
+  }
+}
+
+// An element whose length would carry its message past the cap is one cut
+// short: the next message is sought inside it, at every read split. tests/fuzz
+// icom's split check failed on it: a read ending inside the value dropped the
+// message as oversize, while one read holding the whole value framed it.
+TEST(FramerTest, ElementLongerThanTheCapIsCutShortAtEveryReadSplit) {
+  std::vector<std::string> msgs = Messages(4, 80, 13);
+  FramerOptions o;
+  o.max_message_size = 3 * msgs[0].size();
+  const uint32_t len = static_cast<uint32_t>(o.max_message_size - 20);  // plausible, but too long here
+  ASSERT_LT(msgs[0].size() + 12 + len, msgs[0].size() + msgs[1].size() + msgs[2].size() + msgs[3].size());
+  std::string& cut = msgs[0];
+  for (int i = 0; i < 4; ++i) cut[kHeaderSize + 8 + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+  const std::string s = Join(msgs);
+  Collected whole(o);
+  whole.framer.Feed(s);
+  whole.framer.FlushArchive();
+  ASSERT_EQ(whole.frames.size(), 4u);
+  EXPECT_EQ(whole.frames[0], msgs[0]);
+  EXPECT_EQ(whole.chained[0], kHeaderSize);  // the chain broke at its first element
+  EXPECT_EQ(whole.framer.stats().oversize_dropped, 0u);
+  for (size_t k = kHeaderSize; k < s.size(); k += 97) {
+    SCOPED_TRACE("read split at " + std::to_string(k));
+    Collected split(o);
+    split.framer.Feed(std::string_view(s).substr(0, k));
+    split.framer.Feed(std::string_view(s).substr(k));
+    split.framer.FlushArchive();
+    ASSERT_TRUE(SameMessages(split.frames, whole.frames));
+    ASSERT_EQ(split.chained, whole.chained);
   }
 }
 
