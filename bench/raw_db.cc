@@ -11,14 +11,12 @@
 #include <mutex>
 #include <thread>
 
+#include "store/coding.h"
+
 namespace qcflow::bench {
 namespace {
 
 constexpr std::chrono::milliseconds kGroupInterval{20};  // StoreOptions' default
-
-void PutBigEndian64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = char(v & 0xff);
-}
 
 Status FromRocks(const rocksdb::Status& s, const char* what) {
   if (s.ok()) return Status::OK();
@@ -155,7 +153,7 @@ Status RawDb::WriteBatch(const std::vector<std::string_view>& values) {
   wb.Clear();
   char key[8];
   for (std::string_view v : values) {
-    PutBigEndian64(key, ++next_key_);
+    coding::EncodeBigEndian64(key, ++next_key_);
     wb.Put(rocksdb::Slice(key, 8), rocksdb::Slice(v.data(), v.size()));
   }
   return FromRocks(impl_->db->Write(impl_->wo, &wb), "WriteBatch");
@@ -163,7 +161,7 @@ Status RawDb::WriteBatch(const std::vector<std::string_view>& values) {
 
 Status RawDb::Put(std::string_view value) {
   char key[8];
-  PutBigEndian64(key, ++next_key_);
+  coding::EncodeBigEndian64(key, ++next_key_);
   return FromRocks(
       impl_->db->Put(impl_->wo, rocksdb::Slice(key, 8), rocksdb::Slice(value.data(), value.size())),
       "Put");

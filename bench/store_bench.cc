@@ -49,6 +49,7 @@
 #include "bench/journal_workload.h"
 #include "bench/raw_db.h"
 #include "bench/store_bench_report.h"
+#include "store/coding.h"
 #include "store/journal.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -70,10 +71,6 @@ Record MakeRecord(size_t payload_size, uint64_t i, bool with_key) {
   return bench::WorkloadRecord(payload_size, i, with_key);
 }
 void SetKey(Record* r, uint64_t n) { bench::SetWorkloadKey(r, n); }
-
-void PutBigEndian64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = char(v & 0xff);
-}
 
 std::unique_ptr<Store> OpenStore(const std::string& dir, Sync sync) {
   StoreOptions o;
@@ -174,7 +171,7 @@ void RawAppendSameEntries(benchmark::State& state, size_t size, Sync sync, size_
       ++seq;
       SetKey(&r, seq);
       EncodeEnvelope(r, &envelope);
-      PutBigEndian64(seq_key, seq);
+      coding::EncodeBigEndian64(seq_key, seq);
       wb.Put(raw.family(0), rocksdb::Slice(seq_key, 8), envelope);
       dedup_key.assign(1, char(r.kind));
       dedup_key.append(r.dedup_key);
@@ -185,8 +182,8 @@ void RawAppendSameEntries(benchmark::State& state, size_t size, Sync sync, size_
       index_key.push_back(char(r.source_id.size() & 0xff));
       index_key.append(r.source_id);
       char tail[16];
-      PutBigEndian64(tail, uint64_t(r.event_time) ^ (uint64_t(1) << 63));
-      PutBigEndian64(tail + 8, seq);
+      coding::EncodeBigEndian64(tail, uint64_t(r.event_time) ^ (uint64_t(1) << 63));
+      coding::EncodeBigEndian64(tail + 8, seq);
       index_key.append(tail, 16);
       wb.Put(raw.family(2), index_key, rocksdb::Slice());
     }
@@ -235,7 +232,7 @@ ReadFixture& Reads() {
     Record r = MakeRecord(kReadSize, i, true);
     SetKey(&r, i + 1);
     EncodeEnvelope(r, &env);
-    PutBigEndian64(key, i + 1);
+    coding::EncodeBigEndian64(key, i + 1);
     wb.Put(rocksdb::Slice(key, 8), env);
     if (wb.Count() == 1000) {
       if (!g_read->raw->db()->Write(g_read->raw->wo(), &wb).ok()) std::abort();

@@ -4,12 +4,13 @@
 
 namespace qcflow::coding {
 
+void EncodeBigEndian64(char* dst, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) dst[i] = char(v & 0xff);
+}
+
 void PutBigEndian64(std::string* dst, uint64_t v) {
   char buf[8];
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = char(v & 0xff);
-    v >>= 8;
-  }
+  EncodeBigEndian64(buf, v);
   dst->append(buf, 8);
 }
 

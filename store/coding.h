@@ -10,8 +10,16 @@
 
 namespace qcflow::coding {
 
+// REQUIRES: dst has room for 8 bytes (a fixed key buffer on a hot path).
+void EncodeBigEndian64(char* dst, uint64_t v);
 void PutBigEndian64(std::string* dst, uint64_t v);
 void PutBigEndian16(std::string* dst, uint16_t v);
+// The 8-byte big-endian key of v (a sequence number after a key's prefix).
+inline std::string BigEndian64(uint64_t v) {
+  std::string s;
+  PutBigEndian64(&s, v);
+  return s;
+}
 // REQUIRES: src.size() >= 8 (resp. 2)
 uint64_t GetBigEndian64(std::string_view src);
 uint16_t GetBigEndian16(std::string_view src);

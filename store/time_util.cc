@@ -49,6 +49,18 @@ MicrosUtc NowMicros() {
       .count();
 }
 
+std::string FormatCivil(const CivilTime& c) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour,
+                c.minute, c.second);
+  std::string s = buf;
+  if (c.micros != 0) {
+    std::snprintf(buf, sizeof(buf), ".%06d", c.micros);
+    s += buf;
+  }
+  return s;
+}
+
 std::string FormatUtcIso(MicrosUtc t) {
   CivilTime c = Split(LocalMicros{Micros{t}});
   char buf[48];

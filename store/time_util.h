@@ -29,6 +29,10 @@ MicrosUtc NowMicros();
 // "2026-11-23T03:43:26.123456Z" (micros omitted when zero).
 std::string FormatUtcIso(MicrosUtc t);
 
+// "YYYY-MM-DD HH:MM:SS", plus ".ffffff" when micros != 0 — as Python prints a
+// datetime, so DQA3 user_keys equal QCPump's and stored time texts match them.
+std::string FormatCivil(const CivilTime& c);
+
 // Formats with a strftime-like subset: %Y %m %d %H %M %S %f (6-digit micros) %b (Jan..Dec).
 // The instant is first converted to `zone` (IANA name; "UTC" or "" for UTC).
 Result<std::string> FormatInZone(MicrosUtc t, std::string_view zone, std::string_view fmt);

@@ -54,5 +54,10 @@ TEST(TimeUtil, FormatDirectives) {
   EXPECT_FALSE(FormatInZone(t, "UTC", "%Q").ok());
 }
 
+TEST(TimeUtil, FormatCivilWholeSecondsAndMicros) {
+  EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 0}), "2024-05-01 07:02:03");
+  EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 120}), "2024-05-01 07:02:03.000120");
+}
+
 }  // namespace
 }  // namespace qcflow

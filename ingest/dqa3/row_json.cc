@@ -1,6 +1,5 @@
 #include "ingest/dqa3/row_json.h"
 
-#include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -115,18 +114,6 @@ std::tm ToTm(const CivilTime& c) {
   t.tm_min = c.minute;
   t.tm_sec = c.second;
   return t;
-}
-
-std::string FormatCivil(const CivilTime& c) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
-  std::string s = buf;
-  if (c.micros != 0) {
-    std::snprintf(buf, sizeof(buf), ".%06d", c.micros);
-    s += buf;
-  }
-  return s;
 }
 
 Result<ConvertedRow> ConvertRow(const soci::row& row, const std::vector<std::string>& keys,

@@ -38,8 +38,6 @@ std::string Win1251ToUtf8(std::string_view bytes);
 // A wall-clock time as the std::tm SOCI binds to TIMESTAMP parameters.
 std::tm ToTm(const CivilTime& c);
 
-// "YYYY-MM-DD HH:MM:SS", and ".ffffff" when micros != 0.
-std::string FormatCivil(const CivilTime& c);
 
 }  // namespace qcflow::dqa3
 

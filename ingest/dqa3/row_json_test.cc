@@ -38,11 +38,6 @@ TEST(Win1251ToUtf8, MatchesIconvForEveryMappedByte) {
   EXPECT_EQ(Win1251ToUtf8("\x98"), "\xEF\xBF\xBD");  // U+FFFD, never dropped silently
 }
 
-TEST(FormatCivil, WholeSecondsAndMicros) {
-  EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 0}), "2024-05-01 07:02:03");
-  EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 120}), "2024-05-01 07:02:03.000120");
-}
-
 TEST(Dqa3Columns, NormaliseAndSupport) {
   EXPECT_EQ(NormaliseSchemaVersion("01.04.00.00"), "01.04");
   EXPECT_EQ(NormaliseSchemaVersion(" 1.5.0.12 "), "1.5");

@@ -17,8 +17,11 @@ inline constexpr size_t kCounterOffset = 26;
 inline constexpr size_t kHeaderSize = 27;         // preamble + timestamp + counter
 inline constexpr size_t kElementHeaderSize = 12;  // group, element, VR, 0, part, length
 
-// The "no value" sentinel linacs send for an unset numeric field.
+// The "no value" sentinel linacs send for an unset numeric field: -32767, and
+// 32767 on some firmware. The decoder and the simulator both use these.
+inline constexpr int kNoValueMagnitude = 32767;
 inline constexpr std::string_view kNoValue = "-32767";
+inline bool IsNoValueText(std::string_view v) { return v == kNoValue || v == kNoValue.substr(1); }
 
 // Group used for RT-like elements (the decoder keys on element, VR and part,
 // as PyMedPhys does; the group is carried through but not interpreted).

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <unordered_map>
 
 namespace qcflow::dqa3 {
@@ -232,18 +231,6 @@ std::string PythonFloat(double v) {
   // Python marks a whole float: 6.0 -> "6.0" (exponent forms may differ; DQA3
   // energies and wedge angles never need them).
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
-
-std::string PythonDateTime(const CivilTime& t) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour,
-                t.minute, t.second);
-  std::string s = buf;
-  if (t.micros != 0) {
-    std::snprintf(buf, sizeof buf, ".%06d", t.micros);
-    s += buf;
-  }
   return s;
 }
 

@@ -68,9 +68,6 @@ struct Dqa3Row {
 // measurement time or machine.
 Result<Dqa3Row> ParseDqa3Payload(std::string_view payload);
 
-// "YYYY-MM-DD HH:MM:SS", plus ".ffffff" when the time has microseconds — as
-// Python prints a datetime, so user_keys equal QCPump's.
-std::string PythonDateTime(const CivilTime& t);
 
 // A number as Python's str() prints it: 6 -> "6", 6.0 -> "6.0", 2.5 -> "2.5".
 std::string PythonFloat(double v);

@@ -194,8 +194,8 @@ TEST(Dqa3Row, RaceFlagAndTimes) {
   const Dqa3Row r = Parse(t);
   EXPECT_TRUE(r.set_key_mismatch);
   EXPECT_EQ(r.work_started.micros, 250000);
-  EXPECT_EQ(PythonDateTime(r.work_started), "2024-05-01 07:12:33.250000");
-  EXPECT_EQ(PythonDateTime(CivilTime{2024, 5, 1, 7, 2, 3, 0}), "2024-05-01 07:02:03");
+  EXPECT_EQ(FormatCivil(r.work_started), "2024-05-01 07:12:33.250000");
+  EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 0}), "2024-05-01 07:02:03");
   EXPECT_EQ(PythonFloat(6.0), "6.0");
   EXPECT_EQ(PythonFloat(10.5), "10.5");
 }

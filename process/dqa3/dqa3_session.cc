@@ -61,7 +61,7 @@ std::vector<std::string> MachineNamesOf(const Dqa3Row& row) {
 }
 
 std::string SingleUserKey(const Dqa3Row& row) {
-  return "QCPump/DQA3/" + row.machine_id + "/" + PythonDateTime(row.work_started) + "/" +
+  return "QCPump/DQA3/" + row.machine_id + "/" + FormatCivil(row.work_started) + "/" +
          row.data_key;
 }
 

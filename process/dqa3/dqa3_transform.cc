@@ -452,7 +452,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
       const std::string window_key = WindowKey(FromNaive(l.open));
       const std::string user_key = GroupedUserKey(l.member.key, window_key, 0);
       nlohmann::ordered_json j = {{"machine_id", l.member.key},
-                                  {"measured", PythonDateTime(FromNaive(l.member.t))},
+                                  {"measured", FormatCivil(FromNaive(l.member.t))},
                                   {"window_key", window_key},
                                   {"user_key", user_key},
                                   {"amended", l.amended}};
@@ -460,7 +460,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       if (!l.amended) {
         report.problems.push_back(DescribeSeq(l.member.seq) + " measured at " +
-                                  PythonDateTime(FromNaive(l.member.t)) +
+                                  FormatCivil(FromNaive(l.member.t)) +
                                   " arrived after session " + user_key +
                                   " was emitted; recorded in dqa3.late, not uploaded");
       }

@@ -15,8 +15,6 @@ std::string_view Trim(std::string_view v) {
   return v;
 }
 
-bool IsNoValue(std::string_view v) { return v == "-32767" || v == "32767"; }
-
 enum class Parsed { kValue, kNoValue, kNotSimple };
 
 // Fast path for the common "[-]digits[.digits]" (≤ 15 digits, no blanks):
@@ -45,7 +43,7 @@ inline Parsed ParseSimpleDecimal(std::string_view v, double* out) {
     return Parsed::kNotSimple;
   }
   if (p != end) return Parsed::kNotSimple;
-  if (frac == 0 && mant == 32767 && v.back() != '.') return Parsed::kNoValue;  // ±32767
+  if (frac == 0 && mant == kNoValueMagnitude && v.back() != '.') return Parsed::kNoValue;  // ±32767
   const double d = static_cast<double>(mant) / kPow10[frac];
   *out = neg ? -d : d;
   return Parsed::kValue;
@@ -60,7 +58,7 @@ bool ParseDouble(std::string_view raw, double* out) {
   }
   std::string_view v = Trim(raw);
   if (!v.empty() && v.front() == '+') v.remove_prefix(1);
-  if (v.empty() || IsNoValue(v)) return false;
+  if (v.empty()) return false;  // ±32767 is found by ParseSimpleDecimal below
   switch (ParseSimpleDecimal(v, out)) {
     case Parsed::kValue: return true;
     case Parsed::kNoValue: return false;
@@ -79,7 +77,7 @@ std::optional<double> ParseNumber(std::string_view raw) {
 
 void SetText(std::optional<std::string>* field, std::string_view raw) {
   std::string_view v = Trim(raw);
-  if (v.empty() || IsNoValue(v)) {
+  if (v.empty() || IsNoValueText(v)) {
     field->reset();
   } else {
     field->emplace(v);
@@ -221,7 +219,7 @@ class ElementSink {
     if (*field) return;
     std::string_view t = Trim(v);
     if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-    if (!t.empty() && !IsNoValue(t)) Issue(offset, std::string(what) + " is not a number; kept as no value");
+    if (!t.empty() && !IsNoValueText(t)) Issue(offset, std::string(what) + " is not a number; kept as no value");
   }
 
   void Run(size_t at, uint16_t element, std::string_view v) {

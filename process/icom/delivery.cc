@@ -4,17 +4,12 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "store/coding.h"
+
 namespace qcflow::icom {
 namespace {
 
 constexpr int kVersion = 1;
-
-void PutBe64(std::string* dst, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
-}
-
-// Signed instants as order-preserving unsigned keys (flips the sign bit).
-uint64_t Ordered(MicrosUtc t) { return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63); }
 
 // Index text with '\0' replaced, so a separator is never ambiguous.
 void PutText(std::string* dst, std::string_view text) {
@@ -26,9 +21,9 @@ std::string IndexKey(const Delivery& d, const std::string* value) {
   std::string k;
   PutText(&k, d.linac);
   if (value) PutText(&k, *value);
-  PutBe64(&k, Ordered(d.start));
+  coding::PutBigEndian64(&k, coding::OrderedFromSigned(d.start));
   k.push_back('\0');
-  PutBe64(&k, d.first_seq);
+  coding::PutBigEndian64(&k, d.first_seq);
   return k;
 }
 
@@ -158,7 +153,7 @@ Result<Delivery> DecodeDelivery(std::string_view json) {
 std::string DeliveryKey(std::string_view linac, uint64_t first_seq) {
   std::string k;
   PutText(&k, linac);
-  PutBe64(&k, first_seq);
+  coding::PutBigEndian64(&k, first_seq);
   return k;
 }
 
@@ -172,12 +167,12 @@ IndexRange DeliveryIndexRange(std::string_view linac, const std::optional<std::s
   PutText(&prefix, linac);
   if (value) PutText(&prefix, *value);
   IndexRange r{prefix, prefix};
-  PutBe64(&r.from, Ordered(since));
+  coding::PutBigEndian64(&r.from, coding::OrderedFromSigned(since));
   if (until == std::numeric_limits<MicrosUtc>::max()) {
     // Up to the end of the prefix: every start time, including the largest.
     r.until.back() = '\1';
   } else {
-    PutBe64(&r.until, Ordered(until));
+    coding::PutBigEndian64(&r.until, coding::OrderedFromSigned(until));
   }
   return r;
 }

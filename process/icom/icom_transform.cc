@@ -21,6 +21,7 @@
 
 #include "process/icom/decoder.h"
 #include "process/icom/delivery_builder.h"
+#include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -34,12 +35,6 @@ constexpr size_t kLiveChunks = 8;    // tokens in flight: bounds memory (~8 x 64
 constexpr size_t kMaxProblemsPerStep = 20;  // sentences; the counts stay exact
 // kOpenNs key of a linac's parked delivery: linac + this (a linac name has no NUL).
 constexpr std::string_view kParkedSuffix("\0parked", 7);
-
-std::string Be64(uint64_t v) {
-  std::string s;
-  for (int shift = 56; shift >= 0; shift -= 8) s.push_back(static_cast<char>(v >> shift));
-  return s;
-}
 
 bool IsCaptureLoss(std::string_view meta) {
   return meta.find("\"capture loss\"") != std::string_view::npos;
@@ -195,7 +190,7 @@ void IcomTransform::Impl::Malformed(const Work& w, WriteSet* ws, IcomStepReport*
     }
   }
   j["issues"] = std::move(issues);
-  ws->PutDerived(kMalformedNs, Be64(w.seq), j.dump());
+  ws->PutDerived(kMalformedNs, coding::BigEndian64(w.seq), j.dump());
   if (report->problems.size() < kMaxProblemsPerStep) {
     // Decoder issue texts are fixed sentences: no message content (no PHI).
     report->problems.push_back("iCom message at journal seq " + std::to_string(w.seq) +

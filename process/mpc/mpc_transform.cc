@@ -38,7 +38,7 @@
 namespace qcflow::mpc {
 namespace {
 
-using internal::Be64;
+using coding::BigEndian64;
 using internal::CheckTypeCode;
 using internal::DecodeRun;
 using internal::DecodeWindow;
@@ -273,7 +273,7 @@ void MpcTransform::Impl::Classify(Work& w, WriteSet* ws, StepReport* report) {
   }
   if (*added == MpcGrouper::Added::kDuplicate) return;
   ++report->runs_added;
-  ws->PutDerived(kRunNs, scope + Be64(w.seq), EncodeRun(run, *t, p.path));
+  ws->PutDerived(kRunNs, scope + BigEndian64(w.seq), EncodeRun(run, *t, p.path));
   const bool needed_later = *added == MpcGrouper::Added::kPending ||
                             config.grouping.late_policy == LatePolicy::kAmend;
   if (needed_later && cache.size() < kMaxCachedRuns) cache.emplace(w.seq, std::move(p));
@@ -400,12 +400,12 @@ Result<std::optional<uint64_t>> MpcTransform::Impl::EarlierCopyOf(
     }
     for (uint64_t seq : w.seqs) {  // late runs are rare: a lookup per member is fine
       if (seq == l.run.seq) continue;
-      auto v = store->derived().Get(kRunNs, scope + Be64(seq));
+      auto v = store->derived().Get(kRunNs, scope + BigEndian64(seq));
       if (!v.ok()) return v.status().WithContext("looking up MPC run " + std::to_string(seq));
       MpcRun run;
-      if (!*v || !DecodeRun(Be64(seq), **v, &run).ok() || run.folder != l.run.folder) continue;
+      if (!*v || !DecodeRun(BigEndian64(seq), **v, &run).ok() || run.folder != l.run.folder) continue;
       // A late copy that was only reported was not uploaded: not what changed after upload.
-      auto late = store->derived().Get(kLateNs, Be64(seq));
+      auto late = store->derived().Get(kLateNs, BigEndian64(seq));
       if (!late.ok()) return late.status().WithContext("looking up late MPC run " + std::to_string(seq));
       if (!*late || (*late)->find("\"amended\":false") == std::string::npos) {
         return std::optional<uint64_t>(seq);
@@ -498,7 +498,7 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
                                 {"user_key", l.user_key},
                                 {"amended", l.amended}};
     if (*earlier) j["changed_after_upload_of_seq"] = **earlier;
-    ws.PutDerived(kLateNs, Be64(l.run.seq),
+    ws.PutDerived(kLateNs, BigEndian64(l.run.seq),
                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     // An amended late run is uploaded and needs no one; a changed or reported one does.
     if (!l.amended || *earlier) report.problems.push_back(LateProblem(l, *earlier));

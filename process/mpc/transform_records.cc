@@ -19,12 +19,6 @@ bool CheckTypeFromCode(uint8_t code, CheckType* t) {
 
 }  // namespace
 
-std::string Be64(uint64_t v) {
-  std::string s;
-  coding::PutBigEndian64(&s, v);
-  return s;
-}
-
 // Check types as persisted: explicit codes so reordering the enum cannot
 // reinterpret stored state.
 uint8_t CheckTypeCode(CheckType t) {

@@ -30,13 +30,10 @@ namespace qcflow::mpc::internal {
 inline constexpr const char* kRunNs = "mpc.run";        // key: source \0 be64 seq; value: EncodeRun
 inline constexpr const char* kWindowNs = "mpc.window";  // key: WindowRecordKey; value: EncodeWindow
 
-// v as 8 big-endian bytes (a key that sorts numerically).
-std::string Be64(uint64_t v);
-
 // The persisted code of a check type (1..4; 0 for none of them).
 uint8_t CheckTypeCode(CheckType t);
 
-// "mpc.run" value; the run's seq is the key (Be64, after the scope).
+// "mpc.run" value; the run's seq is the key (coding::BigEndian64, after the scope).
 std::string EncodeRun(const MpcRun& run, NaiveMicros t, std::string_view path);
 // `key` is the be64 seq (the scope removed). Corruption when garbled.
 Status DecodeRun(std::string_view key, std::string_view v, MpcRun* run);

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(!row->data_key.empty(), "accepted row without data key");
   Check(!row->DisplayName().empty() || row->machine_name.empty(), "display name lost the machine");
-  Check(!qcflow::dqa3::PythonDateTime(row->work_started).empty(), "no measurement time text");
+  Check(!qcflow::FormatCivil(row->work_started).empty(), "no measurement time text");
   for (const auto& column : row->columns) {
     Check(!column.name.empty(), "column without name");
     Check(!column.number || std::isfinite(*column.number), "column number is not finite");
