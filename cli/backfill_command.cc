@@ -9,6 +9,7 @@
 #include "cli/config.h"
 #include "cli/progress.h"
 #include "ingest/mpc/tds_scanner.h"
+#include "process/common/step_loop.h"
 #include "process/mpc/mpc_transform.h"
 
 namespace qcflow::cli {
@@ -126,14 +127,13 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
   if (Status s = transform.Restore(); !s.ok()) return ReportBackfillError(**store, s);
   Progress group_progress("group");
   mpc::StepReport total;
-  for (;;) {
-    auto step = transform.Step(now);
-    if (!step.ok()) return ReportBackfillError(**store, step.status());
-    total.Add(*step);
-    group_progress.Update(std::to_string(total.runs_added) + " runs, " +
-                          std::to_string(total.sessions_emitted) + " sessions");
-    if (step->caught_up) break;
-  }
+  const Status grouped = RunSteps(
+      [&] { return transform.Step(now); }, &total,
+      {.after_step = [&](const mpc::StepReport& t) {
+        group_progress.Update(std::to_string(t.runs_added) + " runs, " +
+                              std::to_string(t.sessions_emitted) + " sessions");
+      }});
+  if (!grouped.ok()) return ReportBackfillError(**store, grouped);
   group_progress.Done(std::to_string(total.runs_added) + " runs, " +
                       std::to_string(total.sessions_emitted) + " sessions");
 

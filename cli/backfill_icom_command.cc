@@ -10,6 +10,7 @@
 #include "cli/config.h"
 #include "cli/progress.h"
 #include "ingest/icom/archive_reader.h"
+#include "process/common/step_loop.h"
 #include "process/icom/icom_transform.h"
 
 namespace qcflow::cli {
@@ -106,14 +107,13 @@ int RunIcomBackfill(const GlobalOptions& global, const IcomBackfillOptions& o) {
   if (Status s = transform.Restore(); !s.ok()) return ReportBackfillError(**store, s);
   Progress group_progress("deliveries");
   icom::IcomStepReport total;
-  for (;;) {
-    auto step = transform.Step();
-    if (!step.ok()) return ReportBackfillError(**store, step.status());
-    total.Add(*step);
-    group_progress.Update(std::to_string(total.messages_decoded) + " messages decoded, " +
-                          std::to_string(total.deliveries_updated) + " deliveries written");
-    if (step->caught_up) break;
-  }
+  const Status grouped = RunSteps(
+      [&] { return transform.Step(); }, &total,
+      {.after_step = [&](const icom::IcomStepReport& t) {
+        group_progress.Update(std::to_string(t.messages_decoded) + " messages decoded, " +
+                              std::to_string(t.deliveries_updated) + " deliveries written");
+      }});
+  if (!grouped.ok()) return ReportBackfillError(**store, grouped);
   group_progress.Done(std::to_string(total.messages_decoded) + " messages decoded, " +
                       std::to_string(total.deliveries_updated) + " deliveries written");
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "process/common/step_loop.h"
 #include "store/journal.h"
 
 namespace qcflow::cli {
@@ -50,16 +51,11 @@ bool Dqa3Worker::Pass() {
   // The transform runs even when the database is away: grouped windows
   // journaled earlier still become ready as time passes.
   dqa3::StepReport total;
-  Status step_failed;
-  while (!stopping()) {  // bounded steps (records_per_step, groups_per_step)
-    auto step = transform_->Step(env_.clock());
-    if (!step.ok()) {
-      step_failed = step.status().WithContext("DQA3 transform");
-      break;
-    }
-    total.Add(*step);
-    if (step->caught_up || (step->records_read == 0 && step->sessions_emitted == 0)) break;
-  }
+  // Bounded steps (records_per_step, groups_per_step): a stop waits for one.
+  const Status step_failed =
+      RunSteps([&] { return transform_->Step(env_.clock()); }, &total,
+               {.stop_requested = [this] { return stopping(); }})
+          .WithContext("DQA3 transform");
 
   Status failed;
   std::string state = "ok";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "process/common/step_loop.h"
 #include "process/icom/icom_transform.h"
 #include "store/derived.h"
 #include "store/journal.h"
@@ -135,20 +136,10 @@ void IcomWorker::Loop() {
 bool IcomWorker::Pass() {
   const uint64_t last_seq = env_.store->journal().last_seq();
   icom::IcomStepReport total;
-  Status failed;
-  bool caught_up = false;
-  while (!stopping()) {  // steps are bounded (records_per_step): a stop waits for one
-    auto step = transform_->Step();
-    if (!step.ok()) {
-      failed = step.status();
-      break;
-    }
-    total.Add(*step);
-    if (step->caught_up) {
-      caught_up = true;
-      break;
-    }
-  }
+  // Steps are bounded (records_per_step): a stop waits for one.
+  const Status failed = RunSteps([&] { return transform_->Step(); }, &total,
+                                 {.stop_requested = [this] { return stopping(); }});
+  const bool caught_up = failed.ok() && total.caught_up;
   for (size_t i = 0; i < total.problems.size() && i < kMaxProblemsLogged; ++i) {
     spdlog::warn("iCom deliveries: {}", total.problems[i]);
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/logging.h"
+#include "process/common/step_loop.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/outbox.h"
@@ -253,22 +254,25 @@ bool SourceWorker::Pass() {
   auto scan = scanner_.Scan(start);
   // The transform runs even when the share is away: runs journaled earlier
   // still become ready as time passes.
-  auto step = transform_->RunUntilCaughtUp(env_.clock());
+  mpc::StepReport total;
+  const Status step_failed =
+      RunSteps([&] { return transform_->Step(env_.clock()); }, &total,
+               {.stop_requested = [this] { return stopping(); }});
 
   Status failed;
   std::string state = "ok";
   if (!scan.ok()) {
     failed = scan.status();
     state = failed.code() == Status::Code::kUnavailable ? "unavailable" : "error";
-  } else if (!step.ok()) {
-    failed = step.status().WithContext("MPC transform");
+  } else if (!step_failed.ok()) {
+    failed = step_failed.WithContext("MPC transform");
     state = "error";
   }
   if (scan.ok()) LogProblems(who, scan->problems);
-  if (step.ok()) LogProblems(who, step->problems);
+  LogProblems(who, total.problems);
   const size_t appended = scan.ok() ? scan->appended : 0;
   const size_t quarantined_now = scan.ok() ? scan->quarantined : 0;
-  const size_t sessions = step.ok() ? step->sessions_emitted + step->amendments_emitted : 0;
+  const size_t sessions = total.sessions_emitted + total.amendments_emitted;
   if (appended > 0 || sessions > 0) {
     std::string to;
     for (const std::string& s : config_.transform.sinks) to += (to.empty() ? "" : ", ") + s;
@@ -289,12 +293,12 @@ bool SourceWorker::Pass() {
   state_.records_last_run = appended;
   state_.quarantined_total = quarantined;
   state_.sessions_emitted += sessions;
-  state_.late_runs += step.ok() ? step->late_runs : 0;
+  state_.late_runs += total.late_runs;
   ++state_.passes;
   if (failed.ok()) state_.last_ok = state_.last_run;
   snapshot_.up = failed.ok();
   if (failed.ok()) snapshot_.last_success = start;
-  snapshot_.idle = failed.ok() && step->caught_up && scan->unsettled == 0;
+  snapshot_.idle = failed.ok() && total.caught_up && scan->unsettled == 0;
   return failed.ok();
 }
 

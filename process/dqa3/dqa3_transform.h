@@ -135,6 +135,8 @@ struct StepReport {
 
   // Sums a later step into this one; pending_rows and caught_up are the later step's.
   void Add(const StepReport& step);
+  // Read a record or emitted a session: another step may do more (step_loop.h).
+  bool progressed() const { return records_read > 0 || sessions_emitted > 0 || amendments_emitted > 0; }
 };
 
 // Same life cycle as mpc::MpcTransform: Restore once, then Step on a timer.
@@ -154,7 +156,7 @@ class Dqa3Transform {
   // A failed step forgets its in-memory state; the next one restores it.
   Result<StepReport> Step(MicrosUtc now);
 
-  // Step until caught_up (or nothing read); the reports summed.
+  // Steps by the one stop rule of process/common/step_loop.h; the reports summed.
   Result<StepReport> RunUntilCaughtUp(MicrosUtc now);
 
  private:

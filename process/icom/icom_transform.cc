@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "process/common/step_loop.h"
 #include "process/icom/decoder.h"
 #include "process/icom/delivery_builder.h"
 #include "store/coding.h"
@@ -314,13 +315,7 @@ Status IcomTransform::Restore() { return impl_->Restore(); }
 Result<IcomStepReport> IcomTransform::Step() { return impl_->Step(); }
 
 Result<IcomStepReport> IcomTransform::RunUntilCaughtUp() {
-  IcomStepReport total;
-  for (;;) {
-    auto step = impl_->Step();
-    if (!step.ok()) return step.status();
-    total.Add(*step);
-    if (step->caught_up) return total;
-  }
+  return StepUntilCaughtUp<IcomStepReport>([&] { return impl_->Step(); });
 }
 
 }  // namespace qcflow::icom

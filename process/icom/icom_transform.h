@@ -82,6 +82,8 @@ struct IcomStepReport {
   // Adds counts and appends problems; open_deliveries and caught_up come from
   // `step` (they describe the latest state).
   void Add(const IcomStepReport& step);
+  // Read a record: another step may do more (step_loop.h).
+  bool progressed() const { return records_read > 0; }
 };
 
 class IcomTransform {
@@ -101,7 +103,7 @@ class IcomTransform {
   // not committed and the next Step restores and repeats it.
   Result<IcomStepReport> Step();
 
-  // Steps until caught up; sums the reports (for backfill and tests).
+  // Steps by the one stop rule of process/common/step_loop.h; sums the reports.
   Result<IcomStepReport> RunUntilCaughtUp();
 
  private:

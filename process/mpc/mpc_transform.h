@@ -67,6 +67,8 @@ struct StepReport {
   // Folds a later step into this sum: adds the counts, appends the problems,
   // takes pending_runs and caught_up from `step` (they describe the latest state).
   void Add(const StepReport& step);
+  // Read a record or emitted a session: another step may do more (step_loop.h).
+  bool progressed() const { return records_read > 0 || sessions_emitted > 0 || amendments_emitted > 0; }
 };
 
 class MpcTransform {
@@ -87,7 +89,7 @@ class MpcTransform {
   // Restores first if Restore() was not called, or after a failed step.
   Result<StepReport> Step(MicrosUtc now);
 
-  // Steps until caught up; sums the reports.
+  // Steps by the one stop rule of process/common/step_loop.h; sums the reports.
   Result<StepReport> RunUntilCaughtUp(MicrosUtc now);
 
  private:
