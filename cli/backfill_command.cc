@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "cli/progress.h"
 #include "ingest/mpc/tds_scanner.h"
 #include "process/common/step_loop.h"

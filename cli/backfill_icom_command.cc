@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "cli/progress.h"
 #include "ingest/icom/archive_reader.h"
 #include "process/common/step_loop.h"

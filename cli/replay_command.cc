@@ -28,7 +28,7 @@
 #include <thread>
 
 #include "cli/command.h"
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "cli/progress.h"
 #include "process/common/qc_session.h"
 #include "process/common/session_index.h"

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "cli/command.h"
-#include "cli/config.h"
-#include "cli/daemon.h"
-#include "cli/logging.h"
+#include "cli/runtime/config.h"
+#include "cli/runtime/daemon.h"
+#include "cli/runtime/logging.h"
 
 namespace qcflow::cli {
 namespace {

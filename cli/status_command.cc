@@ -11,7 +11,7 @@
 #include <map>
 
 #include "cli/command.h"
-#include "cli/daemon_state.h"
+#include "cli/runtime/daemon_state.h"
 #include "cli/output.h"
 #include "process/mpc/mpc_transform.h"
 #include "store/derived.h"

@@ -25,7 +25,7 @@
 #include <tuple>
 
 #include "cli/command.h"
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "cli/validate_checks.h"
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"

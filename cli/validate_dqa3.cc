@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "cli/daemon_dqa3.h"  // UnmappedMachines
+#include "cli/runtime/daemon_dqa3.h"  // UnmappedMachines
 #include "cli/validate_checks.h"
 #include "process/common/session_mapping.h"
 #include "process/dqa3/dqa3_row.h"

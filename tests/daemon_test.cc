@@ -4,7 +4,7 @@
 // server and small TDS trees written per test.
 //
 // No timing assertions: every wait polls for an outcome with a generous bound.
-#include "cli/daemon.h"
+#include "cli/runtime/daemon.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -23,9 +23,9 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/daemon_state.h"
-#include "cli/daemon_workers.h"
-#include "cli/logging.h"
+#include "cli/runtime/daemon_state.h"
+#include "cli/runtime/daemon_workers.h"
+#include "cli/runtime/logging.h"
 #include "store/derived.h"
 #include "store/outbox.h"
 #include "tests/testing/child_process.h"

@@ -1,5 +1,5 @@
 // libFuzzer target: qcflow.toml text through the config parser `run`,
-// `validate` and `replay` share (cli/config.h ParseConfig).
+// `validate` and `replay` share (cli/runtime/config.h ParseConfig).
 //
 // Checked beyond "no crash": a rejected config always says why, naming the
 // file ("fuzz.toml:LINE: ..." or "fuzz.toml: ..."), so a user is sent to the
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using qcflow::fuzz::Check;

@@ -1,11 +1,11 @@
-#include "cli/daemon_workers.h"
+#include "cli/runtime/daemon_workers.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/logging.h"
+#include "cli/runtime/logging.h"
 #include "process/common/step_loop.h"
 #include "store/derived.h"
 #include "store/journal.h"

@@ -1,7 +1,7 @@
 // INTERNAL to the daemon (cli/daemon.cc): the per-source and per-sink worker
 // threads. See daemon.h for the promises they keep together.
-#ifndef QCFLOW_CLI_DAEMON_WORKERS_H_
-#define QCFLOW_CLI_DAEMON_WORKERS_H_
+#ifndef QCFLOW_CLI_RUNTIME_DAEMON_WORKERS_H_
+#define QCFLOW_CLI_RUNTIME_DAEMON_WORKERS_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "cli/config.h"
-#include "cli/daemon_state.h"
+#include "cli/runtime/config.h"
+#include "cli/runtime/daemon_state.h"
 #include "export/qatrack/qatrack_sink.h"
 #include "ingest/mpc/tds_scanner.h"
 #include "process/mpc/mpc_transform.h"
@@ -187,4 +187,4 @@ class SinkWorker : public WorkerThread {
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_DAEMON_WORKERS_H_
+#endif  // QCFLOW_CLI_RUNTIME_DAEMON_WORKERS_H_

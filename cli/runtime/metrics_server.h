@@ -9,8 +9,8 @@
 // Boost.Asio stays inside metrics_server.cc; one thread runs the io_context.
 // `render` runs on that thread and must be thread-safe with respect to the
 // rest of the program.
-#ifndef QCFLOW_CLI_METRICS_SERVER_H_
-#define QCFLOW_CLI_METRICS_SERVER_H_
+#ifndef QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_
+#define QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_
 
 #include <functional>
 #include <memory>
@@ -67,4 +67,4 @@ class PromText {
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_METRICS_SERVER_H_
+#endif  // QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_

@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

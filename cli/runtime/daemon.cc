@@ -1,15 +1,15 @@
-#include "cli/daemon.h"
+#include "cli/runtime/daemon.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
 
-#include "cli/daemon_dqa3.h"
-#include "cli/daemon_icom.h"
-#include "cli/daemon_state.h"
-#include "cli/daemon_workers.h"
-#include "cli/metrics_server.h"
+#include "cli/runtime/daemon_dqa3.h"
+#include "cli/runtime/daemon_icom.h"
+#include "cli/runtime/daemon_state.h"
+#include "cli/runtime/daemon_workers.h"
+#include "cli/runtime/metrics_server.h"
 #include "cli/version.h"
 #include "store/journal.h"
 #include "store/outbox.h"

@@ -1,4 +1,4 @@
-#include "cli/daemon_state.h"
+#include "cli/runtime/daemon_state.h"
 
 #include <nlohmann/json.hpp>
 

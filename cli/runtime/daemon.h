@@ -34,8 +34,8 @@
 //
 // Thread safety: RequestStop may be called from any thread (e.g. a signal
 // watcher), at any time. Run is called once.
-#ifndef QCFLOW_CLI_DAEMON_H_
-#define QCFLOW_CLI_DAEMON_H_
+#ifndef QCFLOW_CLI_RUNTIME_DAEMON_H_
+#define QCFLOW_CLI_RUNTIME_DAEMON_H_
 
 #include <atomic>
 #include <chrono>
@@ -47,7 +47,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "store/status.h"
 #include "store/store.h"
 #include "store/time_util.h"
@@ -154,4 +154,4 @@ const char* StopReasonName(StopReason r);
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_DAEMON_H_
+#endif  // QCFLOW_CLI_RUNTIME_DAEMON_H_

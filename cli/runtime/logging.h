@@ -5,13 +5,13 @@
 //
 // Secrets: nothing here redacts. Callers never pass configs wholesale; URLs go
 // through SafeUrl (drops user:password@ and the query).
-#ifndef QCFLOW_CLI_LOGGING_H_
-#define QCFLOW_CLI_LOGGING_H_
+#ifndef QCFLOW_CLI_RUNTIME_LOGGING_H_
+#define QCFLOW_CLI_RUNTIME_LOGGING_H_
 
 #include <string>
 #include <string_view>
 
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 #include "export/qatrack/http_client.h"
 #include "store/status.h"
 
@@ -30,4 +30,4 @@ using qatrack::SafeUrl;  // export/qatrack/http_client.h
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_LOGGING_H_
+#endif  // QCFLOW_CLI_RUNTIME_LOGGING_H_

@@ -1,4 +1,4 @@
-#include "cli/logging.h"
+#include "cli/runtime/logging.h"
 
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>

@@ -1,4 +1,4 @@
-#include "cli/daemon_dqa3.h"
+#include "cli/runtime/daemon_dqa3.h"
 
 #include <spdlog/spdlog.h>
 

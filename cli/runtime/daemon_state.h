@@ -9,8 +9,8 @@
 // Times are UTC ISO-8601 text ("" = never), so the JSON reads well as is.
 // Decoding is lenient: unknown fields are ignored and missing ones default, so
 // an older or newer qcflow can show what the other wrote.
-#ifndef QCFLOW_CLI_DAEMON_STATE_H_
-#define QCFLOW_CLI_DAEMON_STATE_H_
+#ifndef QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_
+#define QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_
 
 #include <cstdint>
 #include <string>
@@ -99,4 +99,4 @@ Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac);
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_DAEMON_STATE_H_
+#endif  // QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_

@@ -1,6 +1,6 @@
 // The sources whose transforms store sessions, in one list: a new kind that
 // produces sessions adds itself here, and replay and every sink follow.
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 
 namespace qcflow::config {
 

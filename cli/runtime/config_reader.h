@@ -1,7 +1,7 @@
 // INTERNAL to cli/config*.cc: the TOML table reader every section uses, and
 // the section readers that live outside config.cc. Not for other modules.
-#ifndef QCFLOW_CLI_CONFIG_READER_H_
-#define QCFLOW_CLI_CONFIG_READER_H_
+#ifndef QCFLOW_CLI_RUNTIME_CONFIG_READER_H_
+#define QCFLOW_CLI_RUNTIME_CONFIG_READER_H_
 
 #include <toml++/toml.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 
 namespace qcflow::config::detail {
 
@@ -178,4 +178,4 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
 
 }  // namespace qcflow::config::detail
 
-#endif  // QCFLOW_CLI_CONFIG_READER_H_
+#endif  // QCFLOW_CLI_RUNTIME_CONFIG_READER_H_

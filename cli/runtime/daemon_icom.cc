@@ -1,4 +1,4 @@
-#include "cli/daemon_icom.h"
+#include "cli/runtime/daemon_icom.h"
 
 #include <spdlog/spdlog.h>
 

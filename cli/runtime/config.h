@@ -9,8 +9,8 @@
 // not be readable by group or others, and tokens must have their documented
 // form (CheckTokenForm). Secrets never appear in messages. Reachability (servers,
 // shares) is not checked here: see `qcflow validate`.
-#ifndef QCFLOW_CLI_CONFIG_H_
-#define QCFLOW_CLI_CONFIG_H_
+#ifndef QCFLOW_CLI_RUNTIME_CONFIG_H_
+#define QCFLOW_CLI_RUNTIME_CONFIG_H_
 
 #include <sys/types.h>
 
@@ -134,4 +134,4 @@ std::string NearestWord(std::string_view word, const std::vector<std::string>& c
 
 }  // namespace qcflow::config
 
-#endif  // QCFLOW_CLI_CONFIG_H_
+#endif  // QCFLOW_CLI_RUNTIME_CONFIG_H_

@@ -2,7 +2,7 @@
 #include <map>
 #include <set>
 
-#include "cli/config_reader.h"
+#include "cli/runtime/config_reader.h"
 
 namespace qcflow::config::detail {
 

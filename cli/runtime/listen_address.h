@@ -1,8 +1,8 @@
 // [metrics].listen: the one parser of a loopback listen address, used by
 // LoadConfig (so `qcflow validate` refuses what `qcflow run` would) and by
 // MetricsServer::Start.
-#ifndef QCFLOW_CLI_LISTEN_ADDRESS_H_
-#define QCFLOW_CLI_LISTEN_ADDRESS_H_
+#ifndef QCFLOW_CLI_RUNTIME_LISTEN_ADDRESS_H_
+#define QCFLOW_CLI_RUNTIME_LISTEN_ADDRESS_H_
 
 #include <cstdint>
 #include <string>
@@ -25,4 +25,4 @@ Result<ListenAddress> ParseLoopbackListen(std::string_view text);
 
 }  // namespace qcflow::config
 
-#endif  // QCFLOW_CLI_LISTEN_ADDRESS_H_
+#endif  // QCFLOW_CLI_RUNTIME_LISTEN_ADDRESS_H_

@@ -5,15 +5,15 @@
 // outboxes. A database that is down or unreadable makes the worker retry with
 // backoff (PollingWorker); other sources never wait for it. The password never
 // appears in a log line or in `qcflow status`.
-#ifndef QCFLOW_CLI_DAEMON_DQA3_H_
-#define QCFLOW_CLI_DAEMON_DQA3_H_
+#ifndef QCFLOW_CLI_RUNTIME_DAEMON_DQA3_H_
+#define QCFLOW_CLI_RUNTIME_DAEMON_DQA3_H_
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "cli/config.h"
-#include "cli/daemon_workers.h"
+#include "cli/runtime/config.h"
+#include "cli/runtime/daemon_workers.h"
 
 namespace qcflow::cli {
 
@@ -40,4 +40,4 @@ std::vector<std::string> UnmappedMachines(const std::vector<dqa3::Dqa3Machine>& 
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_DAEMON_DQA3_H_
+#endif  // QCFLOW_CLI_RUNTIME_DAEMON_DQA3_H_

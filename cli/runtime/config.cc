@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "cli/runtime/config.h"
 
 #include <sys/stat.h>
 
@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "cli/config_reader.h"
-#include "cli/listen_address.h"
+#include "cli/runtime/config_reader.h"
+#include "cli/runtime/listen_address.h"
 
 namespace qcflow::config {
 

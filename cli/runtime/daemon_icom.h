@@ -9,8 +9,8 @@
 // Stop order (Daemon::Run): StopCapture closes every socket with a FIN and
 // drains the hand-off queues into the journal; then the worker's own
 // Stop/Join ends the transform after the step in flight.
-#ifndef QCFLOW_CLI_DAEMON_ICOM_H_
-#define QCFLOW_CLI_DAEMON_ICOM_H_
+#ifndef QCFLOW_CLI_RUNTIME_DAEMON_ICOM_H_
+#define QCFLOW_CLI_RUNTIME_DAEMON_ICOM_H_
 
 #include <atomic>
 #include <memory>
@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/config.h"
-#include "cli/daemon_state.h"
-#include "cli/daemon_workers.h"
-#include "cli/metrics_server.h"
+#include "cli/runtime/config.h"
+#include "cli/runtime/daemon_state.h"
+#include "cli/runtime/daemon_workers.h"
+#include "cli/runtime/metrics_server.h"
 #include "ingest/icom/capture.h"
 
 namespace qcflow::icom {
@@ -96,4 +96,4 @@ class IcomWorker : public WorkerThread {
 
 }  // namespace qcflow::cli
 
-#endif  // QCFLOW_CLI_DAEMON_ICOM_H_
+#endif  // QCFLOW_CLI_RUNTIME_DAEMON_ICOM_H_

@@ -1,4 +1,4 @@
-#include "cli/metrics_server.h"
+#include "cli/runtime/metrics_server.h"
 
 #include <boost/asio.hpp>
 
@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "cli/listen_address.h"
+#include "cli/runtime/listen_address.h"
 
 namespace qcflow::cli {
 
