@@ -24,6 +24,8 @@ class Checklist {
     Line("FAIL", text);
     ++failures_;
   }
+  // Not checked, and not a problem (a disabled component).
+  void Skip(const std::string& text) { Line("skip", text); }
   void ConfigError(const std::string& text) {
     Line("FAIL", text);
     ++config_errors_;

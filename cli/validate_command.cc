@@ -357,6 +357,10 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   }
   const config::Config& c = *loaded;
   Checklist list;
+  for (const config::DisabledComponent& d : c.disabled) {
+    list.Skip(config::Describe(d, c.file) + " is disabled (enabled = false): not checked, not run");
+  }
+  for (const std::string& note : c.disabled_notes) list.Skip(note);
   CheckRoutes(c, &list);
   CheckStore(global.store_dir.empty() ? c.store.path : global.store_dir, &list);
   CheckLog(c.log, &list);

@@ -103,6 +103,23 @@ TEST_F(ValidateReplayTest, ValidateAllWellWithWarningsExitsZero) {
   EXPECT_FALSE(Has(r.out, server_->token()));
 }
 
+// QCPump's inactive pumps: a disabled source is neither checked nor run, and
+// validate says so. This one would fail every check (no database, port 1).
+TEST_F(ValidateReplayTest, ValidateSkipsDisabledComponentsAndSaysSo) {
+  const std::string disabled =
+      "[[source.dqa3]]\nname = \"old-dqa3\"\nenabled = false\nbackend = \"firebird\"\n"
+      "host = \"127.0.0.1\"\nport = 1\n"
+      "[[source.icom]]\nname = \"linac-off\"\nenabled = false\nhost = \"127.0.0.1\"\nport = 1\n";
+  auto r = Qcflow("validate --config " + Config(server_->token(), QCFLOW_DEMO_TDS, disabled));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(Has(r.out, "skip  [[source.dqa3]] 'old-dqa3' (")) << r.out;
+  EXPECT_TRUE(Has(r.out, "skip  [[source.icom]] 'linac-off' (")) << r.out;
+  EXPECT_TRUE(Has(r.out, "is disabled (enabled = false): not checked, not run")) << r.out;
+  EXPECT_FALSE(Has(r.out, "source 'old-dqa3'")) << r.out;
+  EXPECT_FALSE(Has(r.out, "linac-off':")) << r.out;
+  EXPECT_TRUE(Has(r.out, "all checks passed (4 warnings)")) << r.out;
+}
+
 TEST_F(ValidateReplayTest, ValidateReportsUnreachableThingsWithExitOne) {
   const std::string wrong = "ffffffffffffffffffffffffffffffffffffffff";
   auto r = Qcflow("validate --config " + Config(wrong, dir_.Sub("no-such-tds")));

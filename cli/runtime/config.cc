@@ -172,8 +172,22 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
   for (const auto& s : c->icom_sources) claim(s.name, "source");
   for (const auto& s : c->dqa3_sources) claim(s.name, "source");
   for (const auto& s : c->qatrack_sinks) claim(s.sink.name, "sink");
+  for (const auto& d : c->disabled) {
+    claim(d.name, d.section.rfind("source.", 0) == 0 ? "disabled source" : "disabled sink");
+  }
+  auto disabled = [&](const std::string& name) {
+    for (const auto& d : c->disabled) {
+      if (d.name == name) return Describe(d, file);
+    }
+    return std::string();
+  };
   for (const Route& route : c->routes) {
     auto from = names.find(route.from);
+    if (from != names.end() && from->second == std::string("disabled source")) {
+      c->disabled_notes.push_back("route from '" + route.from + "' is not used: " +
+                                  disabled(route.from) + " is disabled");
+      continue;
+    }
     if (from == names.end() || from->second != std::string("source")) {
       errors->push_back(file + ": route from '" + route.from + "': no source has that name");
       continue;
@@ -187,6 +201,11 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
     }
     for (const std::string& to : route.to) {
       auto sink = names.find(to);
+      if (sink != names.end() && sink->second == std::string("disabled sink")) {
+        c->disabled_notes.push_back("route from '" + route.from + "' to '" + to +
+                                    "' is not used: " + disabled(to) + " is disabled");
+        continue;
+      }
       if (sink == names.end() || sink->second != std::string("sink")) {
         errors->push_back(file + ": route to '" + to + "': no sink has that name");
         continue;
@@ -342,11 +361,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
   });
   section("source", [&](const toml::table& t) {
     TableReader r(t, "[source]", file, &errors);
-    EachTable(r, r.Get("mpc", false), "source.mpc",
+    EachComponent(r, r.Get("mpc", false), "source.mpc", &c,
               [&](const toml::table& s) { ReadMpcSource(s, file, &errors, &c); });
-    EachTable(r, r.Get("icom", false), "source.icom",
+    EachComponent(r, r.Get("icom", false), "source.icom", &c,
               [&](const toml::table& s) { ReadIcomSource(s, file, &errors, &c); });
-    EachTable(r, r.Get("dqa3", false), "source.dqa3",
+    EachComponent(r, r.Get("dqa3", false), "source.dqa3", &c,
               [&](const toml::table& s) { ReadDqa3Source(s, file, &errors, &c); });
     for (const char* later : {"files"}) {
       if (const toml::node* n = r.Get(later, false)) {
@@ -357,7 +376,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
   });
   section("sink", [&](const toml::table& t) {
     TableReader r(t, "[sink]", file, &errors);
-    EachTable(r, r.Get("qatrack", false), "sink.qatrack",
+    EachComponent(r, r.Get("qatrack", false), "sink.qatrack", &c,
               [&](const toml::table& s) { ReadQatrackSink(s, file, &errors, &c); });
     r.Finish();
   });
@@ -379,6 +398,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     return Status::InvalidArgument(msg);
   }
   return c;
+}
+
+std::string Describe(const DisabledComponent& d, const std::string& file) {
+  return "[[" + d.section + "]]" + (d.name.empty() ? "" : " '" + d.name + "'") + " (" + file + ":" +
+         std::to_string(d.line) + ")";
 }
 
 Result<Config> LoadConfig(const std::string& path) {

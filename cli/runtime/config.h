@@ -78,6 +78,17 @@ struct QatrackSink {
   std::string token_origin;
 };
 
+// A component section written with `enabled = false` (QCPump's inactive
+// pumps): neither validated nor run, and only `name` of it is read, so a
+// half-written section can wait there. Routes naming it are set aside too.
+struct DisabledComponent {
+  std::string section;           // "source.mpc", "sink.qatrack", ...
+  std::string name;              // "" when the section has none
+  int line = 0;                  // of the section in the file
+};
+// "[[source.mpc]] 'TB1' (qcflow.toml:12)", for messages.
+std::string Describe(const DisabledComponent& d, const std::string& file);
+
 struct Route {
   std::string from;              // a source name
   std::vector<std::string> to;   // sink names
@@ -93,6 +104,10 @@ struct Config {
   std::vector<Dqa3Source> dqa3_sources;
   std::vector<QatrackSink> qatrack_sinks;
   std::vector<Route> routes;
+  std::vector<DisabledComponent> disabled;
+  // Sentences about what the disabled components set aside ("route from 'X'
+  // to 'Y' is not used: ..."), for validate and the daemon's start log.
+  std::vector<std::string> disabled_notes;
 };
 
 // A source whose transform stores sessions, as replay and the sinks see it

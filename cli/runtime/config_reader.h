@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,20 @@ inline constexpr DurationBounds kGarbageTimeout{std::chrono::seconds(1), std::ch
 
 std::string Trim(std::string s);
 
+// Keys every component section has, read once by EachComponent (below).
+inline constexpr const char* kCommonComponentKeys[] = {"enabled"};
+
 // Reads one TOML table: each getter records the key as known, checks its type
 // and records problems with the line they are on. Finish() reports unknown keys.
 class TableReader {
  public:
   TableReader(const toml::table& t, std::string where, const std::string& file, Errors* errors)
-      : t_(t), where_(std::move(where)), file_(file), errors_(errors) {}
+      : t_(t), where_(std::move(where)), file_(file), errors_(errors) {
+    // A component section's common options were read by EachComponent.
+    if (where_.rfind("[[source.", 0) == 0 || where_.rfind("[[sink.", 0) == 0) {
+      known_.assign(std::begin(kCommonComponentKeys), std::end(kCommonComponentKeys));
+    }
+  }
 
   const std::string& file() const { return file_; }
 
@@ -162,6 +171,26 @@ void EachTable(TableReader& parent, const toml::node* n, const std::string& what
     return;
   }
   for (const toml::node& e : *a) f(*e.as_table());
+}
+
+// EachTable for component sections ([[source.*]], [[sink.*]]): the options every
+// component has are read here, once. `enabled = false` sets the section aside
+// (Config::disabled) unread; `f` gets the others (its TableReader knows the
+// common keys).
+template <class F>
+void EachComponent(TableReader& parent, const toml::node* n, const std::string& what, Config* c, F f) {
+  EachTable(parent, n, what, [&](const toml::table& t) {
+    const toml::node* enabled = t.get("enabled");
+    if (!enabled) return f(t);
+    const std::optional<bool> on = enabled->value<bool>();
+    if (!on) return parent.Error(enabled, "[[" + what + "]].enabled must be true or false");
+    if (!*on) {
+      c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
+                                              int(t.source().begin.line)});
+      return;
+    }
+    f(t);
+  });
 }
 
 // `<what>`, `<what>_env` or `<what>_file` (what = "token", "password"): at most

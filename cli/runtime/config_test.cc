@@ -101,6 +101,60 @@ TEST(Config, RoutesMustNameExistingSourcesAndSinks) {
   EXPECT_NE(Problems(dup).find("'tds' is used twice"), std::string::npos);
 }
 
+// QCPump's inactive pumps: a disabled section is set aside unread (so it may be
+// half written), its name stays taken, and routes naming it are noted, not wired.
+TEST(Config, DisabledComponentsAreSetAsideWithTheirRoutes) {
+  std::string text = std::string(kGood) + R"(
+[[source.dqa3]]
+name = "dqa3-old"
+enabled = false
+backend = "firebird"   # no database yet: not read while disabled
+
+[[sink.qatrack]]
+name = "qa-test"
+enabled = false
+
+[[route]]
+from = "dqa3-old"
+to = ["qa"]
+
+[[route]]
+from = "tds"
+to = ["qa-test"]
+)";
+  auto c = ParseConfig(text, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->dqa3_sources.empty());
+  EXPECT_EQ(c->qatrack_sinks.size(), 1u);
+  ASSERT_EQ(c->disabled.size(), 2u);
+  EXPECT_EQ(Describe(c->disabled[0], c->file), "[[source.dqa3]] 'dqa3-old' (qcflow.toml:25)");
+  EXPECT_EQ(c->disabled[1].section, "sink.qatrack");
+  EXPECT_EQ(c->disabled[1].name, "qa-test");
+  EXPECT_EQ(c->mpc_sources[0].transform.sinks, std::vector<std::string>{"qa"});
+  ASSERT_EQ(c->disabled_notes.size(), 2u);
+  EXPECT_NE(c->disabled_notes[0].find("route from 'dqa3-old' is not used"), std::string::npos);
+  EXPECT_NE(c->disabled_notes[1].find("to 'qa-test' is not used"), std::string::npos);
+  EXPECT_TRUE(SessionSources(*c).size() == 1u && SessionSources(*c)[0].name == "tds");
+
+  // enabled = true is an ordinary section: read in full, lines kept in errors.
+  std::string on = kGood;
+  on.replace(on.find("name = \"tds\""), 12, "name = \"tds\"\nenabled = true\nwindw = \"5m\"");
+  EXPECT_NE(Problems(on).find("qcflow.toml:9: unknown key 'windw'"), std::string::npos)
+      << Problems(on);
+  auto ok = ParseConfig(std::string(kGood).replace(std::string(kGood).find("name = \"tds\""), 12,
+                                                   "name = \"tds\"\nenabled = true"),
+                        "qcflow.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->mpc_sources.size(), 1u);
+  EXPECT_TRUE(ok->disabled.empty());
+
+  std::string bad = kGood;
+  bad.replace(bad.find("name = \"qa\""), 11, "name = \"qa\"\nenabled = \"no\"");
+  EXPECT_NE(Problems(bad).find("[[sink.qatrack]].enabled must be true or false"), std::string::npos);
+  std::string dup = std::string(kGood) + "\n[[source.icom]]\nname = \"qa\"\nenabled = false\n";
+  EXPECT_NE(Problems(dup).find("'qa' is used twice"), std::string::npos);
+}
+
 TEST(Config, ZonesTemplatesAndMetricsAddressAreChecked) {
   std::string text = kGood;
   text.replace(text.find("Europe/Berlin"), 13, "Europe/Berln");

@@ -227,6 +227,10 @@ Result<RunSummary> Daemon::Run() {
   const size_t linacs = options_.config.icom_sources.size();
   spdlog::info("qcflow {} running: store {}, {} source(s), {} sink(s); stop with SIGTERM or Ctrl-C",
                kQcflowVersion, store_->dir(), sources_.size() + dqa3_.size() + linacs, sinks_.size());
+  for (const config::DisabledComponent& d : options_.config.disabled) {
+    spdlog::info("{} is disabled (enabled = false): not run", config::Describe(d, options_.config.file));
+  }
+  for (const std::string& note : options_.config.disabled_notes) spdlog::info("{}", note);
   PersistProcess(false);
   for (auto& k : sinks_) k->Start();
   for (auto& s : sources_) s->Start();
