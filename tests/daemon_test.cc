@@ -56,13 +56,15 @@ struct Toml {
   std::string token = QatrackTestServer::kDefaultToken;
   std::string throttle = "0s";
   std::string sink_extra;  // more [[sink.qatrack]] lines
+  std::string source_extra;  // more [[source.mpc]] lines
 
   std::string Text() const {
     std::string t = "[store]\npath = \"" + store + "\"\n";
     t += "[log]\nlevel = \"info\"\nfile = \"" + log_file + "\"\n";
     if (!metrics.empty()) t += "[metrics]\nlisten = \"" + metrics + "\"\n";
     t += "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds +
-         "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n";
+         "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n" +
+         source_extra;
     t += "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url + "\"\ntoken = \"" + token +
          "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\nthrottle = \"" + throttle +
          "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n" + sink_extra;
@@ -305,6 +307,26 @@ TEST_F(DaemonTest, SourceDirectoryAppearingLaterIsPickedUpWithoutRestart) {
   const std::string log = log_.str();
   EXPECT_EQ(Count(log, "is not readable"), 1u) << log;  // one line per change of state
   EXPECT_NE(log.find("source tb: recovered; scanning"), std::string::npos) << log;
+}
+
+// Per-component log_level: source tb logs warnings only, its twin tb2 and the
+// sink keep the [log] level (info).
+TEST_F(DaemonTest, EachComponentLogsAtItsOwnLevel) {
+  toml_.source_extra = "log_level = \"warn\"\n";
+  const std::string tds2 = dir_.Sub("TDS2");
+  toml_.sink_extra = "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
+                     "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\n"
+                     "wait = \"0s\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n";
+  WriteGeometryRun(toml_.tds, 0);
+  WriteGeometryRun(tds2, 1);
+  StartInProcess();
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 2; }));
+  ASSERT_TRUE(Stop().ok());
+  const std::string log = log_.str();
+  EXPECT_NE(log.find("source tb2: journaled 1 new Results.csv"), std::string::npos) << log;
+  EXPECT_NE(log.find("source tb2: scanning"), std::string::npos) << log;
+  EXPECT_EQ(log.find("source tb: "), std::string::npos) << log;
+  EXPECT_NE(log.find("uploaded"), std::string::npos) << log;
 }
 
 TEST_F(DaemonTest, SinkDownAtStartDeliversOnceItComesUp) {

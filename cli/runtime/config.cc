@@ -346,8 +346,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     r.Size("max_size_mb", &c.log.max_size_mb, 1, 10'000);
     r.Size("max_files", &c.log.max_files, 1, 1000);
     r.Finish();
-    static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-    if (std::find(kLevels.begin(), kLevels.end(), c.log.level) == kLevels.end()) {
+    if (std::find(LogLevels().begin(), LogLevels().end(), c.log.level) == LogLevels().end()) {
       r.Error(t.get("level"), "[log].level must be one of trace, debug, info, warn, error");
     }
   });

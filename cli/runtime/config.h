@@ -105,6 +105,8 @@ struct Config {
   std::vector<QatrackSink> qatrack_sinks;
   std::vector<Route> routes;
   std::vector<DisabledComponent> disabled;
+  // Component name -> its own `log_level` (absent: the [log] level).
+  std::map<std::string, std::string> log_levels;
   // Sentences about what the disabled components set aside ("route from 'X'
   // to 'Y' is not used: ..."), for validate and the daemon's start log.
   std::vector<std::string> disabled_notes;

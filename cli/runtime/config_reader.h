@@ -38,7 +38,11 @@ inline constexpr DurationBounds kGarbageTimeout{std::chrono::seconds(1), std::ch
 std::string Trim(std::string s);
 
 // Keys every component section has, read once by EachComponent (below).
-inline constexpr const char* kCommonComponentKeys[] = {"enabled"};
+inline constexpr const char* kCommonComponentKeys[] = {"enabled", "log_level"};
+inline const std::vector<std::string>& LogLevels() {
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  return kLevels;
+}
 
 // Reads one TOML table: each getter records the key as known, checks its type
 // and records problems with the line they are on. Finish() reports unknown keys.
@@ -174,20 +178,30 @@ void EachTable(TableReader& parent, const toml::node* n, const std::string& what
 }
 
 // EachTable for component sections ([[source.*]], [[sink.*]]): the options every
-// component has are read here, once. `enabled = false` sets the section aside
+// component has are read here, once: `log_level` (Config::log_levels), and
+// `enabled`. `enabled = false` sets the section aside
 // (Config::disabled) unread; `f` gets the others (its TableReader knows the
 // common keys).
 template <class F>
 void EachComponent(TableReader& parent, const toml::node* n, const std::string& what, Config* c, F f) {
   EachTable(parent, n, what, [&](const toml::table& t) {
-    const toml::node* enabled = t.get("enabled");
-    if (!enabled) return f(t);
-    const std::optional<bool> on = enabled->value<bool>();
-    if (!on) return parent.Error(enabled, "[[" + what + "]].enabled must be true or false");
-    if (!*on) {
-      c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
-                                              int(t.source().begin.line)});
-      return;
+    if (const toml::node* enabled = t.get("enabled")) {
+      const std::optional<bool> on = enabled->value<bool>();
+      if (!on) return parent.Error(enabled, "[[" + what + "]].enabled must be true or false");
+      if (!*on) {
+        c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
+                                                int(t.source().begin.line)});
+        return;
+      }
+    }
+    if (const toml::node* level = t.get("log_level")) {
+      const std::optional<std::string> v = level->value<std::string>();
+      const auto& levels = LogLevels();
+      if (!v || std::find(levels.begin(), levels.end(), *v) == levels.end()) {
+        parent.Error(level, "[[" + what + "]].log_level must be one of trace, debug, info, warn, error");
+      } else if (auto name = t["name"].value<std::string>()) {
+        c->log_levels[*name] = *v;
+      }
     }
     f(t);
   });

@@ -155,6 +155,21 @@ to = ["qa-test"]
   EXPECT_NE(Problems(dup).find("'qa' is used twice"), std::string::npos);
 }
 
+TEST(Config, EachComponentMayHaveItsOwnLogLevel) {
+  std::string text = kGood;
+  text.replace(text.find("name = \"tds\""), 12, "name = \"tds\"\nlog_level = \"debug\"");
+  text.replace(text.find("name = \"qa\""), 11, "name = \"qa\"\nlog_level = \"warn\"");
+  auto c = ParseConfig(text, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_levels, (std::map<std::string, std::string>{{"qa", "warn"}, {"tds", "debug"}}));
+  std::string bad = kGood;
+  bad.replace(bad.find("name = \"tds\""), 12, "name = \"tds\"\nlog_level = \"verbose\"");
+  EXPECT_NE(Problems(bad).find("qcflow.toml:8: [[source.mpc]].log_level must be one of trace, debug, info, "
+                               "warn, error"),
+            std::string::npos)
+      << Problems(bad);
+}
+
 TEST(Config, ZonesTemplatesAndMetricsAddressAreChecked) {
   std::string text = kGood;
   text.replace(text.find("Europe/Berlin"), 13, "Europe/Berln");

@@ -63,7 +63,7 @@ Status Daemon::Init() {
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
 
-  WorkerEnv env{store_.get(), options_.clock, options_.max_backoff};
+  WorkerEnv env{store_.get(), options_.clock, options_.max_backoff, options_.config.log_levels};
   for (const config::QatrackSink& s : c.qatrack_sinks) {
     qatrack::QatrackSinkConfig sink_config = s.sink;
     sink_config.mappings = config::SessionMappings(c);  // queued items follow this config

@@ -66,14 +66,14 @@ bool Dqa3Worker::Pass() {
     failed = step_failed;
     state = "error";
   }
-  if (poll.ok()) LogProblems(who, poll->problems);
-  LogProblems(who, total.problems);
+  if (poll.ok()) LogProblems(log(), who, poll->problems);
+  LogProblems(log(), who, total.problems);
   const size_t appended = poll.ok() ? poll->appended : 0;
   const size_t sessions = total.sessions_emitted + total.amendments_emitted;
   if (appended > 0 || sessions > 0) {
     std::string to;
     for (const std::string& s : config_.transform.sinks) to += (to.empty() ? "" : ", ") + s;
-    spdlog::info(
+    log().info(
         "{}: journaled {} new DQA3 row(s) ({} flagged by the vendor's DATA_KEY race); "
         "queued {} session(s){}{}",
         who, appended, poll.ok() ? poll->race_flagged : 0, sessions,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "cli/runtime/logging.h"
 #include "process/common/step_loop.h"
 #include "process/icom/icom_transform.h"
 #include "store/derived.h"
@@ -32,6 +33,8 @@ IcomWorker::IcomWorker(std::vector<config::IcomSource> sources, WorkerEnv env)
   logged_connection_.assign(sources_.size(), 0);
   garbage_log_.resize(sources_.size());
   deliveries_.assign(sources_.size(), 0);
+  // Lines about one linac go to its own logger (its log_level); the rest to the default.
+  for (const auto& s : sources_) linac_log_.push_back(ComponentLogger(s.name, env_.log_levels));
   // One cursor for every linac in the journal ("transform.icom"), the same one
   // `qcflow backfill icom` steps, so the two never process a record twice.
   transform_ = std::make_unique<icom::IcomTransform>(env_.store, icom::IcomTransformConfig{});
@@ -52,9 +55,10 @@ Status IcomWorker::Init() {
 Status IcomWorker::StartCapture() {
   capture_ = std::make_unique<icom::CaptureGroup>(&env_.store->journal());
   capture_started_ = Steady::now();
-  for (const auto& s : sources_) {
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const config::IcomSource& s = sources_[i];
     QCFLOW_RETURN_IF_ERROR(capture_->Add(s.capture).WithContext("[[source.icom]] " + s.name));
-    spdlog::info("source {}: capturing iCom from {} (zone {})", s.name, Endpoint(s.capture),
+    linac_log_[i]->info("source {}: capturing iCom from {} (zone {})", s.name, Endpoint(s.capture),
                  s.capture.zone);
   }
   return Status::OK();
@@ -64,15 +68,16 @@ void IcomWorker::StopCapture() {
   if (!capture_ || capture_stopping_.exchange(true)) return;
   capture_->Stop();  // FIN, drain, join
   const std::vector<icom::IcomCaptureStats> stats = capture_->Stats();
-  for (const auto& source : sources_) {
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const config::IcomSource& source = sources_[i];
     for (const auto& st : stats) {
       if (st.linac != source.name) continue;
       if (st.dropped > 0) {
-        spdlog::warn("source {}: stopped; the connection to {} is closed. {} message(s) were "
+        linac_log_[i]->warn("source {}: stopped; the connection to {} is closed. {} message(s) were "
                      "lost (the journal could not take them in time)",
                      st.linac, Endpoint(source.capture), st.dropped);
       } else {
-        spdlog::info("source {}: stopped; the connection to {} is closed", st.linac,
+        linac_log_[i]->info("source {}: stopped; the connection to {} is closed", st.linac,
                      Endpoint(source.capture));
       }
     }
@@ -178,10 +183,10 @@ bool IcomWorker::Pass() {
       const int now_state = st.connected ? 1 : 2;
       if (now_state == logged_connection_[i]) continue;
       if (st.connected) {
-        spdlog::info("source {}: connected to {}", st.linac, Endpoint(cfg));
+        linac_log_[i]->info("source {}: connected to {}", st.linac, Endpoint(cfg));
       } else if (logged_connection_[i] == 1 ||
                  Steady::now() - capture_started_ > cfg.connect_timeout + std::chrono::seconds(1)) {
-        spdlog::warn(
+        linac_log_[i]->warn(
             "source {}: not connected to {} (linac off, network or NSS down?); "
             "reconnecting with backoff up to {}",
             st.linac, Endpoint(cfg), HumanDuration(cfg.backoff_max));
@@ -204,7 +209,7 @@ void IcomWorker::LogGarbage(size_t i, const icom::IcomCaptureStats& st) {
   if (st.messages != g.messages) g.streak = false;  // messages again: the next garbage is news
   if (st.garbage_disconnects != g.disconnects && !g.streak) {
     const icom::IcomCaptureConfig& cfg = sources_[i].capture;
-    spdlog::warn(
+    linac_log_[i]->warn(
         "source {}: {} sent {} MiB (or for {}) bytes that frame no iCom message; disconnected, "
         "reconnecting with backoff up to {}. Is that the linac's iCom port?",
         st.linac, Endpoint(cfg), cfg.garbage_bytes >> 20, HumanDuration(cfg.garbage_time),

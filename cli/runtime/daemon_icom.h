@@ -88,6 +88,7 @@ class IcomWorker : public WorkerThread {
 
   mutable std::mutex mu_;  // guards the fields below (read by metrics and the supervisor)
   std::vector<uint64_t> deliveries_;  // per source, as counted
+  std::vector<std::shared_ptr<spdlog::logger>> linac_log_;  // per source (its log_level)
   bool caught_up_ = false;
   std::string last_error_;
   MicrosUtc last_ok_ = 0;

@@ -51,12 +51,12 @@ Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff) {
   return std::min(d, cap);
 }
 
-void LogProblems(const std::string& who, const std::vector<std::string>& problems) {
+void LogProblems(spdlog::logger& log, const std::string& who, const std::vector<std::string>& problems) {
   for (size_t i = 0; i < problems.size() && i < kMaxProblemsLogged; ++i) {
-    spdlog::warn("{}: {}", who, problems[i]);
+    log.warn("{}: {}", who, problems[i]);
   }
   if (problems.size() > kMaxProblemsLogged) {
-    spdlog::warn("{}: {} more problems like these this pass (see `qcflow status`)", who,
+    log.warn("{}: {} more problems like these this pass (see `qcflow status`)", who,
                  problems.size() - kMaxProblemsLogged);
   }
 }
@@ -100,6 +100,10 @@ void WorkerThread::Kick() {
   wake_cv_.notify_all();
 }
 
+spdlog::logger& WorkerThread::log() const {
+  return log_ ? *log_ : *spdlog::default_logger_raw();
+}
+
 bool WorkerThread::stopping() const {
   std::lock_guard<std::mutex> lock(wake_mu_);
   return stop_;
@@ -122,6 +126,7 @@ PollingWorker::PollingWorker(std::string name, std::string kind, Millis interval
       interval_(std::max(interval, kMinInterval)) {
   state_.name = snapshot_.name = name_;
   state_.kind = std::move(kind);
+  SetLogger(ComponentLogger(name_, env_.log_levels));
 }
 
 Status PollingWorker::RestoreCounters() {
@@ -174,12 +179,12 @@ void PollingWorker::Loop() {
       failures_ = 0;
       next = began + interval_;
       if (next < after) {
-        spdlog::debug("source {}: the pass took {} (longer than the interval); the next starts now",
+        log().debug("source {}: the pass took {} (longer than the interval); the next starts now",
                       name_, HumanDuration(std::chrono::duration_cast<Millis>(after - began)));
         next = after;
       }
       if (logged_state_ != "ok") {
-        spdlog::info("source {}: {}{}", name_, logged_state_.empty() ? "" : "recovered; ", Doing());
+        log().info("source {}: {}{}", name_, logged_state_.empty() ? "" : "recovered; ", Doing());
       }
       logged_state_ = "ok";
     } else {
@@ -190,9 +195,9 @@ void PollingWorker::Loop() {
                                HumanDuration(delay);
       // Once per change of state; the messages of retries may differ in detail.
       if (state != logged_state_) {
-        spdlog::warn("{}", line);
+        log().warn("{}", line);
       } else {
-        spdlog::debug("{}", line);
+        log().debug("{}", line);
       }
       logged_state_ = state;
     }
@@ -211,7 +216,7 @@ void PollingWorker::Persist() {
     value = EncodeSourceState(state_);
   }
   Status s = Replace(env_.store, kDaemonSourceNs, name_, std::move(value));
-  if (!s.ok()) spdlog::warn("source {}: cannot record its state in the store: {}", name_, s.message());
+  if (!s.ok()) log().warn("source {}: cannot record its state in the store: {}", name_, s.message());
 }
 
 void PollingWorker::PersistStopped() {
@@ -268,15 +273,15 @@ bool SourceWorker::Pass() {
     failed = step_failed.WithContext("MPC transform");
     state = "error";
   }
-  if (scan.ok()) LogProblems(who, scan->problems);
-  LogProblems(who, total.problems);
+  if (scan.ok()) LogProblems(log(), who, scan->problems);
+  LogProblems(log(), who, total.problems);
   const size_t appended = scan.ok() ? scan->appended : 0;
   const size_t quarantined_now = scan.ok() ? scan->quarantined : 0;
   const size_t sessions = total.sessions_emitted + total.amendments_emitted;
   if (appended > 0 || sessions > 0) {
     std::string to;
     for (const std::string& s : config_.transform.sinks) to += (to.empty() ? "" : ", ") + s;
-    spdlog::info("{}: journaled {} new Results.csv ({} quarantined); queued {} session(s){}{}", who,
+    log().info("{}: journaled {} new Results.csv ({} quarantined); queued {} session(s){}{}", who,
                  appended, quarantined_now, sessions, to.empty() ? " (no route to a sink)" : " for ",
                  to);
   }
@@ -323,6 +328,7 @@ SinkWorker::SinkWorker(const config::QatrackSink& config, WorkerEnv env,
       env_(std::move(env)),
       sink_(std::move(sink)) {
   state_.name = snapshot_.name = name_;
+  SetLogger(ComponentLogger(name_, env_.log_levels));
 }
 
 SinkWorker::~SinkWorker() {
@@ -374,12 +380,12 @@ void SinkWorker::Enter(const std::string& state, const std::string& detail, cons
   // Keyed on the state alone: curl's messages carry timings ("after 2003 ms").
   if (state != logged_state_) {
     if (state == "ok") {
-      spdlog::info("{}", line);
+      log().info("{}", line);
     } else {
-      spdlog::warn("{}", line);
+      log().warn("{}", line);
     }
   } else {
-    spdlog::debug("{}", line);
+    log().debug("{}", line);
   }
   logged_state_ = state;
   std::lock_guard<std::mutex> lock(mu_);
@@ -435,7 +441,7 @@ SteadyTime SinkWorker::Deliver() {
     total.dead_lettered += r->dead_lettered;
     total.paused = r->paused;
     if (r->delivered > 0) {  // per batch: a long backlog shows progress
-      spdlog::info("{}: uploaded {} session(s) to {} ({} already stored there, {} with missing "
+      log().info("{}: uploaded {} session(s) to {} ({} already stored there, {} with missing "
                    "tests skipped)", who, r->delivered, url_, r->already_stored, r->autoskipped);
     }
     if (r->paused || r->attempted == 0) break;
@@ -459,7 +465,7 @@ SteadyTime SinkWorker::Deliver() {
   if (total.attempted > 0 && total.delivered == 0 && total.dead_lettered == 0) item_error = HeadError();
   if (total.dead_lettered > 0) {
     const std::string reason = NewestDeadLetterReason();
-    spdlog::warn("{}: the server refused {} session(s) ({}); they are set aside as dead letters and "
+    log().warn("{}: the server refused {} session(s) ({}); they are set aside as dead letters and "
                  "not retried. Fix the cause in QATrack+, then run `qcflow replay --dead-letters`",
                  who, total.dead_lettered, reason);
   }
@@ -493,7 +499,7 @@ void SinkWorker::Persist(SteadyTime next) {
     value = EncodeSinkState(state_);
   }
   Status s = Replace(env_.store, kDaemonSinkNs, name_, std::move(value));
-  if (!s.ok()) spdlog::warn("sink {}: cannot record its state in the store: {}", name_, s.message());
+  if (!s.ok()) log().warn("sink {}: cannot record its state in the store: {}", name_, s.message());
 }
 
 void SinkWorker::PersistStopped() {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,10 @@
 #include "process/mpc/mpc_transform.h"
 #include "store/store.h"
 
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
 namespace qcflow::cli {
 
 using Millis = std::chrono::milliseconds;
@@ -29,6 +34,7 @@ struct WorkerEnv {
   Store* store = nullptr;
   std::function<MicrosUtc()> clock;
   Millis max_backoff{std::chrono::minutes(5)};
+  std::map<std::string, std::string> log_levels;  // Config::log_levels
 };
 
 // Delay before retry number `failures` (>= 1) of a worker polling every
@@ -39,7 +45,7 @@ Millis RetryDelay(Millis interval, uint32_t failures, Millis max_backoff);
 std::string HumanDuration(Millis d);
 // Logs the first 10 problems of a pass as warnings ("<who>: <problem>") and
 // counts the rest in one line.
-void LogProblems(const std::string& who, const std::vector<std::string>& problems);
+void LogProblems(spdlog::logger& log, const std::string& who, const std::vector<std::string>& problems);
 
 // What a worker does between its passes: sleep until `until`, waking early on
 // Stop() and, when `kickable`, on Kick(). Shared by both workers.
@@ -57,6 +63,10 @@ class WorkerThread {
 
  protected:
   bool stopping() const;
+  // This component's logger (logging.h ComponentLogger: its own log_level);
+  // spdlog's default logger until SetLogger.
+  spdlog::logger& log() const;
+  void SetLogger(std::shared_ptr<spdlog::logger> logger) { log_ = std::move(logger); }
   // Returns false when stopping.
   bool WaitUntil(SteadyTime until, bool kickable);
   virtual void Loop() = 0;
@@ -67,6 +77,7 @@ class WorkerThread {
   bool stop_ = false;    // guarded by wake_mu_
   bool kicked_ = false;  // guarded by wake_mu_
   std::thread thread_;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 // Per-worker numbers read by the supervisor (idle) and the metrics endpoint.

@@ -8,6 +8,8 @@
 #ifndef QCFLOW_CLI_RUNTIME_LOGGING_H_
 #define QCFLOW_CLI_RUNTIME_LOGGING_H_
 
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,12 +17,22 @@
 #include "export/qatrack/http_client.h"
 #include "store/status.h"
 
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
 namespace qcflow::cli {
 
 // Replaces spdlog's default logger. Creates the log file's directory if missing.
 // InvalidArgument for an unknown level; IOError (with what to do) when the
 // file cannot be opened.
 Status SetUpLogging(const config::LogSection& log);
+
+// The logger of one component ([[source.*]], [[sink.*]]): the default logger's
+// sinks and format under the component's name, at its own `log_level` when it
+// has one (else the default logger's level). Call after SetUpLogging.
+std::shared_ptr<spdlog::logger> ComponentLogger(const std::string& name,
+                                                const std::map<std::string, std::string>& levels);
 
 // Flushes and drops every logger (call once, at exit).
 void ShutDownLogging();
