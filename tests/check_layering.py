@@ -9,6 +9,11 @@ something other than the `qcflow` command:
   - the libraries qcflow_runtime and qcflow_config link, followed through
     every target_link_libraries in the tree, reach none of CLI11, benchmark,
     qcflow_benchkit or qcflow_cli.
+And it holds a ratchet on issue 14's goal that the runtime, `validate` and
+`status` name no concrete component kind (by include of a component folder or
+by symbol: mpc::, dqa3::, icom::, qatrack::, Kind::kMpc ...): the lines that
+still do are recorded per file in KIND_DEBT; a file may only lose them. A new
+file that names a kind, or more such lines in a file, is a violation.
 Prints each violation with where it comes from; exits 1 on any.
 
 Usage: check_layering.py SOURCE_DIR [--self-test]
@@ -22,6 +27,23 @@ RUNTIME_TARGETS = ["qcflow_runtime", "qcflow_config"]
 FORBIDDEN_TARGETS = {"CLI11::CLI11", "benchmark::benchmark", "benchmark::benchmark_main",
                      "qcflow_benchkit", "qcflow_cli"}
 ALLOWED_CLI_HEADERS = {"cli/version.h"}
+# Files of the runtime, validate and status that must not name a concrete kind.
+KIND_FREE_GLOBS = ["cli/runtime/*.h", "cli/runtime/*.cc", "cli/validate*.h", "cli/validate*.cc",
+                   "cli/status_command.cc"]
+NAMES_A_KIND = re.compile(r'#\s*include\s*"(ingest/|process/(mpc|dqa3|icom)/|export/)'
+                          r'|Kind::k(Mpc|Dqa3|Icom)\b|\b(mpc|dqa3|icom|qatrack)::')
+# Lines naming a kind, per file, when the ratchet was set (issue 14). Lower a
+# number when a change removes some; never raise one.
+KIND_DEBT = {
+    "cli/runtime/config.cc": 6, "cli/runtime/config.h": 12, "cli/runtime/config_sessions.cc": 1,
+    "cli/runtime/config_sources.cc": 12, "cli/runtime/daemon.cc": 4,
+    "cli/runtime/daemon_dqa3.cc": 7, "cli/runtime/daemon_dqa3.h": 3,
+    "cli/runtime/daemon_icom.cc": 13, "cli/runtime/daemon_icom.h": 5,
+    "cli/runtime/daemon_state.cc": 2, "cli/runtime/daemon_workers.cc": 5,
+    "cli/runtime/daemon_workers.h": 7, "cli/runtime/logging.h": 2,
+    "cli/status_command.cc": 3, "cli/validate_command.cc": 11, "cli/validate_dqa3.cc": 16,
+    "cli/validate_icom.cc": 3, "cli/validate_qatrack.cc": 7,
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 LINK = re.compile(r"target_link_libraries\s*\(\s*([^\s)]+)([^)]*)\)", re.S)
 KEYWORDS = {"PUBLIC", "PRIVATE", "INTERFACE"}
@@ -42,6 +64,28 @@ def include_violations(root):
         for inc in INCLUDE.findall(f.read_text(errors="replace")):
             if forbidden_include(inc):
                 out.append(f"{f.relative_to(root)} includes {inc}")
+    return out
+
+
+def kind_lines(text):
+    return sum(1 for line in text.splitlines() if NAMES_A_KIND.search(line))
+
+
+def kind_violations(root):
+    out, debt = [], 0
+    files = sorted({f for g in KIND_FREE_GLOBS for f in root.glob(g) if not f.name.endswith("_test.cc")})
+    for f in files:
+        rel = str(f.relative_to(root))
+        n = kind_lines(f.read_text(errors="replace"))
+        allowed = KIND_DEBT.get(rel, 0)
+        debt += min(n, allowed)
+        if n > allowed:
+            out.append(f"{rel}: {n} line(s) name a concrete component kind, {allowed} allowed; "
+                       "reach components through the contract instead (issue 14)")
+        elif n < allowed:
+            print(f"layering: {rel} names a kind on {n} line(s) now, {allowed} recorded: "
+                  "lower KIND_DEBT in tests/check_layering.py")
+    print(f"layering: {debt} line(s) of runtime/validate/status still name a concrete kind")
     return out
 
 
@@ -85,6 +129,8 @@ def self_test():
         link_violations(graph)
     assert forbidden_include("cli/command.h") and forbidden_include("CLI/CLI.hpp")
     assert not forbidden_include("cli/runtime/config.h") and not forbidden_include("cli/version.h")
+    assert kind_lines('#include "process/mpc/mpc_transform.h"\nx = Kind::kDqa3;\nicom::Framer f;\n'
+                      'SessionMapping m;\n#include "process/common/qc_session.h"\n') == 3
     print("check_layering self-test: ok")
 
 
@@ -98,12 +144,12 @@ def main(argv):
     texts = [(str(p.relative_to(root)), p.read_text())
              for p in sorted(root.rglob("CMakeLists.txt"))
              if not any(part.startswith("build") or part == ".git" for part in p.relative_to(root).parts)]
-    problems = include_violations(root) + link_violations(link_graph(texts))
+    problems = include_violations(root) + link_violations(link_graph(texts)) + kind_violations(root)
     for p in problems:
         print("layering: " + p)
     if problems:
-        print(f"layering: {len(problems)} violation(s): the runtime must not depend on the "
-              "commands or the benchmarks (docs/architecture.md, Layers)")
+        print(f"layering: {len(problems)} violation(s) of the layers docs/architecture.md "
+              "draws (section Layers)")
         return 1
     print(f"layering: ok ({len(texts)} CMakeLists.txt read; runtime targets {', '.join(RUNTIME_TARGETS)})")
     return 0
