@@ -28,6 +28,7 @@
 #include "cli/runtime/logging.h"
 #include "store/derived.h"
 #include "store/outbox.h"
+#include "store/time_util.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/mpc_runs.h"
 #include "tests/testing/qatrack_test_server.h"
@@ -50,6 +51,7 @@ using qcflow::testing::kPatience;
 using qcflow::testing::ReadAll;
 
 using qcflow::testing::WriteGeometryRun;
+using qcflow::testing::WriteGeometryRunOn;
 
 struct Toml {
   std::string store, tds, url, log_file, metrics;
@@ -57,6 +59,7 @@ struct Toml {
   std::string throttle = "0s";
   std::string sink_extra;  // more [[sink.qatrack]] lines
   std::string source_extra;  // more [[source.mpc]] lines
+  std::string history = "all";  // the test runs are of 2024
 
   std::string Text() const {
     std::string t = "[store]\npath = \"" + store + "\"\n";
@@ -64,7 +67,7 @@ struct Toml {
     if (!metrics.empty()) t += "[metrics]\nlisten = \"" + metrics + "\"\n";
     t += "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds +
          "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n" +
-         source_extra;
+         (history.empty() ? "" : "history = \"" + history + "\"\n") + source_extra;
     t += "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url + "\"\ntoken = \"" + token +
          "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\nthrottle = \"" + throttle +
          "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n" + sink_extra;
@@ -316,7 +319,7 @@ TEST_F(DaemonTest, EachComponentLogsAtItsOwnLevel) {
   const std::string tds2 = dir_.Sub("TDS2");
   toml_.sink_extra = "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
                      "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\n"
-                     "wait = \"0s\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n";
+                     "wait = \"0s\"\nhistory = \"all\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n";
   WriteGeometryRun(toml_.tds, 0);
   WriteGeometryRun(tds2, 1);
   StartInProcess();
@@ -327,6 +330,37 @@ TEST_F(DaemonTest, EachComponentLogsAtItsOwnLevel) {
   EXPECT_NE(log.find("source tb2: scanning"), std::string::npos) << log;
   EXPECT_EQ(log.find("source tb: "), std::string::npos) << log;
   EXPECT_NE(log.find("uploaded"), std::string::npos) << log;
+}
+
+// `history` (QCPump's days of history) bounds how far back the first start
+// reaches; older runs are left to backfill. The window stays anchored at the
+// first start, so runs made while the daemon was down are taken at the next
+// start however long it was down (a per-poll window would lose them).
+TEST_F(DaemonTest, HistoryReachesBackFromTheFirstStartOnly) {
+  toml_.history = "2d";
+  const MicrosUtc now = NowMicros();
+  const int64_t kDay = 86'400 * kMicrosPerSecond;
+  auto date = [&](int days) { return *FormatInZone(now + days * kDay, "Europe/Berlin", "%Y-%m-%d"); };
+  WriteGeometryRun(toml_.tds, 0);             // 2024: before the window
+  WriteGeometryRunOn(toml_.tds, date(-1));    // yesterday, 07:00: inside
+  StartInProcess();
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 1; }));
+  ASSERT_TRUE(Stop().ok());
+  EXPECT_NE(log_.str().find("source tb: 1 run(s) before "), std::string::npos) << log_.str();
+  EXPECT_NE(log_.str().find("qcflow backfill mpc --config"), std::string::npos) << log_.str();
+  EXPECT_NE(log_.str().find("(history 2d)"), std::string::npos) << log_.str();
+
+  // Down for ten days; the run made on day 3 is taken at the restart.
+  WriteGeometryRunOn(toml_.tds, date(3));
+  daemon_.reset();  // closes the store before the next daemon opens it
+  DaemonOptions later;
+  later.clock = [&] { return NowMicros() + 10 * kDay; };
+  StartInProcess(later);
+  EXPECT_TRUE(Eventually([&] { return StoredCount() == 2; }));
+  ASSERT_TRUE(Stop().ok());
+  const std::set<std::string> keys = StoredKeysOnce();
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(Count(*keys.begin() + *keys.rbegin(), "2024-"), 0u) << "the 2024 run stays for backfill";
 }
 
 TEST_F(DaemonTest, SinkDownAtStartDeliversOnceItComesUp) {
@@ -422,7 +456,7 @@ TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
   qcflow::testing::WriteFile(
       config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
                   "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
-                  "[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
+                  "history = \"all\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
   chmod(config.c_str(), 0600);
   const std::string out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle"}, out);

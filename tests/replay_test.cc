@@ -45,7 +45,7 @@ class ReplayTest : public ::testing::Test {
         path, "[store]\npath = \"" + dir_.Sub("store") + "\"\n[log]\nfile = \"" + dir_.Sub("qcflow.log") +
                   "\"\n[[source.mpc]]\nname = \"tb\"\ntds = \"" + dir_.Sub("TDS") +
                   "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
-                  "test_list = \"" + test_list + "\"\n[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" +
+                  "history = \"all\"\ntest_list = \"" + test_list + "\"\n[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" +
                   server_->base_url() + "\"\ntoken = \"" + server_->token() +
                   "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\n"
                   "[[route]]\nfrom = \"tb\"\nto = [\"qatrack\"]\n");

@@ -91,6 +91,14 @@ void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors
   r.Str("name", &s.name, true);
   r.Str("tds", &s.scan.root, true);
   r.Duration("interval", &s.interval, bounds::kPollInterval);
+  if (const toml::node* h = t.get("history"); h && h->value<std::string>() == "all") {
+    r.Get("history", false);  // known
+    s.history.reset();
+  } else {
+    std::chrono::milliseconds history = *s.history;
+    r.Duration("history", &history, bounds::kHistory);
+    s.history = history;
+  }
   std::string zone = "UTC";
   r.Str("zone", &zone);
   s.scan.site_zone = zone;

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,9 @@ struct MetricsSection {
 struct MpcSource {
   std::string name;
   std::chrono::milliseconds interval{300'000};  // "200ms" is valid (tests)
+  // How far before the source's first start `qcflow run` reaches (QCPump's
+  // "days of history"); nullopt = "all". Older runs: `qcflow backfill`.
+  std::optional<std::chrono::milliseconds> history = std::chrono::hours(24);
   mpc::TdsScanConfig scan;            // root, zone, fast search, settle
   mpc::MpcTransformConfig transform;  // grouping, session options, sinks (from routes)
 };

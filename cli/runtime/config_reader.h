@@ -24,6 +24,7 @@ inline constexpr milliseconds kDay = std::chrono::hours(24);
 inline constexpr DurationBounds kPollInterval{milliseconds(100), 7 * kDay};  // sources
 inline constexpr DurationBounds kSinkInterval{milliseconds(100), kDay};
 inline constexpr DurationBounds kSettle{milliseconds(0), kDay};
+inline constexpr DurationBounds kHistory{milliseconds(0), 3650 * kDay};  // or "all"
 inline constexpr DurationBounds kWindow{milliseconds(0), kDay};     // session grouping
 inline constexpr DurationBounds kWait{milliseconds(0), 7 * kDay};   // session grouping
 inline constexpr DurationBounds kThrottle{milliseconds(0), std::chrono::minutes(10)};

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "tests/testing/temp_dir.h"
 
@@ -167,6 +170,25 @@ TEST(Config, EachComponentMayHaveItsOwnLogLevel) {
   EXPECT_NE(Problems(bad).find("qcflow.toml:8: [[source.mpc]].log_level must be one of trace, debug, info, "
                                "warn, error"),
             std::string::npos)
+      << Problems(bad);
+}
+
+TEST(Config, MpcHistoryDefaultsToADayAndMayBeAll) {
+  auto c = ParseConfig(kGood, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->mpc_sources[0].history, std::chrono::hours(24));  // QCPump's default
+  EXPECT_FALSE(c->mpc_sources[0].scan.since) << "backfill from this section reaches back fully";
+  for (const auto& [text, want] : std::vector<std::pair<std::string, std::optional<std::chrono::milliseconds>>>{
+           {"\"30d\"", std::chrono::hours(24 * 30)}, {"\"all\"", std::nullopt}, {"0", std::chrono::milliseconds(0)}}) {
+    std::string t = kGood;
+    t.replace(t.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = " + text);
+    auto h = ParseConfig(t, "qcflow.toml");
+    ASSERT_TRUE(h.ok()) << text << ": " << h.status().ToString();
+    EXPECT_EQ(h->mpc_sources[0].history, want) << text;
+  }
+  std::string bad = kGood;
+  bad.replace(bad.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = \"forever\"");
+  EXPECT_NE(Problems(bad).find("qcflow.toml:8: [[source.mpc]].history must be a duration"), std::string::npos)
       << Problems(bad);
 }
 

@@ -78,7 +78,8 @@ std::string EncodeSourceState(const SourceState& s) {
                {"quarantined_total", s.quarantined_total},
                {"sessions_emitted", s.sessions_emitted},
                {"late_runs", s.late_runs},
-               {"passes", s.passes}};
+               {"passes", s.passes},
+               {"first_start", s.first_start}};
   if (s.kind == "icom") {
     j.update({{"connected", s.connected}, {"messages", s.messages}, {"bytes", s.bytes},
               {"reconnects", s.reconnects}, {"gaps", s.gaps}, {"dropped", s.dropped},
@@ -125,6 +126,7 @@ Result<SourceState> DecodeSourceState(std::string_view name, std::string_view te
   Take(*j, "sessions_emitted", &s.sessions_emitted);
   Take(*j, "late_runs", &s.late_runs);
   Take(*j, "passes", &s.passes);
+  Take(*j, "first_start", &s.first_start);
   Take(*j, "connected", &s.connected);
   Take(*j, "messages", &s.messages);
   Take(*j, "bytes", &s.bytes);

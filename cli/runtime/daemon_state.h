@@ -40,6 +40,9 @@ struct SourceState {
   uint64_t sessions_emitted = 0;   // sessions queued by this daemon's passes, summed over runs
   uint64_t late_runs = 0;          // MPC runs that arrived after their session, summed
   uint64_t passes = 0;             // passes made, summed over runs
+  // When the daemon first ran this source: its history window reaches back
+  // from here. "" when it first ran before qcflow recorded it (no window).
+  std::string first_start;
 
   // kind "icom" (one record per linac), since the daemon last started:
   bool connected = false;

@@ -140,7 +140,10 @@ Status PollingWorker::RestoreCounters() {
       state_.late_runs = s->late_runs;
       state_.passes = s->passes;
       state_.last_ok = s->last_ok;
+      state_.first_start = s->first_start;
     }
+  } else {
+    state_.first_start = IsoOrEmpty(env_.clock());  // this is the first start
   }
   return Status::OK();
 }
@@ -244,13 +247,23 @@ SourceWorker::~SourceWorker() {
 
 Status SourceWorker::Init() {
   QCFLOW_RETURN_IF_ERROR(transform_->Restore().WithContext("source " + config_.name));
-  return RestoreCounters();
+  QCFLOW_RETURN_IF_ERROR(RestoreCounters());
+  // The history window is fixed at the first start, so a daemon that was down
+  // for a week still takes that week's runs (QCPump's per-poll window would not).
+  since_ = config_.scan.since;
+  if (auto first = ParseTimeArg(state_.first_start); config_.history && first.ok()) {
+    since_ = *first - config_.history->count() * 1000;
+  }
+  scanner_.SetSince(since_);
+  return Status::OK();
 }
 
 std::string SourceWorker::Doing() const {
   return "scanning TDS directory " + config_.scan.root + " every " +
          HumanDuration(std::max(config_.interval, kMinInterval)) + " (zone " +
-         config_.scan.site_zone + ")";
+         config_.scan.site_zone + "), " +
+         (since_ ? "runs since " + FormatUtcIso(*since_) + " (history " + config::FormatDuration(*config_.history) + ")"
+                 : "all its runs (history \"all\")");
 }
 
 bool SourceWorker::Pass() {
@@ -286,6 +299,13 @@ bool SourceWorker::Pass() {
                  to);
   }
   if (sessions > 0) KickSinks();
+  if (scan.ok() && scan->too_old > 0 && !logged_too_old_) {
+    // Once per daemon run: the same folders are outside the window every pass.
+    log().info("{}: {} run(s) before {} are outside its history ({}) and not taken; load them with "
+               "qcflow backfill mpc --config <qcflow.toml> --source {} --since <YYYY-MM-DD>",
+               who, scan->too_old, FormatUtcIso(*since_), config::FormatDuration(*config_.history), name_);
+    logged_too_old_ = true;
+  }
 
   uint64_t quarantined = 0;
   for (const SourceCount& c : env_.store->journal().Counts()) {

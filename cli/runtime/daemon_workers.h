@@ -143,7 +143,9 @@ class SourceWorker : public PollingWorker {
   std::string Doing() const override;
 
   config::MpcSource config_;
-  mpc::TdsScanner scanner_;
+  mpc::TdsScanner scanner_;         // its since is set by Init (the history window)
+  std::optional<MicrosUtc> since_;  // the history window's start; nullopt = all
+  bool logged_too_old_ = false;
   std::unique_ptr<mpc::MpcTransform> transform_;
 };
 

@@ -73,6 +73,9 @@ class TdsScanner {
   Result<ScanReport> Scan(MicrosUtc now, const ScanProgress& progress = nullptr);
 
   const TdsScanConfig& config() const { return config_; }
+  // Replaces config().since for the next scans (the daemon learns its history
+  // window only once it has read the source's first start from the store).
+  void SetSince(std::optional<MicrosUtc> since) { config_.since = since; }
 
  private:
   struct FileState {

@@ -8,9 +8,13 @@ namespace qcflow::testing {
 
 void WriteGeometryRun(const std::string& tds, int i) {
   const int month = i < 30 ? 4 : 5, day = i < 30 ? i + 1 : i - 29;
-  char folder[96];
-  std::snprintf(folder, sizeof folder,
-                "NDS-WKS-SN1234-2024-%02d-%02d-07-00-00-0000-GeometryCheckTemplate6xMVkV", month, day);
+  char date[16];
+  std::snprintf(date, sizeof date, "2024-%02d-%02d", month, day);
+  WriteGeometryRunOn(tds, date);
+}
+
+void WriteGeometryRunOn(const std::string& tds, const std::string& date) {
+  const std::string folder = "NDS-WKS-SN1234-" + date + "-07-00-00-0000-GeometryCheckTemplate6xMVkV";
   WriteFile(tds + "/TrueBeam1234/MPCChecks/" + folder + "/Results.csv",
             "Name [Unit], Value, Threshold, Evaluation Result\r\n"
             "IsoCenterGroup/IsoCenterSize [mm], 0.3, 0.5, Pass\r\n"

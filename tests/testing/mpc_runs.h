@@ -11,6 +11,8 @@ namespace qcflow::testing {
 // i < 60) at 07:00: each is its own session, accepted by the server's default
 // seed (the 6FFF sublist is missing and autoskipped, as with real single-energy runs).
 void WriteGeometryRun(const std::string& tds, int i);
+// The same run on `date` ("YYYY-MM-DD") at 07:00.
+void WriteGeometryRunOn(const std::string& tds, const std::string& date);
 
 }  // namespace qcflow::testing
 
