@@ -20,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -30,6 +31,7 @@
 #include "ingest/mpc/results_csv.h"
 #include "ingest/mpc/run_folder.h"
 #include "process/mpc/session_builder.h"
+#include "store/time_util.h"
 
 namespace qcflow::cli {
 namespace {
@@ -210,6 +212,9 @@ struct TdsSurvey {
   size_t run_folders = 0;
   std::vector<std::string> unparseable;   // folder names that would be quarantined
   std::set<std::string> serials;
+  std::optional<MicrosUtc> history_start;  // runs before it: left to backfill by a first start now
+  std::string zone;                        // the source's, for run folder times
+  size_t before_history = 0;
   // The newest run of each serial, check type and beam: (folder, Results.csv path).
   std::map<std::tuple<std::string, mpc::CheckType, std::string>, std::pair<mpc::RunFolder, fs::path>> newest;
 };
@@ -229,6 +234,10 @@ void Survey(const fs::path& dir, TdsSurvey* out) {
       continue;
     }
     out->serials.insert(run->serial);
+    if (out->history_start) {
+      auto t = CivilToUtc(run->run_time, out->zone);
+      if (t.ok() && *t < *out->history_start) ++out->before_history;
+    }
     auto [slot, added] = out->newest.try_emplace({run->serial, run->check_type, run->beam_label}, *run, it->path());
     if (!added && slot->second.first.time_text < run->time_text) slot->second = {*run, it->path()};
   }
@@ -255,6 +264,10 @@ TdsSurvey CheckSource(const config::MpcSource& s, Checklist* list) {
     return survey;
   }
   survey.readable = true;
+  if (s.history) {
+    survey.history_start = NowMicros() - s.history->count() * 1000;
+    survey.zone = s.scan.site_zone;
+  }
   if (s.scan.fast_search) {
     for (fs::directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
          !ec && it != end; it.increment(ec)) {
@@ -281,6 +294,12 @@ TdsSurvey CheckSource(const config::MpcSource& s, Checklist* list) {
   for (const std::string& serial : survey.serials) serials += (serials.empty() ? "" : ", ") + serial;
   list->Ok(who + root + " is readable; " + how + Plural(survey.run_folders, "run folder", "run folders") +
            (serials.empty() ? "" : " (serials " + serials + ")"));
+  if (survey.before_history > 0) {
+    list->Ok(who + Plural(survey.before_history, "run folder is", "run folders are") +
+             " older than history = " + config::FormatDuration(*s.history) +
+             ": a first qcflow run leaves them to `qcflow backfill mpc --config <this file> --source " +
+             s.name + "`, which loads them");
+  }
   if (!survey.unparseable.empty()) {
     const size_t n = survey.unparseable.size();
     list->Warn(who + Plural(n, "folder is", "folders are") + " not named like MPC run folders (" +

@@ -91,6 +91,10 @@ TEST_F(ValidateReplayTest, ValidateAllWellWithWarningsExitsZero) {
   auto r = Qcflow("validate --config " + Config(server_->token(), QCFLOW_DEMO_TDS));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(Has(r.out, "fast search sees 49 run folders")) << r.out;
+  // The demo runs are of 2024, far beyond the default history of 1d (the 49th
+  // folder is not named like a run folder: it has no time).
+  EXPECT_TRUE(Has(r.out, "48 run folders are older than history = 1d: a first qcflow run leaves them to "
+                         "`qcflow backfill mpc --config <this file> --source tds`")) << r.out;
   EXPECT_TRUE(Has(r.out, "accepts the token")) << r.out;
   EXPECT_TRUE(Has(r.out, "will be journaled as quarantined")) << r.out;
   EXPECT_TRUE(Has(r.out, "the token's user may upload")) << r.out;
