@@ -19,6 +19,10 @@
 #include <string>
 
 #include "ingest/dqa3/sim/dqa3_sim.h"
+#include "store/derived.h"
+#include "store/store.h"
+#include "store/time_util.h"
+#include "store/write_set.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/firebird_suite.h"
 #include "tests/testing/firebird_dqa3.h"
@@ -116,7 +120,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
                   conn_.firebird.host + "\"\nport = " + std::to_string(conn_.firebird.port) +
                   "\ndatabase = \"" + conn_.firebird.database + "\"\nuser = \"" +
                   conn_.firebird.user + "\"\npassword_file = \"" + pw + "\"\nzone = \"" + kZone +
-                  "\"\nhistory_days = 7\ninterval = \"300ms\"\nmode = \"" + mode +
+                  "\"\nhistory_days = " + std::to_string(history_days_) + "\ninterval = \"300ms\"\nmode = \"" + mode +
                   "\"\nwait = \"1s\"\nunits = { " + units + " }\n" + source_extra_ +
                   "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + qatrack_->base_url() +
                   "\"\ntoken = \"" + QatrackTestServer::kDefaultToken + "\"\nserver_zone = \"" +
@@ -175,6 +179,7 @@ class DaemonDqa3Test : public testing::FirebirdSuite {
 
   testing::TempDir dir_;
   std::unique_ptr<QatrackTestServer> qatrack_;
+  int history_days_ = 7;
   int unit_numbers_from_ = 0;  // > 0: units map by number, machine i -> this + i
   std::string source_extra_;   // more keys of the [[source.dqa3]] table
   dqa3::Dqa3Connection conn_;
@@ -210,6 +215,30 @@ TEST_F(DaemonDqa3Test, SingleModeUploadsEveryRowOnceAndHoldsUnmappedMachines) {
   EXPECT_EQ(after.size(), sim_.trend_rows);
   ASSERT_EQ(RunUntilIdle(all), 0);
   EXPECT_EQ(StoredKeys().size(), sim_.trend_rows) << "a second run uploads nothing";
+}
+
+// history_days reaches back from the latest successful poll, not from now: a
+// daemon that was down for longer still takes the rows of its downtime.
+TEST_F(DaemonDqa3Test, HistoryReachesBackFromTheLatestSuccessfulPoll) {
+  MakeDatabase("downtime.fdb", 2);
+  SeedQatrack();
+  history_days_ = 1;
+  const std::string config = WriteConfig("single", 2);
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(log_file());
+  ASSERT_LT(StoredKeys().size(), sim_.trend_rows) << "the first start reaches back one day only";
+  {  // As if that poll had been five days ago, and the daemon down since.
+    auto db = Store::Open(store());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto state = (*db)->derived().Get("daemon.source", "dqa3");
+    ASSERT_TRUE(state.ok() && state->has_value());
+    json j = json::parse(**state);
+    j["last_ok"] = FormatUtcIso(NowMicros() - 5 * 86'400 * kMicrosPerSecond);
+    WriteSet ws;
+    ws.ReplaceDerived("daemon.source", "dqa3", j.dump());
+    ASSERT_TRUE((*db)->Commit(ws).ok());
+  }
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(log_file());
+  EXPECT_EQ(StoredKeys().size(), sim_.trend_rows) << ReadAll(log_file()) << Daemon().dump();
 }
 
 TEST_F(DaemonDqa3Test, GroupedModeUploadsOneSessionPerMachineMorningOnce) {

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "process/common/step_loop.h"
 #include "store/journal.h"
+#include "store/time_util.h"
 
 namespace qcflow::cli {
 
@@ -38,14 +41,23 @@ Status Dqa3Worker::Init() {
 std::string Dqa3Worker::Doing() const {
   return "polling DQA3 database " + dqa3::DescribeConnection(config_.source.connection) +
          " every " + HumanDuration(config_.interval) + " (" +
-         std::to_string(config_.source.history_days) + " day(s) back, zone " +
+         std::to_string(config_.source.history_days) + " day(s) back from the latest successful poll, zone " +
          config_.source.db_zone + ")";
 }
 
 bool Dqa3Worker::Pass() {
   const MicrosUtc start = env_.clock();
   const std::string who = "source " + config_.name;
-  auto poll = source_->Poll(&env_.store->journal(), start);
+  // The window reaches back history_days from the latest successful poll, not
+  // from now: rows written while the daemon or the database was away for
+  // longer than history_days are still taken (QCPump's per-poll window loses them).
+  MicrosUtc anchor = start;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto last_ok = ParseTimeArg(state_.last_ok); last_ok.ok()) anchor = std::min(anchor, *last_ok);
+  }
+  const MicrosUtc since = anchor - int64_t{config_.source.history_days} * 86'400 * kMicrosPerSecond;
+  auto poll = source_->PollSince(&env_.store->journal(), since, start);
   std::vector<std::string> unmapped;  // the poll discovered the machines again
   if (poll.ok()) unmapped = UnmappedMachines(poll->machines, config_.transform.unit_map);
   // The transform runs even when the database is away: grouped windows
