@@ -407,7 +407,7 @@ TEST_F(DaemonDqa3Test, ValidateChecksTheDatabaseAndADownDatabaseDoesNotHoldUpThe
       body = m.ok() ? m->body : "";
       return body.find("qcflow_source_up{source=\"dqa3\"} 1") != std::string::npos;
     })) << body;
-    for (const std::string line :
+    for (const std::string& line :
          {std::string("qcflow_source_up{source=\"down\"} 0"),
           "qcflow_source_records_total{source=\"dqa3\"} " + std::to_string(sim_.trend_rows),
           std::string("qcflow_dqa3_race_flagged{source=\"dqa3\"} ") +

@@ -23,8 +23,8 @@ namespace qcflow {
 
 template <class Report>
 struct StepLoopHooks {
-  std::function<bool()> stop_requested;                  // optional
-  std::function<void(const Report& total)> after_step;  // optional: progress display
+  std::function<bool()> stop_requested = nullptr;                  // optional
+  std::function<void(const Report& total)> after_step = nullptr;  // optional: progress display
 };
 
 // Steps until the stop rule above holds, summing the reports into *total.

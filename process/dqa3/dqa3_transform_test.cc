@@ -167,7 +167,9 @@ TEST_F(Dqa3TransformTest, UnmappedMachineIsHeldUntilTheUnitMapNamesIt) {
     const size_t after = Sessions().size();
     EXPECT_EQ(after, before + sent.sessions_emitted);
     for (const auto& [key, s] : Sessions()) {
-      if (key.starts_with("QCPump/DQA3/9/")) EXPECT_EQ(s.unit_name, "Clinac-9");
+      if (key.starts_with("QCPump/DQA3/9/")) {
+        EXPECT_EQ(s.unit_name, "Clinac-9");
+      }
     }
     Reopen();  // held rows sent before are not sent again
     EXPECT_EQ(Run(Local(8, 30)).sessions_emitted, 0u);
@@ -323,8 +325,12 @@ TEST_F(Dqa3TransformTest, GroupedPendingRowsSurviveARestart) {
   EXPECT_EQ(s.source_seqs, (std::vector<uint64_t>{1, 2, 3}));
   const TestRow last = MakeTestRow("01.04", Beam(3, "07:06:00"));
   for (const TestResult& t : s.tests) {
-    if (t.macro == "dose_6_mv") EXPECT_EQ(t.number, last.Num("tr.RESULTS_DOSE"));
-    if (t.macro == "data_key_6_mv") EXPECT_EQ(t.text, "3");
+    if (t.macro == "dose_6_mv") {
+      EXPECT_EQ(t.number, last.Num("tr.RESULTS_DOSE"));
+    }
+    if (t.macro == "data_key_6_mv") {
+      EXPECT_EQ(t.text, "3");
+    }
   }
 }
 
