@@ -30,6 +30,7 @@
 #include "store/outbox.h"
 #include "store/time_util.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/daemon_toml.h"
 #include "tests/testing/mpc_runs.h"
 #include "tests/testing/qatrack_test_server.h"
 #include "tests/testing/run_qcflow.h"
@@ -52,29 +53,8 @@ using qcflow::testing::ReadAll;
 
 using qcflow::testing::WriteGeometryRun;
 using qcflow::testing::WriteGeometryRunOn;
-
-struct Toml {
-  std::string store, tds, url, log_file, metrics;
-  std::string token = QatrackTestServer::kDefaultToken;
-  std::string throttle = "0s";
-  std::string sink_extra;  // more [[sink.qatrack]] lines
-  std::string source_extra;  // more [[source.mpc]] lines
-  std::string history = "all";  // the test runs are of 2024
-
-  std::string Text() const {
-    std::string t = "[store]\npath = \"" + store + "\"\n";
-    t += "[log]\nlevel = \"info\"\nfile = \"" + log_file + "\"\n";
-    if (!metrics.empty()) t += "[metrics]\nlisten = \"" + metrics + "\"\n";
-    t += "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds +
-         "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n" +
-         (history.empty() ? "" : "history = \"" + history + "\"\n") + source_extra;
-    t += "[[sink.qatrack]]\nname = \"qatrack\"\nurl = \"" + url + "\"\ntoken = \"" + token +
-         "\"\nserver_zone = \"Europe/Berlin\"\ninterval = \"200ms\"\nthrottle = \"" + throttle +
-         "\"\ntimeout = \"5s\"\nconnect_timeout = \"2s\"\n" + sink_extra;
-    t += "[[route]]\nfrom = \"tb\"\nto = [\"qatrack\"]\n";
-    return t;
-  }
-};
+using qcflow::testing::SecondMpcSource;
+using qcflow::testing::Toml;
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
@@ -317,9 +297,7 @@ TEST_F(DaemonTest, SourceDirectoryAppearingLaterIsPickedUpWithoutRestart) {
 TEST_F(DaemonTest, EachComponentLogsAtItsOwnLevel) {
   toml_.source_extra = "log_level = \"warn\"\n";
   const std::string tds2 = dir_.Sub("TDS2");
-  toml_.sink_extra = "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
-                     "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\n"
-                     "wait = \"0s\"\nhistory = \"all\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n";
+  toml_.sink_extra = SecondMpcSource(tds2);
   WriteGeometryRun(toml_.tds, 0);
   WriteGeometryRun(tds2, 1);
   StartInProcess();
@@ -453,10 +431,7 @@ TEST_F(DaemonTest, TwoMpcSourcesShareOneStoreEachWithItsOwnRuns) {
   const std::string tds2 = dir_.Sub("TDS2");
   for (int i = 3; i < 5; ++i) WriteGeometryRun(tds2, i);
   const std::string config = dir_.Sub("two.toml");
-  qcflow::testing::WriteFile(
-      config, toml_.Text() + "[[source.mpc]]\nname = \"tb2\"\ntds = \"" + tds2 +
-                  "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\nsettle = \"0s\"\nwait = \"0s\"\n"
-                  "history = \"all\"\n[[route]]\nfrom = \"tb2\"\nto = [\"qatrack\"]\n");
+  qcflow::testing::WriteFile(config, toml_.Text() + SecondMpcSource(tds2));
   chmod(config.c_str(), 0600);
   const std::string out = dir_.Sub("out.txt");
   Child run({"run", "--config", config, "--until-idle"}, out);
