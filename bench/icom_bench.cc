@@ -16,7 +16,7 @@
 
 #include "ingest/icom/framer.h"
 #include "ingest/icom/sim/linac_generator.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 namespace qcflow::icom {
 namespace {

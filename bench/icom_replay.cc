@@ -12,7 +12,7 @@
 
 #include "bench/icom_corpus.h"
 #include "ingest/icom/icom_format.h"
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 
 namespace qcflow::bench {
 

@@ -9,7 +9,7 @@
 #include "bench/icom_replay.h"
 #include "ingest/icom/capture.h"
 #include "ingest/icom/sim/linac_server.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 #include "process/icom/icom_transform.h"
 #include "store/journal.h"
 

@@ -14,7 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 #include "process/icom/icom_transform.h"
 #include "store/derived.h"
 #include "store/journal.h"

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 #include "process/icom/icom_transform.h"
 #include "store/journal.h"
 #include "store/store.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ingest/icom/framer.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "ingest/icom/icom_format.h"
 #include "ingest/icom/sim/linac_generator.h"
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 
 namespace qcflow::icom {
 namespace {

@@ -1,6 +1,13 @@
-// The iCom wire format's constants (shared/spec/icom.md), shared by the
-// encoder (sim/message_builder), the framer and the decoder (process/icom).
+// The iCom wire format (shared/spec/icom.md): the one definition of its layout,
+// used by the encoder (encoder.h), the framer (framer.h) and the decoder
+// (decoder.h) beside it, as LevelDB's log_format.h is by its reader and writer.
 // The layout is an inference from public sources, not an Elekta document.
+//
+//   0..7   preamble (opaque on real linacs)
+//   8..25  timestamp "YYYY-MM-DDhh:mm:ss" (linac wall clock, no separator)
+//   26     counter (wraps 255 -> 0)
+//   27..   elements: group u16 LE | element u16 LE | VR (2 ASCII) | 0x00 |
+//          part ('P'|'S'|'R') | length u32 LE | value (ASCII)
 #ifndef QCFLOW_INGEST_ICOM_ICOM_FORMAT_H_
 #define QCFLOW_INGEST_ICOM_ICOM_FORMAT_H_
 
@@ -42,16 +49,29 @@ inline constexpr uint16_t kPatientId = 0x0020, kPatientName = 0x0010, kRxSite = 
                           kCollimationHeader = 0x00B8, kCollimationValue = 0x011C;
 }  // namespace el
 
+// Values of a collimation header (el::kCollimationHeader); the positions follow
+// as el::kCollimationValue elements.
+inline constexpr std::string_view kCollimationMlcX = "MLCX", kCollimationAsymX = "ASYMX",
+                                  kCollimationAsymY = "ASYMY";
+
 // True when s[0..17] reads "YYYY-MM-DDhh:mm:ss" with month 1-12, day 1-31,
 // hour 0-23, minute 0-59, second 0-60. REQUIRES: 18 readable bytes at s.
 inline bool IsIcomTimestamp(const char* s);
+
+// The fields of a timestamp IsIcomTimestamp accepted.
+struct IcomTimestampFields {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+};
+
+// REQUIRES: IsIcomTimestamp(s).
+inline IcomTimestampFields ReadIcomTimestamp(const char* s);
 
 // True when the 12 bytes at h look like an element header: two uppercase VR
 // letters, a 0x00, part P/S/R. Its length is returned in *length.
 // REQUIRES: 12 readable bytes at h.
 inline bool IsPlausibleElementHeader(const char* h, uint32_t* length);
 
-// Inline: both run once per element on the hot path.
+// Inline: the checks run once per element on the hot path.
 namespace detail {
 
 inline bool Digit(char c) { return c >= '0' && c <= '9'; }
@@ -71,6 +91,11 @@ inline bool IsIcomTimestamp(const char* s) {
             second = Two(s + 16);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 &&
          second <= 60;
+}
+
+inline IcomTimestampFields ReadIcomTimestamp(const char* s) {
+  using detail::Two;
+  return {Two(s) * 100 + Two(s + 2), Two(s + 5), Two(s + 8), Two(s + 10), Two(s + 13), Two(s + 16)};
 }
 
 inline bool IsPlausibleElementHeader(const char* h, uint32_t* length) {

@@ -11,19 +11,8 @@ namespace {
 
 // The framer only emits messages whose timestamp IsIcomTimestamp accepted.
 CivilTime ParseCivil(std::string_view ts) {
-  auto num = [&](size_t pos, size_t n) {
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) v = v * 10 + (ts[pos + i] - '0');
-    return v;
-  };
-  CivilTime c;
-  c.year = num(0, 4);
-  c.month = num(5, 2);
-  c.day = num(8, 2);
-  c.hour = num(10, 2);
-  c.minute = num(13, 2);
-  c.second = num(16, 2);
-  return c;
+  const IcomTimestampFields f = ReadIcomTimestamp(ts.data());
+  return CivilTime{f.year, f.month, f.day, f.hour, f.minute, f.second};
 }
 
 }  // namespace

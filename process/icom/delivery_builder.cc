@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 namespace qcflow::icom {
 namespace {

@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "process/icom/delivery.h"
-#include "process/icom/icom_message.h"
+#include "ingest/icom/icom_message.h"
 #include "store/time_util.h"
 
 namespace qcflow::icom {

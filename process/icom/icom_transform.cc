@@ -20,7 +20,7 @@
 #include <set>
 
 #include "process/common/step_loop.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 #include "process/icom/delivery_builder.h"
 #include "store/coding.h"
 #include "store/derived.h"

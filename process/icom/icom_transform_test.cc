@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "ingest/icom/framer.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -1,6 +1,5 @@
 #include "tests/testing/icom_journal.h"
 
-#include <cstdio>
 #include <vector>
 
 #include "ingest/icom/icom_format.h"
@@ -14,13 +13,10 @@ namespace {
 // "YYYY-MM-DDhh:mm:ss" read as UTC; 0 when the header is too short or bad.
 MicrosUtc TimestampOf(std::string_view bytes) {
   if (bytes.size() < icom::kHeaderSize) return 0;
-  const std::string ts(bytes.substr(icom::kTimestampOffset, icom::kTimestampSize));
-  CivilTime c;
-  if (std::sscanf(ts.c_str(), "%4d-%2d-%2d%2d:%2d:%2d", &c.year, &c.month, &c.day, &c.hour,
-                  &c.minute, &c.second) != 6) {
-    return 0;
-  }
-  auto t = CivilToUtc(c, "UTC");
+  const char* ts = bytes.data() + icom::kTimestampOffset;
+  if (!icom::IsIcomTimestamp(ts)) return 0;
+  const icom::IcomTimestampFields f = icom::ReadIcomTimestamp(ts);
+  auto t = CivilToUtc(CivilTime{f.year, f.month, f.day, f.hour, f.minute, f.second}, "UTC");
   return t.ok() ? *t : 0;
 }
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 
 namespace qcflow::icom {
 namespace {
@@ -141,9 +141,9 @@ std::string LinacGenerator::Build() {
     if (part == 'R') {
       for (double& v : mlc) v = std::round((v + Uniform(-0.02, 0.02)) * 100) / 100;
     }
-    b.AddCollimation(part, "MLCX", mlc);
-    b.AddCollimation(part, "ASYMX", jx);
-    b.AddCollimation(part, "ASYMY", jy);
+    b.AddCollimation(part, kCollimationMlcX, mlc);
+    b.AddCollimation(part, kCollimationAsymX, jx);
+    b.AddCollimation(part, kCollimationAsymY, jy);
   }
 
   // Run part.

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "ingest/icom/framer.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 namespace qcflow::icom {
 namespace {

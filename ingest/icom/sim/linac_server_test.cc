@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ingest/icom/framer.h"
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 namespace qcflow::icom {
 namespace {

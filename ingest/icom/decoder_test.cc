@@ -1,4 +1,4 @@
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 
 namespace qcflow::icom {
 namespace {

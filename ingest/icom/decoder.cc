@@ -1,4 +1,4 @@
-#include "process/icom/decoder.h"
+#include "ingest/icom/decoder.h"
 
 #include <charconv>
 #include <cmath>
@@ -145,12 +145,12 @@ class ElementSink {
     if (element == el::kCollimationHeader) {
       std::string_view kind = Trim(value);
       CollimationCursor& c = cursor_[pi];
-      if (kind == "MLCX") {
+      if (kind == kCollimationMlcX) {
         c.kind = CollimationKind::kMlc;
-      } else if (kind == "ASYMX") {
+      } else if (kind == kCollimationAsymX) {
         c.kind = CollimationKind::kAsymX;
         m_->collimation[pi].asym_x.emplace();
-      } else if (kind == "ASYMY") {
+      } else if (kind == kCollimationAsymY) {
         c.kind = CollimationKind::kAsymY;
         m_->collimation[pi].asym_y.emplace();
       } else {

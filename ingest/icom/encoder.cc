@@ -1,4 +1,4 @@
-#include "ingest/icom/sim/message_builder.h"
+#include "ingest/icom/encoder.h"
 
 #include <charconv>
 #include <cstdio>

@@ -7,13 +7,13 @@
 // (a byte-by-byte search); the rest of the message is decoded from there.
 // Numbers are parsed with std::from_chars (locale-independent); -32767,
 // 32767, NaN and infinity mean "no value". Elements not in the spec's table are skipped.
-#ifndef QCFLOW_PROCESS_ICOM_DECODER_H_
-#define QCFLOW_PROCESS_ICOM_DECODER_H_
+#ifndef QCFLOW_INGEST_ICOM_DECODER_H_
+#define QCFLOW_INGEST_ICOM_DECODER_H_
 
 #include <cstdint>
 #include <string_view>
 
-#include "process/icom/icom_message.h"
+#include "ingest/icom/icom_message.h"
 #include "store/status.h"
 
 namespace qcflow::icom {
@@ -33,4 +33,4 @@ inline int CounterGap(uint8_t previous, uint8_t current) {
 
 }  // namespace qcflow::icom
 
-#endif  // QCFLOW_PROCESS_ICOM_DECODER_H_
+#endif  // QCFLOW_INGEST_ICOM_DECODER_H_

@@ -1,17 +1,10 @@
-// MessageBuilder: encodes one Elekta iCom message exactly as the spec
-// (shared/spec/icom.md) describes it. It is the single encoder used by tests,
-// benchmarks and the simulator, so the framer and decoder are always checked
-// against the same bytes the simulator streams.
-//
-// Layout written:
-//   0..7   preamble (opaque on real linacs; we write 00 00 04 04 then the
-//          four zero bytes)
-//   8..25  "YYYY-MM-DDhh:mm:ss"
-//   26     counter
-//   27..   elements: group u16 LE | element u16 LE | VR (2 ASCII) | 0x00 |
-//          part ('P'|'S'|'R') | length u32 LE | value (ASCII)
-#ifndef QCFLOW_INGEST_ICOM_SIM_MESSAGE_BUILDER_H_
-#define QCFLOW_INGEST_ICOM_SIM_MESSAGE_BUILDER_H_
+// The iCom encoder: MessageBuilder writes one Elekta iCom message in the layout
+// of icom_format.h (the preamble as 00 00 04 04 then four zero bytes). It is the
+// single encoder used by tests, benchmarks and the simulator (sim/), so the
+// framer and decoder are always checked against the bytes the simulator
+// streams; encoder_test.cc round-trips it through the decoder.
+#ifndef QCFLOW_INGEST_ICOM_ENCODER_H_
+#define QCFLOW_INGEST_ICOM_ENCODER_H_
 
 #include <cstdint>
 #include <span>
@@ -59,4 +52,4 @@ class MessageBuilder {
 
 }  // namespace qcflow::icom
 
-#endif  // QCFLOW_INGEST_ICOM_SIM_MESSAGE_BUILDER_H_
+#endif  // QCFLOW_INGEST_ICOM_ENCODER_H_

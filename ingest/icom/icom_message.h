@@ -1,8 +1,8 @@
 // IcomMessage: one decoded iCom message (see shared/spec/icom.md): the
 // fields of the spec's table, collimation per part, and what could not be
 // decoded. Plain data; the decoder reuses one instance to avoid allocations.
-#ifndef QCFLOW_PROCESS_ICOM_ICOM_MESSAGE_H_
-#define QCFLOW_PROCESS_ICOM_ICOM_MESSAGE_H_
+#ifndef QCFLOW_INGEST_ICOM_ICOM_MESSAGE_H_
+#define QCFLOW_INGEST_ICOM_ICOM_MESSAGE_H_
 
 #include <array>
 #include <cstddef>
@@ -54,4 +54,4 @@ struct IcomMessage {
 
 }  // namespace qcflow::icom
 
-#endif  // QCFLOW_PROCESS_ICOM_ICOM_MESSAGE_H_
+#endif  // QCFLOW_INGEST_ICOM_ICOM_MESSAGE_H_
