@@ -235,7 +235,7 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
     r.event_time_text = folder.ok() ? folder->time_text : "";
     r.capture_time = now;
     r.dedup_key = (folder.ok() ? c.folder : c.relative) + "/" + Fnv1a64Hex(*bytes);
-    nlohmann::json meta = {{"path", c.relative}, {"size", c.state.size}};
+    nlohmann::json meta = {{"folder", c.folder}, {"path", c.relative}, {"size", c.state.size}};
     if (!reason.empty()) {
       r.flags |= kFlagQuarantined;
       meta["reason"] = reason;

@@ -9,7 +9,11 @@
 // - A file younger than `settle` or whose size/mtime changed since the previous
 //   look is left for a later scan, never half-read.
 // - Dedup key: run folder name + "/" + Fnv1a64Hex(content) (store/content_hash.h);
-//   the journal drops re-captures.
+//   the journal drops re-captures. (A folder name that does not parse: the path
+//   below the root instead.) Never change it: stores dedup against it.
+// - Meta (JSON): "folder" (the run folder's name, what the transform reads),
+//   "path" (below the root), "size", and "reason" when quarantined. Records
+//   journaled before "folder" was written lack it (process/mpc reads those too).
 // - A folder name or file that cannot be parsed, an incomplete Results.csv (cut
 //   short, a damaged value: see results_csv.h) and a Results.csv that is not a
 //   regular file (a FIFO is never opened) are journaled as quarantined records

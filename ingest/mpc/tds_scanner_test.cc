@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "store/content_hash.h"
@@ -83,8 +84,11 @@ TEST_F(TdsScannerTest, JournalsEachResultsCsvOnceWithEnvelope) {
   EXPECT_EQ(rec->payload, kCsv);
   EXPECT_EQ(rec->event_time_text, "2020-11-06-09-59-21");
   EXPECT_EQ(FormatUtcIso(rec->event_time), "2020-11-06T08:59:21Z");  // Berlin wall clock
-  EXPECT_EQ(rec->dedup_key, RunName("2020-11-06-09-59-21", 9) + "/" + Fnv1a64Hex(kCsv));
-  EXPECT_NE(rec->meta.find("TB1/MPCChecks/"), std::string::npos);
+  const std::string folder = RunName("2020-11-06-09-59-21", 9);
+  EXPECT_EQ(rec->dedup_key, folder + "/" + Fnv1a64Hex(kCsv));
+  // The transform reads the run folder from meta; the dedup key stays as older stores have it.
+  EXPECT_EQ(rec->meta, "{\"folder\":\"" + folder + "\",\"path\":\"TB1/MPCChecks/" + folder +
+                           "/Results.csv\",\"size\":" + std::to_string(std::strlen(kCsv)) + "}");
 }
 
 TEST_F(TdsScannerTest, RescanOfUnchangedTreeReadsNothingEvenAfterRestart) {
@@ -142,14 +146,20 @@ TEST_F(TdsScannerTest, UnparseableFolderAndFileAreQuarantinedOthersContinue) {
   EXPECT_EQ(r.quarantined, 2u);
   ASSERT_EQ(r.problems.size(), 2u);
   int quarantined = 0;
+  bool unparseable_seen = false;
   ASSERT_TRUE(store_->journal().Scan(1, 10, [&](uint64_t, const RecordView& v) {
     if (v.quarantined()) {
       ++quarantined;
       EXPECT_NE(v.meta.find("\"reason\""), std::string::npos) << v.meta;
     }
+    if (v.meta.find("\"folder\":\"Some-Random-Folder\"") != std::string::npos) {
+      unparseable_seen = true;  // an unparseable name keys by path, as it always did
+      EXPECT_EQ(v.dedup_key, "TB1/MPCChecks/Some-Random-Folder/Results.csv/" + Fnv1a64Hex(kCsv));
+    }
     return true;
   }).ok());
   EXPECT_EQ(quarantined, 2);
+  EXPECT_TRUE(unparseable_seen);
   auto counts = store_->journal().Counts();
   ASSERT_EQ(counts.size(), 1u);
   EXPECT_EQ(counts[0].quarantined, 2u);

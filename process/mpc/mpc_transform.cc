@@ -56,21 +56,28 @@ constexpr size_t kBatchSize = 16;
 // group is built, which costs a second parse.
 constexpr size_t kMaxCachedRuns = 32768;
 
-// meta.path of an MPC record ("" when absent or not JSON).
-std::string PathFromMeta(std::string_view meta) {
+// What the transform reads from an MPC record's meta JSON (the scanner's).
+struct MpcMeta {
+  std::string path;    // meta.path: the Results.csv below the TDS root
+  std::string folder;  // meta.folder: the run folder's name
+};
+
+// Fields absent, or meta not JSON, read as "".
+MpcMeta ReadMeta(std::string_view meta) {
   thread_local simdjson::dom::parser parser;  // parse nodes run on many threads
   simdjson::dom::element doc;
-  std::string_view path;
-  if (parser.parse(meta.data(), meta.size()).get(doc) != simdjson::SUCCESS ||
-      doc["path"].get_string().get(path) != simdjson::SUCCESS) {
-    return "";
-  }
-  return std::string(path);
+  MpcMeta m;
+  if (parser.parse(meta.data(), meta.size()).get(doc) != simdjson::SUCCESS) return m;
+  std::string_view v;
+  if (doc["path"].get_string().get(v) == simdjson::SUCCESS) m.path = v;
+  if (doc["folder"].get_string().get(v) == simdjson::SUCCESS) m.folder = v;
+  return m;
 }
 
-// The run folder name: the dedup key is "<run folder>/<content hash>"; when it
-// holds a path instead, or no '/', fall back to meta.path's parent folder.
-std::string FolderOf(std::string_view dedup_key, std::string_view path) {
+// Only for records journaled before the scanner wrote meta.folder: the run
+// folder name derived from the dedup key "<run folder>/<content hash>"; when it
+// holds a path instead, or no '/', from meta.path's parent folder.
+std::string FolderOfRecordWithoutMetaFolder(std::string_view dedup_key, std::string_view path) {
   size_t slash = dedup_key.rfind('/');
   if (slash != std::string_view::npos && slash > 0 &&
       dedup_key.substr(0, slash).find('/') == std::string_view::npos) {
@@ -95,8 +102,10 @@ struct ParsedRun {
 Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
                               std::string_view payload) {
   ParsedRun p;
-  p.path = PathFromMeta(meta);
-  const std::string folder_name = FolderOf(dedup_key, p.path);
+  MpcMeta m = ReadMeta(meta);
+  p.path = std::move(m.path);
+  const std::string folder_name =
+      m.folder.empty() ? FolderOfRecordWithoutMetaFolder(dedup_key, p.path) : std::move(m.folder);
   auto folder = ParseRunFolder(folder_name);
   if (!folder.ok()) {
     return Status::InvalidArgument("run folder name not understood: " + folder.status().message());
@@ -132,7 +141,7 @@ struct Batch {
 using BatchPtr = std::shared_ptr<Batch>;
 
 std::string Describe(const Work& w) {
-  std::string path = PathFromMeta(w.meta);
+  const std::string path = ReadMeta(w.meta).path;
   return "MPC journal record " + std::to_string(w.seq) + " (" +
          (path.empty() ? w.dedup_key : path) + ")";
 }

@@ -334,6 +334,44 @@ TEST_F(MpcTransformTest, UnreadableRecordIsCountedAndSkipped) {
   EXPECT_EQ(Sessions().size(), 1u);
 }
 
+// Records of the kBeamFolders runs journaled in the shapes scanners wrote, old and new;
+// each shape must give the same one session.
+class MpcRecordShapeTest : public MpcTransformTest {
+ protected:
+  void ExpectOneBeamWindowSessionOfThreeRuns() {
+    StepReport r = Run(Local(9, 0));
+    EXPECT_EQ(r.runs_added, 3u);
+    EXPECT_EQ(r.runs_unreadable, 0u);
+    EXPECT_TRUE(r.problems.empty()) << r.problems[0];
+    auto sessions = Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    ASSERT_EQ(sessions.count(kBeamKey), 1u);
+    EXPECT_NE(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_10x"), nullptr);
+  }
+};
+
+TEST_F(MpcRecordShapeTest, RunFolderIsReadFromMeta) {
+  // Dedup keys that name no run folder (the old derivation would fail on them):
+  // only meta.folder can say which run each record is.
+  for (size_t i = 0; i < kBeamFolders.size(); ++i) {
+    const std::string& f = kBeamFolders[i];
+    AppendRecord("renamed/" + std::to_string(i),
+                 R"({"folder":")" + f + R"(","path":"TB1234/MPCChecks/moved/Results.csv","size":3})",
+                 Csv());
+  }
+  ExpectOneBeamWindowSessionOfThreeRuns();
+}
+
+TEST_F(MpcRecordShapeTest, RecordsJournaledBeforeMetaHadTheFolderAreStillRead) {
+  // As older scanners wrote them: no meta.folder; the dedup key starts with the
+  // run folder, or (never for a run that parses, but tolerated) holds its path.
+  AppendUnquarantined(kBeamFolders[0], Csv());
+  AppendUnquarantined(kBeamFolders[1], Csv());
+  const std::string path = "TB1234/MPCChecks/" + kBeamFolders[2] + "/Results.csv";
+  AppendRecord(path + "/0123456789abcdef", R"({"path":")" + path + R"(","size":3})", Csv());
+  ExpectOneBeamWindowSessionOfThreeRuns();
+}
+
 // Small steps with the objects dropped between them (no Sync, no Restore: Step
 // restores by itself) must end exactly where one uninterrupted pass ends.
 TEST_F(MpcTransformTest, DroppedBetweenStepsEndsInTheSameState) {

@@ -73,15 +73,21 @@ class MpcTransformTest : public ::testing::Test {
     WriteFile(dir_.Sub("TDS") + "/" + parent + "/MPCChecks/" + folder + "/Results.csv", csv);
   }
 
-  // An MPC record of run `folder` journaled as is, not by the scanner (so never quarantined).
-  void AppendUnquarantined(const std::string& folder, const std::string& payload) {
+  // An MPC record journaled as is, not by the scanner (so never quarantined).
+  void AppendRecord(const std::string& dedup_key, const std::string& meta,
+                    const std::string& payload) {
     Record r;
     r.kind = Kind::kMpc;
     r.source_id = "tds-main";
-    r.dedup_key = folder + "/0123456789abcdef";
-    r.meta = R"({"path":"TB1234/MPCChecks/x/Results.csv","size":3})";
+    r.dedup_key = dedup_key;
+    r.meta = meta;
     r.payload = payload;
     ASSERT_TRUE(store_->journal().Append(r).ok());
+  }
+  // A record of run `folder` shaped as scanners before meta.folder wrote them.
+  void AppendUnquarantined(const std::string& folder, const std::string& payload) {
+    AppendRecord(folder + "/0123456789abcdef", R"({"path":"TB1234/MPCChecks/x/Results.csv","size":3})",
+                 payload);
   }
 
   ScanReport Scan() {
