@@ -64,8 +64,7 @@ TEST(MessageBuilderTest, TimestampsRoundTripThroughTheFormat) {
     const std::string ts = FormatIcomTimestamp(t);
     ASSERT_EQ(ts.size(), kTimestampSize);
     ASSERT_TRUE(IsIcomTimestamp(ts.c_str())) << ts;
-    const IcomTimestampFields f = ReadIcomTimestamp(ts.c_str());
-    auto back = CivilToUtc(CivilTime{f.year, f.month, f.day, f.hour, f.minute, f.second}, "UTC");
+    auto back = CivilToUtc(ReadIcomTimestamp(ts.c_str()), "UTC");
     ASSERT_TRUE(back.ok()) << ts;
     ASSERT_EQ(*back, t * kMicrosPerSecond) << ts;
   }

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "store/time_util.h"
+
 namespace qcflow::icom {
 
 inline constexpr size_t kPreambleSize = 8;
@@ -58,13 +60,9 @@ inline constexpr std::string_view kCollimationMlcX = "MLCX", kCollimationAsymX =
 // hour 0-23, minute 0-59, second 0-60. REQUIRES: 18 readable bytes at s.
 inline bool IsIcomTimestamp(const char* s);
 
-// The fields of a timestamp IsIcomTimestamp accepted.
-struct IcomTimestampFields {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-};
-
+// The linac's wall-clock time a timestamp IsIcomTimestamp accepted names.
 // REQUIRES: IsIcomTimestamp(s).
-inline IcomTimestampFields ReadIcomTimestamp(const char* s);
+inline CivilTime ReadIcomTimestamp(const char* s);
 
 // True when the 12 bytes at h look like an element header: two uppercase VR
 // letters, a 0x00, part P/S/R. Its length is returned in *length.
@@ -93,9 +91,16 @@ inline bool IsIcomTimestamp(const char* s) {
          second <= 60;
 }
 
-inline IcomTimestampFields ReadIcomTimestamp(const char* s) {
+inline CivilTime ReadIcomTimestamp(const char* s) {
   using detail::Two;
-  return {Two(s) * 100 + Two(s + 2), Two(s + 5), Two(s + 8), Two(s + 10), Two(s + 13), Two(s + 16)};
+  CivilTime c;
+  c.year = Two(s) * 100 + Two(s + 2);
+  c.month = Two(s + 5);
+  c.day = Two(s + 8);
+  c.hour = Two(s + 10);
+  c.minute = Two(s + 13);
+  c.second = Two(s + 16);
+  return c;
 }
 
 inline bool IsPlausibleElementHeader(const char* h, uint32_t* length) {

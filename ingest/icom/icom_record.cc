@@ -7,16 +7,6 @@
 #include "store/content_hash.h"
 
 namespace qcflow::icom {
-namespace {
-
-// The framer only emits messages whose timestamp IsIcomTimestamp accepted.
-CivilTime ParseCivil(std::string_view ts) {
-  const IcomTimestampFields f = ReadIcomTimestamp(ts.data());
-  return CivilTime{f.year, f.month, f.day, f.hour, f.minute, f.second};
-}
-
-}  // namespace
-
 std::string_view IcomTimestampText(std::string_view message) {
   return message.substr(kTimestampOffset, kTimestampSize);
 }
@@ -35,7 +25,7 @@ std::string IcomDedupKey(std::string_view linac, std::string_view message) {
 
 MicrosUtc IcomTimestampToUtc(std::string_view ts, const std::string& zone, MicrosUtc fallback) {
   if (ts.size() != kTimestampSize) return fallback;
-  auto t = CivilToUtc(ParseCivil(ts), zone);
+  auto t = CivilToUtc(ReadIcomTimestamp(ts.data()), zone);
   return t.ok() ? *t : fallback;
 }
 
@@ -46,7 +36,7 @@ Record IcomMessageRecord(std::string_view linac, const std::string& zone, std::s
   r.kind = Kind::kIcom;
   r.source_id = std::string(linac);
   r.event_time_text = std::string(ts);
-  auto t = CivilToUtc(ParseCivil(ts), zone);
+  auto t = CivilToUtc(ReadIcomTimestamp(ts.data()), zone);
   r.event_time = t.ok() ? *t : capture_time;
   if (!t.ok()) r.flags |= kFlagQuarantined;  // e.g. Feb 30: keep the bytes, flag it
   r.capture_time = capture_time;

@@ -15,8 +15,7 @@ MicrosUtc TimestampOf(std::string_view bytes) {
   if (bytes.size() < icom::kHeaderSize) return 0;
   const char* ts = bytes.data() + icom::kTimestampOffset;
   if (!icom::IsIcomTimestamp(ts)) return 0;
-  const icom::IcomTimestampFields f = icom::ReadIcomTimestamp(ts);
-  auto t = CivilToUtc(CivilTime{f.year, f.month, f.day, f.hour, f.minute, f.second}, "UTC");
+  auto t = CivilToUtc(icom::ReadIcomTimestamp(ts), "UTC");
   return t.ok() ? *t : 0;
 }
 
