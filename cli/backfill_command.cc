@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/runtime/config.h"
 #include "cli/progress.h"
+#include "ingest/mpc/mpc_component.h"
 #include "ingest/mpc/tds_scanner.h"
 #include "process/common/step_loop.h"
 #include "process/mpc/mpc_transform.h"
@@ -63,8 +64,10 @@ Result<BackfillPlan> PlanFromConfig(const GlobalOptions& global, const MpcBackfi
   auto cfg = config::LoadConfig(o.config_file);
   if (!cfg.ok()) return cfg.status();
   std::vector<std::string> names;
-  for (const config::MpcSource& s : cfg->mpc_sources) {
-    if (o.source.empty() ? cfg->mpc_sources.size() == 1 : s.name == o.source) {
+  const std::vector<const mpc::MpcComponent*> sources = cfg->Of<mpc::MpcComponent>();
+  for (const mpc::MpcComponent* c : sources) {
+    const mpc::MpcSourceConfig& s = c->config();
+    if (o.source.empty() ? sources.size() == 1 : s.name == o.source) {
       BackfillPlan plan{s.scan, s.transform, global};
       if (!o.tds.empty()) plan.scan.root = o.tds;  // e.g. an archive copy of the share
       if (plan.store.store_dir.empty()) plan.store.store_dir = cfg->store.path;

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "ingest/icom/archive_reader.h"
 #include "process/common/step_loop.h"
+#include "ingest/icom/icom_component.h"
 #include "process/icom/icom_transform.h"
 
 namespace qcflow::cli {
@@ -39,14 +40,16 @@ Result<IcomPlan> Plan(const GlobalOptions& global, const IcomBackfillOptions& o)
     auto cfg = config::LoadConfig(o.config_file);
     if (!cfg.ok()) return cfg.status();
     std::string names;
-    const config::IcomSource* found = nullptr;
-    for (const config::IcomSource& s : cfg->icom_sources) {
+    const icom::IcomSourceSettings* found = nullptr;
+    const std::vector<const icom::IcomComponent*> linacs = cfg->Of<icom::IcomComponent>();
+    for (const icom::IcomComponent* c : linacs) {
+      const icom::IcomSourceSettings& s = c->settings();
       names += (names.empty() ? "" : ", ") + s.name;
-      if (o.linac.empty() ? cfg->icom_sources.size() == 1 : s.name == o.linac) found = &s;
+      if (o.linac.empty() ? linacs.size() == 1 : s.name == o.linac) found = &s;
     }
     if (!found) {
       return Status::InvalidArgument(
-          o.linac.empty() ? o.config_file + " has " + std::to_string(cfg->icom_sources.size()) +
+          o.linac.empty() ? o.config_file + " has " + std::to_string(linacs.size()) +
                                 " [[source.icom]] sections; choose one with --linac" +
                                 (names.empty() ? "" : " (" + names + ")")
                           : o.config_file + " has no [[source.icom]] named '" + o.linac + "'" +

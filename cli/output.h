@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process/component/wording.h"
 #include "store/status.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -43,8 +44,8 @@ class Table {
   std::vector<std::vector<Cell>> rows_;
 };
 
-// "1.2 MiB"
-std::string HumanBytes(uint64_t bytes);
+// "1.2 MiB" (process/component/wording.h).
+using component::HumanBytes;
 // Base64 (RFC 4648) for binary payloads in JSON.
 std::string Base64(std::string_view bytes);
 // True when `s` is valid UTF-8 without control characters other than \t \r \n.

@@ -30,6 +30,7 @@
 #include "cli/command.h"
 #include "cli/runtime/config.h"
 #include "cli/progress.h"
+#include "export/qatrack/qatrack_component.h"
 #include "process/common/qc_session.h"
 #include "process/common/session_index.h"
 #include "store/derived.h"
@@ -58,7 +59,7 @@ struct SinkTally {
 std::string N(size_t n) { return std::to_string(n); }
 
 // Re-queues the sessions of the sources routed to `sink` (from --since on), of
-// whatever kind: every source that stores sessions is a config::SessionSource.
+// whatever kind: every source that stores sessions is a component::SessionSource.
 Status RequeueSessions(Store& store, const config::Config& c, const std::string& sink,
                        const ReplayOptions& o, SinkTally* t) {
   WriteSet ws;
@@ -167,9 +168,10 @@ int RunReplay(const GlobalOptions& global, const ReplayOptions& o) {
   auto max_duration = config::ParseDuration(o.max_duration);
   if (!max_duration.ok()) return ReportError(max_duration.status().WithContext("--max-duration"));
 
-  std::vector<const config::QatrackSink*> sinks;
+  std::vector<const qatrack::QatrackSinkSettings*> sinks;
   std::string names;
-  for (const auto& k : c.qatrack_sinks) {
+  for (const qatrack::QatrackComponent* q : c.Of<qatrack::QatrackComponent>()) {
+    const qatrack::QatrackSinkSettings& k = q->settings();
     names += (names.empty() ? "" : ", ") + k.sink.name;
     if (o.sink.empty() || k.sink.name == o.sink) sinks.push_back(&k);
   }

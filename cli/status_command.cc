@@ -1,5 +1,7 @@
 // `qcflow status`: what the store holds, per kind and source, and per sink; and
-// what `qcflow run` last recorded about its workers (daemon_state.h).
+// what `qcflow run` last recorded about its workers (process/component/
+// worker_state.h). Each kind adds its own tables and notes through its status
+// hook (component.h); sources without one are in the common table.
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
@@ -11,15 +13,18 @@
 #include <map>
 
 #include "cli/command.h"
-#include "cli/runtime/daemon_state.h"
 #include "cli/output.h"
-#include "process/mpc/mpc_transform.h"
-#include "store/derived.h"
+#include "process/component/component.h"
+#include "process/component/worker_state.h"
 #include "store/journal.h"
 #include "store/outbox.h"
 
 namespace qcflow::cli {
 namespace {
+
+using component::ProcessState;
+using component::SinkState;
+using component::SourceState;
 
 std::string When(MicrosUtc t) { return t == 0 ? "never" : FormatUtcIso(t); }
 std::string Or(const std::string& s, const char* empty) { return s.empty() ? empty : s; }
@@ -48,7 +53,7 @@ struct DaemonLine {
 };
 
 DaemonLine DescribeDaemon(Store& store) {
-  auto p = LoadProcessState(store);
+  auto p = component::LoadProcessState(store);
   if (!p.ok()) {
     if (!p.status().IsNotFound()) return {"unknown", "unknown (" + p.status().message() + ")", nullptr};
     return {"never ran", "qcflow run has not run on this store", {{"state", "never ran"}}};
@@ -71,9 +76,21 @@ DaemonLine DescribeDaemon(Store& store) {
   return d;
 }
 
+Table ToTable(const component::StatusTable& t) {
+  Table out(t.columns);
+  for (const auto& row : t.rows) {
+    std::vector<Cell> cells;
+    for (const component::StatusCell& c : row) {
+      cells.push_back(c.number ? Cell::Number((long long)*c.number) : Cell::Text(c.text));
+    }
+    out.AddRow(std::move(cells));
+  }
+  return out;
+}
+
 // The persisted record (kind-specific fields included) plus its name.
 nlohmann::json SourceJson(const SourceState& s) {
-  nlohmann::json j = nlohmann::json::parse(EncodeSourceState(s));
+  nlohmann::json j = nlohmann::json::parse(component::EncodeSourceState(s));
   j["source"] = s.name;
   return j;
 }
@@ -98,26 +115,15 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   if (!store.ok()) return ReportError(store.status());
   auto stats = (*store)->Stats();
   if (!stats.ok()) return ReportError(stats.status());
-  auto source_states = LoadSourceStates(**store);
+  auto source_states = component::LoadSourceStates(**store);
   if (!source_states.ok()) return ReportError(source_states.status());
-  // A linac only imported (qcflow backfill icom) has records but no daemon state yet.
-  for (const SourceCount& c : stats->sources) {
-    if (c.kind != Kind::kIcom) continue;
-    bool known = false;
-    for (const SourceState& s : *source_states) known |= s.name == c.source_id;
-    if (known) continue;
-    SourceState imported;
-    imported.name = c.source_id;
-    imported.kind = "icom";
-    imported.state = "not captured by qcflow run";
-    source_states->push_back(imported);
+  // Each kind's hook may add states (a linac only imported) and shows its own.
+  component::StatusReport report;
+  for (const component::ComponentKind* kind : component::BuiltInComponents().kinds()) {
+    if (!kind->status) continue;
+    if (Status st = kind->status(**store, &*source_states, &report); !st.ok()) return ReportError(st);
   }
-  for (SourceState& s : *source_states) {
-    if (s.kind != "icom") continue;
-    auto n = CountIcomDeliveries(**store, s.name);  // now, not as of the daemon's last count
-    if (n.ok()) s.deliveries = *n;
-  }
-  auto sink_states = LoadSinkStates(**store);
+  auto sink_states = component::LoadSinkStates(**store);
   if (!sink_states.ok()) return ReportError(sink_states.status());
   const DaemonLine daemon = DescribeDaemon(**store);
 
@@ -165,41 +171,10 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                    Cell::Text(When(item.updated_at)), Cell::Text(item.last_error)});
     }
   }
-  // Late MPC runs: arrived after their session was emitted (process/mpc).
-  size_t late_runs = 0, changed_after_upload = 0;  // the latter: a rewritten Results.csv
-  if (Status ls = (*store)->derived().Scan(mpc::kLateNs, "", [&](std::string_view, std::string_view v) {
-        ++late_runs;
-        changed_after_upload += v.find("\"changed_after_upload_of_seq\"") != std::string_view::npos;
-        return true;
-      });
-      !ls.ok()) {
-    return ReportError(ls);
-  }
-
   Table daemon_sources({"source", "state", "last_run", "last_ok", "records_last_run", "next_run",
                         "last_error"});
-  Table linacs({"linac", "state", "messages", "bytes", "reconnects", "gaps", "dropped",
-                "last_message", "deliveries", "last_error"});
-  Table databases({"source", "state", "schema", "last_poll", "rows_last_poll", "race_flagged",
-                   "unmapped_machines", "next_run", "last_error"});
   for (const SourceState& s : *source_states) {
-    if (s.kind == "dqa3") {
-      std::string unmapped;
-      for (const std::string& m : s.unmapped) unmapped += (unmapped.empty() ? "" : ", ") + m;
-      databases.AddRow({Cell::Text(s.name), Cell::Text(s.state), Cell::Text(s.schema),
-                        Cell::Text(Or(s.last_run, "never")), Cell::Number(s.records_last_run),
-                        Cell::Number(s.race_flagged), Cell::Text(unmapped),
-                        Cell::Text(Or(s.next_run, "-")), Cell::Text(s.last_error)});
-      continue;
-    }
-    if (s.kind == "icom") {
-      linacs.AddRow({Cell::Text(s.name), Cell::Text(s.state == "ok" ? "connected" : s.state),
-                     Cell::Number(s.messages), Cell::Text(HumanBytes(s.bytes)),
-                     Cell::Number(s.reconnects), Cell::Number(s.gaps), Cell::Number(s.dropped),
-                     Cell::Text(Or(s.last_message, "never")), Cell::Number(s.deliveries),
-                     Cell::Text(s.last_error)});
-      continue;
-    }
+    if (report.shown.count(s.name)) continue;
     daemon_sources.AddRow({Cell::Text(s.name), Cell::Text(s.state),
                            Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.last_ok, "never")),
                            Cell::Number(s.records_last_run), Cell::Text(Or(s.next_run, "-")),
@@ -220,16 +195,9 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
       std::cout << "\nSources, as `qcflow run` last saw them:\n";
       daemon_sources.Render(Format::kTable, std::cout);
     }
-    if (databases.rows() > 0) {
-      std::cout << "\nDQA3 databases, as `qcflow run` last saw them (race_flagged: rows hit by the "
-                   "vendor's DATA_KEY race: uploaded as measured, the warning only in the session "
-                   "comment (sent with include_comments = true) and the log; rows of unmapped machines are "
-                   "held until [[source.dqa3]].units names them):\n";
-      databases.Render(Format::kTable, std::cout);
-    }
-    if (linacs.rows() > 0) {
-      std::cout << "\niCom linacs, as `qcflow run` last saw them (counts since it started):\n";
-      linacs.Render(Format::kTable, std::cout);
+    for (const component::StatusTable& t : report.tables) {
+      std::cout << "\n" << t.title << "\n";
+      ToTable(t).Render(Format::kTable, std::cout);
     }
     if (sink_table.rows() > 0) {
       std::cout << "\n";
@@ -243,16 +211,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
       std::cout << "\nDead letters (fix the cause, then `qcflow replay --dead-letters`):\n";
       dead.Render(Format::kTable, std::cout);
     }
-    if (late_runs > 0) {
-      std::cout << "\n" << late_runs
-                << " MPC run(s) arrived after their session was uploaded (late); see the log, or "
-                   "set late = \"amend\" to upload them as amendments.\n";
-      if (changed_after_upload > 0) {
-        std::cout << changed_after_upload
-                  << " of them: a run's Results.csv that changed after its session was uploaded "
-                     "(the log names the journal records to compare).\n";
-      }
-    }
+    if (!report.notes.empty()) std::cout << "\n";
+    for (const std::string& note : report.notes) std::cout << note << "\n";
     return kExitOk;
   }
   if (*format == Format::kCsv) {
@@ -271,9 +231,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                         {"daemon", daemon.json},
                         {"daemon_sources", daemon_sources_json},
                         {"daemon_sinks", daemon_sinks_json},
-                        {"dead_letters", dead.ToJson()},
-                        {"late_mpc_runs", late_runs},
-                        {"late_mpc_runs_changed_after_upload", changed_after_upload}};
+                        {"dead_letters", dead.ToJson()}};
+  for (const auto& [field, value] : report.json_fields) doc[field] = value;
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return kExitOk;
 }

@@ -23,8 +23,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/runtime/daemon_state.h"
-#include "cli/runtime/daemon_workers.h"
+#include "process/component/worker_state.h"
 #include "cli/runtime/logging.h"
 #include "store/derived.h"
 #include "store/outbox.h"
@@ -45,6 +44,8 @@ using qcflow::testing::QatrackTestServer;
 using qcflow::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using component::kDaemonSinkNs;
+using component::kDaemonSourceNs;
 
 using qcflow::testing::Eventually;
 using qcflow::testing::FreePort;
@@ -539,40 +540,6 @@ TEST_F(DaemonTest, BackfillIntoAFullDiskExitsOneAndTheRerunFinishesIt) {
     if (row["kind"] == "mpc") records = row["records"].get<int64_t>();
   }
   EXPECT_EQ(records, runs) << status.dump();
-}
-
-TEST(DaemonPartsTest, RetryDelayDoublesUpToTheCap) {
-  EXPECT_EQ(RetryDelay(seconds(300), 1, std::chrono::minutes(5)), seconds(5));
-  EXPECT_EQ(RetryDelay(seconds(300), 4, std::chrono::minutes(5)), seconds(40));
-  EXPECT_EQ(RetryDelay(seconds(300), 60, std::chrono::minutes(5)), seconds(300));
-  EXPECT_EQ(RetryDelay(milliseconds(200), 1, milliseconds(500)), milliseconds(200));
-  EXPECT_EQ(RetryDelay(milliseconds(200), 3, milliseconds(500)), milliseconds(500));
-  EXPECT_EQ(RetryDelay(milliseconds(0), 1, milliseconds(0)), milliseconds(50));  // never spins
-  EXPECT_EQ(HumanDuration(seconds(40)), "40s");
-  EXPECT_EQ(HumanDuration(milliseconds(1500)), "1.5s");
-  EXPECT_EQ(HumanDuration(seconds(300)), "5m");
-  EXPECT_EQ(HumanDuration(milliseconds(200)), "200ms");
-}
-
-TEST(DaemonPartsTest, SafeUrlDropsCredentialsAndQuery) {
-  EXPECT_EQ(SafeUrl("https://user:pw@host:8443/api?token=x"), "https://host:8443/api");
-  EXPECT_EQ(SafeUrl("http://127.0.0.1:80/api"), "http://127.0.0.1:80/api");
-}
-
-TEST(DaemonPartsTest, StateRecordsRoundTripAndTolerateUnknownFields) {
-  SourceState s;
-  s.state = "unavailable";
-  s.last_error = "TDS directory /x is not readable";
-  s.sessions_emitted = 7;
-  auto back = DecodeSourceState("tb", EncodeSourceState(s));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->name, "tb");
-  EXPECT_EQ(back->state, "unavailable");
-  EXPECT_EQ(back->sessions_emitted, 7u);
-  auto newer = DecodeSinkState("q", R"({"paused":true,"something_new":[1]})");
-  ASSERT_TRUE(newer.ok());
-  EXPECT_TRUE(newer->paused);
-  EXPECT_FALSE(DecodeSinkState("q", "[1]").ok());
 }
 
 }  // namespace

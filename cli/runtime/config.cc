@@ -9,63 +9,23 @@
 #include <set>
 #include <sstream>
 
-#include "cli/runtime/config_reader.h"
+#include "process/component/config_table.h"
 #include "cli/runtime/listen_address.h"
 
 namespace qcflow::config {
 
-namespace detail {
-
-std::string Trim(std::string s) {
-  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-}  // namespace detail
-
 namespace {
 
-using namespace detail;
-
-// "is readable by others (mode 644); run: chmod 600 FILE" when group or
-// others may read a file holding a secret, else "".
-std::string ExposedFile(const std::string& path, mode_t mode) {
-  if (!(mode & 077)) return "";
-  char octal[8];
-  std::snprintf(octal, sizeof octal, "%03o", unsigned(mode & 0777));
-  return std::string("is readable by others (mode ") + octal + "); run: chmod 600 " + path;
-}
-
-// A secret kept in its own file (`key` = "token_file", "password_file"):
-// refused when others may read it, when it is not a file, or empty.
-Status ReadSecretFile(const std::string& key, const std::string& path, std::string* secret) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::NotFound(key + " " + path + " does not exist");
-  if (S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument(key + " " + path + " is a directory; " + key +
-                                   " must name a file that holds only the secret");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument(key + " " + path + " is not a regular file; " + key +
-                                   " must name a file that holds only the secret");
-  }
-  if (std::string exposed = ExposedFile(path, st.st_mode); !exposed.empty()) {
-    return Status::InvalidArgument(key + " " + path + " " + exposed);
-  }
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in) return Status::IOError("cannot read " + key + " " + path);
-  *secret = Trim(ss.str());
-  if (secret->empty()) {
-    return Status::InvalidArgument(key + " " + path + " is empty; write the secret into it (one line)");
-  }
-  return Status::OK();
-}
+using component::ConfigTable;
+using component::EachTable;
+using component::Errors;
+using component::ExposedFile;
+using component::LogLevels;
 
 // A secret written in the config itself is refused when the config is
 // readable by others: the same rule as for token_file and password_file.
-void CheckInlineSecrets(const toml::table& root, const std::string& file, mode_t mode, Errors* errors) {
+void CheckInlineSecrets(const toml::table& root, const std::string& file, mode_t mode,
+                        const component::Registry& registry, Errors* errors) {
   const std::string exposed = ExposedFile(file, mode);
   if (exposed.empty()) return;
   auto check = [&](const char* kind, const char* type, const char* key) {
@@ -81,94 +41,54 @@ void CheckInlineSecrets(const toml::table& root, const std::string& file, mode_t
                         ", which " + exposed + " (or move it to " + key + "_file)");
     }
   };
-  check("sink", "qatrack", "token");
-  check("source", "dqa3", "password");
+  for (const component::ComponentKind* kind : registry.kinds()) {
+    const auto [role, type] = component::SplitSection(kind->section);
+    for (const std::string& key : kind->inline_secrets) check(role.c_str(), type.c_str(), key.c_str());
+  }
 }
 
-void ReadMpcSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
-  MpcSource s;
-  TableReader r(t, "[[source.mpc]]", file, errors);
-  r.Str("name", &s.name, true);
-  r.Str("tds", &s.scan.root, true);
-  r.Duration("interval", &s.interval, bounds::kPollInterval);
-  if (const toml::node* h = t.get("history"); h && h->value<std::string>() == "all") {
-    r.Get("history", false);  // known
-    s.history.reset();
-  } else {
-    std::chrono::milliseconds history = *s.history;
-    r.Duration("history", &history, bounds::kHistory);
-    s.history = history;
-  }
-  std::string zone = "UTC";
-  r.Str("zone", &zone);
-  s.scan.site_zone = zone;
-  s.transform.session.site_zone = zone;
-  r.Bool("fast_search", &s.scan.fast_search);
-  r.Duration("settle", &s.scan.settle, bounds::kSettle);
-  std::chrono::milliseconds window{20 * 60 * 1000}, wait{20 * 60 * 1000};
-  r.Duration("window", &window, bounds::kWindow);
-  r.Duration("wait", &wait, bounds::kWait);
-  s.transform.grouping.window_micros = window.count() * 1000;
-  s.transform.grouping.wait_micros = wait.count() * 1000;
-  r.Str("test_list", &s.transform.session.test_list_template);
-  std::string late = "report";
-  r.Str("late", &late);
-  if (late == "amend") {
-    s.transform.grouping.late_policy = mpc::LatePolicy::kAmend;
-  } else if (late != "report") {
-    r.Error(t.get("late"), "[[source.mpc]].late must be \"report\" or \"amend\"");
-  }
-  r.Bool("include_test_comments", &s.transform.session.include_test_comments);
-  r.Bool("include_fileset_comment", &s.transform.session.include_fileset_comment);
-  r.Finish();
-  s.scan.source_id = s.name;
-  s.transform.session.source_id = s.name;
-  if (Status z = CheckZone(zone); !z.ok()) r.Error(t.get("zone"), z.message());
-  if (Status v = mpc::ValidateSessionOptions(s.transform.session); !v.ok() && CheckZone(zone).ok()) {
-    r.Error(t.get("test_list"), v.message());
-  }
-  if (Status g = mpc::ValidateGroupingOptions(s.transform.grouping); !g.ok()) r.Error(nullptr, g.message());
-  c->mpc_sources.push_back(std::move(s));
-}
-
-void ReadQatrackSink(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
-  QatrackSink s;
-  qatrack::QatrackSinkConfig& k = s.sink;
-  TableReader r(t, "[[sink.qatrack]]", file, errors);
-  r.Str("name", &k.name, true);
-  r.Str("url", &k.api_url, true);
-  ReadSecret(r, t, "token", "[[sink.qatrack]] '" + k.name + "'", /*required=*/true, &k.token,
-             &s.token_origin);
-  r.Str("server_zone", &k.server_zone, true);
-  r.Duration("interval", &s.interval, bounds::kSinkInterval);
-  r.Duration("throttle", &k.throttle_interval, bounds::kThrottle);
-  r.Duration("timeout", &k.request_timeout, bounds::kRequestTimeout);
-  r.Duration("connect_timeout", &k.connect_timeout, bounds::kConnectTimeout);
-  r.Bool("verify_ssl", &k.verify_ssl);
-  r.Str("ca_bundle", &k.ca_bundle);
-  r.Str("proxy", &k.proxy);
-  r.Bool("include_comments", &k.include_comments);
-  const toml::node* rad = r.Get("radmachine", false);
-  if (rad) {
-    if (auto b = rad->value<bool>()) k.radmachine = *b; else r.Error(rad, "radmachine must be true or false");
-  }
-  r.Finish();
-  if (!k.token.empty()) {
-    const bool radmachine = k.radmachine.value_or(qatrack::IsRadMachineUrl(k.api_url));
-    if (Status form = qatrack::CheckTokenForm(k.token, radmachine); !form.ok()) {
-      const char* key = t.get("token_file") ? "token_file" : t.get("token_env") ? "token_env" : "token";
-      r.Error(t.get(key),
-              "[[sink.qatrack]] '" + k.name + "': the token from " + s.token_origin + " " +
-                  form.message());
+// An enabled component's section: the common options (name, log_level,
+// interval), then the kind's own keys. `enabled = false` sets it aside unread
+// (Config::disabled).
+void ReadComponent(ConfigTable& parent, const toml::table& t, const component::ComponentKind& kind,
+                   const std::string& file, Errors* errors, Config* c) {
+  const std::string what = kind.section;
+  if (const toml::node* enabled = t.get("enabled")) {
+    const std::optional<bool> on = enabled->value<bool>();
+    if (!on) return parent.Error(enabled, "[[" + what + "]].enabled must be true or false");
+    if (!*on) {
+      c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
+                                              int(t.source().begin.line)});
+      return;
     }
   }
-  if (!k.server_zone.empty()) {
-    if (Status z = CheckZone(k.server_zone); !z.ok()) r.Error(t.get("server_zone"), z.message());
+  ConfigTable r(t, "[[" + what + "]]", file, errors);
+  r.Known("enabled");
+  component::CommonOptions common;
+  common.section = what;
+  common.line = int(t.source().begin.line);
+  r.Str("name", &common.name, true);
+  std::string level;
+  r.Str("log_level", &level);
+  if (t.get("log_level")) {
+    if (std::find(LogLevels().begin(), LogLevels().end(), level) == LogLevels().end()) {
+      r.Error(t.get("log_level"), "[[" + what + "]].log_level must be one of trace, debug, info, warn, error");
+    } else if (!common.name.empty()) {
+      c->log_levels[common.name] = level;
+    }
   }
-  c->qatrack_sinks.push_back(std::move(s));
+  if (kind.interval) {
+    common.interval = kind.interval->default_value;
+    r.Duration("interval", &common.interval, {kind.interval->min, kind.interval->max});
+  }
+  const size_t before = errors->size();
+  std::shared_ptr<component::Component> made = kind.read(r, std::move(common));
+  if (made && errors->size() == before) c->components.push_back(std::move(made));
 }
 
-void CrossCheck(const std::string& file, Errors* errors, Config* c) {
+// Routes, names used twice, disabled components' routes.
+void CrossCheck(const std::string& file, const std::vector<std::shared_ptr<component::Component>>& all,
+                Errors* errors, Config* c) {
   std::map<std::string, std::string> names;  // name -> "source"/"sink"
   auto claim = [&](const std::string& name, const char* what) {
     if (name.empty()) return;
@@ -176,10 +96,7 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
       errors->push_back(file + ": the name '" + name + "' is used twice; names of sources and sinks must be unique");
     }
   };
-  for (const auto& s : c->mpc_sources) claim(s.name, "source");
-  for (const auto& s : c->icom_sources) claim(s.name, "source");
-  for (const auto& s : c->dqa3_sources) claim(s.name, "source");
-  for (const auto& s : c->qatrack_sinks) claim(s.sink.name, "sink");
+  for (const auto& k : all) claim(k->name(), k->role() == component::Role::kSource ? "source" : "sink");
   for (const auto& d : c->disabled) {
     claim(d.name, d.section.rfind("source.", 0) == 0 ? "disabled source" : "disabled sink");
   }
@@ -188,6 +105,12 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
       if (d.name == name) return Describe(d, file);
     }
     return std::string();
+  };
+  auto find = [&](const std::string& name) -> component::Component* {
+    for (const auto& k : all) {
+      if (k->name() == name) return k.get();
+    }
+    return nullptr;
   };
   for (const Route& route : c->routes) {
     auto from = names.find(route.from);
@@ -200,11 +123,9 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
       errors->push_back(file + ": route from '" + route.from + "': no source has that name");
       continue;
     }
-    bool icom = false;
-    for (const auto& s : c->icom_sources) icom |= s.name == route.from;
-    if (icom) {
-      errors->push_back(file + ": route from '" + route.from + "': iCom deliveries are kept in the "
-                        "store (qcflow query deliveries), not uploaded; remove this [[route]]");
+    component::Component* source = find(route.from);
+    if (std::string refusal = source->RouteRefusal(); !refusal.empty()) {
+      errors->push_back(file + ": route from '" + route.from + "': " + refusal + "; remove this [[route]]");
       continue;
     }
     for (const std::string& to : route.to) {
@@ -218,106 +139,15 @@ void CrossCheck(const std::string& file, Errors* errors, Config* c) {
         errors->push_back(file + ": route to '" + to + "': no sink has that name");
         continue;
       }
-      for (auto& s : c->mpc_sources) {
-        if (s.name == route.from) s.transform.sinks.push_back(to);
-      }
-      for (auto& s : c->dqa3_sources) {
-        if (s.name == route.from) s.transform.sinks.push_back(to);
-      }
+      source->AddSink(to);
     }
   }
 }
 
 }  // namespace
 
-namespace detail {
-
-void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
-                const std::string& section, bool required, std::string* out, std::string* origin) {
-  std::string value, env, file;
-  r.Str(what, &value);
-  r.Str(what + "_env", &env);
-  r.Str(what + "_file", &file);
-  const int given = !value.empty() + !env.empty() + !file.empty();
-  std::string from = value.empty() ? "" : what + " in " + r.file();
-  if (given > 1 || (required && given == 0)) {
-    r.Error(nullptr, section + " needs " + (required ? "exactly" : "at most") + " one of " + what +
-                         ", " + what + "_env or " + what + "_file (" + what +
-                         "_file with mode 0600 is recommended)");
-  } else if (!env.empty()) {
-    from = "the environment variable " + env + " (" + what + "_env)";
-    const char* v = std::getenv(env.c_str());
-    if (!v || !*v) {
-      r.Error(t.get(what + "_env"), "environment variable " + env + " is not set or empty");
-    } else {
-      value = Trim(v);
-    }
-  } else if (!file.empty()) {
-    from = what + "_file " + file;
-    if (Status st = ReadSecretFile(what + "_file", file, &value); !st.ok()) {
-      r.Error(t.get(what + "_file"), st.message());
-    }
-  }
-  *out = value;
-  if (origin) *origin = from;
-}
-
-}  // namespace detail
-
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  const std::string s = Trim(std::string(text));
-  const std::string bad = "not a duration: '" + s + "'";
-  size_t i = 0, dots = 0;
-  while (i < s.size() && (std::isdigit(uint8_t(s[i])) || s[i] == '.')) dots += s[i++] == '.';
-  if (i == 0 || dots > 1 || s[0] == '.' || s[i - 1] == '.') return Status::InvalidArgument(bad);
-  const double n = std::strtod(s.substr(0, i).c_str(), nullptr);
-  const std::string unit = Trim(s.substr(i));
-  double ms;
-  if (unit.empty() || unit == "s") ms = n * 1000;
-  else if (unit == "ms") ms = n;
-  else if (unit == "m" || unit == "min") ms = n * 60'000;
-  else if (unit == "h") ms = n * 3'600'000;
-  else if (unit == "d") ms = n * 86'400'000;
-  else return Status::InvalidArgument("unknown duration unit '" + unit + "'; use ms, s, m, h or d");
-  // Checked before the conversion: a huge number must not wrap to a tiny one.
-  if (!(ms <= double(kMaxDuration.count()))) {
-    return Status::InvalidArgument("duration '" + s + "' is longer than " + FormatDuration(kMaxDuration));
-  }
-  return std::chrono::milliseconds(int64_t(ms));
-}
-
-std::string FormatDuration(std::chrono::milliseconds d) {
-  static const std::pair<int64_t, const char*> kUnits[] = {
-      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
-  const int64_t ms = d.count();
-  for (const auto& [size, name] : kUnits) {
-    if (ms != 0 && ms % size == 0) return std::to_string(ms / size) + name;
-  }
-  return ms == 0 ? "0s" : std::to_string(ms) + "ms";
-}
-
-std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= word.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
-      }
-      std::swap(prev, cur);
-    }
-    if (prev[c.size()] < best_d) {
-      best_d = prev[c.size()];
-      best = c;
-    }
-  }
-  return best;
-}
-
-Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode) {
+Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode,
+                           const component::Registry& registry) {
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -327,8 +157,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
   }
   Config c;
   c.file = file;
+  c.registry = &registry;
   Errors errors;
-  TableReader top(root, "the file", file, &errors);
+  ConfigTable top(root, "the file", file, &errors);
   auto section = [&](const std::string& key, auto read) {
     const toml::node* n = top.Get(key, false);
     if (!n) return;
@@ -339,7 +170,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     }
   };
   section("store", [&](const toml::table& t) {
-    TableReader r(t, "[store]", file, &errors);
+    ConfigTable r(t, "[store]", file, &errors);
     r.Str("path", &c.store.path);
     std::string durability = "sync";
     r.Str("durability", &durability);
@@ -348,7 +179,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     r.Finish();
   });
   section("log", [&](const toml::table& t) {
-    TableReader r(t, "[log]", file, &errors);
+    ConfigTable r(t, "[log]", file, &errors);
     r.Str("level", &c.log.level);
     r.Str("file", &c.log.file);
     r.Size("max_size_mb", &c.log.max_size_mb, 1, 10'000);
@@ -359,45 +190,53 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     }
   });
   section("metrics", [&](const toml::table& t) {
-    TableReader r(t, "[metrics]", file, &errors);
+    ConfigTable r(t, "[metrics]", file, &errors);
     r.Str("listen", &c.metrics.listen);
     r.Finish();
     if (!c.metrics.listen.empty()) {
       if (auto l = ParseLoopbackListen(c.metrics.listen); !l.ok()) r.Error(t.get("listen"), l.status().message());
     }
   });
-  section("source", [&](const toml::table& t) {
-    TableReader r(t, "[source]", file, &errors);
-    EachComponent(r, r.Get("mpc", false), "source.mpc", &c,
-              [&](const toml::table& s) { ReadMpcSource(s, file, &errors, &c); });
-    EachComponent(r, r.Get("icom", false), "source.icom", &c,
-              [&](const toml::table& s) { ReadIcomSource(s, file, &errors, &c); });
-    EachComponent(r, r.Get("dqa3", false), "source.dqa3", &c,
-              [&](const toml::table& s) { ReadDqa3Source(s, file, &errors, &c); });
-    for (const char* later : {"files"}) {
-      if (const toml::node* n = r.Get(later, false)) {
-        r.Error(n, std::string("[[source.") + later + "]] is not supported by this release yet");
+  // [[source.<kind>]] and [[sink.<kind>]]: each registered kind reads its own.
+  // Read kind by kind, so components come sources first, in registry order.
+  std::vector<std::shared_ptr<component::Component>> all;
+  for (component::Role role : {component::Role::kSource, component::Role::kSink}) {
+    const std::string prefix = role == component::Role::kSource ? "source" : "sink";
+    section(prefix, [&](const toml::table& t) {
+      ConfigTable r(t, "[" + prefix + "]", file, &errors);
+      for (const component::ComponentKind* kind : registry.kinds()) {
+        const auto [kind_role, name] = component::SplitSection(kind->section);
+        if (kind_role != prefix) continue;
+        EachTable(r, r.Get(name, false), kind->section, [&](const toml::table& s) {
+          ReadComponent(r, s, *kind, file, &errors, &c);
+        });
       }
-    }
-    r.Finish();
-  });
-  section("sink", [&](const toml::table& t) {
-    TableReader r(t, "[sink]", file, &errors);
-    EachComponent(r, r.Get("qatrack", false), "sink.qatrack", &c,
-              [&](const toml::table& s) { ReadQatrackSink(s, file, &errors, &c); });
-    r.Finish();
-  });
+      for (const auto& [key, node] : t) {
+        const std::string k(key.str());
+        if (registry.Find(prefix + "." + k)) continue;
+        const std::vector<std::string> known = registry.Names(role);
+        std::string list;
+        for (const std::string& n : known) list += (list.empty() ? "" : ", ") + n;
+        r.Error(&node, "[[" + prefix + "." + k + "]] is not supported by this release (it knows " +
+                           prefix + " kinds " + list + ")" +
+                           (NearestWord(k, known).empty() ? "" : "; did you mean '" + NearestWord(k, known) + "'?"));
+        r.Known(k);
+      }
+      r.Finish();
+    });
+  }
   EachTable(top, top.Get("route", false), "route", [&](const toml::table& t) {
     Route route;
-    TableReader r(t, "[[route]]", file, &errors);
+    ConfigTable r(t, "[[route]]", file, &errors);
     r.Str("from", &route.from, true);
     r.StrList("to", &route.to, true);
     r.Finish();
     c.routes.push_back(std::move(route));
   });
   top.Finish();
-  CheckInlineSecrets(root, file, file_mode, &errors);
-  if (errors.empty()) CrossCheck(file, &errors, &c);
+  CheckInlineSecrets(root, file, file_mode, registry, &errors);
+  for (auto& k : c.components) all.push_back(std::const_pointer_cast<component::Component>(k));
+  if (errors.empty()) CrossCheck(file, all, &errors, &c);
   if (!errors.empty()) {
     std::string msg = std::to_string(errors.size()) + " problem" + (errors.size() > 1 ? "s" : "") +
                       " in " + file + ":";
@@ -412,7 +251,7 @@ std::string Describe(const DisabledComponent& d, const std::string& file) {
          std::to_string(d.line) + ")";
 }
 
-Result<Config> LoadConfig(const std::string& path) {
+Result<Config> LoadConfig(const std::string& path, const component::Registry& registry) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::NotFound("cannot read config file " + path +
@@ -422,7 +261,50 @@ Result<Config> LoadConfig(const std::string& path) {
   ss << in.rdbuf();
   struct stat st;
   const mode_t mode = ::stat(path.c_str(), &st) == 0 ? st.st_mode : 0600;
-  return ParseConfig(ss.str(), path, mode);
+  return ParseConfig(ss.str(), path, mode, registry);
+}
+
+}  // namespace qcflow::config
+
+namespace qcflow::config {
+
+std::vector<const component::Component*> Config::Sources() const {
+  std::vector<const component::Component*> out;
+  for (const auto& k : components) {
+    if (k->role() == component::Role::kSource) out.push_back(k.get());
+  }
+  return out;
+}
+
+std::vector<const component::Component*> Config::Sinks() const {
+  std::vector<const component::Component*> out;
+  for (const auto& k : components) {
+    if (k->role() == component::Role::kSink) out.push_back(k.get());
+  }
+  return out;
+}
+
+const component::Component* Config::Find(const std::string& name) const {
+  for (const auto& k : components) {
+    if (k->name() == name) return k.get();
+  }
+  return nullptr;
+}
+
+std::vector<SessionSource> SessionSources(const Config& c) {
+  std::vector<SessionSource> out;
+  for (const auto& k : c.components) {
+    if (auto s = k->Sessions()) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+std::map<std::string, SessionMapping> SessionMappings(const Config& c) {
+  std::map<std::string, SessionMapping> out;
+  for (const SessionSource& s : SessionSources(c)) {
+    for (const std::string& id : s.source_ids) out.emplace(id, s.mapping);
+  }
+  return out;
 }
 
 }  // namespace qcflow::config

@@ -21,12 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "export/qatrack/qatrack_sink.h"
-#include "ingest/dqa3/dqa3_source.h"
-#include "ingest/icom/capture.h"
-#include "ingest/mpc/tds_scanner.h"
-#include "process/dqa3/dqa3_transform.h"
-#include "process/mpc/mpc_transform.h"
+#include "process/component/component.h"
+#include "process/component/duration.h"
 #include "store/status.h"
 #include "store/store.h"
 
@@ -46,40 +42,6 @@ struct LogSection {
 
 struct MetricsSection {
   std::string listen;           // "127.0.0.1:9187"; "" = off. Loopback only.
-};
-
-struct MpcSource {
-  std::string name;
-  std::chrono::milliseconds interval{300'000};  // "200ms" is valid (tests)
-  // How far before the source's first start `qcflow run` reaches (QCPump's
-  // "days of history"); nullopt = "all". Older runs: `qcflow backfill`.
-  std::optional<std::chrono::milliseconds> history = std::chrono::hours(24);
-  mpc::TdsScanConfig scan;            // root, zone, fast search, settle
-  mpc::MpcTransformConfig transform;  // grouping, session options, sinks (from routes)
-};
-
-// [[source.icom]]: one Elekta linac's iCom stream (all share one CaptureGroup).
-struct IcomSource {
-  std::string name;                  // the linac's name: journal source_id
-  icom::IcomCaptureConfig capture;   // capture.linac = name; host, port, zone, timeouts, queue
-  // How often the daemon turns new messages into deliveries.
-  std::chrono::milliseconds deliveries_interval{5000};
-};
-
-// [[source.dqa3]]: a Sun Nuclear Daily QA3 database, polled every `interval`.
-struct Dqa3Source {
-  std::string name;
-  std::chrono::milliseconds interval{300'000};
-  dqa3::Dqa3SourceConfig source;        // source.name = name; connection, zone, history, filters
-  dqa3::Dqa3TransformConfig transform;  // mode, template, units, window; sinks from routes
-};
-
-struct QatrackSink {
-  std::chrono::milliseconds interval{30'000};  // how often pending uploads are tried
-  qatrack::QatrackSinkConfig sink;    // sink.name is the section's name
-  // Where the token came from, for messages: "token_file /etc/qcflow/qatrack.token",
-  // "the environment variable X (token_env)" or "token in qcflow.toml".
-  std::string token_origin;
 };
 
 // A component section written with `enabled = false` (QCPump's inactive
@@ -103,10 +65,11 @@ struct Config {
   StoreSection store;
   LogSection log;
   MetricsSection metrics;
-  std::vector<MpcSource> mpc_sources;
-  std::vector<IcomSource> icom_sources;
-  std::vector<Dqa3Source> dqa3_sources;
-  std::vector<QatrackSink> qatrack_sinks;
+  // The kinds it was read with (component/component.h).
+  const component::Registry* registry = nullptr;
+  // Every enabled [[source.*]] and [[sink.*]], sources first, each kind in
+  // registry order, sections in file order. Immutable once read.
+  std::vector<std::shared_ptr<const component::Component>> components;
   std::vector<Route> routes;
   std::vector<DisabledComponent> disabled;
   // Component name -> its own `log_level` (absent: the [log] level).
@@ -114,44 +77,44 @@ struct Config {
   // Sentences about what the disabled components set aside ("route from 'X'
   // to 'Y' is not used: ..."), for validate and the daemon's start log.
   std::vector<std::string> disabled_notes;
+
+  // The components of one concrete class (commands and tests that know it).
+  template <typename T>
+  std::vector<const T*> Of() const {
+    std::vector<const T*> out;
+    for (const auto& c : components) {
+      if (auto* t = dynamic_cast<const T*>(c.get())) out.push_back(t);
+    }
+    return out;
+  }
+  std::vector<const component::Component*> Sources() const;
+  std::vector<const component::Component*> Sinks() const;
+  // The source or sink named `name`; nullptr when none is.
+  const component::Component* Find(const std::string& name) const;
 };
 
-// A source whose transform stores sessions, as replay and the sinks see it
-// without knowing its kind (cli/config_sessions.cc lists the kinds).
-struct SessionSource {
-  std::string name;
-  std::vector<std::string> source_ids;  // ids its sessions carry (the name; an MPC
-                                        // backfill may have used the TDS path)
-  std::string zone;                     // its wall clock, for replay --since
-  std::vector<std::string> sinks;       // from the routes
-  SessionMapping mapping;               // units map and test list template now
-};
+using component::SessionSource;
+// Every source whose transform stores sessions, with its routes.
 std::vector<SessionSource> SessionSources(const Config& c);
-// Source id -> current mapping, for QatrackSinkConfig::mappings.
+// Source id -> current mapping, for a sink's queued items.
 std::map<std::string, SessionMapping> SessionMappings(const Config& c);
 
 // Parses `text` (named `file` in messages). Relative paths stay as written.
 // `file_mode`: the permissions of the file the text came from; a token or
 // password written in it is refused when group or others may read it.
-Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode = 0600);
+// `registry`: the component kinds it may hold (default: the product's).
+Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_t file_mode = 0600,
+                           const component::Registry& registry = component::BuiltInComponents());
 // Reads and parses a file (with its mode).
-Result<Config> LoadConfig(const std::string& path);
+Result<Config> LoadConfig(const std::string& path,
+                          const component::Registry& registry = component::BuiltInComponents());
 
-// "5m", "30s", "1h", "250ms", "1d", "1.5m" or a bare number of seconds; at most
-// kMaxDuration (so no value overflows). InvalidArgument otherwise.
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
-inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 3650);
-
-// The range a duration setting accepts (each key's is in docs/configuration.md).
-struct DurationBounds {
-  std::chrono::milliseconds min, max;
-};
-
-// "250ms", "30s", "5m", "1h", "7d": the largest unit that divides `d` evenly.
-std::string FormatDuration(std::chrono::milliseconds d);
-
-// Levenshtein-nearest of `candidates` to `word`, or "" when none is close.
-std::string NearestWord(std::string_view word, const std::vector<std::string>& candidates);
+// Duration parsing and printing, shared with the components (duration.h).
+using component::DurationBounds;
+using component::FormatDuration;
+using component::kMaxDuration;
+using component::NearestWord;
+using component::ParseDuration;
 
 }  // namespace qcflow::config
 

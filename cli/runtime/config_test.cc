@@ -8,10 +8,36 @@
 #include <utility>
 #include <vector>
 
+#include "export/qatrack/qatrack_component.h"
+#include "ingest/dqa3/dqa3_component.h"
+#include "ingest/icom/icom_component.h"
+#include "ingest/mpc/mpc_component.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::config {
 namespace {
+
+// Copies of what each kind read, in file order (the test knows the kinds).
+std::vector<mpc::MpcSourceConfig> MpcSources(const Config& c) {
+  std::vector<mpc::MpcSourceConfig> out;
+  for (const auto* m : c.Of<mpc::MpcComponent>()) out.push_back(m->config());
+  return out;
+}
+std::vector<icom::IcomSourceSettings> IcomSources(const Config& c) {
+  std::vector<icom::IcomSourceSettings> out;
+  for (const auto* m : c.Of<icom::IcomComponent>()) out.push_back(m->settings());
+  return out;
+}
+std::vector<dqa3::Dqa3SourceSettings> Dqa3Sources(const Config& c) {
+  std::vector<dqa3::Dqa3SourceSettings> out;
+  for (const auto* m : c.Of<dqa3::Dqa3Component>()) out.push_back(m->settings());
+  return out;
+}
+std::vector<qatrack::QatrackSinkSettings> QatrackSinks(const Config& c) {
+  std::vector<qatrack::QatrackSinkSettings> out;
+  for (const auto* m : c.Of<qatrack::QatrackComponent>()) out.push_back(m->settings());
+  return out;
+}
 
 const char* kGood = R"(
 [store]
@@ -49,8 +75,8 @@ TEST(Config, ParsesEveryComponentAndWiresRoutes) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->store.path, "/tmp/s");
   EXPECT_EQ(c->store.durability, Durability::kGroupCommit);
-  ASSERT_EQ(c->mpc_sources.size(), 1u);
-  const MpcSource& s = c->mpc_sources[0];
+  ASSERT_EQ(MpcSources(*c).size(), 1u);
+  const mpc::MpcSourceConfig s = MpcSources(*c)[0];
   EXPECT_EQ(s.interval, std::chrono::seconds(120));
   EXPECT_EQ(s.scan.root, "/mnt/TDS");
   EXPECT_EQ(s.scan.source_id, "tds");
@@ -59,10 +85,10 @@ TEST(Config, ParsesEveryComponentAndWiresRoutes) {
   EXPECT_EQ(s.transform.grouping.window_micros, 15 * kMicrosPerMinute);
   EXPECT_EQ(s.transform.grouping.late_policy, mpc::LatePolicy::kAmend);
   EXPECT_EQ(s.transform.sinks, std::vector<std::string>{"qa"});
-  ASSERT_EQ(c->qatrack_sinks.size(), 1u);
-  EXPECT_EQ(c->qatrack_sinks[0].sink.name, "qa");
-  EXPECT_EQ(c->qatrack_sinks[0].sink.throttle_interval, std::chrono::milliseconds(500));
-  EXPECT_EQ(c->qatrack_sinks[0].sink.server_zone, "America/Toronto");
+  ASSERT_EQ(QatrackSinks(*c).size(), 1u);
+  EXPECT_EQ(QatrackSinks(*c)[0].sink.name, "qa");
+  EXPECT_EQ(QatrackSinks(*c)[0].sink.throttle_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(QatrackSinks(*c)[0].sink.server_zone, "America/Toronto");
 }
 
 TEST(Config, UnknownKeyHasLineAndSuggestion) {
@@ -127,13 +153,13 @@ to = ["qa-test"]
 )";
   auto c = ParseConfig(text, "qcflow.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_TRUE(c->dqa3_sources.empty());
-  EXPECT_EQ(c->qatrack_sinks.size(), 1u);
+  EXPECT_TRUE(Dqa3Sources(*c).empty());
+  EXPECT_EQ(QatrackSinks(*c).size(), 1u);
   ASSERT_EQ(c->disabled.size(), 2u);
   EXPECT_EQ(Describe(c->disabled[0], c->file), "[[source.dqa3]] 'dqa3-old' (qcflow.toml:25)");
   EXPECT_EQ(c->disabled[1].section, "sink.qatrack");
   EXPECT_EQ(c->disabled[1].name, "qa-test");
-  EXPECT_EQ(c->mpc_sources[0].transform.sinks, std::vector<std::string>{"qa"});
+  EXPECT_EQ(MpcSources(*c)[0].transform.sinks, std::vector<std::string>{"qa"});
   ASSERT_EQ(c->disabled_notes.size(), 2u);
   EXPECT_NE(c->disabled_notes[0].find("route from 'dqa3-old' is not used"), std::string::npos);
   EXPECT_NE(c->disabled_notes[1].find("to 'qa-test' is not used"), std::string::npos);
@@ -148,7 +174,7 @@ to = ["qa-test"]
                                                    "name = \"tds\"\nenabled = true"),
                         "qcflow.toml");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ(ok->mpc_sources.size(), 1u);
+  EXPECT_EQ(MpcSources(*ok).size(), 1u);
   EXPECT_TRUE(ok->disabled.empty());
 
   std::string bad = kGood;
@@ -176,15 +202,15 @@ TEST(Config, EachComponentMayHaveItsOwnLogLevel) {
 TEST(Config, MpcHistoryDefaultsToADayAndMayBeAll) {
   auto c = ParseConfig(kGood, "qcflow.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->mpc_sources[0].history, std::chrono::hours(24));  // QCPump's default
-  EXPECT_FALSE(c->mpc_sources[0].scan.since) << "backfill from this section reaches back fully";
+  EXPECT_EQ(MpcSources(*c)[0].history, std::chrono::hours(24));  // QCPump's default
+  EXPECT_FALSE(MpcSources(*c)[0].scan.since) << "backfill from this section reaches back fully";
   for (const auto& [text, want] : std::vector<std::pair<std::string, std::optional<std::chrono::milliseconds>>>{
            {"\"30d\"", std::chrono::hours(24 * 30)}, {"\"all\"", std::nullopt}, {"0", std::chrono::milliseconds(0)}}) {
     std::string t = kGood;
     t.replace(t.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = " + text);
     auto h = ParseConfig(t, "qcflow.toml");
     ASSERT_TRUE(h.ok()) << text << ": " << h.status().ToString();
-    EXPECT_EQ(h->mpc_sources[0].history, want) << text;
+    EXPECT_EQ(MpcSources(*h)[0].history, want) << text;
   }
   std::string bad = kGood;
   bad.replace(bad.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = \"forever\"");
@@ -218,7 +244,7 @@ TEST(Config, TokenComesFromExactlyOnePlaceAndFilesMustBePrivate) {
   setenv("QCFLOW_TEST_TOKEN", (" " + env_token + " \n").c_str(), 1);
   auto ok = ParseConfig(env, "qcflow.toml");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ(ok->qatrack_sinks[0].sink.token, env_token);
+  EXPECT_EQ(QatrackSinks(*ok)[0].sink.token, env_token);
 
   testing::TempDir dir;
   const std::string file_token = "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1";
@@ -232,7 +258,7 @@ TEST(Config, TokenComesFromExactlyOnePlaceAndFilesMustBePrivate) {
   chmod(dir.Sub("token").c_str(), 0600);
   auto good = ParseConfig(file, "qcflow.toml");
   ASSERT_TRUE(good.ok()) << good.status().ToString();
-  EXPECT_EQ(good->qatrack_sinks[0].sink.token, file_token);
+  EXPECT_EQ(QatrackSinks(*good)[0].sink.token, file_token);
 }
 
 TEST(Config, ExampleFileParsesOnceItsTokenFileExists) {
@@ -262,8 +288,8 @@ port = 11706
 TEST(Config, IcomSourcesWithDefaults) {
   auto c = ParseConfig(kIcom, "qcflow.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->icom_sources.size(), 2u);
-  const icom::IcomCaptureConfig& a = c->icom_sources[0].capture;
+  ASSERT_EQ(IcomSources(*c).size(), 2u);
+  const icom::IcomCaptureConfig a = IcomSources(*c)[0].capture;
   EXPECT_EQ(a.linac, "LA1");  // the section name is the journal's source id
   EXPECT_EQ(a.host, "10.20.30.40");  // real linacs are not on loopback
   EXPECT_EQ(a.port, 1706);
@@ -271,7 +297,7 @@ TEST(Config, IcomSourcesWithDefaults) {
   EXPECT_EQ(a.read_timeout, std::chrono::seconds(20));
   EXPECT_EQ(a.backoff_max, std::chrono::minutes(1));
   EXPECT_EQ(a.queue_bytes, size_t(16) << 20);
-  const icom::IcomCaptureConfig& b = c->icom_sources[1].capture;
+  const icom::IcomCaptureConfig b = IcomSources(*c)[1].capture;
   EXPECT_EQ(b.port, 11706);
   EXPECT_EQ(b.zone, "UTC");
 }
@@ -281,10 +307,10 @@ TEST(Config, IcomGarbageLimits) {
                                             "garbage_mb = 8\ngarbage_timeout = \"2m\"\n",
                        "qcflow.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->icom_sources[0].capture.garbage_bytes, size_t(64) << 20);  // defaults
-  EXPECT_EQ(c->icom_sources[0].capture.garbage_time, std::chrono::seconds(60));
-  EXPECT_EQ(c->icom_sources[2].capture.garbage_bytes, size_t(8) << 20);
-  EXPECT_EQ(c->icom_sources[2].capture.garbage_time, std::chrono::minutes(2));
+  EXPECT_EQ(IcomSources(*c)[0].capture.garbage_bytes, size_t(64) << 20);  // defaults
+  EXPECT_EQ(IcomSources(*c)[0].capture.garbage_time, std::chrono::seconds(60));
+  EXPECT_EQ(IcomSources(*c)[2].capture.garbage_bytes, size_t(8) << 20);
+  EXPECT_EQ(IcomSources(*c)[2].capture.garbage_time, std::chrono::minutes(2));
   std::string p = Problems(std::string(kIcom) + "\n[[source.icom]]\nname = \"LA3\"\nhost = \"h\"\n"
                                                 "garbage_timeout = \"100ms\"\n");
   EXPECT_NE(p.find("[[source.icom]].garbage_timeout must be from 1s to 1d (it is 100ms)"), std::string::npos) << p;
@@ -355,8 +381,8 @@ to = "qa"
 )";
   auto c = ParseConfig(text, "qcflow.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->dqa3_sources.size(), 2u);
-  const Dqa3Source& fb = c->dqa3_sources[0];
+  ASSERT_EQ(Dqa3Sources(*c).size(), 2u);
+  const dqa3::Dqa3SourceSettings fb = Dqa3Sources(*c)[0];
   EXPECT_EQ(fb.source.connection.backend, dqa3::Dqa3Backend::kFirebird);
   EXPECT_EQ(fb.source.connection.firebird.password, "masterkey");
   EXPECT_EQ(fb.source.connection.firebird.port, 3050);
@@ -370,7 +396,7 @@ to = "qa"
   EXPECT_EQ(fb.transform.unit_map.at("Linac 2"), UnitRef::Numbered(2)) << "an integer is a unit number";
   EXPECT_EQ(fb.transform.sinks, std::vector<std::string>{"qa"});
   EXPECT_EQ(fb.transform.source_id, "dqa3");
-  const Dqa3Source& atlas = c->dqa3_sources[1];
+  const dqa3::Dqa3SourceSettings atlas = Dqa3Sources(*c)[1];
   EXPECT_EQ(atlas.source.connection.backend, dqa3::Dqa3Backend::kOdbc);
   EXPECT_EQ(atlas.source.connection.odbc.port, 1433);
   EXPECT_EQ(atlas.source.connection.odbc.tds_version, "7.4");

@@ -1,24 +1,15 @@
 // Daemon: the body of `qcflow run`, the long-running pipeline.
 //
-// Threads (one each; none shares mutable pipeline state with another):
-//   - one worker per polling source ([[source.mpc]]): every `interval` a pass
-//     scans the TDS share (TdsScanner) and steps the MPC transform until caught
-//     up, which queues sessions in the sinks' outboxes. A pass never overlaps
-//     the previous one: if it outlasts the interval the next starts right after.
-//   - one worker per [[source.dqa3]] (daemon_dqa3.h): every `interval` a pass
-//     polls the database into the journal and steps the DQA3 transform, which
-//     queues sessions for the routed sinks; a failing database retries with
-//     backoff on its own thread.
-//   - for [[source.icom]]: one CaptureGroup for all linacs (its io_context
-//     thread and its journal writer thread) and one worker that turns the
-//     journaled messages into deliveries every deliveries_interval
-//     (daemon_icom.h). SIGTERM closes every linac socket with a FIN first.
-//   - one worker per sink ([[sink.qatrack]]): checks the connection, then calls
-//     DeliverOnce every `interval`, and at once when a routed source queued
-//     sessions.
-//   - the metrics server's io thread when [metrics].listen is set.
-//   - the caller's thread (Run) supervises: stop requests, --until-idle,
-//     --max-duration.
+// Threads: every configured source and sink becomes a runtime part
+// (process/component/worker.h), built by its kind (component.h) and driven
+// through one contract: Init, Begin, Idle/Unfinished/AddMetrics, BeginStop,
+// Join, PersistStopped. Each part owns its thread(s): a polling source
+// ([[source.mpc]], [[source.dqa3]]) passes every `interval` and never overlaps
+// its previous pass; the iCom capture group listens to every linac and turns
+// what it journaled into deliveries; a sink ([[sink.qatrack]]) delivers every
+// `interval`, and at once when a routed source queued sessions. The metrics
+// server has its io thread when [metrics].listen is set; the caller's thread
+// (Run) supervises: stop requests, --until-idle, --max-duration.
 //
 // Promises:
 //   - Nothing that is not ready at start (share unmounted, server down, token
@@ -30,7 +21,7 @@
 //     (a scan, a transform step, one DeliverOnce batch) finish; state is
 //     persisted; the metrics socket closes; the store is synced and closed.
 //   - After each pass, worker state is persisted in the store ("daemon.source",
-//     "daemon.sink", see daemon_state.h) for `qcflow status`.
+//     "daemon.sink", see process/component/worker_state.h) for `qcflow status`.
 //
 // Thread safety: RequestStop may be called from any thread (e.g. a signal
 // watcher), at any time. Run is called once.
@@ -54,11 +45,7 @@
 
 namespace qcflow::cli {
 
-class Dqa3Worker;
-class IcomWorker;
 class MetricsServer;
-class SourceWorker;
-class SinkWorker;
 
 struct DaemonOptions {
   config::Config config;
@@ -119,10 +106,9 @@ class Daemon {
   // The idle condition at `now` (see DaemonOptions::until_idle).
   bool IsIdle();
 
-  // What is undone now: pending uploads and dead letters (with the latest
-  // error), sources whose latest pass failed or left work, iCom messages lost.
-  // iCom streams never finish, so a capture that is simply stopped is not
-  // undone.
+  // What is undone now, as every part says (Part::Unfinished): pending
+  // uploads and dead letters, sources whose latest pass failed or left work,
+  // capture loss. A stream that is simply stopped is not undone.
   std::vector<std::string> Unfinished();
 
  private:
@@ -135,10 +121,9 @@ class Daemon {
 
   DaemonOptions options_;
   std::unique_ptr<Store> store_;
-  std::vector<std::unique_ptr<SinkWorker>> sinks_;
-  std::vector<std::unique_ptr<SourceWorker>> sources_;
-  std::vector<std::unique_ptr<Dqa3Worker>> dqa3_;
-  std::unique_ptr<IcomWorker> icom_;  // when there is a [[source.icom]]
+  // Built sinks first (sources kick the sinks they are routed to).
+  std::vector<std::unique_ptr<component::Part>> sinks_;
+  std::vector<std::unique_ptr<component::Part>> sources_;
   std::unique_ptr<MetricsServer> metrics_;
   MicrosUtc started_at_ = 0;
   int metrics_port_ = 0;

@@ -14,7 +14,6 @@
 #include <string_view>
 
 #include "cli/runtime/config.h"
-#include "export/qatrack/http_client.h"
 #include "store/status.h"
 
 namespace spdlog {
@@ -28,17 +27,8 @@ namespace qcflow::cli {
 // file cannot be opened.
 Status SetUpLogging(const config::LogSection& log);
 
-// The logger of one component ([[source.*]], [[sink.*]]): the default logger's
-// sinks and format under the component's name, at its own `log_level` when it
-// has one (else the default logger's level). Call after SetUpLogging.
-std::shared_ptr<spdlog::logger> ComponentLogger(const std::string& name,
-                                                const std::map<std::string, std::string>& levels);
-
 // Flushes and drops every logger (call once, at exit).
 void ShutDownLogging();
-
-// "https://host:8443/api" from "https://user:pw@host:8443/api?x=y".
-using qatrack::SafeUrl;  // export/qatrack/http_client.h
 
 }  // namespace qcflow::cli
 

@@ -154,38 +154,4 @@ std::string MetricsServer::address() const {
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port());
 }
 
-std::string PromLabel(const std::string& value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-std::string PromLabelPair(const char* key, const std::string& value) {
-  return std::string(key) + "=\"" + PromLabel(value) + "\"";
-}
-
-void PromText::Family(const char* name, const char* type, const char* help) {
-  out_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void PromText::Sample(const char* name, const std::string& labels, double value) {
-  out_ += name;
-  if (!labels.empty()) out_ += "{" + labels + "}";
-  char buf[40];
-  if (value == double(int64_t(value))) {
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.6f", value);
-  }
-  out_ += " ";
-  out_ += buf;
-  out_ += "\n";
-}
-
 }  // namespace qcflow::cli

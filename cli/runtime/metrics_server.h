@@ -47,24 +47,6 @@ class MetricsServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Escapes a Prometheus label value (backslash, double quote, newline).
-std::string PromLabel(const std::string& value);
-
-// key="escaped value", for PromText::Sample.
-std::string PromLabelPair(const char* key, const std::string& value);
-
-// Prometheus text: "# HELP" / "# TYPE" once per family, then its samples.
-class PromText {
- public:
-  void Family(const char* name, const char* type, const char* help);
-  // `labels`: "" or PromLabelPair(...)[,...]. Whole numbers print without a fraction.
-  void Sample(const char* name, const std::string& labels, double value);
-  const std::string& str() const { return out_; }
-
- private:
-  std::string out_;
-};
-
 }  // namespace qcflow::cli
 
 #endif  // QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_

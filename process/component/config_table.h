@@ -1,18 +1,26 @@
-// INTERNAL to cli/config*.cc: the TOML table reader every section uses, and
-// the section readers that live outside config.cc. Not for other modules.
-#ifndef QCFLOW_CLI_RUNTIME_CONFIG_READER_H_
-#define QCFLOW_CLI_RUNTIME_CONFIG_READER_H_
+// ConfigTable: how a component reads its own TOML table of qcflow.toml. Each
+// getter records the key as known, checks its type and range, and records a
+// problem as "FILE:LINE: <sentence with what to do>"; Finish() reports unknown
+// keys with the nearest known one. toml++ is in this header: include it only
+// from a component's config reader (.cc), never from a public header.
+#ifndef QCFLOW_PROCESS_COMPONENT_CONFIG_TABLE_H_
+#define QCFLOW_PROCESS_COMPONENT_CONFIG_TABLE_H_
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <chrono>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/runtime/config.h"
+#include "process/component/duration.h"
+#include "store/status.h"
 
-namespace qcflow::config::detail {
+namespace qcflow::component {
+
+
 
 using Errors = std::vector<std::string>;
 
@@ -38,8 +46,6 @@ inline constexpr DurationBounds kGarbageTimeout{std::chrono::seconds(1), std::ch
 
 std::string Trim(std::string s);
 
-// Keys every component section has, read once by EachComponent (below).
-inline constexpr const char* kCommonComponentKeys[] = {"enabled", "log_level"};
 inline const std::vector<std::string>& LogLevels() {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   return kLevels;
@@ -47,15 +53,16 @@ inline const std::vector<std::string>& LogLevels() {
 
 // Reads one TOML table: each getter records the key as known, checks its type
 // and records problems with the line they are on. Finish() reports unknown keys.
-class TableReader {
+class ConfigTable {
  public:
-  TableReader(const toml::table& t, std::string where, const std::string& file, Errors* errors)
+  ConfigTable(const toml::table& t, std::string where, const std::string& file, Errors* errors)
       : t_(t), where_(std::move(where)), file_(file), errors_(errors) {
-    // A component section's common options were read by EachComponent.
-    if (where_.rfind("[[source.", 0) == 0 || where_.rfind("[[sink.", 0) == 0) {
-      known_.assign(std::begin(kCommonComponentKeys), std::end(kCommonComponentKeys));
-    }
   }
+
+  // Marks `key` known without reading it (the runtime read it already).
+  void Known(const std::string& key) { known_.push_back(key); }
+  const toml::table& table() const { return t_; }
+  const std::string& where() const { return where_; }
 
   const std::string& file() const { return file_; }
 
@@ -168,7 +175,7 @@ class TableReader {
 
 // Visits each table of an array-of-tables such as [[source.mpc]].
 template <typename F>
-void EachTable(TableReader& parent, const toml::node* n, const std::string& what, F f) {
+void EachTable(ConfigTable& parent, const toml::node* n, const std::string& what, F f) {
   if (!n) return;
   const toml::array* a = n->as_array();
   if (!a || !a->is_array_of_tables()) {
@@ -178,48 +185,22 @@ void EachTable(TableReader& parent, const toml::node* n, const std::string& what
   for (const toml::node& e : *a) f(*e.as_table());
 }
 
-// EachTable for component sections ([[source.*]], [[sink.*]]): the options every
-// component has are read here, once: `log_level` (Config::log_levels), and
-// `enabled`. `enabled = false` sets the section aside
-// (Config::disabled) unread; `f` gets the others (its TableReader knows the
-// common keys).
-template <class F>
-void EachComponent(TableReader& parent, const toml::node* n, const std::string& what, Config* c, F f) {
-  EachTable(parent, n, what, [&](const toml::table& t) {
-    if (const toml::node* enabled = t.get("enabled")) {
-      const std::optional<bool> on = enabled->value<bool>();
-      if (!on) return parent.Error(enabled, "[[" + what + "]].enabled must be true or false");
-      if (!*on) {
-        c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
-                                                int(t.source().begin.line)});
-        return;
-      }
-    }
-    if (const toml::node* level = t.get("log_level")) {
-      const std::optional<std::string> v = level->value<std::string>();
-      const auto& levels = LogLevels();
-      if (!v || std::find(levels.begin(), levels.end(), *v) == levels.end()) {
-        parent.Error(level, "[[" + what + "]].log_level must be one of trace, debug, info, warn, error");
-      } else if (auto name = t["name"].value<std::string>()) {
-        c->log_levels[*name] = *v;
-      }
-    }
-    f(t);
-  });
-}
+// A secret kept in its own file (`key` = "token_file", "password_file"):
+// refused when others may read it, when it is not a file, or empty.
+Status ReadSecretFile(const std::string& key, const std::string& path, std::string* secret);
+
+// "is readable by others (mode 644); run: chmod 600 FILE" when group or
+// others may read a file holding a secret, else "".
+std::string ExposedFile(const std::string& path, unsigned mode);
 
 // `<what>`, `<what>_env` or `<what>_file` (what = "token", "password"): at most
 // one may be given; `required` demands exactly one. A file must be a regular,
 // non-empty file not readable by others. Never puts the secret in a message;
 // `origin` (optional) says where it came from ("token_file /x", ...).
-void ReadSecret(TableReader& r, const toml::table& t, const std::string& what,
+void ReadSecret(ConfigTable& r, const toml::table& t, const std::string& what,
                 const std::string& section, bool required, std::string* out,
                 std::string* origin = nullptr);
 
-// [[source.icom]] and [[source.dqa3]] (config_sources.cc).
-void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c);
-void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* errors, Config* c);
+}  // namespace qcflow::component
 
-}  // namespace qcflow::config::detail
-
-#endif  // QCFLOW_CLI_RUNTIME_CONFIG_READER_H_
+#endif  // QCFLOW_PROCESS_COMPONENT_CONFIG_TABLE_H_

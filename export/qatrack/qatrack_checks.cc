@@ -6,13 +6,16 @@
 #include <map>
 #include <set>
 
-#include "cli/validate_checks.h"
+#include "export/qatrack/qatrack_component.h"
 #include "export/qatrack/server_checks.h"
+#include "process/component/wording.h"
 
-namespace qcflow::cli {
+namespace qcflow::qatrack {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using component::Checklist;
+using component::ExpectedUpload;
+using component::Quote;
 
 std::string Join(const std::set<std::string>& items, size_t most = 8) {
   std::string out;
@@ -38,7 +41,7 @@ std::string Detail(const Status& s, const std::string& at) {
 }
 
 // Fails the checklist with what to do about a failed token check; true when it passed.
-bool TokenAccepted(qatrack::ServerChecks& checks, const config::QatrackSink& k, const std::string& who,
+bool TokenAccepted(ServerChecks& checks, const QatrackSinkSettings& k, const std::string& who,
                    const std::string& at, const std::string& token_origin, Checklist* list) {
   const Status st = checks.CheckToken();
   if (st.ok()) {
@@ -48,7 +51,7 @@ bool TokenAccepted(qatrack::ServerChecks& checks, const config::QatrackSink& k, 
   const std::string detail = Detail(st, at);
   const std::string unchecked = " (its permissions, units and test lists were not checked)";
   if (st.code() == Status::Code::kInvalidArgument) {
-    const bool rad = k.sink.radmachine.value_or(qatrack::IsRadMachineUrl(k.sink.api_url));
+    const bool rad = k.sink.radmachine.value_or(IsRadMachineUrl(k.sink.api_url));
     std::string header = rad ? "RadAuthorization" : "Authorization";
     list->Fail(who + at + " rejected the token (" + detail + "): check that " + token_origin +
                " holds the API token of a QATrack+ user (QATrack+ admin: Auth Tokens), and that "
@@ -65,7 +68,7 @@ bool TokenAccepted(qatrack::ServerChecks& checks, const config::QatrackSink& k, 
 }
 
 // "MPC: Enhanced Couch Checks" on unit 3 for `up`: exists, assigned and active, macros.
-void CheckTestList(qatrack::ServerChecks& checks, const ExpectedUpload& up, long unit_number,
+void CheckTestList(ServerChecks& checks, const ExpectedUpload& up, long unit_number,
                    const std::string& who, const std::string& at, Checklist* list) {
   const std::string dead = up.what + " would become dead letters";
   auto tests = checks.TestListTests(up.test_list);
@@ -120,18 +123,16 @@ void CheckTestList(qatrack::ServerChecks& checks, const ExpectedUpload& up, long
   list->Warn(text + " add the tests to the test list or fix test_list_template.");
 }
 
-}  // namespace
-
-void CheckQatrackSink(const config::QatrackSink& k, const std::vector<ExpectedUpload>& uploads,
+void CheckQatrackSink(const QatrackSinkSettings& k, const std::vector<ExpectedUpload>& uploads,
                       const std::string& token_origin, Checklist* list) {
-  const qatrack::QatrackSinkConfig& cfg = k.sink;
+  const QatrackSinkConfig& cfg = k.sink;
   const std::string who = "sink " + Quote(cfg.name) + ": ";
-  auto sink = qatrack::QatrackSink::Create(nullptr, cfg);
+  auto sink = QatrackSink::Create(nullptr, cfg);
   if (!sink.ok()) {
     list->ConfigError(who + sink.status().message() + ".");
     return;
   }
-  qatrack::ServerChecks checks = (*sink)->Checks();
+  ServerChecks checks = (*sink)->Checks();
   const std::string at = "QATrack+ at " + checks.display_url();
   if (!TokenAccepted(checks, k, who, at, token_origin, list)) return;
   if (Status may = checks.CheckUploadPermission(); !may.ok()) {
@@ -170,4 +171,10 @@ void CheckQatrackSink(const config::QatrackSink& k, const std::vector<ExpectedUp
   }
 }
 
-}  // namespace qcflow::cli
+}  // namespace
+
+void QatrackComponent::Check(component::CheckContext& ctx) const {
+  CheckQatrackSink(settings_, ctx.UploadsRoutedTo(name()), settings_.token_origin, ctx.list);
+}
+
+}  // namespace qcflow::qatrack

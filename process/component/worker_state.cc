@@ -1,11 +1,12 @@
-#include "cli/runtime/daemon_state.h"
+#include "process/component/worker_state.h"
 
 #include <nlohmann/json.hpp>
 
-#include "process/icom/icom_transform.h"
+#include <algorithm>
+
 #include "store/derived.h"
 
-namespace qcflow::cli {
+namespace qcflow::component {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -55,16 +56,50 @@ Result<std::vector<T>> LoadAll(Store& store, const char* ns, Decode decode) {
 
 std::string IsoOrEmpty(MicrosUtc t) { return t == 0 ? "" : FormatUtcIso(t); }
 
-Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac) {
-  uint64_t n = 0;
-  std::string prefix = linac;
-  prefix += '\0';  // DeliveryKey: linac \0 be64(first_seq)
-  Status s = store.derived().Scan(icom::kDeliveryNs, prefix, [&](std::string_view, std::string_view) {
-    ++n;
-    return true;
-  });
-  if (!s.ok()) return s;
-  return n;
+namespace {
+
+json ValueOf(const std::string& text) { return json::parse(text, nullptr, /*allow_exceptions=*/false); }
+
+}  // namespace
+
+void StateFields::Set(const std::string& key, uint64_t value) { values_[key] = std::to_string(value); }
+void StateFields::Set(const std::string& key, bool value) { values_[key] = value ? "true" : "false"; }
+void StateFields::Set(const std::string& key, const std::string& value) { values_[key] = Dump(json(value)); }
+void StateFields::Set(const std::string& key, const std::vector<std::string>& value) {
+  values_[key] = Dump(json(value));
+}
+
+uint64_t StateFields::Number(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return 0;
+  json v = ValueOf(it->second);
+  return v.is_number_unsigned() || v.is_number_integer() ? v.get<uint64_t>() : 0;
+}
+
+bool StateFields::Flag(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return false;
+  json v = ValueOf(it->second);
+  return v.is_boolean() && v.get<bool>();
+}
+
+std::string StateFields::Text(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return "";
+  json v = ValueOf(it->second);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+std::vector<std::string> StateFields::List(const std::string& key) const {
+  std::vector<std::string> out;
+  auto it = values_.find(key);
+  if (it == values_.end()) return out;
+  json v = ValueOf(it->second);
+  if (!v.is_array()) return out;
+  for (const json& e : v) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
 }
 
 std::string EncodeSourceState(const SourceState& s) {
@@ -80,13 +115,8 @@ std::string EncodeSourceState(const SourceState& s) {
                {"late_runs", s.late_runs},
                {"passes", s.passes},
                {"first_start", s.first_start}};
-  if (s.kind == "icom") {
-    j.update({{"connected", s.connected}, {"messages", s.messages}, {"bytes", s.bytes},
-              {"reconnects", s.reconnects}, {"gaps", s.gaps}, {"dropped", s.dropped},
-              {"last_message", s.last_message}, {"deliveries", s.deliveries}});
-  }
-  if (s.kind == "dqa3") {
-    j.update({{"race_flagged", s.race_flagged}, {"schema", s.schema}, {"unmapped", s.unmapped}});
+  for (const auto& [key, value] : s.extra.values()) {
+    if (!j.contains(key)) j[key] = ValueOf(value);
   }
   return Dump(j);
 }
@@ -127,19 +157,12 @@ Result<SourceState> DecodeSourceState(std::string_view name, std::string_view te
   Take(*j, "late_runs", &s.late_runs);
   Take(*j, "passes", &s.passes);
   Take(*j, "first_start", &s.first_start);
-  Take(*j, "connected", &s.connected);
-  Take(*j, "messages", &s.messages);
-  Take(*j, "bytes", &s.bytes);
-  Take(*j, "reconnects", &s.reconnects);
-  Take(*j, "gaps", &s.gaps);
-  Take(*j, "dropped", &s.dropped);
-  Take(*j, "last_message", &s.last_message);
-  Take(*j, "deliveries", &s.deliveries);
-  Take(*j, "race_flagged", &s.race_flagged);
-  Take(*j, "schema", &s.schema);
-  if (auto it = j->find("unmapped"); it != j->end() && it->is_array()) {
-    for (const json& m : *it) {
-      if (m.is_string()) s.unmapped.push_back(m.get<std::string>());
+  for (const auto& [key, value] : j->items()) {
+    static const char* kCommon[] = {"kind", "state", "last_run", "last_ok", "last_error", "next_run",
+                                    "records_last_run", "quarantined_total", "sessions_emitted",
+                                    "late_runs", "passes", "first_start", "source"};
+    if (std::find(std::begin(kCommon), std::end(kCommon), key) == std::end(kCommon)) {
+      s.extra.SetJson(key, Dump(value));
     }
   }
   return s;
@@ -188,4 +211,4 @@ Result<ProcessState> LoadProcessState(Store& store) {
   return DecodeProcessState(**v);
 }
 
-}  // namespace qcflow::cli
+}  // namespace qcflow::component

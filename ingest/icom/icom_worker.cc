@@ -1,32 +1,44 @@
-#include "cli/runtime/daemon_icom.h"
+#include "ingest/icom/icom_worker.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
 
-#include "cli/runtime/logging.h"
+#include "process/component/component_log.h"
+#include "process/component/metric_families.h"
+#include "process/component/wording.h"
 #include "process/common/step_loop.h"
 #include "process/icom/icom_transform.h"
+#include "store/record.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/write_set.h"
 
-namespace qcflow::cli {
+namespace qcflow::icom {
 namespace {
 
+using component::ComponentLogger;
+using component::HumanDuration;
+using component::IsoOrEmpty;
+using component::kMinInterval;
+using component::Millis;
+using component::PromLabelPair;
+using component::RetryDelay;
+using component::SourceState;
+using component::SteadyTime;
+
 using Steady = std::chrono::steady_clock;
-constexpr Millis kMinInterval{50};
 constexpr auto kRecountEvery = std::chrono::seconds(30);  // a key scan per linac
 constexpr size_t kMaxProblemsLogged = 10;
 
-std::string Endpoint(const icom::IcomCaptureConfig& c) {
+std::string Endpoint(const IcomCaptureConfig& c) {
   return c.host + ":" + std::to_string(c.port);
 }
 
 }  // namespace
 
-IcomWorker::IcomWorker(std::vector<config::IcomSource> sources, WorkerEnv env)
+IcomWorker::IcomWorker(std::vector<IcomSourceSettings> sources, component::PartEnv env)
     : sources_(std::move(sources)), env_(std::move(env)), interval_(Millis::max()) {
   for (const auto& s : sources_) interval_ = std::min(interval_, s.deliveries_interval);
   interval_ = std::max(interval_, kMinInterval);
@@ -37,13 +49,40 @@ IcomWorker::IcomWorker(std::vector<config::IcomSource> sources, WorkerEnv env)
   for (const auto& s : sources_) linac_log_.push_back(ComponentLogger(s.name, env_.log_levels));
   // One cursor for every linac in the journal ("transform.icom"), the same one
   // `qcflow backfill icom` steps, so the two never process a record twice.
-  transform_ = std::make_unique<icom::IcomTransform>(env_.store, icom::IcomTransformConfig{});
+  transform_ = std::make_unique<IcomTransform>(env_.store, IcomTransformConfig{});
 }
 
 IcomWorker::~IcomWorker() {
   Stop();
   Join();
   StopCapture();
+}
+
+void IcomWorker::Begin() {
+  // Add only fails for what the config reader already refuses; say so if it ever does.
+  if (Status s = StartCapture(); !s.ok()) spdlog::error("iCom capture: {}", s.message());
+  Start();
+}
+
+void IcomWorker::BeginStop() {
+  // Linac sockets first: a clean FIN, and what was received reaches the journal.
+  StopCapture();
+  Stop();
+}
+
+void IcomWorker::Unfinished(MicrosUtc, std::vector<std::string>* left) const {
+  for (const IcomLinacSnapshot& l : Snapshot()) {
+    if (l.capture.dropped > 0) {
+      left->push_back("linac " + l.capture.linac + ": " + std::to_string(l.capture.dropped) +
+                      " message(s) lost to a stalled journal (journaled as capture loss)");
+    }
+  }
+}
+
+std::string IcomWorker::WhileStoreRefuses() const {
+  const IcomCaptureConfig& q = sources_.front().capture;
+  return "capture is buffered up to " + std::to_string(q.queue_messages) + " messages / " +
+         std::to_string(q.queue_bytes >> 20) + " MiB per linac and then counted as loss";
 }
 
 Status IcomWorker::Init() {
@@ -53,10 +92,10 @@ Status IcomWorker::Init() {
 }
 
 Status IcomWorker::StartCapture() {
-  capture_ = std::make_unique<icom::CaptureGroup>(&env_.store->journal());
+  capture_ = std::make_unique<CaptureGroup>(&env_.store->journal());
   capture_started_ = Steady::now();
   for (size_t i = 0; i < sources_.size(); ++i) {
-    const config::IcomSource& s = sources_[i];
+    const IcomSourceSettings& s = sources_[i];
     QCFLOW_RETURN_IF_ERROR(capture_->Add(s.capture).WithContext("[[source.icom]] " + s.name));
     linac_log_[i]->info("source {}: capturing iCom from {} (zone {})", s.name, Endpoint(s.capture),
                  s.capture.zone);
@@ -67,9 +106,9 @@ Status IcomWorker::StartCapture() {
 void IcomWorker::StopCapture() {
   if (!capture_ || capture_stopping_.exchange(true)) return;
   capture_->Stop();  // FIN, drain, join
-  const std::vector<icom::IcomCaptureStats> stats = capture_->Stats();
+  const std::vector<IcomCaptureStats> stats = capture_->Stats();
   for (size_t i = 0; i < sources_.size(); ++i) {
-    const config::IcomSource& source = sources_[i];
+    const IcomSourceSettings& source = sources_[i];
     for (const auto& st : stats) {
       if (st.linac != source.name) continue;
       if (st.dropped > 0) {
@@ -95,7 +134,7 @@ void IcomWorker::RecountDeliveries() {
 }
 
 std::vector<IcomLinacSnapshot> IcomWorker::Snapshot() const {
-  std::vector<icom::IcomCaptureStats> stats;
+  std::vector<IcomCaptureStats> stats;
   if (capture_) stats = capture_->Stats();
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<IcomLinacSnapshot> out;
@@ -111,7 +150,7 @@ std::vector<IcomLinacSnapshot> IcomWorker::Snapshot() const {
   return out;
 }
 
-bool IcomWorker::Idle() const {
+bool IcomWorker::Idle(MicrosUtc) const {
   if (capture_) {
     for (const auto& s : capture_->Stats()) {
       if (s.journaled + s.dropped < s.messages) return false;  // still in the hand-off queue
@@ -140,7 +179,7 @@ void IcomWorker::Loop() {
 
 bool IcomWorker::Pass() {
   const uint64_t last_seq = env_.store->journal().last_seq();
-  icom::IcomStepReport total;
+  IcomStepReport total;
   // Steps are bounded (records_per_step): a stop waits for one.
   const Status failed = RunSteps([&] { return transform_->Step(); }, &total,
                                  {.stop_requested = [this] { return stopping(); }});
@@ -172,11 +211,11 @@ bool IcomWorker::Pass() {
   }
   // Connection changes, once each (the capture reconnects on its own). A
   // linac that never answered is reported once its first connect timed out.
-  std::vector<icom::IcomCaptureStats> stats = capture_ ? capture_->Stats() : decltype(stats){};
+  std::vector<IcomCaptureStats> stats = capture_ ? capture_->Stats() : decltype(stats){};
   // Read after the stats: a socket closed by StopCapture is not reported as lost.
   const bool stopping_capture = capture_stopping_.load();
   for (size_t i = 0; i < sources_.size() && !stopping_capture; ++i) {
-    const icom::IcomCaptureConfig& cfg = sources_[i].capture;
+    const IcomCaptureConfig& cfg = sources_[i].capture;
     for (const auto& st : stats) {
       if (st.linac != sources_[i].name) continue;
       LogGarbage(i, st);
@@ -204,11 +243,11 @@ bool IcomWorker::Pass() {
   return failed.ok();
 }
 
-void IcomWorker::LogGarbage(size_t i, const icom::IcomCaptureStats& st) {
+void IcomWorker::LogGarbage(size_t i, const IcomCaptureStats& st) {
   GarbageLog& g = garbage_log_[i];
   if (st.messages != g.messages) g.streak = false;  // messages again: the next garbage is news
   if (st.garbage_disconnects != g.disconnects && !g.streak) {
-    const icom::IcomCaptureConfig& cfg = sources_[i].capture;
+    const IcomCaptureConfig& cfg = sources_[i].capture;
     linac_log_[i]->warn(
         "source {}: {} sent {} MiB (or for {}) bytes that frame no iCom message; disconnected, "
         "reconnecting with backoff up to {}. Is that the linac's iCom port?",
@@ -236,7 +275,7 @@ void IcomWorker::Persist(const std::string& final_state, const std::string& next
   WriteSet ws;
   const std::string now = IsoOrEmpty(env_.clock());
   for (size_t i = 0; i < sources_.size(); ++i) {
-    const icom::IcomCaptureStats& c = snaps[i].capture;
+    const IcomCaptureStats& c = snaps[i].capture;
     SourceState s;
     s.name = sources_[i].name;
     s.kind = "icom";
@@ -252,15 +291,15 @@ void IcomWorker::Persist(const std::string& final_state, const std::string& next
     if (!final_state.empty()) s.last_error = error;
     s.next_run = next_run;
     s.quarantined_total = quarantined[s.name];
-    s.connected = c.connected;
-    s.messages = c.messages;
-    s.bytes = c.bytes;
-    s.reconnects = c.reconnects;
-    s.gaps = c.gaps;
-    s.dropped = c.dropped;
-    s.last_message = IsoOrEmpty(c.last_message_time);
-    s.deliveries = snaps[i].deliveries;
-    ws.ReplaceDerived(kDaemonSourceNs, s.name, EncodeSourceState(s));
+    s.extra.Set("connected", c.connected);
+    s.extra.Set("messages", c.messages);
+    s.extra.Set("bytes", c.bytes);
+    s.extra.Set("reconnects", c.reconnects);
+    s.extra.Set("gaps", c.gaps);
+    s.extra.Set("dropped", c.dropped);
+    s.extra.Set("last_message", IsoOrEmpty(c.last_message_time));
+    s.extra.Set("deliveries", snaps[i].deliveries);
+    ws.ReplaceDerived(component::kDaemonSourceNs, s.name, component::EncodeSourceState(s));
   }
   auto r = env_.store->Commit(ws);
   if (!r.ok())
@@ -272,7 +311,8 @@ void IcomWorker::PersistStopped() {
   Persist("stopped", "");
 }
 
-void IcomWorker::RenderMetrics(PromText* p) const {
+void IcomWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc,
+                            component::MetricFamilies* p) const {
   const std::vector<IcomLinacSnapshot> snaps = Snapshot();
   auto family = [&](const char* name, const char* type, const char* help, auto value) {
     p->Family(name, type, help);
@@ -301,4 +341,64 @@ void IcomWorker::RenderMetrics(PromText* p) const {
          [](const S& s) { return double(s.deliveries); });
 }
 
-}  // namespace qcflow::cli
+Result<std::vector<std::unique_ptr<component::Part>>> BuildIcomGroup(
+    const std::vector<const component::Component*>& all, component::PartEnv& env) {
+  std::vector<IcomSourceSettings> sources;
+  for (const component::Component* c : all) {
+    sources.push_back(static_cast<const IcomComponent*>(c)->settings());
+  }
+  std::vector<std::unique_ptr<component::Part>> out;
+  if (!sources.empty()) out.push_back(std::make_unique<IcomWorker>(std::move(sources), env));
+  return out;
+}
+
+Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac) {
+  uint64_t n = 0;
+  std::string prefix = linac;
+  prefix += '\0';  // DeliveryKey: linac \0 be64(first_seq)
+  Status s = store.derived().Scan(kDeliveryNs, prefix, [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Status IcomStatus(Store& store, std::vector<SourceState>* states, component::StatusReport* report) {
+  using component::StatusCell;
+  // A linac only imported (qcflow backfill icom) has records but no daemon state yet.
+  for (const SourceCount& c : store.journal().Counts()) {
+    if (c.kind != Kind::kIcom) continue;
+    bool known = false;
+    for (const SourceState& s : *states) known |= s.name == c.source_id;
+    if (known) continue;
+    SourceState imported;
+    imported.name = c.source_id;
+    imported.kind = "icom";
+    imported.state = "not captured by qcflow run";
+    states->push_back(imported);
+  }
+  component::StatusTable t{"iCom linacs, as `qcflow run` last saw them (counts since it started):",
+                           {"linac", "state", "messages", "bytes", "reconnects", "gaps", "dropped",
+                            "last_message", "deliveries", "last_error"},
+                           {}};
+  for (SourceState& s : *states) {
+    if (s.kind != "icom") continue;
+    auto n = CountIcomDeliveries(store, s.name);  // now, not as of the daemon's last count
+    if (n.ok()) s.extra.Set("deliveries", *n);
+    report->shown.insert(s.name);
+    const std::string last_message = s.extra.Text("last_message");
+    t.rows.push_back({StatusCell::Text(s.name), StatusCell::Text(s.state == "ok" ? "connected" : s.state),
+                      StatusCell::Number(s.extra.Number("messages")),
+                      StatusCell::Text(component::HumanBytes(s.extra.Number("bytes"))),
+                      StatusCell::Number(s.extra.Number("reconnects")),
+                      StatusCell::Number(s.extra.Number("gaps")),
+                      StatusCell::Number(s.extra.Number("dropped")),
+                      StatusCell::Text(last_message.empty() ? "never" : last_message),
+                      StatusCell::Number(s.extra.Number("deliveries")), StatusCell::Text(s.last_error)});
+  }
+  if (!t.rows.empty()) report->tables.push_back(std::move(t));
+  return Status::OK();
+}
+
+}  // namespace qcflow::icom

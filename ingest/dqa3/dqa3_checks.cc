@@ -2,32 +2,35 @@
 // does it have, and which of its machines have a QATrack+ unit in `units`? For
 // the mapped machines, the newest row of each beam in the history window is
 // built into the sessions it would become, with the transform's own code, so
-// the routed sinks (validate_qatrack.cc) check the unit, the test lists and
+// the routed sinks (their own checks) check the unit, the test lists and
 // the macros that `qcflow run` will upload.
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "cli/runtime/daemon_dqa3.h"  // UnmappedMachines
-#include "cli/validate_checks.h"
+#include "ingest/dqa3/dqa3_component.h"
+#include "ingest/dqa3/dqa3_worker.h"  // UnmappedMachines
 #include "process/common/session_mapping.h"
 #include "process/dqa3/dqa3_row.h"
 #include "process/dqa3/dqa3_session.h"
 #include "store/record.h"
 
-namespace qcflow::cli {
+namespace qcflow::dqa3 {
 namespace {
 
+using component::Checklist;
+using component::ExpectedUpload;
+
 // (machine id, beam name) -> the newest row of that beam, as the transform parses it.
-using NewestRows = std::map<std::pair<std::string, std::string>, std::pair<MicrosUtc, dqa3::Dqa3Row>>;
+using NewestRows = std::map<std::pair<std::string, std::string>, std::pair<MicrosUtc, Dqa3Row>>;
 
 // Reads the rows a poll would journal now, into no journal, and keeps the newest
 // of each machine and beam. Rows the transform cannot read are left out (it
 // reports them when it runs). *rows_read: every row read.
-Result<NewestRows> ReadNewestRows(dqa3::Dqa3Source& reader, size_t* rows_read) {
+Result<NewestRows> ReadNewestRows(Dqa3Source& reader, size_t* rows_read) {
   NewestRows newest;
   auto report = reader.Read(NowMicros(), [&newest](Record r) {
-    auto row = dqa3::ParseDqa3Payload(r.payload);
+    auto row = ParseDqa3Payload(r.payload);
     if (!row.ok()) return;
     auto [it, added] = newest.try_emplace({row->machine_id, row->beam_name}, r.event_time, *row);
     if (!added && r.event_time >= it->second.first) it->second = {r.event_time, std::move(*row)};
@@ -39,21 +42,21 @@ Result<NewestRows> ReadNewestRows(dqa3::Dqa3Source& reader, size_t* rows_read) {
 
 // The sessions `rows` (one machine's) would become, one upload per test list:
 // single mode a session per beam, grouped one session of the selected beams.
-std::vector<ExpectedUpload> UploadsOf(const config::Dqa3Source& source, std::vector<dqa3::SeqRow> rows,
+std::vector<ExpectedUpload> UploadsOf(const Dqa3SourceSettings& source, std::vector<SeqRow> rows,
                                       const UnitRef& unit, const ExpectedUpload& base) {
-  const dqa3::Dqa3SessionOptions options = dqa3::SessionOptionsFor(source.transform);
+  const Dqa3SessionOptions options = SessionOptionsFor(source.transform);
   std::vector<QcSession> sessions;
-  if (source.transform.mode == dqa3::Dqa3Mode::kSingle) {
-    for (const dqa3::SeqRow& row : rows) {
-      auto s = dqa3::BuildSingleSession(row, unit, options);
+  if (source.transform.mode == Dqa3Mode::kSingle) {
+    for (const SeqRow& row : rows) {
+      auto s = BuildSingleSession(row, unit, options);
       if (s.ok()) sessions.push_back(std::move(*s));  // else never sent: the transform reports it
     }
   } else {
-    std::erase_if(rows, [&](const dqa3::SeqRow& r) {
-      return !dqa3::BeamSelected(source.transform.beam_filter, r.row.beam_type);
+    std::erase_if(rows, [&](const SeqRow& r) {
+      return !BeamSelected(source.transform.beam_filter, r.row.beam_type);
     });
     if (!rows.empty()) {
-      auto s = dqa3::BuildGroupedSession(std::move(rows), "validate", 0, unit, options);
+      auto s = BuildGroupedSession(std::move(rows), "validate", 0, unit, options);
       if (s.ok()) sessions.push_back(std::move(*s));
     }
   }
@@ -68,12 +71,10 @@ std::vector<ExpectedUpload> UploadsOf(const config::Dqa3Source& source, std::vec
   return out;
 }
 
-}  // namespace
-
-std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Checklist* list) {
+std::vector<ExpectedUpload> CheckDqa3Source(const Dqa3SourceSettings& source, Checklist* list) {
   const std::string who = "source '" + source.name + "': ";
-  const std::string db = dqa3::DescribeConnection(source.source.connection);
-  dqa3::Dqa3Source reader(source.source);
+  const std::string db = DescribeConnection(source.source.connection);
+  Dqa3Source reader(source.source);
   auto schema = reader.DetectSchema();
   if (!schema.ok()) {
     // Messages come redacted from the source: no password in them.
@@ -139,7 +140,7 @@ std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Ch
     const ExpectedUpload unit_only{unit->number ? "number" : "name",
                                    unit->number ? std::to_string(*unit->number) : unit->name, "", {},
                                    "DQA3 sessions of machine '" + m.display_name + "' from '" + source.name + "'"};
-    std::vector<dqa3::SeqRow> rows;
+    std::vector<SeqRow> rows;
     if (newest.ok()) {
       for (const auto& [key, row] : *newest) {
         if (key.first == m.id) rows.push_back({rows.size() + 1, row.second});
@@ -158,4 +159,10 @@ std::vector<ExpectedUpload> CheckDqa3Source(const config::Dqa3Source& source, Ch
   return uploads;
 }
 
-}  // namespace qcflow::cli
+}  // namespace
+
+void Dqa3Component::Check(component::CheckContext& ctx) const {
+  ctx.uploads[name()] = CheckDqa3Source(settings_, ctx.list);
+}
+
+}  // namespace qcflow::dqa3

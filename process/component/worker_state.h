@@ -9,10 +9,11 @@
 // Times are UTC ISO-8601 text ("" = never), so the JSON reads well as is.
 // Decoding is lenient: unknown fields are ignored and missing ones default, so
 // an older or newer qcflow can show what the other wrote.
-#ifndef QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_
-#define QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_
+#ifndef QCFLOW_PROCESS_COMPONENT_WORKER_STATE_H_
+#define QCFLOW_PROCESS_COMPONENT_WORKER_STATE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,16 +21,38 @@
 #include "store/status.h"
 #include "store/store.h"
 
-namespace qcflow::cli {
+namespace qcflow::component {
 
 inline constexpr const char* kDaemonSourceNs = "daemon.source";
 inline constexpr const char* kDaemonSinkNs = "daemon.sink";
 inline constexpr const char* kDaemonNs = "daemon";
 inline constexpr const char* kDaemonProcessKey = "process";
 
+// Fields a kind adds to its state record, each a JSON value kept as text. The
+// common fields of SourceState take precedence over an extra of the same name.
+class StateFields {
+ public:
+  void Set(const std::string& key, uint64_t value);
+  void Set(const std::string& key, bool value);
+  void Set(const std::string& key, const std::string& value);
+  void Set(const std::string& key, const char* value) { Set(key, std::string(value)); }
+  void Set(const std::string& key, const std::vector<std::string>& value);
+  // Absent or of another type: 0, false, "", {}.
+  uint64_t Number(const std::string& key) const;
+  bool Flag(const std::string& key) const;
+  std::string Text(const std::string& key) const;
+  std::vector<std::string> List(const std::string& key) const;
+  // key -> the value's JSON text.
+  const std::map<std::string, std::string>& values() const { return values_; }
+  void SetJson(const std::string& key, std::string json) { values_[key] = std::move(json); }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
 struct SourceState {
   std::string name;
-  std::string kind = "mpc";
+  std::string kind;               // the journal kind of its records ("mpc")
   std::string state = "starting";  // starting | ok | unavailable | error | stopped
   std::string last_run;            // when the latest pass started
   std::string last_ok;             // when the latest successful pass started
@@ -44,20 +67,9 @@ struct SourceState {
   // from here. "" when it first ran before qcflow recorded it (no window).
   std::string first_start;
 
-  // kind "icom" (one record per linac), since the daemon last started:
-  bool connected = false;
-  uint64_t messages = 0;     // framed from the socket (duplicates of re-sent bursts included)
-  uint64_t bytes = 0;        // received
-  uint64_t reconnects = 0;   // connections after the first
-  uint64_t gaps = 0;         // counter discontinuities
-  uint64_t dropped = 0;      // lost to a stalled journal (also journaled as "capture loss" events)
-  std::string last_message;  // when the latest message arrived ("" = none yet)
-  uint64_t deliveries = 0;   // deliveries stored for this linac (all time)
-
-  // kind "dqa3", of the latest poll:
-  uint64_t race_flagged = 0;             // rows with data.SET_KEY != tr.SET_KEY
-  std::string schema;                    // detected schema version
-  std::vector<std::string> unmapped;     // configured machines the database does not have
+  // The kind's own fields (a linac's message counts, a database's schema),
+  // written at the record's top level beside the common ones.
+  StateFields extra;
 };
 
 struct SinkState {
@@ -97,9 +109,6 @@ Result<ProcessState> LoadProcessState(Store& store);
 // "" for 0, else FormatUtcIso.
 std::string IsoOrEmpty(MicrosUtc t);
 
-// Deliveries stored for `linac` (process/icom's kDeliveryNs); a key scan.
-Result<uint64_t> CountIcomDeliveries(Store& store, const std::string& linac);
+}  // namespace qcflow::component
 
-}  // namespace qcflow::cli
-
-#endif  // QCFLOW_CLI_RUNTIME_DAEMON_STATE_H_
+#endif  // QCFLOW_PROCESS_COMPONENT_WORKER_STATE_H_

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstring>
 
-#include "cli/validate_checks.h"
 #include "ingest/icom/framer.h"
+#include "ingest/icom/icom_component.h"
 
-namespace qcflow::cli {
+namespace qcflow::icom {
 namespace {
+
+using component::Checklist;
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kListen = std::chrono::seconds(3);        // long enough for a few messages
@@ -68,10 +70,8 @@ void CloseGracefully(int fd) {
   ::close(fd);
 }
 
-}  // namespace
-
-void CheckIcomSource(const config::IcomSource& source, Checklist* list) {
-  const icom::IcomCaptureConfig& c = source.capture;
+void CheckIcomSource(const IcomSourceSettings& source, Checklist* list) {
+  const IcomCaptureConfig& c = source.capture;
   const std::string who = "linac '" + source.name + "': ";
   const std::string where = c.host + ":" + std::to_string(c.port);
   addrinfo hints{};
@@ -97,7 +97,7 @@ void CheckIcomSource(const config::IcomSource& source, Checklist* list) {
     return;
   }
   uint64_t bytes = 0;
-  icom::Framer framer([](const icom::Frame&) {});
+  Framer framer([](const Frame&) {});
   const auto until = Clock::now() + kListen;
   char buf[65536];
   bool closed = false;
@@ -134,4 +134,8 @@ void CheckIcomSource(const config::IcomSource& source, Checklist* list) {
   }
 }
 
-}  // namespace qcflow::cli
+}  // namespace
+
+void IcomComponent::Check(component::CheckContext& ctx) const { CheckIcomSource(settings_, ctx.list); }
+
+}  // namespace qcflow::icom

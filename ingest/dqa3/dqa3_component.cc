@@ -1,52 +1,40 @@
-// [[source.icom]] and [[source.dqa3]] sections of qcflow.toml (see config.h).
+#include "ingest/dqa3/dqa3_component.h"
+
 #include <map>
 #include <set>
 
-#include "cli/runtime/config_reader.h"
+#include "ingest/dqa3/dqa3_worker.h"
+#include "process/component/config_table.h"
 
-namespace qcflow::config::detail {
+namespace qcflow::dqa3 {
+namespace {
 
-void ReadIcomSource(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
-  IcomSource s;
-  icom::IcomCaptureConfig& k = s.capture;
-  TableReader r(t, "[[source.icom]]", file, errors);
-  r.Str("name", &s.name, true);
-  r.Str("host", &k.host, true);
-  size_t port = k.port;
-  r.Size("port", &port, 1, 65535);
-  k.port = uint16_t(port);
-  r.Str("zone", &k.zone);
-  r.Duration("read_timeout", &k.read_timeout, bounds::kReadTimeout);
-  r.Duration("connect_timeout", &k.connect_timeout, bounds::kConnectTimeout);
-  r.Duration("backoff_min", &k.backoff_initial, bounds::kBackoff);
-  r.Duration("backoff_max", &k.backoff_max, bounds::kBackoff);
-  r.Size("queue_messages", &k.queue_messages, 16, 10'000'000);
-  size_t queue_mb = k.queue_bytes >> 20;
-  r.Size("queue_mb", &queue_mb, 1, 16'384);
-  k.queue_bytes = queue_mb << 20;
-  size_t garbage_mb = k.garbage_bytes >> 20;
-  r.Size("garbage_mb", &garbage_mb, 1, 16'384);
-  k.garbage_bytes = garbage_mb << 20;
-  r.Duration("garbage_timeout", &k.garbage_time, bounds::kGarbageTimeout);
-  r.Duration("deliveries_interval", &s.deliveries_interval, bounds::kDeliveriesInterval);
-  r.Finish();
-  k.linac = s.name;
-  if (t.get("host") && k.host.empty()) {
-    r.Error(t.get("host"), "[[source.icom]].host must name the linac's NSS (IP address or host name)");
-  }
-  if (Status z = CheckZone(k.zone); !z.ok()) r.Error(t.get("zone"), z.message());
-  if (k.backoff_max < k.backoff_initial) {
-    r.Error(t.get("backoff_max"), "[[source.icom]].backoff_max must not be shorter than backoff_min");
-  }
-  c->icom_sources.push_back(std::move(s));
-}
+using component::ConfigTable;
+namespace bounds = component::bounds;
 
-void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* errors, Config* c) {
-  Dqa3Source s;
-  dqa3::Dqa3SourceConfig& k = s.source;
-  dqa3::Dqa3TransformConfig& x = s.transform;
-  TableReader r(t, "[[source.dqa3]]", file, errors);
-  r.Str("name", &s.name, true);
+std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOptions common);
+
+const component::ComponentKind kKind{
+    .section = "source.dqa3",
+    .role = component::Role::kSource,
+    .one = "DQA3 database",
+    .many = "DQA3 databases",
+    .state_kind = "dqa3",
+    .interval = component::IntervalKey{std::chrono::milliseconds(300'000), bounds::kPollInterval.min,
+                                       bounds::kPollInterval.max},
+    .inline_secrets = {"password"},
+    .read = Read,
+    .build_group = nullptr,
+    .status = Dqa3Status,
+};
+
+std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOptions common) {
+  const toml::table& t = r.table();
+  Dqa3SourceSettings s;
+  s.name = common.name;
+  s.interval = common.interval;
+  Dqa3SourceConfig& k = s.source;
+  Dqa3TransformConfig& x = s.transform;
   std::string backend;
   r.Str("backend", &backend, true);
   // Connection keys; each backend uses some (checked below).
@@ -67,7 +55,6 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   r.Str("database_id", &k.database_id);
   std::string zone = "UTC";
   r.Str("zone", &zone);
-  r.Duration("interval", &s.interval, bounds::kPollInterval);
   size_t history_days = 1;
   r.Size("history_days", &history_days, 1, 36'500);
   r.StrList("machines", &k.machines);
@@ -110,7 +97,7 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   static const std::set<std::string> kAll = {
       "host", "port", "database", "user", "password", "password_env", "password_file", "charset",
       "driver", "server", "tds_version", "path", "connect_timeout"};
-  dqa3::Dqa3Connection& conn = k.connection;
+  Dqa3Connection& conn = k.connection;
   auto backend_keys = kKeys.find(backend);
   if (backend_keys == kKeys.end()) {
     if (!backend.empty()) {
@@ -125,7 +112,7 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
     }
     const int timeout_s = int(std::max<int64_t>(1, connect_timeout.count() / 1000));
     if (backend == "firebird") {
-      conn.backend = dqa3::Dqa3Backend::kFirebird;
+      conn.backend = Dqa3Backend::kFirebird;
       if (!host.empty()) conn.firebird.host = host;
       if (port) conn.firebird.port = int(port);
       conn.firebird.database = database;
@@ -134,7 +121,7 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
       if (!charset.empty()) conn.firebird.charset = charset;
       conn.firebird.connect_timeout_seconds = timeout_s;
     } else if (backend == "odbc") {
-      conn.backend = dqa3::Dqa3Backend::kOdbc;
+      conn.backend = Dqa3Backend::kOdbc;
       if (!driver.empty()) conn.odbc.driver = driver;
       conn.odbc.server = server;
       if (port) conn.odbc.port = int(port);
@@ -144,10 +131,10 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
       conn.odbc.tds_version = tds_version;
       conn.odbc.connect_timeout_seconds = timeout_s;
     } else {
-      conn.backend = dqa3::Dqa3Backend::kSqlite;
+      conn.backend = Dqa3Backend::kSqlite;
       conn.sqlite.path = path;
     }
-    if (Status v = dqa3::ValidateConnection(conn); !v.ok()) {
+    if (Status v = ValidateConnection(conn); !v.ok()) {
       r.Error(nullptr, "[[source.dqa3]] '" + s.name + "': " + v.message());
     }
   }
@@ -158,13 +145,13 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   x.zone = zone;
   x.window_micros = window.count() * 1000;
   x.wait_micros = wait.count() * 1000;
-  if (auto m = dqa3::ParseDqa3Mode(mode); m.ok()) {
+  if (auto m = ParseDqa3Mode(mode); m.ok()) {
     x.mode = *m;
   } else {
     r.Error(t.get("mode"), "[[source.dqa3]].mode must be \"single\" (one beam per test list) or "
                            "\"grouped\" (multiple beams per test list)");
   }
-  if (auto b = dqa3::ParseBeamFilter(beams); b.ok()) {
+  if (auto b = ParseBeamFilter(beams); b.ok()) {
     x.beam_filter = *b;
   } else {
     r.Error(t.get("beams"), "[[source.dqa3]].beams must be \"all\", \"photons\" or \"electrons\"");
@@ -177,10 +164,39 @@ void ReadDqa3Source(const toml::table& t, const std::string& file, Errors* error
   if (Status z = CheckZone(zone); !z.ok()) {
     r.Error(t.get("zone"), z.message());
   } else if (backend_keys != kKeys.end()) {
-    if (Status v = dqa3::ValidateDqa3SourceConfig(k); !v.ok()) r.Error(t.get("beam_types"), v.message());
-    if (Status v = dqa3::ValidateDqa3TransformConfig(x); !v.ok()) r.Error(t.get("test_list"), v.message());
+    if (Status v = ValidateDqa3SourceConfig(k); !v.ok()) r.Error(t.get("beam_types"), v.message());
+    if (Status v = ValidateDqa3TransformConfig(x); !v.ok()) r.Error(t.get("test_list"), v.message());
   }
-  c->dqa3_sources.push_back(std::move(s));
+  return std::make_shared<Dqa3Component>(kKind, std::move(common), std::move(s));
 }
 
-}  // namespace qcflow::config::detail
+}  // namespace
+
+const component::ComponentKind& Dqa3SourceKind() { return kKind; }
+
+Dqa3Component::Dqa3Component(const component::ComponentKind& kind, component::CommonOptions common,
+                             Dqa3SourceSettings settings)
+    : Component(kind, std::move(common)), settings_(std::move(settings)) {}
+
+void Dqa3Component::AddSink(const std::string& sink) {
+  Component::AddSink(sink);
+  settings_.transform.sinks.push_back(sink);
+}
+
+std::optional<component::SessionSource> Dqa3Component::Sessions() const {
+  const Dqa3TransformConfig& x = settings_.transform;
+  component::SessionSource s{name(), {name()}, x.zone, sinks(), {}};
+  s.mapping.source = name();
+  s.mapping.test_list_template =
+      x.test_list_template.empty() ? DefaultTestListTemplate(x.mode) : x.test_list_template;
+  s.mapping.maps_units = true;
+  s.mapping.units = x.unit_map;
+  return s;
+}
+
+Result<std::unique_ptr<component::Part>> Dqa3Component::Build(component::PartEnv& env) const {
+  return std::unique_ptr<component::Part>(
+      std::make_unique<Dqa3Worker>(settings_, env, env.sinks_named(sinks())));
+}
+
+}  // namespace qcflow::dqa3
