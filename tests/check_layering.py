@@ -9,11 +9,11 @@ something other than the `qcflow` command:
   - the libraries qcflow_runtime and qcflow_config link, followed through
     every target_link_libraries in the tree, reach none of CLI11, benchmark,
     qcflow_benchkit or qcflow_cli.
-And it holds a ratchet on issue 14's goal that the runtime, `validate` and
-`status` name no concrete component kind (by include of a component folder or
-by symbol: mpc::, dqa3::, icom::, qatrack::, Kind::kMpc ...): the lines that
-still do are recorded per file in KIND_DEBT; a file may only lose them. A new
-file that names a kind, or more such lines in a file, is a violation.
+And the runtime, `validate`, `status` and the component contract itself
+(process/component/) name no concrete component kind (by include of a
+component folder or by symbol: mpc::, dqa3::, icom::, qatrack::, Kind::kMpc
+...): they reach every kind through the contract (issue 14), so adding a kind
+needs no edit there.
 Prints each violation with where it comes from; exits 1 on any.
 
 Usage: check_layering.py SOURCE_DIR [--self-test]
@@ -29,21 +29,10 @@ FORBIDDEN_TARGETS = {"CLI11::CLI11", "benchmark::benchmark", "benchmark::benchma
 ALLOWED_CLI_HEADERS = {"cli/version.h"}
 # Files of the runtime, validate and status that must not name a concrete kind.
 KIND_FREE_GLOBS = ["cli/runtime/*.h", "cli/runtime/*.cc", "cli/validate*.h", "cli/validate*.cc",
-                   "cli/status_command.cc"]
+                   "cli/status_command.cc", "process/component/*.h", "process/component/*.cc",
+                   "process/component/*.in"]
 NAMES_A_KIND = re.compile(r'#\s*include\s*"(ingest/|process/(mpc|dqa3|icom)/|export/)'
                           r'|Kind::k(Mpc|Dqa3|Icom)\b|\b(mpc|dqa3|icom|qatrack)::')
-# Lines naming a kind, per file, when the ratchet was set (issue 14). Lower a
-# number when a change removes some; never raise one.
-KIND_DEBT = {
-    "cli/runtime/config.cc": 6, "cli/runtime/config.h": 12, "cli/runtime/config_sessions.cc": 1,
-    "cli/runtime/config_sources.cc": 12, "cli/runtime/daemon.cc": 4,
-    "cli/runtime/daemon_dqa3.cc": 7, "cli/runtime/daemon_dqa3.h": 3,
-    "cli/runtime/daemon_icom.cc": 13, "cli/runtime/daemon_icom.h": 5,
-    "cli/runtime/daemon_state.cc": 2, "cli/runtime/daemon_workers.cc": 5,
-    "cli/runtime/daemon_workers.h": 7, "cli/runtime/logging.h": 2,
-    "cli/status_command.cc": 3, "cli/validate_command.cc": 11, "cli/validate_dqa3.cc": 16,
-    "cli/validate_icom.cc": 3, "cli/validate_qatrack.cc": 7,
-}
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 LINK = re.compile(r"target_link_libraries\s*\(\s*([^\s)]+)([^)]*)\)", re.S)
 KEYWORDS = {"PUBLIC", "PRIVATE", "INTERFACE"}
@@ -72,20 +61,13 @@ def kind_lines(text):
 
 
 def kind_violations(root):
-    out, debt = [], 0
+    out = []
     files = sorted({f for g in KIND_FREE_GLOBS for f in root.glob(g) if not f.name.endswith("_test.cc")})
     for f in files:
-        rel = str(f.relative_to(root))
         n = kind_lines(f.read_text(errors="replace"))
-        allowed = KIND_DEBT.get(rel, 0)
-        debt += min(n, allowed)
-        if n > allowed:
-            out.append(f"{rel}: {n} line(s) name a concrete component kind, {allowed} allowed; "
-                       "reach components through the contract instead (issue 14)")
-        elif n < allowed:
-            print(f"layering: {rel} names a kind on {n} line(s) now, {allowed} recorded: "
-                  "lower KIND_DEBT in tests/check_layering.py")
-    print(f"layering: {debt} line(s) of runtime/validate/status still name a concrete kind")
+        if n:
+            out.append(f"{f.relative_to(root)}: {n} line(s) name a concrete component kind; "
+                       "reach components through the contract (process/component/component.h)")
     return out
 
 
