@@ -111,10 +111,13 @@ class Daemon {
   // capture loss. A stream that is simply stopped is not undone.
   std::vector<std::string> Unfinished();
 
+  // The Prometheus text the metrics endpoint serves, from any thread.
+  // REQUIRES: Run has not returned (the parts and the store are open).
+  std::string RenderMetrics();
+
  private:
   explicit Daemon(DaemonOptions options);
   Status Init();
-  std::string RenderMetrics();
   void PersistProcess(bool stopped);
   // Logs the store's writability when it changes (one line each way).
   void WatchStore();
