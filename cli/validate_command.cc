@@ -129,7 +129,7 @@ void CheckStore(const std::string& dir, Checklist* list) {
     }
     auto stats = (*store)->Stats();
     std::string what = "store " + dir + " opens (format version " +
-                       std::to_string(kStoreFormatVersion) + ", " +
+                       std::to_string((*store)->format_version()) + ", " +
                        (stats.ok() ? std::to_string(stats->last_seq) : std::string("?")) +
                        " records)";
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {

@@ -47,8 +47,9 @@ Status Journal::Reload() {
 Status Journal::Validate(const Record& r) const {
   if (core_->read_only) return Status::FailedPrecondition("the store is open read-only");
   if (r.source_id.size() >= 65536) return Status::InvalidArgument("source id longer than 64 KiB");
-  if (uint8_t(r.kind) < uint8_t(Kind::kIcom) || uint8_t(r.kind) > uint8_t(Kind::kEvent)) {
-    return Status::InvalidArgument("record kind out of range");
+  if (!IsKnownKind(r.kind)) {
+    return Status::InvalidArgument("record kind " + std::to_string(int(r.kind)) +
+                                   " is neither built in nor registered (Store::RegisterKind)");
   }
   return Status::OK();
 }

@@ -1,10 +1,26 @@
 #include "store/record.h"
 
+#include <map>
+#include <mutex>
+
 #include "store/coding.h"
 
 namespace qcflow {
 
-const char* KindName(Kind kind) {
+namespace {
+
+// Names of registered kinds, by code; written when a store opens or registers.
+struct RegisteredNames {
+  std::mutex mu;
+  std::map<uint8_t, std::string> by_code;
+};
+
+RegisteredNames& Registered() {
+  static RegisteredNames* names = new RegisteredNames;  // never destroyed: used at exit
+  return *names;
+}
+
+const char* BuiltInName(Kind kind) {
   switch (kind) {
     case Kind::kIcom: return "icom";
     case Kind::kMpc: return "mpc";
@@ -12,14 +28,47 @@ const char* KindName(Kind kind) {
     case Kind::kFile: return "file";
     case Kind::kEvent: return "event";
   }
-  return "unknown";
+  return nullptr;
+}
+
+}  // namespace
+
+std::string KindName(Kind kind) {
+  if (const char* name = BuiltInName(kind)) return name;
+  RegisteredNames& r = Registered();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.by_code.find(uint8_t(kind));
+  return it != r.by_code.end() ? it->second : "kind-" + std::to_string(int(kind));
+}
+
+std::optional<Kind> BuiltInKind(std::string_view name) {
+  for (Kind k : {Kind::kIcom, Kind::kMpc, Kind::kDqa3, Kind::kFile, Kind::kEvent}) {
+    if (name == BuiltInName(k)) return k;
+  }
+  return std::nullopt;
 }
 
 std::optional<Kind> ParseKind(std::string_view name) {
-  for (Kind k : {Kind::kIcom, Kind::kMpc, Kind::kDqa3, Kind::kFile, Kind::kEvent}) {
-    if (name == KindName(k)) return k;
+  if (auto k = BuiltInKind(name)) return k;
+  RegisteredNames& r = Registered();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (const auto& [code, n] : r.by_code) {
+    if (n == name) return Kind(code);
   }
   return std::nullopt;
+}
+
+bool IsKnownKind(Kind kind) {
+  if (BuiltInName(kind)) return true;
+  RegisteredNames& r = Registered();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.by_code.count(uint8_t(kind)) > 0;
+}
+
+void NoteRegisteredKind(Kind kind, const std::string& name) {
+  RegisteredNames& r = Registered();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.by_code[uint8_t(kind)] = name;
 }
 
 Record RecordView::ToRecord() const {
@@ -72,7 +121,7 @@ Result<RecordView> DecodeEnvelope(std::string_view in) {
             coding::GetFixed64(&in, &capture) && coding::GetLengthPrefixed(&in, &v.dedup_key) &&
             coding::GetLengthPrefixed(&in, &v.meta) && coding::GetLengthPrefixed(&in, &v.payload);
   if (!ok || !in.empty()) return Status::Corruption("journal record envelope is truncated or garbled");
-  if (kind < uint8_t(Kind::kIcom) || kind > uint8_t(Kind::kEvent)) {
+  if (kind < uint8_t(Kind::kIcom) || (kind > uint8_t(Kind::kEvent) && kind < kFirstRegisteredKind)) {
     return Status::Incompatible("journal record has unknown kind " + std::to_string(kind));
   }
   v.kind = Kind(kind);

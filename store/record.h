@@ -17,7 +17,11 @@
 
 namespace qcflow {
 
-// What produced a record. Values are persisted: never renumber.
+// What produced a record. Values are persisted: never renumber. Codes 1..5
+// are built in; a component kind that journals records of its own registers a
+// name with its store (Store::RegisterKind) and gets a code from
+// kFirstRegisteredKind up, kept in the store's meta, so adding a kind needs no
+// edit here.
 enum class Kind : uint8_t {
   kIcom = 1,
   kMpc = 2,
@@ -25,14 +29,25 @@ enum class Kind : uint8_t {
   kFile = 4,
   kEvent = 5,  // qcflow's own observations: capture loss, counter gaps, late runs
 };
+inline constexpr uint8_t kFirstRegisteredKind = 16;
 
 constexpr uint8_t kEnvelopeVersion = 1;
 
 // Flag bits stored in the envelope.
 constexpr uint8_t kFlagQuarantined = 0x01;  // captured but unusable; `meta` says why
 
-const char* KindName(Kind kind);  // "icom", "mpc", ...
+// "icom", "mpc", ...; a registered kind's name once a store that holds it was
+// opened in this process (NoteRegisteredKind); "kind-<code>" otherwise.
+std::string KindName(Kind kind);
 std::optional<Kind> ParseKind(std::string_view name);
+// The built-in kind of that name, if any.
+std::optional<Kind> BuiltInKind(std::string_view name);
+// A built-in kind, or a registered one noted in this process.
+bool IsKnownKind(Kind kind);
+// Makes `name` the process-wide name of registered code `kind` (the store
+// calls it when it opens and when it registers a kind).
+// REQUIRES: uint8_t(kind) >= kFirstRegisteredKind.
+void NoteRegisteredKind(Kind kind, const std::string& name);
 
 struct Record {
   Kind kind = Kind::kEvent;

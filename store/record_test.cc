@@ -63,8 +63,20 @@ TEST(Envelope, OtherVersionIsIncompatible) {
 TEST(Envelope, UnknownKindIsIncompatible) {
   std::string bytes;
   EncodeEnvelope(Sample(), &bytes);
-  bytes[1] = char(99);
+  bytes[1] = char(9);  // between the built-in and the registered codes
   EXPECT_EQ(DecodeEnvelope(bytes).status().code(), Status::Code::kIncompatible);
+  bytes[1] = char(0);
+  EXPECT_EQ(DecodeEnvelope(bytes).status().code(), Status::Code::kIncompatible);
+}
+
+TEST(Envelope, ARegisteredKindsCodeDecodes) {
+  Record r = Sample();
+  r.kind = Kind(kFirstRegisteredKind + 3);
+  std::string bytes;
+  EncodeEnvelope(r, &bytes);
+  auto v = DecodeEnvelope(bytes);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(uint8_t(v->kind), kFirstRegisteredKind + 3);
 }
 
 TEST(Kind, NamesRoundTrip) {

@@ -228,7 +228,7 @@ Status CheckFormat(DbCore* core, bool is_new, const std::string& dir, bool read_
     batch.Put(meta, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
               rocksdb::Slice(keys::kFormatValue.data(), keys::kFormatValue.size()));
     batch.Put(meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
-              std::to_string(kStoreFormatVersion));
+              std::to_string(kStoreFormatVersionBuiltInKinds));
     return core->Write(&batch, "initialising the store");  // synced: see Store::Open
   }
   QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading the store format"));
@@ -247,10 +247,9 @@ Status CheckFormat(DbCore* core, bool is_new, const std::string& dir, bool read_
                                 std::to_string(kStoreFormatVersion) +
                                 "); upgrade qcflow to read it");
   }
-  if (v < kStoreFormatVersion) {
-    return Status::Incompatible("the store at " + dir + " has old format version " + version +
-                                "; this qcflow needs version " +
-                                std::to_string(kStoreFormatVersion) + " (no migration exists yet)");
+  if (v < kStoreFormatVersionBuiltInKinds) {
+    return Status::Incompatible("the store at " + dir + " has format version " + version +
+                                ", which no qcflow release wrote; is it damaged?");
   }
   return Status::OK();
 }
@@ -337,6 +336,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     core->StartGroupCommit(options.group_commit_interval);
   }
   std::unique_ptr<Store> store(new Store(dir, std::move(core)));
+  QCFLOW_RETURN_IF_ERROR(store->LoadRegisteredKinds());
   QCFLOW_RETURN_IF_ERROR(store->journal_->Load());
   DbCore* c = store->core_.get();
   Journal* journal = store->journal_.get();

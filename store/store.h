@@ -60,8 +60,12 @@ struct StoreHealth {
   uint64_t free_bytes = 0;  // on the store's filesystem, now
 };
 
-// The store format this build reads and writes. Persisted in the `meta` family.
-constexpr int kStoreFormatVersion = 1;
+// The newest store format this build reads and writes. Persisted in the `meta`
+// family. 1: the built-in record kinds only (what a new store starts as);
+// 2: it also holds registered kinds (Store::RegisterKind), which a qcflow
+// that reads only 1 must not guess at.
+constexpr int kStoreFormatVersion = 2;
+constexpr int kStoreFormatVersionBuiltInKinds = 1;
 
 struct SourceCount {
   Kind kind;
@@ -108,8 +112,21 @@ class Store {
   Status Sync();
 
   const std::string& dir() const { return dir_; }
+  // The format version persisted in this store (1 or 2).
+  int format_version() const;
+
+  // The record kind of a component named `name` ("heartbeat"): a built-in
+  // kind's code, else the code this store gave the name, else a new one
+  // (kFirstRegisteredKind up, persisted before it is returned, and the store's
+  // format version becomes 2). Errors: FailedPrecondition when a new name
+  // would be needed on a read-only store; FailedPrecondition also when no code is
+  // left; InvalidArgument for an empty name or one with '/' or NUL.
+  Result<Kind> RegisterKind(const std::string& name);
 
  private:
+  // Reads the registered kinds (meta "kind/<name>") and names them
+  // process-wide (NoteRegisteredKind). Part of Open.
+  Status LoadRegisteredKinds();
   Store(std::string dir, std::unique_ptr<DbCore> core);
   // REQUIRES: core_->commit_mu held.
   Result<CommitResult> StageAndWrite(const WriteSet& ws);

@@ -99,8 +99,10 @@ inline const char* kOutboxNextOrder = "n";
 
 // meta: "format" -> "qcflow-store", "format_version" -> decimal,
 //       "cursor/" | consumer -> fixed64 next seq,
-//       "count/" | kind u8 | source -> fixed64 records | fixed64 quarantined
+//       "count/" | kind u8 | source -> fixed64 records | fixed64 quarantined,
+//       "kind/" | name -> kind u8 (a registered kind's code; format 2)
 inline constexpr std::string_view kFormatKey = "format";
+inline constexpr std::string_view kKindPrefix = "kind/";
 inline constexpr std::string_view kFormatValue = "qcflow-store";
 inline constexpr std::string_view kFormatVersionKey = "format_version";
 inline constexpr std::string_view kCountPrefix = "count/";

@@ -1,6 +1,8 @@
 // [[source.heartbeat]]: a test-only source kind, the worked example of
 // docs/architecture.md "How to add a component". Every `interval` it makes one
-// pass that records a beat (no journal records) and says `message` in the log.
+// pass that records a beat and says `message` in the log. Its record kind,
+// "heartbeat", is registered with the store (Store::RegisterKind), as a kind
+// that journals records would.
 // It exists to prove the contract: it lives only in this folder and its one
 // CMake line, and the daemon, the config reader and `qcflow status` drive it
 // without an edit (heartbeat_component_test.cc). Registered TEST_ONLY, so

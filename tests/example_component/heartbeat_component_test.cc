@@ -94,6 +94,8 @@ TEST(HeartbeatComponent, TheDaemonRunsPersistsMetersAndShowsIt) {
   ASSERT_TRUE(states.ok());
   ASSERT_EQ(states->size(), 1u);
   EXPECT_EQ((*states)[0].kind, "heartbeat");
+  EXPECT_EQ((*opened)->format_version(), kStoreFormatVersion) << "its record kind is registered";
+  EXPECT_TRUE(ParseKind("heartbeat").has_value());
   EXPECT_EQ((*states)[0].state, "stopped");
   EXPECT_GE((*states)[0].extra.Number("beats"), 2u);
   EXPECT_EQ((*states)[0].extra.Text("message"), "hello");
