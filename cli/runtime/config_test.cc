@@ -216,6 +216,14 @@ TEST(Config, MpcHistoryDefaultsToADayAndMayBeAll) {
   bad.replace(bad.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = \"forever\"");
   EXPECT_NE(Problems(bad).find("qcflow.toml:8: [[source.mpc]].history must be a duration"), std::string::npos)
       << Problems(bad);
+  EXPECT_NE(Problems(bad).find("or \"all\" to reach every run on the share (it is \"forever\")"),
+            std::string::npos)
+      << Problems(bad);
+  std::string too_long = kGood;
+  too_long.replace(too_long.find("name = \"tds\""), 12, "name = \"tds\"\nhistory = \"5000d\"");
+  EXPECT_NE(Problems(too_long).find("[[source.mpc]].history must be a duration such as \"30s\""),
+            std::string::npos)
+      << Problems(too_long);
 }
 
 TEST(Config, ZonesTemplatesAndMetricsAddressAreChecked) {

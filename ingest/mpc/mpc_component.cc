@@ -1,5 +1,7 @@
 #include "ingest/mpc/mpc_component.h"
 
+#include <cctype>
+
 #include "ingest/mpc/mpc_worker.h"
 #include "process/component/config_table.h"
 
@@ -32,9 +34,15 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   s.name = common.name;
   s.interval = common.interval;
   r.Str("tds", &s.scan.root, true);
-  if (const toml::node* h = t.get("history"); h && h->value<std::string>() == "all") {
+  const toml::node* h = t.get("history");
+  const std::optional<std::string> history_text = h ? h->value<std::string>() : std::nullopt;
+  if (history_text == "all") {
     r.Known("history");
     s.history.reset();
+  } else if (history_text && !history_text->empty() && !std::isdigit(uint8_t((*history_text)[0]))) {
+    r.Known("history");  // a word: the general duration message does not know "all"
+    r.Error(h, "[[source.mpc]].history must be a duration such as \"24h\" or \"30d\", or \"all\" "
+               "to reach every run on the share (it is \"" + *history_text + "\")");
   } else {
     milliseconds history = *s.history;
     r.Duration("history", &history, bounds::kHistory);
