@@ -210,7 +210,6 @@ int RunValidate(const GlobalOptions& global, const ValidateOptions& o) {
   // Sources first (c.components' order), so a sink sees what they found.
   component::CheckContext ctx;
   ctx.list = &list;
-  ctx.config_file = c.file;
   for (const auto& comp : c.components) ctx.components.push_back(comp.get());
   CheckRoutes(c, &list);
   for (const component::Component* comp : ctx.components) comp->CheckConfig(ctx);

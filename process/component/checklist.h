@@ -56,7 +56,6 @@ struct ExpectedUpload {
 // checked before sinks, so a sink finds what the sources routed to it found.
 struct CheckContext {
   Checklist* list = nullptr;
-  std::string config_file;  // for messages ("qcflow.toml")
   // By source name: what its data will need from a sink.
   std::map<std::string, std::vector<ExpectedUpload>> uploads;
   // Every enabled component, sources first.
