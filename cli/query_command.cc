@@ -97,7 +97,7 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
       return false;
     }
     if (s->work_started >= from && s->work_started < until &&
-        (o.serial.empty() || s->unit_serial == o.serial)) {
+        (o.serial.empty() || s->machine.serial == o.serial)) {
       sessions.push_back(std::move(*s));
     }
     return true;
@@ -140,7 +140,7 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
     for (const TestResult& t : q.tests) skipped += t.skipped;
     auto when = FormatInZone(q.work_started, o.zone, "%Y-%m-%d %H:%M:%S");
     table.AddRow({Cell::Text(when.ok() ? *when : FormatUtcIso(q.work_started)),
-                  Cell::Text(q.unit_serial), Cell::Text(q.test_list_name),
+                  Cell::Text(q.machine.serial), Cell::Text(q.test_list_name),
                   Cell::Number(q.tests.size()), Cell::Number(skipped),
                   Cell::Number(q.source_seqs.size()), Cell::Text(q.user_key)});
   }

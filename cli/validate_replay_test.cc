@@ -57,7 +57,7 @@ class ValidateReplayTest : public ::testing::Test {
     QcSession s;
     s.source_kind = "mpc";
     s.source_id = "tds";
-    s.unit_serial = "1234";
+    s.machine.serial = "1234";
     s.test_list_name = "MPC: Enhanced Couch Checks";
     s.work_started = *ParseTimeArg(day + " 07:30", "Europe/Berlin");
     s.work_completed = s.work_started + kMicrosPerMinute;
@@ -65,7 +65,7 @@ class ValidateReplayTest : public ::testing::Test {
     for (const char* m : {"couchgroup_couchlat_mm_6x", "couchgroup_couchlng_mm_6x",
                           "couchgroup_couchrtn_deg_6x", "couchgroup_couchvrt_mm_6x"}) {
       TestResult t;
-      t.macro = m;
+      t.key = m;
       t.number = 0.1;
       s.tests.push_back(t);
     }
@@ -73,7 +73,7 @@ class ValidateReplayTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     WriteSet ws;
     ws.PutDerived(mpc::kSessionNs, s.user_key, EncodeQcSession(s));
-    ws.Enqueue("qatrack", s.user_key, mpc::kSessionNs, s.user_key, s.unit_serial);
+    ws.Enqueue("qatrack", s.user_key, mpc::kSessionNs, s.user_key, s.machine.serial);
     ASSERT_TRUE((*store)->Commit(ws).ok());
   }
   size_t StoredOnServer() {

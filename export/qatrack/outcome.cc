@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "store/text_util.h"
+
 namespace qcflow::qatrack {
 namespace {
 
@@ -11,12 +13,7 @@ using Kind = Outcome::Kind;
 
 constexpr size_t kMaxMessage = 1000;  // last_error is shown in status; keep it readable
 
-std::string_view Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+std::string_view Trim(std::string_view s) { return TrimChars(s); }
 
 std::string Clip(std::string s) {
   if (s.size() > kMaxMessage) s = s.substr(0, kMaxMessage) + "...";

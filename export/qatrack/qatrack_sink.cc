@@ -113,8 +113,8 @@ MicrosUtc QatrackSink::Backoff(uint32_t attempts) {
 
 QatrackSink::Lookup QatrackSink::ResolveUnit(const QcSession& s, MicrosUtc now) {
   // By serial (MPC), else by the number or name a units map gave (DQA3).
-  const char* field = !s.unit_serial.empty() ? "serial_number" : s.unit_number ? "number" : "name";
-  const std::string asked = !s.unit_serial.empty() ? s.unit_serial
+  const char* field = !s.machine.serial.empty() ? "serial_number" : s.unit_number ? "number" : "name";
+  const std::string asked = !s.machine.serial.empty() ? s.machine.serial
                             : s.unit_number        ? std::to_string(*s.unit_number)
                                                    : s.unit_name;
   const std::string key = std::string(field) + ":" + asked;
@@ -124,7 +124,7 @@ QatrackSink::Lookup QatrackSink::ResolveUnit(const QcSession& s, MicrosUtc now) 
 
   const std::string what = s.unit_number ? "units with number " + asked
                                          : std::string("units with ") +
-                                               (s.unit_serial.empty() ? "name '" : "serial number '") +
+                                               (s.machine.serial.empty() ? "name '" : "serial number '") +
                                                asked + "'";
   json unit;
   HttpResponse r = http_->Get(Endpoint("units/units/?" + std::string(field) + "=" + UrlEncode(asked)));

@@ -74,7 +74,7 @@ TEST_F(QatrackSinkTest, StoresEachSessionOnceInServerZone) {
 TEST_F(QatrackSinkTest, UnitsAreLookedUpByNumberOrByNameAsTheSessionSays) {
   auto with_unit = [](int minute, std::optional<int64_t> number, const std::string& name) {
     QcSession s = Couch(minute);
-    s.unit_serial.clear();
+    s.machine.serial.clear();
     s.unit_number = number;
     s.unit_name = name;
     return s;
@@ -103,7 +103,7 @@ TEST_F(QatrackSinkTest, TheCurrentMappingOfTheSessionsSourceDecidesUnitAndTestLi
   QcSession s = Couch(1);
   s.source_kind = "dqa3";
   s.source_id = "db";
-  s.unit_serial.clear();
+  s.machine.serial.clear();
   s.unit_name = "a unit that was renamed";
   s.test_list_name = "a template since corrected";
   s.machine_names = {"Room 1/M", "M", "7"};
@@ -193,7 +193,7 @@ TEST_F(QatrackSinkTest, DeadLettersCarryTheReason) {
 
 TEST_F(QatrackSinkTest, UnitByName) {
   QcSession s = Couch(1);
-  s.unit_serial = "";
+  s.machine.serial = "";
   s.unit_name = "TrueBeam 1";
   Enqueue(s);
   auto sink = Sink();

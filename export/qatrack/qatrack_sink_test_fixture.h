@@ -36,7 +36,7 @@ MicrosUtc Utc(int h, int mi, int s) {
 
 TestResult Num(const std::string& macro, double v) {
   TestResult t;
-  t.macro = macro;
+  t.key = macro;
   t.number = v;
   return t;
 }
@@ -45,7 +45,7 @@ TestResult Num(const std::string& macro, double v) {
 QcSession Couch(int minute, bool partial = false, const std::string& serial = "1234") {
   QcSession s;
   s.source_kind = "mpc";
-  s.unit_serial = serial;
+  s.machine.serial = serial;
   s.test_list_name = kCouch;
   s.work_started = Utc(11, minute, 0);
   s.work_completed = Utc(11, minute, 30);

@@ -57,7 +57,7 @@ Result<std::string> BuildUploadPayload(const QcSession& session, std::string_vie
     } else if (t.number) {
       // nlohmann writes NaN/inf as null, which QATrack+ rejects: bad data, say so.
       if (!std::isfinite(*t.number)) {
-        return Status::InvalidArgument("test " + t.macro + " of " + session.user_key +
+        return Status::InvalidArgument("test " + t.key + " of " + session.user_key +
                                        " has a non-finite value");
       }
       v["value"] = *t.number;
@@ -65,7 +65,7 @@ Result<std::string> BuildUploadPayload(const QcSession& session, std::string_vie
       v["value"] = *t.text;
     }
     if (options.include_comments && !IsBlank(t.comment)) v["comment"] = t.comment;
-    tests[t.macro] = std::move(v);
+    tests[t.key] = std::move(v);
   }
   for (const std::string& macro : options.extra_skipped) {
     if (!tests.contains(macro)) tests[macro] = {{"skipped", true}};

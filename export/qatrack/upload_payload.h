@@ -11,6 +11,9 @@
 //   - Comments (list-level and per test) are sent only with include_comments: any
 //     comment cancels QATrack+'s auto-review for what it covers.
 //   - A blank user_key is an error, never sent (a second blank key crashes the server).
+//   - The QATrack+ macro of a test is its `key` (QCPump's macro); the rest of the
+//     session's neutral description (names, units, roles, parameters) is not
+//     sent: QATrack+ knows its tests by macro only.
 #ifndef QCFLOW_EXPORT_QATRACK_UPLOAD_PAYLOAD_H_
 #define QCFLOW_EXPORT_QATRACK_UPLOAD_PAYLOAD_H_
 

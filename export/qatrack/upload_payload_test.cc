@@ -22,7 +22,7 @@ MicrosUtc Utc(int y, int mo, int d, int h, int mi, int s) {
 QcSession Session() {
   QcSession s;
   s.source_kind = "mpc";
-  s.unit_serial = "5678";
+  s.machine.serial = "5678";
   s.test_list_name = "MPC: Beam and Geometry Checks";
   s.work_started = Utc(2020, 6, 25, 11, 11, 30);
   s.work_completed = Utc(2020, 6, 25, 11, 12, 30);

@@ -64,7 +64,7 @@ std::vector<ExpectedUpload> UploadsOf(const Dqa3SourceSettings& source, std::vec
   for (const QcSession& s : sessions) {
     auto [it, added] = by_test_list.try_emplace(s.test_list_name, base);
     it->second.test_list = s.test_list_name;
-    for (const TestResult& t : s.tests) it->second.macros.insert(t.macro);
+    for (const TestResult& t : s.tests) it->second.macros.insert(t.key);
   }
   std::vector<ExpectedUpload> out;
   for (auto& [name, up] : by_test_list) out.push_back(std::move(up));

@@ -5,15 +5,13 @@
 #include <cstring>
 
 #include "ingest/icom/icom_format.h"
+#include "store/text_util.h"
 
 namespace qcflow::icom {
 namespace {
 
-std::string_view Trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\0')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\0')) v.remove_suffix(1);
-  return v;
-}
+// The linac pads text with blanks and NULs.
+std::string_view Trim(std::string_view v) { return TrimChars(v, std::string_view(" \0", 2)); }
 
 enum class Parsed { kValue, kNoValue, kNotSimple };
 

@@ -171,7 +171,7 @@ std::vector<ExpectedUpload> MpcUploads(const MpcSourceConfig& s, const TdsSurvey
     ExpectedUpload up{"serial_number", key.first, session->test_list_name, {},
                       std::string(CheckTypeName(key.second)) + " sessions of serial " + key.first +
                           " from " + Quote(s.name)};
-    for (const TestResult& t : session->tests) up.macros.insert(t.macro);
+    for (const TestResult& t : session->tests) up.macros.insert(t.key);
     out.push_back(std::move(up));
   }
   return out;

@@ -14,8 +14,10 @@
 namespace qcflow {
 namespace {
 
-// 2 added unit_number, machine_names and test_list_vars; 1 is still read.
-constexpr int64_t kVersion = 2;
+// 3: the neutral form (machine, device, procedure, performer, zone; tests by
+// "key" with name, unit, role, reference, tolerance, evaluation, parameters).
+// 2 added unit_number, machine_names and test_list_vars. 1 and 2 are still read.
+constexpr int64_t kVersion = 3;
 constexpr int64_t kOldestVersion = 1;
 constexpr size_t kMaxUserKeyChars = 255;  // QATrack+ column width
 
@@ -72,12 +74,46 @@ Status ReadNumber(simdjson::dom::element el, double* out) {
   return Bad("tests[].number", "is not a number");
 }
 
-Status ReadTest(simdjson::dom::element el, size_t index, TestResult* t) {
+Status ReadOptionalNumber(simdjson::dom::object obj, std::string_view field,
+                          std::optional<double>* out) {
+  simdjson::dom::element v;
+  if (obj[field].get(v) != simdjson::SUCCESS) return Status::OK();
+  double d = 0;
+  if (!ReadNumber(v, &d).ok()) return Bad(field, "is not a number");
+  *out = d;
+  return Status::OK();
+}
+
+constexpr TestRole kRoles[] = {TestRole::kMeasured, TestRole::kReference, TestRole::kDeviation,
+                               TestRole::kContext};
+
+Status ReadStringMap(simdjson::dom::object obj, std::string_view field,
+                     std::map<std::string, std::string>* out);
+
+Status ReadDescription(simdjson::dom::object obj, TestResult* t) {
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "name", false, &t->name));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit", false, &t->unit));
+  std::string role;
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "role", false, &role));
+  if (!role.empty()) {
+    auto it = std::find_if(std::begin(kRoles), std::end(kRoles),
+                           [&](TestRole r) { return TestRoleName(r) == role; });
+    if (it == std::end(kRoles)) return Bad("role", "is '" + role + "', not a known role");
+    t->role = *it;
+  }
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "measure", false, &t->measure));
+  QCFLOW_RETURN_IF_ERROR(ReadOptionalNumber(obj, "reference", &t->reference));
+  QCFLOW_RETURN_IF_ERROR(ReadOptionalNumber(obj, "tolerance", &t->tolerance));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "evaluation", false, &t->evaluation));
+  return ReadStringMap(obj, "parameters", &t->parameters);
+}
+
+Status ReadTest(simdjson::dom::element el, size_t index, int64_t version, TestResult* t) {
   simdjson::dom::object obj;
   if (el.get_object().get(obj) != simdjson::SUCCESS) {
     return Bad("tests[" + std::to_string(index) + "]", "is not an object");
   }
-  Status s = ReadString(obj, "macro", true, &t->macro);
+  Status s = ReadString(obj, version >= 3 ? "key" : "macro", true, &t->key);
   simdjson::dom::element v;
   if (s.ok() && obj["number"].get(v) == simdjson::SUCCESS) {
     double d = 0;
@@ -91,6 +127,7 @@ Status ReadTest(simdjson::dom::element el, size_t index, TestResult* t) {
   }
   if (s.ok()) s = ReadBool(obj, "skipped", &t->skipped);
   if (s.ok()) s = ReadString(obj, "comment", false, &t->comment);
+  if (s.ok() && version >= 3) s = ReadDescription(obj, t);
   return s.WithContext("tests[" + std::to_string(index) + "]");
 }
 
@@ -129,12 +166,62 @@ size_t Utf8Length(std::string_view s) {
 
 }  // namespace
 
+std::string_view TestRoleName(TestRole role) {
+  switch (role) {
+    case TestRole::kMeasured: return "measured";
+    case TestRole::kReference: return "reference";
+    case TestRole::kDeviation: return "deviation";
+    case TestRole::kContext: return "context";
+  }
+  return "measured";
+}
+
+namespace {
+
+// Writes the non-empty string fields only: sessions are stored by the million.
+void PutIfSet(Json& j, const char* field, const std::string& value) {
+  if (!value.empty()) j[field] = value;
+}
+
+Json EncodeTest(const TestResult& t) {
+  Json jt;
+  jt["key"] = t.key;
+  if (t.number) jt["number"] = NumberToJson(*t.number);
+  if (t.text) jt["text"] = *t.text;
+  if (t.skipped) jt["skipped"] = true;
+  PutIfSet(jt, "comment", t.comment);
+  PutIfSet(jt, "name", t.name);
+  PutIfSet(jt, "unit", t.unit);
+  if (t.role != TestRole::kMeasured) jt["role"] = std::string(TestRoleName(t.role));
+  PutIfSet(jt, "measure", t.measure);
+  if (t.reference) jt["reference"] = NumberToJson(*t.reference);
+  if (t.tolerance) jt["tolerance"] = NumberToJson(*t.tolerance);
+  PutIfSet(jt, "evaluation", t.evaluation);
+  if (!t.parameters.empty()) jt["parameters"] = Json(t.parameters);
+  return jt;
+}
+
+}  // namespace
+
 std::string EncodeQcSession(const QcSession& s) {
   Json j;
   j["v"] = kVersion;
   j["source_kind"] = s.source_kind;
   j["source_id"] = s.source_id;
-  j["unit_serial"] = s.unit_serial;
+  Json machine = Json::object();
+  PutIfSet(machine, "serial", s.machine.serial);
+  PutIfSet(machine, "name", s.machine.name);
+  PutIfSet(machine, "id", s.machine.id);
+  PutIfSet(machine, "type", s.machine.type);
+  PutIfSet(machine, "manufacturer", s.machine.manufacturer);
+  PutIfSet(machine, "model", s.machine.model);
+  j["machine"] = std::move(machine);
+  if (!s.device.type.empty() || !s.device.serial.empty()) {
+    j["device"] = {{"type", s.device.type}, {"serial", s.device.serial}};
+  }
+  PutIfSet(j, "procedure", s.procedure);
+  PutIfSet(j, "performer", s.performer);
+  PutIfSet(j, "zone", s.zone);
   j["unit_name"] = s.unit_name;
   if (s.unit_number) j["unit_number"] = *s.unit_number;
   j["test_list_name"] = s.test_list_name;
@@ -144,15 +231,7 @@ std::string EncodeQcSession(const QcSession& s) {
   j["work_completed"] = s.work_completed;
   j["user_key"] = s.user_key;
   Json tests = Json::array();
-  for (const TestResult& t : s.tests) {
-    Json jt;
-    jt["macro"] = t.macro;
-    if (t.number) jt["number"] = NumberToJson(*t.number);
-    if (t.text) jt["text"] = *t.text;
-    if (t.skipped) jt["skipped"] = true;
-    if (!t.comment.empty()) jt["comment"] = t.comment;
-    tests.push_back(std::move(jt));
-  }
+  for (const TestResult& t : s.tests) tests.push_back(EncodeTest(t));
   j["tests"] = std::move(tests);
   j["comment"] = s.comment;
   j["source_files"] = s.source_files;
@@ -162,6 +241,45 @@ std::string EncodeQcSession(const QcSession& s) {
   // U+FFFD rather than an exception.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
+
+namespace {
+
+Status ReadObject(simdjson::dom::object obj, std::string_view field, simdjson::dom::object* out,
+                  bool* present) {
+  simdjson::dom::element el;
+  *present = obj[field].get(el) == simdjson::SUCCESS;
+  if (*present && el.get_object().get(*out) != simdjson::SUCCESS) {
+    return Bad(field, "is not an object");
+  }
+  return Status::OK();
+}
+
+// Format 3's machine, device, procedure, performer and zone; format 1 and 2
+// knew the machine by its serial only.
+Status ReadIdentity(simdjson::dom::object obj, int64_t version, QcSession* s) {
+  if (version < 3) return ReadString(obj, "unit_serial", false, &s->machine.serial);
+  simdjson::dom::object o;
+  bool present = false;
+  QCFLOW_RETURN_IF_ERROR(ReadObject(obj, "machine", &o, &present));
+  if (present) {
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "serial", false, &s->machine.serial));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "name", false, &s->machine.name));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "id", false, &s->machine.id));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "type", false, &s->machine.type));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "manufacturer", false, &s->machine.manufacturer));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "model", false, &s->machine.model));
+  }
+  QCFLOW_RETURN_IF_ERROR(ReadObject(obj, "device", &o, &present));
+  if (present) {
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "type", false, &s->device.type));
+    QCFLOW_RETURN_IF_ERROR(ReadString(o, "serial", false, &s->device.serial));
+  }
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "procedure", false, &s->procedure));
+  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "performer", false, &s->performer));
+  return ReadString(obj, "zone", false, &s->zone);
+}
+
+}  // namespace
 
 Result<QcSession> DecodeQcSession(std::string_view json) {
   thread_local simdjson::dom::parser parser;
@@ -191,7 +309,7 @@ Result<QcSession> DecodeQcSession(std::string_view json) {
   simdjson::dom::element el;
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_kind", false, &s.source_kind));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "source_id", false, &s.source_id));
-  QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_serial", false, &s.unit_serial));
+  QCFLOW_RETURN_IF_ERROR(ReadIdentity(obj, version, &s));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "unit_name", false, &s.unit_name));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "test_list_name", false, &s.test_list_name));
   if (obj["unit_number"].get(el) == simdjson::SUCCESS) {
@@ -212,7 +330,7 @@ Result<QcSession> DecodeQcSession(std::string_view json) {
   s.tests.reserve(arr.size());
   for (simdjson::dom::element t : arr) {
     TestResult test;
-    QCFLOW_RETURN_IF_ERROR(ReadTest(t, s.tests.size(), &test));
+    QCFLOW_RETURN_IF_ERROR(ReadTest(t, s.tests.size(), version, &test));
     s.tests.push_back(std::move(test));
   }
 
@@ -235,7 +353,7 @@ bool SameMeasurements(const QcSession& a, const QcSession& b) {
     // Bitwise for numbers, so NaN equals NaN and -0 differs from 0.
     const bool same_number = x.number.has_value() == y.number.has_value() &&
                              (!x.number || std::memcmp(&*x.number, &*y.number, sizeof(double)) == 0);
-    return x.macro == y.macro && same_number && x.text == y.text && x.skipped == y.skipped &&
+    return x.key == y.key && same_number && x.text == y.text && x.skipped == y.skipped &&
            x.comment == y.comment;
   };
   return a.source_kind == b.source_kind && a.source_id == b.source_id &&
@@ -247,7 +365,7 @@ bool SameMeasurements(const QcSession& a, const QcSession& b) {
 
 std::string SessionGroup(const QcSession& s) {
   if (!s.machine_names.empty()) return s.machine_names.front();
-  if (!s.unit_serial.empty()) return s.unit_serial;
+  if (!s.machine.serial.empty()) return s.machine.serial;
   return s.unit_number ? std::to_string(*s.unit_number) : s.unit_name;
 }
 
@@ -262,8 +380,8 @@ Status ValidateQcSession(const QcSession& s) {
   if (Utf8Length(s.user_key) > kMaxUserKeyChars) {
     return bad("user_key is longer than 255 characters");
   }
-  if (s.unit_serial.empty() && s.unit_name.empty() && !s.unit_number) {
-    return bad("names no unit (no serial, unit name or unit number)");
+  if (s.machine.serial.empty() && s.unit_name.empty() && !s.unit_number) {
+    return bad("names no unit (no machine serial, unit name or unit number)");
   }
   if (s.test_list_name.empty()) return bad("test_list_name is empty");
   if (s.work_completed < s.work_started) {
@@ -272,8 +390,8 @@ Status ValidateQcSession(const QcSession& s) {
   }
   for (size_t i = 0; i < s.tests.size(); ++i) {
     const TestResult& t = s.tests[i];
-    if (t.macro.empty()) return bad("test #" + std::to_string(i) + " has no macro");
-    const std::string name = "test '" + t.macro + "'";
+    if (t.key.empty()) return bad("test #" + std::to_string(i) + " has no key");
+    const std::string name = "test '" + t.key + "'";
     int kinds = int(t.number.has_value()) + int(t.text.has_value()) + int(t.skipped);
     if (kinds != 1) {
       return bad(name + " must have exactly one of a number, a text or skipped (has " +
@@ -282,9 +400,9 @@ Status ValidateQcSession(const QcSession& s) {
     if (t.number && !std::isfinite(*t.number)) {
       return bad(name + " has a non-finite number; send it as skipped");
     }
-    if (i > 0 && !(s.tests[i - 1].macro < t.macro)) {
-      return bad(s.tests[i - 1].macro == t.macro ? name + " appears twice"
-                                                 : "tests are not sorted by macro at " + name);
+    if (i > 0 && !(s.tests[i - 1].key < t.key)) {
+      return bad(s.tests[i - 1].key == t.key ? name + " appears twice"
+                                             : "tests are not sorted by key at " + name);
     }
   }
   return Status::OK();

@@ -15,7 +15,7 @@ QcSession Sample() {
   QcSession s;
   s.source_kind = "mpc";
   s.source_id = "/mnt/VA_Transfer/TDS";
-  s.unit_serial = "1234";
+  s.machine.serial = "1234";
   s.test_list_name = "MPC: Beam and Geometry Checks";
   s.machine_names = {"1234"};
   s.test_list_vars = {{"check_type", "Beam and Geometry Checks"}, {"serial", "1234"}};
@@ -32,13 +32,39 @@ QcSession Sample() {
   s.source_files = {"/tds/a/Results.csv", "/tds/b/Results.csv"};
   s.source_seqs = {7, 18446744073709551615ull};
   s.amendment = true;
+  s.machine = {"1234", "TrueBeam 1", "M7", "linac", "Varian", "TrueBeam"};
+  s.device = {"Daily QA 3", "DQ-42"};
+  s.procedure = "Beam and Geometry Checks";
+  s.performer = "jdoe";
+  s.zone = "Europe/Berlin";
+  TestResult& a = s.tests[0];
+  a.name = "BeamGroup/BeamOutputChange";
+  a.unit = "%";
+  a.reference = 100.5;
+  a.tolerance = 2.0;
+  a.evaluation = "Pass";
+  a.parameters = {{"beam", "6X"}, {"energy", "6 MV"}};
+  s.tests[3].role = TestRole::kDeviation;
+  s.tests[3].measure = "a_number";
+  s.tests[3].unit = "\xC2\xB0";
+  s.tests[1].role = TestRole::kContext;
   return s;
 }
 
 void ExpectSame(const QcSession& a, const QcSession& b) {
   EXPECT_EQ(a.source_kind, b.source_kind);
   EXPECT_EQ(a.source_id, b.source_id);
-  EXPECT_EQ(a.unit_serial, b.unit_serial);
+  EXPECT_EQ(a.machine.serial, b.machine.serial);
+  EXPECT_EQ(a.machine.name, b.machine.name);
+  EXPECT_EQ(a.machine.id, b.machine.id);
+  EXPECT_EQ(a.machine.type, b.machine.type);
+  EXPECT_EQ(a.machine.manufacturer, b.machine.manufacturer);
+  EXPECT_EQ(a.machine.model, b.machine.model);
+  EXPECT_EQ(a.device.type, b.device.type);
+  EXPECT_EQ(a.device.serial, b.device.serial);
+  EXPECT_EQ(a.procedure, b.procedure);
+  EXPECT_EQ(a.performer, b.performer);
+  EXPECT_EQ(a.zone, b.zone);
   EXPECT_EQ(a.unit_name, b.unit_name);
   EXPECT_EQ(a.unit_number, b.unit_number);
   EXPECT_EQ(a.test_list_name, b.test_list_name);
@@ -49,8 +75,8 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
   EXPECT_EQ(a.user_key, b.user_key);
   ASSERT_EQ(a.tests.size(), b.tests.size());
   for (size_t i = 0; i < a.tests.size(); ++i) {
-    SCOPED_TRACE(a.tests[i].macro);
-    EXPECT_EQ(a.tests[i].macro, b.tests[i].macro);
+    SCOPED_TRACE(a.tests[i].key);
+    EXPECT_EQ(a.tests[i].key, b.tests[i].key);
     ASSERT_EQ(a.tests[i].number.has_value(), b.tests[i].number.has_value());
     if (a.tests[i].number) {
       // Bit-exact, including the sign of zero.
@@ -60,6 +86,14 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
     EXPECT_EQ(a.tests[i].text, b.tests[i].text);
     EXPECT_EQ(a.tests[i].skipped, b.tests[i].skipped);
     EXPECT_EQ(a.tests[i].comment, b.tests[i].comment);
+    EXPECT_EQ(a.tests[i].name, b.tests[i].name);
+    EXPECT_EQ(a.tests[i].unit, b.tests[i].unit);
+    EXPECT_EQ(a.tests[i].role, b.tests[i].role);
+    EXPECT_EQ(a.tests[i].measure, b.tests[i].measure);
+    EXPECT_EQ(a.tests[i].reference, b.tests[i].reference);
+    EXPECT_EQ(a.tests[i].tolerance, b.tests[i].tolerance);
+    EXPECT_EQ(a.tests[i].evaluation, b.tests[i].evaluation);
+    EXPECT_EQ(a.tests[i].parameters, b.tests[i].parameters);
   }
   EXPECT_EQ(a.comment, b.comment);
   EXPECT_EQ(a.source_files, b.source_files);
@@ -70,7 +104,7 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
 TEST(QcSession, RoundTrip) {
   QcSession s = Sample();
   std::string json = EncodeQcSession(s);
-  EXPECT_EQ(json.rfind("{\"v\":2,", 0), 0u) << json;
+  EXPECT_EQ(json.rfind("{\"v\":3,", 0), 0u) << json;
   auto d = DecodeQcSession(json);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   ExpectSame(s, *d);
@@ -88,13 +122,18 @@ TEST(QcSession, EncodingIsStable) {
   s.work_completed = 120000000;
   s.user_key = "k";
   s.tests = {{"dose", 99.05, std::nullopt, false, ""}, {"x", std::nullopt, std::nullopt, true, ""}};
+  s.machine.name = "R/M";
+  s.tests[0].role = TestRole::kReference;
+  s.tests[0].measure = "d";
+  s.tests[0].reference = 1.5;
   EXPECT_EQ(EncodeQcSession(s),
-            "{\"v\":2,\"source_kind\":\"dqa3\",\"source_id\":\"\",\"unit_serial\":\"\","
+            "{\"v\":3,\"source_kind\":\"dqa3\",\"source_id\":\"\",\"machine\":{\"name\":\"R/M\"},"
             "\"unit_name\":\"\",\"unit_number\":12,\"test_list_name\":\"DQA3\","
             "\"machine_names\":[\"R/M\",\"M\",\"7\"],\"test_list_vars\":{\"machine_name\":\"M\"},"
             "\"work_started\":60000000,"
-            "\"work_completed\":120000000,\"user_key\":\"k\",\"tests\":[{\"macro\":\"dose\","
-            "\"number\":99.05},{\"macro\":\"x\",\"skipped\":true}],\"comment\":\"\","
+            "\"work_completed\":120000000,\"user_key\":\"k\",\"tests\":[{\"key\":\"dose\","
+            "\"number\":99.05,\"role\":\"reference\",\"measure\":\"d\",\"reference\":1.5},"
+            "{\"key\":\"x\",\"skipped\":true}],\"comment\":\"\","
             "\"source_files\":[],\"source_seqs\":[],\"amendment\":false}");
 }
 
@@ -163,11 +202,11 @@ TEST(QcSession, DecodeGarbageGivesCorruption) {
 }
 
 TEST(QcSession, DecodeWrongVersionIsIncompatible) {
-  for (const char* json : {"{\"v\":3,\"user_key\":\"k\"}", "{\"v\":0,\"user_key\":\"k\"}"}) {
+  for (const char* json : {"{\"v\":4,\"user_key\":\"k\"}", "{\"v\":0,\"user_key\":\"k\"}"}) {
     auto d = DecodeQcSession(json);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.status().code(), Status::Code::kIncompatible);
-    EXPECT_NE(d.status().message().find("this qcflow reads versions 1 to 2"), std::string::npos)
+    EXPECT_NE(d.status().message().find("this qcflow reads versions 1 to 3"), std::string::npos)
         << d.status().message();
   }
 }
@@ -191,6 +230,42 @@ TEST(QcSession, Version1StillDecodes) {
   EXPECT_TRUE(ValidateQcSession(*d).ok());
 }
 
+// Version 2 sessions (QATrack+-shaped: "unit_serial", "macro") read into the
+// neutral form, with nothing descriptive.
+TEST(QcSession, Version2StillDecodes) {
+  auto d = DecodeQcSession(
+      "{\"v\":2,\"source_kind\":\"mpc\",\"source_id\":\"/tds\",\"unit_serial\":\"1234\","
+      "\"unit_name\":\"\",\"test_list_name\":\"MPC: Beam and Geometry Checks\","
+      "\"machine_names\":[\"1234\"],\"test_list_vars\":{\"serial\":\"1234\"},"
+      "\"work_started\":60000000,\"work_completed\":120000000,\"user_key\":\"k\","
+      "\"tests\":[{\"macro\":\"a_mm_6x\",\"number\":0.3,\"name\":\"ignored in v2\"}],"
+      "\"comment\":\"\",\"source_files\":[],\"source_seqs\":[3],\"amendment\":false}");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->machine.serial, "1234");
+  EXPECT_EQ(d->machine.type, "");
+  ASSERT_EQ(d->tests.size(), 1u);
+  EXPECT_EQ(d->tests[0].key, "a_mm_6x");
+  EXPECT_EQ(d->tests[0].name, "");
+  EXPECT_EQ(d->tests[0].role, TestRole::kMeasured);
+  EXPECT_EQ(SessionGroup(*d), "1234");
+  EXPECT_TRUE(ValidateQcSession(*d).ok());
+  // Re-encoded, it is a version 3 session with the same content.
+  auto again = DecodeQcSession(EncodeQcSession(*d));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ExpectSame(*d, *again);
+}
+
+TEST(QcSession, SameMeasurementsIgnoresTheDescription) {
+  QcSession a = Sample();
+  QcSession b = a;
+  b.machine.name.clear();
+  b.procedure.clear();
+  for (TestResult& t : b.tests) t = {t.key, t.number, t.text, t.skipped, t.comment};
+  EXPECT_TRUE(SameMeasurements(a, b));  // a format 2 session is the re-derived one
+  b.tests[0].number = 0.2;
+  EXPECT_FALSE(SameMeasurements(a, b));
+}
+
 TEST(QcSession, SameMeasurementsIgnoresWhatTheConfigResolves) {
   QcSession a = Sample();
   QcSession b = a;
@@ -210,6 +285,7 @@ TEST(QcSession, SameMeasurementsIgnoresWhatTheConfigResolves) {
 
 TEST(QcSession, DecodeNamesTheBadField) {
   const std::string base = "{\"v\":1,\"user_key\":\"k\",\"work_started\":1,\"work_completed\":2,";
+  const std::string v3 = "{\"v\":3,\"user_key\":\"k\",\"work_started\":1,\"work_completed\":2,";
   struct Case {
     std::string json, expect;
   } cases[] = {
@@ -224,6 +300,15 @@ TEST(QcSession, DecodeNamesTheBadField) {
       {base + "\"tests\":[],\"unit_number\":\"12\"}", "field 'unit_number' is not an integer"},
       {base + "\"tests\":[],\"machine_names\":[1]}", "field 'machine_names' holds a non-string"},
       {base + "\"tests\":[],\"test_list_vars\":[]}", "field 'test_list_vars' is not an object"},
+      {v3 + "\"tests\":[{\"macro\":\"m\"}]}", "tests[0]: QcSession: field 'key' is missing"},
+      {v3 + "\"tests\":[{\"key\":\"m\",\"role\":\"baseline\"}]}",
+       "field 'role' is 'baseline', not a known role"},
+      {v3 + "\"tests\":[{\"key\":\"m\",\"reference\":\"1\"}]}", "field 'reference' is not a number"},
+      {v3 + "\"tests\":[{\"key\":\"m\",\"parameters\":{\"beam\":6}}]}",
+       "field 'parameters' holds a non-string"},
+      {v3 + "\"tests\":[],\"machine\":\"1234\"}", "field 'machine' is not an object"},
+      {v3 + "\"tests\":[],\"machine\":{\"serial\":1234}}", "field 'serial' is not a string"},
+      {v3 + "\"tests\":[],\"device\":[]}", "field 'device' is not an object"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_started\":1.5,\"work_completed\":2,\"tests\":[]}",
        "field 'work_started' is not a 64-bit integer"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_completed\":2,\"tests\":[]}",
@@ -266,16 +351,16 @@ TEST(QcSession, ValidateNamesFirstProblem) {
       {[](QcSession* s) { s->user_key = ""; }, "session has an empty user_key"},
       {[](QcSession* s) { s->user_key = " \t"; }, "session user_key is only whitespace"},
       {[](QcSession* s) { s->user_key = std::string(256, 'k'); }, "longer than 255"},
-      {[](QcSession* s) { s->unit_serial.clear(); }, "names no unit"},
+      {[](QcSession* s) { s->machine.serial.clear(); }, "names no unit"},
       {[](QcSession* s) { s->test_list_name.clear(); }, "test_list_name is empty"},
       {[](QcSession* s) { s->work_completed = s->work_started - 1; },
        "work_completed (2020-06-25T07:11:29.999999Z) is before work_started "
        "(2020-06-25T07:11:30Z)"},
-      {[](QcSession* s) { s->tests[0].macro.clear(); }, "test #0 has no macro"},
+      {[](QcSession* s) { s->tests[0].key.clear(); }, "test #0 has no key"},
       {[](QcSession* s) { s->tests[0].skipped = true; }, "test 'a_number' must have exactly one"},
       {[](QcSession* s) { s->tests[2].skipped = false; }, "(has 0)"},
-      {[](QcSession* s) { s->tests[1].macro = "z"; }, "not sorted by macro at test 'c_skipped'"},
-      {[](QcSession* s) { s->tests[1].macro = "a_number"; }, "test 'a_number' appears twice"},
+      {[](QcSession* s) { s->tests[1].key = "z"; }, "not sorted by key at test 'c_skipped'"},
+      {[](QcSession* s) { s->tests[1].key = "a_number"; }, "test 'a_number' appears twice"},
   };
   for (const Case& c : cases) {
     QcSession s = Sample();
@@ -290,7 +375,7 @@ TEST(QcSession, ValidateNamesFirstProblem) {
   s.user_key.clear();
   for (int i = 0; i < 255; ++i) s.user_key += "\xC3\xA9";
   EXPECT_TRUE(ValidateQcSession(s).ok());
-  s.unit_serial.clear();
+  s.machine.serial.clear();
   s.unit_name = "TB1";
   EXPECT_TRUE(ValidateQcSession(s).ok());
 }

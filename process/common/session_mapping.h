@@ -40,7 +40,7 @@ using UnitMap = std::map<std::string, UnitRef>;
 // caller's: e.g. display name, then machine name, then id), or nullopt.
 std::optional<UnitRef> FindUnit(const UnitMap& units, const std::vector<std::string>& machine_names);
 
-// Sets session->unit_name / unit_number from `unit` (unit_serial is untouched).
+// Sets session->unit_name / unit_number from `unit` (machine.serial is untouched).
 void SetSessionUnit(const UnitRef& unit, QcSession* session);
 
 struct SessionMapping {

@@ -10,9 +10,33 @@
 namespace qcflow::dqa3 {
 namespace {
 
-TestResult ToTest(std::string macro, const Dqa3Column& c) {
+// The row columns that describe the session rather than measure the beam.
+bool IsContextColumn(std::string_view name) {
+  static constexpr std::string_view kContext[] = {"data_key",  "machine_name", "room_name",
+                                                  "signature", "device",       "temperature",
+                                                  "pressure"};
+  return std::find(std::begin(kContext), std::end(kContext), name) != std::end(kContext);
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+const Dqa3Column* FindColumn(const Dqa3Row& row, std::string_view name) {
+  for (const Dqa3Column& c : row.columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// One column as a test. `key_of` turns a column name into its key (the column
+// itself for single sessions, column + beam for grouped ones), so a baseline or
+// diff names the key of the measure it belongs to.
+template <typename KeyOf>
+TestResult ToTest(const Dqa3Row& row, const Dqa3Column& c, const KeyOf& key_of) {
   TestResult t;
-  t.macro = std::move(macro);
+  t.key = key_of(c.name);
+  t.name = c.name;
   if (c.number) {
     t.number = *c.number;
   } else if (c.text) {
@@ -20,7 +44,35 @@ TestResult ToTest(std::string macro, const Dqa3Column& c) {
   } else {
     t.skipped = true;
   }
+  if (IsContextColumn(c.name)) {
+    t.role = TestRole::kContext;
+    return t;
+  }
+  std::string measure = c.name;
+  if (EndsWith(c.name, "_baseline")) {
+    t.role = TestRole::kReference;
+    measure.resize(measure.size() - 9);
+  } else if (EndsWith(c.name, "_diff")) {
+    t.role = TestRole::kDeviation;
+    measure.resize(measure.size() - 5);
+  }
+  if (t.role == TestRole::kMeasured) {
+    const Dqa3Column* baseline = FindColumn(row, c.name + "_baseline");
+    if (baseline && baseline->number) t.reference = *baseline->number;
+  } else {
+    t.measure = key_of(measure);
+  }
+  for (const char* var : {"beam_name", "energy", "beam_type", "wedge_type", "wedge_angle",
+                          "wedge_orient"}) {
+    auto it = row.vars.find(var);
+    if (it != row.vars.end() && !it->second.empty()) t.parameters[var] = it->second;
+  }
   return t;
+}
+
+std::string ColumnText(const Dqa3Row& row, std::string_view name) {
+  const Dqa3Column* c = FindColumn(row, name);
+  return c && c->text ? *c->text : std::string();
 }
 
 // Row comments and race warnings, in row order, one per line.
@@ -42,6 +94,11 @@ QcSession Base(const Dqa3Row& row, const UnitRef& unit, const Dqa3SessionOptions
   QcSession s;
   s.source_kind = "dqa3";
   s.source_id = options.source_id;
+  s.machine = {.name = row.DisplayName(), .id = row.machine_id, .type = "linac"};
+  s.device = {.type = "Daily QA 3", .serial = ColumnText(row, "device")};
+  s.procedure = "Daily QA3";
+  s.performer = ColumnText(row, "signature");
+  s.zone = options.zone;
   SetSessionUnit(unit, &s);
   s.machine_names = MachineNamesOf(row);
   return s;
@@ -86,9 +143,10 @@ Result<QcSession> BuildSingleSession(const SeqRow& r, const UnitRef& unit,
   if (!started.ok()) return started.status().WithContext(where);
   s.work_started = *started;
   s.work_completed = *started + kMicrosPerMinute;
-  for (const Dqa3Column& c : row.columns) s.tests.push_back(ToTest(c.name, c));
+  auto same_name = [](const std::string& column) { return column; };
+  for (const Dqa3Column& c : row.columns) s.tests.push_back(ToTest(row, c, same_name));
   std::sort(s.tests.begin(), s.tests.end(),
-            [](const TestResult& a, const TestResult& b) { return a.macro < b.macro; });
+            [](const TestResult& a, const TestResult& b) { return a.key < b.key; });
   s.comment = Comment({r});
   s.source_seqs.push_back(r.seq);
   QCFLOW_RETURN_IF_ERROR(ValidateQcSession(s));
@@ -140,9 +198,11 @@ Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::strin
 
   std::map<std::string, TestResult> tests;  // by macro; a later row replaces
   for (const SeqRow& r : sorted) {
+    auto with_beam = [&](const std::string& column) { return MacroSlug(column, r.row.beam_name); };
     for (const Dqa3Column& c : r.row.columns) {
-      std::string macro = MacroSlug(c.name, r.row.beam_name);
-      tests.insert_or_assign(macro, ToTest(macro, c));
+      TestResult t = ToTest(r.row, c, with_beam);
+      std::string key = t.key;
+      tests.insert_or_assign(std::move(key), std::move(t));
     }
     s.source_seqs.push_back(r.seq);
   }

@@ -2,18 +2,26 @@
 // QATrack+"), as QCPump's DQA3 pumps build their uploads.
 //
 // Single (one beam per test list), one session per row:
-//   tests           every Dqa3Row column, macro = column name; NULL -> skipped
+//   tests           every Dqa3Row column, key (macro) = column name; NULL -> skipped
 //   test_list_name  the template rendered with the row's vars
 //   work_started    the row's time on the database clock -> UTC; completed + 1 min
 //   user_key        "QCPump/DQA3/<machine_id>/<YYYY-MM-DD HH:MM:SS>/<data_key>"
 //   comment         the row's comment
 // Grouped (multiple beams per test list), one session per window of a machine:
-//   tests           macro = Slugify(column + "_" + beam name); rows in (time,
+//   tests           key = Slugify(column + "_" + beam name); rows in (time,
 //                   seq) order, so a repeated beam keeps its last measurement
 //   work_started    earliest row; work_completed max(latest, earliest + 1 min)
 //   user_key        "QCPump/DQA3/<machine_id>/<window key>" (+ "/amend-<n>")
 //   comment         the rows' comments, one per line
 // A row with set_key_mismatch puts RaceWarning first in the comment.
+// The neutral description (both forms): machine = display name and id, a
+// linac; device = the Daily QA 3 and its serial; performer = signature;
+// procedure "Daily QA3"; zone = the database clock. Each test is named by its
+// column; *_baseline columns are references and *_diff deviations of their
+// measure (`measure` = its key; the measure carries the baseline as
+// `reference`); data_key, machine/room name, signature, device, temperature
+// and pressure are context; measures carry the beam's template variables as
+// parameters. DQA3 databases do not record units: `unit` stays "".
 #ifndef QCFLOW_PROCESS_DQA3_DQA3_SESSION_H_
 #define QCFLOW_PROCESS_DQA3_DQA3_SESSION_H_
 

@@ -30,7 +30,7 @@ Dqa3SessionOptions Options(const std::string& tmpl) {
 
 const TestResult* Find(const QcSession& s, const std::string& macro) {
   for (const TestResult& t : s.tests) {
-    if (t.macro == macro) return &t;
+    if (t.key == macro) return &t;
   }
   return nullptr;
 }
@@ -59,7 +59,50 @@ TEST(Dqa3Session, SingleRowIsOneQcpumpCompatibleSession) {
   EXPECT_EQ(Find(*s, "device")->text, "DQA3-0042");
   EXPECT_EQ(Find(*s, "energy_baseline")->number, 0.0);
   EXPECT_TRUE(std::is_sorted(s->tests.begin(), s->tests.end(),
-                             [](const TestResult& a, const TestResult& c) { return a.macro < c.macro; }));
+                             [](const TestResult& a, const TestResult& c) { return a.key < c.key; }));
+}
+
+// The neutral description: machine, device, performer, and which columns are
+// measures, their baselines and deviations, or context.
+TEST(Dqa3Session, DescribesMeasuresBaselinesAndContext) {
+  TestRow t = MakeTestRow("01.04", testing::WedgeBeam(123, "EDW", 60));
+  auto s = BuildSingleSession(Row(t, 9), UnitRef::Named("TB1"), Options("DQA3"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->machine.name, "Bunker A/TrueBeam 1");
+  EXPECT_EQ(s->machine.id, "7");
+  EXPECT_EQ(s->machine.type, "linac");
+  EXPECT_EQ(s->device.serial, "DQA3-0042");
+  EXPECT_EQ(s->device.type, "Daily QA 3");
+  EXPECT_EQ(s->performer, "physicist");
+  EXPECT_EQ(s->procedure, "Daily QA3");
+  EXPECT_EQ(s->zone, kZone);
+  const TestResult* dose = Find(*s, "dose");
+  ASSERT_NE(dose, nullptr);
+  EXPECT_EQ(dose->role, TestRole::kMeasured);
+  EXPECT_EQ(dose->name, "dose");
+  EXPECT_EQ(dose->reference, Find(*s, "dose_baseline")->number);
+  EXPECT_EQ(dose->parameters.at("beam_name"), s->test_list_vars.at("beam_name"));
+  EXPECT_EQ(dose->parameters.at("wedge_angle"), "60");
+  EXPECT_EQ(Find(*s, "dose_baseline")->role, TestRole::kReference);
+  EXPECT_EQ(Find(*s, "dose_baseline")->measure, "dose");
+  EXPECT_EQ(Find(*s, "dose_diff")->role, TestRole::kDeviation);
+  EXPECT_EQ(Find(*s, "dose_diff")->measure, "dose");
+  for (const char* context : {"data_key", "signature", "device", "temperature", "pressure"}) {
+    ASSERT_NE(Find(*s, context), nullptr) << context;
+    EXPECT_EQ(Find(*s, context)->role, TestRole::kContext) << context;
+    EXPECT_TRUE(Find(*s, context)->parameters.empty()) << context;
+  }
+  // Grouped: the measure of a baseline is the measure's key with the beam.
+  auto g = BuildGroupedSession({Row(t, 9)}, "2024-05-01-07-00", 0, UnitRef::Named("TB1"),
+                               Options("DQA3"));
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const TestResult* baseline = nullptr;
+  for (const TestResult& test : g->tests) {
+    if (test.name == "dose_baseline") baseline = &test;
+  }
+  ASSERT_NE(baseline, nullptr);
+  EXPECT_NE(Find(*g, baseline->measure), nullptr) << baseline->measure;
+  EXPECT_EQ(Find(*g, baseline->measure)->name, "dose");
 }
 
 // What a sink needs to resolve unit and test list again from the current config.

@@ -98,7 +98,7 @@ TEST_P(Dqa3SourceE2eTest, SingleModeSendsEveryRowWithTheSpecFormulas) {
                        std::to_string(row[dk].get<int64_t>()));
     EXPECT_EQ(s.unit_name, "unit-" + std::to_string(row[machine].get<int64_t>()));
     std::map<std::string, const TestResult*> tests;
-    for (const TestResult& t : s.tests) tests[t.macro] = &t;
+    for (const TestResult& t : s.tests) tests[t.key] = &t;
     EXPECT_EQ(tests.size(), GetParam() == "01.06" ? 43u : 34u);
     std::optional<double> dose, baseline;
     if (GetParam() == "01.04" || GetParam() == "01.06") {

@@ -240,8 +240,8 @@ TEST_F(Dqa3TransformTest, GroupedWindowWaitsThenEmitsOneSessionPerMachine) {
   EXPECT_EQ(s.work_completed, Local(7, 20));
   bool has_fff = false, has_e = false;
   for (const TestResult& t : s.tests) {
-    has_fff = has_fff || t.macro == "dose_6_fff";
-    has_e = has_e || t.macro == "energy_9_mev";
+    has_fff = has_fff || t.key == "dose_6_fff";
+    has_e = has_e || t.key == "energy_9_mev";
   }
   EXPECT_TRUE(has_fff && has_e);
   EXPECT_EQ(sessions.count("QCPump/DQA3/8/2024-05-01-07-02"), 1u);
@@ -325,10 +325,10 @@ TEST_F(Dqa3TransformTest, GroupedPendingRowsSurviveARestart) {
   EXPECT_EQ(s.source_seqs, (std::vector<uint64_t>{1, 2, 3}));
   const TestRow last = MakeTestRow("01.04", Beam(3, "07:06:00"));
   for (const TestResult& t : s.tests) {
-    if (t.macro == "dose_6_mv") {
+    if (t.key == "dose_6_mv") {
       EXPECT_EQ(t.number, last.Num("tr.RESULTS_DOSE"));
     }
-    if (t.macro == "data_key_6_mv") {
+    if (t.key == "data_key_6_mv") {
       EXPECT_EQ(t.text, "3");
     }
   }

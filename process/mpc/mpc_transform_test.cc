@@ -97,7 +97,7 @@ TEST_F(MpcTransformTest, GroupsAMultiBeamWindowIntoOneQcPumpSession) {
   ASSERT_EQ(sessions.count(kBeamKey), 1u);
   const QcSession& s = sessions[kBeamKey];
   EXPECT_EQ(s.user_key, kBeamKey);
-  EXPECT_EQ(s.unit_serial, "1234");
+  EXPECT_EQ(s.machine.serial, "1234");
   EXPECT_EQ(s.source_kind, "mpc");
   EXPECT_EQ(s.test_list_name, "MPC: Beam and Geometry Checks");
   EXPECT_EQ(FormatUtcIso(s.work_started), "2020-11-06T06:00:00Z");
@@ -115,7 +115,7 @@ TEST_F(MpcTransformTest, GroupsAMultiBeamWindowIntoOneQcPumpSession) {
   EXPECT_DOUBLE_EQ(*FindTest(s, "beamgroup_beamoutputchange_per_10x")->number, 0.45);
   EXPECT_NE(FindTest(s, "gantrygroup_gantryabsolute_deg_6x"), nullptr);
   EXPECT_EQ(s.tests.size(), 9u);  // 3 rows x 3 beams; per-leaf rows left out
-  for (const TestResult& t : s.tests) EXPECT_EQ(t.macro.find("mlcleaf"), std::string::npos);
+  for (const TestResult& t : s.tests) EXPECT_EQ(t.key.find("mlcleaf"), std::string::npos);
 
   const std::string next = "QCPump/MPC/1234/2020-11-06-07-25/Beam and Geometry Checks";
   ASSERT_EQ(sessions.count(next), 1u);

@@ -48,7 +48,7 @@ inline std::string Folder(const std::string& hms, int beam, const std::string& t
 
 inline const TestResult* FindTest(const QcSession& s, const std::string& macro) {
   for (const TestResult& t : s.tests) {
-    if (t.macro == macro) return &t;
+    if (t.key == macro) return &t;
   }
   return nullptr;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "ingest/mpc/quantity_name.h"
 #include "process/common/slug.h"
 #include "process/common/text_template.h"
 
@@ -32,6 +33,28 @@ std::string TestComment(const ResultRow& row) {
   }
   return "Threshold: " + threshold + ",Result: " + row.evaluation;
 }
+
+namespace {
+
+// The neutral description of a row: quantity, unit, threshold, verdict, beam.
+TestResult DescribeTest(const ResultRow& row, const RunFolder& folder) {
+  TestResult t;
+  QuantityName q = SplitQuantityName(row.name);
+  t.name = std::move(q.name);
+  t.unit = std::move(q.unit);
+  if (row.threshold && std::isfinite(*row.threshold)) t.tolerance = *row.threshold;
+  t.evaluation = row.evaluation;
+  t.parameters = {{"beam", folder.beam_label},
+                  {"beam_type", folder.electron ? "electron" : "photon"}};
+  if (!folder.energy.empty()) {
+    t.parameters["energy"] = folder.energy + (folder.electron ? " MeV" : " MV");
+  }
+  if (folder.fff) t.parameters["fff"] = "true";
+  if (folder.hdtse) t.parameters["hdtse"] = "true";
+  return t;
+}
+
+}  // namespace
 
 Result<QcSession> BuildMpcSession(const RunGroup& group, const std::vector<RunResults>& runs,
                                   const SessionOptions& options) {
@@ -71,7 +94,9 @@ Result<QcSession> BuildMpcSession(const RunGroup& group, const std::vector<RunRe
   QcSession s;
   s.source_kind = "mpc";
   s.source_id = options.source_id;
-  s.unit_serial = group.serial;
+  s.machine = {.serial = group.serial, .type = "linac", .manufacturer = "Varian"};
+  s.procedure = CheckTypeName(group.check_type);
+  s.zone = options.site_zone;
   s.user_key = group.UserKey();
   s.amendment = group.amendment > 0;
 
@@ -98,8 +123,8 @@ Result<QcSession> BuildMpcSession(const RunGroup& group, const std::vector<RunRe
       if (row.per_leaf || IsPerLeafRow(row.name)) continue;
       std::string macro = MacroSlug(row.name, r.folder.beam_label);
       if (macro.empty()) continue;  // nothing QATrack+ could match
-      TestResult t;
-      t.macro = macro;
+      TestResult t = DescribeTest(row, r.folder);
+      t.key = macro;
       if (row.value && std::isfinite(*row.value)) {
         t.number = *row.value;
       } else {

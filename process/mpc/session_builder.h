@@ -2,12 +2,16 @@
 // names" and "The upload"), the way QCPump builds its upload, so a clinic
 // switching from QCPump keeps its test lists and its already uploaded sessions.
 //
-//   unit_serial     the run folders' serial (the sink looks up the unit)
+//   machine         the run folders' serial, a Varian linac (the sink finds
+//                   the unit by serial); procedure = the check type; zone = site zone
 //   test_list_name  the configured template rendered with check_type and serial
 //                   (kept as test_list_vars; machine_names = {serial})
 //   tests           one per non-per-leaf Results.csv row:
-//                   macro = MacroSlug(row name, run beam label); value -> number,
-//                   no value -> skipped; sorted by macro. For the same macro a
+//                   key = MacroSlug(row name, run beam label) (the QATrack+
+//                   macro); value -> number,
+//                   no value -> skipped; name and unit from the row name,
+//                   tolerance = threshold, evaluation, parameters beam, energy,
+//                   beam_type (fff, hdtse when set); sorted by key. For the same key a
 //                   later run (run time, then seq) wins — but a later blank
 //                   never erases an earlier measured value.
 //   comment         per test (optional): "Threshold: 0.500,Result: Pass",

@@ -56,7 +56,7 @@ RunGroup GroupOf(const std::vector<RunResults>& runs, int amendment = 0) {
 
 const TestResult* Find(const QcSession& s, const std::string& macro) {
   for (const TestResult& t : s.tests) {
-    if (t.macro == macro) return &t;
+    if (t.key == macro) return &t;
   }
   return nullptr;
 }
@@ -74,6 +74,49 @@ std::vector<RunResults> TwoRuns() {
   };
 }
 
+// The neutral description a non-QATrack+ sink reads: what the row says,
+// not what the slug keeps of it.
+TEST(SessionBuilder, DescribesMachineAndTestsNeutrally) {
+  auto runs = TwoRuns();
+  runs[1].folder.energy = "6";  // as ParseRunFolder reads "...-6xFFF"
+  runs[1].folder.fff = true;
+  SessionOptions o;
+  o.site_zone = "Europe/Berlin";
+  auto s = BuildMpcSession(GroupOf(runs), runs, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->machine.serial, "1234");
+  EXPECT_EQ(s->machine.type, "linac");
+  EXPECT_EQ(s->machine.manufacturer, "Varian");
+  EXPECT_EQ(s->procedure, "Beam and Geometry Checks");
+  EXPECT_EQ(s->zone, "Europe/Berlin");
+  const TestResult* output = Find(*s, "beamgroup_beamoutputchange_per_6fff");
+  ASSERT_NE(output, nullptr);
+  EXPECT_EQ(output->name, "BeamGroup/BeamOutputChange");
+  EXPECT_EQ(output->unit, "%");
+  EXPECT_EQ(output->tolerance, 2.0);
+  EXPECT_EQ(output->evaluation, "Pass");
+  EXPECT_EQ(output->role, TestRole::kMeasured);
+  EXPECT_EQ(output->parameters.at("beam"), "6FFF");
+  EXPECT_EQ(output->parameters.at("energy"), "6 MV");
+  EXPECT_EQ(output->parameters.at("fff"), "true");
+  const TestResult* gantry = Find(*s, "gantrygroup_gantryabsolute_deg_6x");
+  ASSERT_NE(gantry, nullptr);
+  EXPECT_EQ(gantry->name, "GantryGroup/GantryAbsolute");
+  EXPECT_EQ(gantry->unit, "\xC2\xB0");
+  EXPECT_EQ(gantry->tolerance, 0.3);
+  EXPECT_EQ(gantry->parameters.count("fff"), 0u);
+  EXPECT_EQ(gantry->parameters.count("energy"), 0u) << "an unknown energy is not written";
+  const TestResult* uniformity = Find(*s, "beamgroup_beamuniformitychange_per_6fff");
+  ASSERT_NE(uniformity, nullptr);
+  EXPECT_EQ(uniformity->tolerance, std::nullopt) << "a blank threshold is no tolerance";
+  EXPECT_EQ(uniformity->evaluation, "Fail");
+  // It survives the journal's encoding.
+  auto decoded = DecodeQcSession(EncodeQcSession(*s));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->tests[0].unit, "%");
+  EXPECT_EQ(decoded->machine.manufacturer, "Varian");
+}
+
 TEST(SessionBuilder, BuildsQcPumpCompatibleSession) {
   auto runs = TwoRuns();
   SessionOptions o;
@@ -83,7 +126,7 @@ TEST(SessionBuilder, BuildsQcPumpCompatibleSession) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->source_kind, "mpc");
   EXPECT_EQ(s->source_id, "/tds");
-  EXPECT_EQ(s->unit_serial, "1234");
+  EXPECT_EQ(s->machine.serial, "1234");
   EXPECT_EQ(s->unit_name, "");
   EXPECT_EQ(s->test_list_name, "MPC: Beam and Geometry Checks");
   EXPECT_EQ(s->user_key, "QCPump/MPC/1234/2020-11-06-07-00/Beam and Geometry Checks");
@@ -92,17 +135,17 @@ TEST(SessionBuilder, BuildsQcPumpCompatibleSession) {
   EXPECT_EQ(FormatUtcIso(s->work_completed), "2020-11-06T06:04:31Z");
 
   ASSERT_EQ(s->tests.size(), 5u);  // the per-leaf row is left out
-  EXPECT_EQ(s->tests[0].macro, "beamgroup_beamoutputchange_per_6fff");
+  EXPECT_EQ(s->tests[0].key, "beamgroup_beamoutputchange_per_6fff");
   EXPECT_EQ(*s->tests[0].number, -0.17);
-  EXPECT_EQ(s->tests[1].macro, "beamgroup_beamuniformitychange_per_6fff");
-  EXPECT_EQ(s->tests[2].macro, "couchgroup_couchlat_mm_6x");
+  EXPECT_EQ(s->tests[1].key, "beamgroup_beamuniformitychange_per_6fff");
+  EXPECT_EQ(s->tests[2].key, "couchgroup_couchlat_mm_6x");
   EXPECT_TRUE(s->tests[2].skipped);
   EXPECT_FALSE(s->tests[2].number.has_value());
-  EXPECT_EQ(s->tests[3].macro, "gantrygroup_gantryabsolute_deg_6x");
+  EXPECT_EQ(s->tests[3].key, "gantrygroup_gantryabsolute_deg_6x");
   EXPECT_EQ(*s->tests[3].number, -0.09);
-  EXPECT_EQ(s->tests[4].macro, "isocentergroup_isocentersize_mm_6x");
+  EXPECT_EQ(s->tests[4].key, "isocentergroup_isocentersize_mm_6x");
   EXPECT_EQ(*s->tests[4].number, 0.3);
-  for (const TestResult& t : s->tests) EXPECT_EQ(t.comment, "") << t.macro;  // off by default
+  for (const TestResult& t : s->tests) EXPECT_EQ(t.comment, "") << t.key;  // off by default
   EXPECT_EQ(s->comment, "");
   EXPECT_EQ(s->source_seqs, (std::vector<uint64_t>{11, 12}));
   ASSERT_EQ(s->source_files.size(), 2u);
@@ -217,7 +260,7 @@ TEST(SessionBuilder, NonFiniteValueIsSkipped) {
   auto s = BuildMpcSession(GroupOf(runs), runs, {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   ASSERT_EQ(s->tests.size(), 2u);
-  EXPECT_EQ(s->tests[0].macro, "a_mm_10x");
+  EXPECT_EQ(s->tests[0].key, "a_mm_10x");
   EXPECT_TRUE(s->tests[0].skipped);
   EXPECT_TRUE(s->tests[1].skipped);
 }

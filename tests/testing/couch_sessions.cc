@@ -21,7 +21,7 @@ QcSession NumberedCouchSession(const std::string& prefix, int i) {
   const MicrosUtc start = kBase + MicrosUtc(i % (90 * 24 * 60)) * kMicrosPerMinute;
   QcSession s;
   s.source_kind = "mpc";
-  s.unit_serial = "1234";
+  s.machine.serial = "1234";
   s.test_list_name = "MPC: Enhanced Couch Checks";
   s.work_started = start;
   s.work_completed = start + 30 * kMicrosPerSecond;
@@ -30,7 +30,7 @@ QcSession NumberedCouchSession(const std::string& prefix, int i) {
                           "couchgroup_couchrtn_deg_6x", "couchgroup_couchvrt_mm_6x"};
   for (int m = 0; m < 4; ++m) {
     TestResult t;
-    t.macro = macros[m];
+    t.key = macros[m];
     t.number = 0.01 * ((i + m) % 50);
     s.tests.push_back(t);
   }
