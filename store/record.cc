@@ -25,7 +25,7 @@ const char* BuiltInName(Kind kind) {
     case Kind::kIcom: return "icom";
     case Kind::kMpc: return "mpc";
     case Kind::kDqa3: return "dqa3";
-    case Kind::kFile: return "file";
+    case Kind::kFile: return "files";  // [[source.files]] uploads, file mover transfers
     case Kind::kEvent: return "event";
   }
   return nullptr;

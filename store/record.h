@@ -26,7 +26,7 @@ enum class Kind : uint8_t {
   kIcom = 1,
   kMpc = 2,
   kDqa3 = 3,
-  kFile = 4,
+  kFile = 4,   // "files": whole files and file transfers (ingest/files, ingest/file_mover)
   kEvent = 5,  // qcflow's own observations: capture loss, counter gaps, late runs
 };
 inline constexpr uint8_t kFirstRegisteredKind = 16;
