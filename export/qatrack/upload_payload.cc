@@ -52,8 +52,13 @@ Result<std::string> BuildUploadPayload(const QcSession& session, std::string_vie
   nlohmann::ordered_json tests = nlohmann::ordered_json::object();
   for (const TestResult& t : session.tests) {
     nlohmann::ordered_json v;
-    if (t.skipped || (!t.number && !t.text)) {
+    if (t.skipped || (!t.number && !t.text && !t.file)) {
       v["skipped"] = true;
+    } else if (t.file) {
+      // An upload test: the server stores the file under its real name.
+      v["filename"] = t.file->filename;
+      v["value"] = t.file->value;
+      v["encoding"] = t.file->encoding;
     } else if (t.number) {
       // nlohmann writes NaN/inf as null, which QATrack+ rejects: bad data, say so.
       if (!std::isfinite(*t.number)) {

@@ -5,7 +5,8 @@
 //   - work_started / work_completed are wall-clock times of the server's zone formatted
 //     "%Y-%m-%d %H:%M:%S" (QATrack+ reads every time in its own zone and rejects ISO
 //     8601 with an offset or a bare 'T').
-//   - Numeric tests are JSON numbers, string tests {"value": "..."}, tests without a
+//   - Numeric tests are JSON numbers, string tests {"value": "..."}, file tests
+//     {"filename", "value", "encoding": "text"|"base64"}, tests without a
 //     value {"skipped": true}; "day" is 0, "in_progress" false,
 //     "include_for_scheduling" true.
 //   - Comments (list-level and per test) are sent only with include_comments: any

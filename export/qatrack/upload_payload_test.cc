@@ -64,6 +64,21 @@ TEST(UploadPayloadTest, FieldsPerSpec) {
   EXPECT_EQ(t["xsize"], json({{"skipped", true}}));
 }
 
+// An upload test gets the file's real name, its content and how it is encoded.
+TEST(UploadPayloadTest, FileTestsCarryNameValueAndEncoding) {
+  QcSession s = Session();
+  TestResult report{"report", std::nullopt, std::nullopt, false, ""};
+  report.file = FileValue{"profile 6X.csv", "text", "a,b\n1,2\n"};
+  TestResult image{"snapshot", std::nullopt, std::nullopt, false, ""};
+  image.file = FileValue{"field.png", "base64", "iVBORw0KGgo="};
+  s.tests = {report, image};
+  json b = Build(s, "UTC");
+  EXPECT_EQ(b["tests"]["report"],
+            json({{"filename", "profile 6X.csv"}, {"value", "a,b\n1,2\n"}, {"encoding", "text"}}));
+  EXPECT_EQ(b["tests"]["snapshot"],
+            json({{"filename", "field.png"}, {"value", "iVBORw0KGgo="}, {"encoding", "base64"}}));
+}
+
 TEST(UploadPayloadTest, DatesNeverIsoAndFollowServerZone) {
   json b = Build(Session(), "Europe/Berlin");
   const std::regex plain(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)");  // no 'T', no offset

@@ -105,7 +105,17 @@ Status ReadDescription(simdjson::dom::object obj, TestResult* t) {
   QCFLOW_RETURN_IF_ERROR(ReadOptionalNumber(obj, "reference", &t->reference));
   QCFLOW_RETURN_IF_ERROR(ReadOptionalNumber(obj, "tolerance", &t->tolerance));
   QCFLOW_RETURN_IF_ERROR(ReadString(obj, "evaluation", false, &t->evaluation));
-  return ReadStringMap(obj, "parameters", &t->parameters);
+  QCFLOW_RETURN_IF_ERROR(ReadStringMap(obj, "parameters", &t->parameters));
+  simdjson::dom::element el;
+  if (obj["file"].get(el) != simdjson::SUCCESS) return Status::OK();
+  simdjson::dom::object file;
+  if (el.get_object().get(file) != simdjson::SUCCESS) return Bad("file", "is not an object");
+  FileValue f;
+  QCFLOW_RETURN_IF_ERROR(ReadString(file, "filename", true, &f.filename));
+  QCFLOW_RETURN_IF_ERROR(ReadString(file, "encoding", true, &f.encoding));
+  QCFLOW_RETURN_IF_ERROR(ReadString(file, "value", true, &f.value));
+  t->file = std::move(f);
+  return Status::OK();
 }
 
 Status ReadTest(simdjson::dom::element el, size_t index, int64_t version, TestResult* t) {
@@ -198,6 +208,10 @@ Json EncodeTest(const TestResult& t) {
   if (t.tolerance) jt["tolerance"] = NumberToJson(*t.tolerance);
   PutIfSet(jt, "evaluation", t.evaluation);
   if (!t.parameters.empty()) jt["parameters"] = Json(t.parameters);
+  if (t.file) {
+    jt["file"] = {{"filename", t.file->filename}, {"encoding", t.file->encoding},
+                  {"value", t.file->value}};
+  }
   return jt;
 }
 
@@ -354,7 +368,7 @@ bool SameMeasurements(const QcSession& a, const QcSession& b) {
     const bool same_number = x.number.has_value() == y.number.has_value() &&
                              (!x.number || std::memcmp(&*x.number, &*y.number, sizeof(double)) == 0);
     return x.key == y.key && same_number && x.text == y.text && x.skipped == y.skipped &&
-           x.comment == y.comment;
+           x.comment == y.comment && x.file == y.file;
   };
   return a.source_kind == b.source_kind && a.source_id == b.source_id &&
          a.user_key == b.user_key && a.work_started == b.work_started &&
@@ -392,10 +406,15 @@ Status ValidateQcSession(const QcSession& s) {
     const TestResult& t = s.tests[i];
     if (t.key.empty()) return bad("test #" + std::to_string(i) + " has no key");
     const std::string name = "test '" + t.key + "'";
-    int kinds = int(t.number.has_value()) + int(t.text.has_value()) + int(t.skipped);
+    int kinds = int(t.number.has_value()) + int(t.text.has_value()) + int(t.file.has_value()) +
+                int(t.skipped);
     if (kinds != 1) {
-      return bad(name + " must have exactly one of a number, a text or skipped (has " +
+      return bad(name + " must have exactly one of a number, a text, a file or skipped (has " +
                  std::to_string(kinds) + ")");
+    }
+    if (t.file && (t.file->filename.empty() ||
+                   (t.file->encoding != "text" && t.file->encoding != "base64"))) {
+      return bad(name + " has a file without a name or with an encoding other than text/base64");
     }
     if (t.number && !std::isfinite(*t.number)) {
       return bad(name + " has a non-finite number; send it as skipped");

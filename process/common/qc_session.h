@@ -33,7 +33,16 @@ enum class TestRole {
   kContext,    // a fact about the session, not a measurement (signature, device)
 };
 
-// One test of a session. Exactly one of number / text is set, or `skipped`.
+// A file a test carries (QATrack+'s "upload" tests): its real name, and its
+// content as UTF-8 text or as base64 of the bytes.
+struct FileValue {
+  std::string filename;  // with its extension
+  std::string encoding;  // "text" | "base64"
+  std::string value;     // the text, or the base64 of the bytes
+  bool operator==(const FileValue&) const = default;
+};
+
+// One test of a session. Exactly one of number / text / file is set, or `skipped`.
 struct TestResult {
   std::string key;                    // stable test code, unique in the session
   std::optional<double> number;       // numeric test value
@@ -49,6 +58,7 @@ struct TestResult {
   std::optional<double> tolerance;    // allowed |deviation| (MPC threshold)
   std::string evaluation;             // the source's verdict: "Pass", "Fail", ...
   std::map<std::string, std::string> parameters;  // beam, energy, ... as the source names them
+  std::optional<FileValue> file;      // a file value (format 3)
 };
 
 // The machine a session was performed on, as the source identifies it.

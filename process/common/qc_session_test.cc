@@ -48,6 +48,9 @@ QcSession Sample() {
   s.tests[3].measure = "a_number";
   s.tests[3].unit = "\xC2\xB0";
   s.tests[1].role = TestRole::kContext;
+  TestResult upload{"e_upload", std::nullopt, std::nullopt, false, ""};
+  upload.file = FileValue{"caf\xC3\xA9 report.pdf", "base64", "JVBERi0xLjQK"};
+  s.tests.push_back(upload);
   return s;
 }
 
@@ -94,6 +97,7 @@ void ExpectSame(const QcSession& a, const QcSession& b) {
     EXPECT_EQ(a.tests[i].tolerance, b.tests[i].tolerance);
     EXPECT_EQ(a.tests[i].evaluation, b.tests[i].evaluation);
     EXPECT_EQ(a.tests[i].parameters, b.tests[i].parameters);
+    EXPECT_EQ(a.tests[i].file, b.tests[i].file);
   }
   EXPECT_EQ(a.comment, b.comment);
   EXPECT_EQ(a.source_files, b.source_files);
@@ -260,9 +264,16 @@ TEST(QcSession, SameMeasurementsIgnoresTheDescription) {
   QcSession b = a;
   b.machine.name.clear();
   b.procedure.clear();
-  for (TestResult& t : b.tests) t = {t.key, t.number, t.text, t.skipped, t.comment};
+  for (TestResult& t : b.tests) {
+    TestResult bare{t.key, t.number, t.text, t.skipped, t.comment};
+    bare.file = t.file;  // a value, not a description
+    t = bare;
+  }
   EXPECT_TRUE(SameMeasurements(a, b));  // a format 2 session is the re-derived one
   b.tests[0].number = 0.2;
+  EXPECT_FALSE(SameMeasurements(a, b));
+  b = a;
+  b.tests[4].file->value = "JVBERi0xLjUK";  // a changed file is another measurement
   EXPECT_FALSE(SameMeasurements(a, b));
 }
 
@@ -309,6 +320,8 @@ TEST(QcSession, DecodeNamesTheBadField) {
       {v3 + "\"tests\":[],\"machine\":\"1234\"}", "field 'machine' is not an object"},
       {v3 + "\"tests\":[],\"machine\":{\"serial\":1234}}", "field 'serial' is not a string"},
       {v3 + "\"tests\":[],\"device\":[]}", "field 'device' is not an object"},
+      {v3 + "\"tests\":[{\"key\":\"m\",\"file\":{\"filename\":\"a\",\"encoding\":\"text\"}}]}",
+       "field 'value' is missing"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_started\":1.5,\"work_completed\":2,\"tests\":[]}",
        "field 'work_started' is not a 64-bit integer"},
       {"{\"v\":1,\"user_key\":\"k\",\"work_completed\":2,\"tests\":[]}",
@@ -361,6 +374,9 @@ TEST(QcSession, ValidateNamesFirstProblem) {
       {[](QcSession* s) { s->tests[2].skipped = false; }, "(has 0)"},
       {[](QcSession* s) { s->tests[1].key = "z"; }, "not sorted by key at test 'c_skipped'"},
       {[](QcSession* s) { s->tests[1].key = "a_number"; }, "test 'a_number' appears twice"},
+      {[](QcSession* s) { s->tests[4].number = 1.0; }, "test 'e_upload' must have exactly one"},
+      {[](QcSession* s) { s->tests[4].file->encoding = "latin-1"; }, "encoding other than text/base64"},
+      {[](QcSession* s) { s->tests[4].file->filename.clear(); }, "a file without a name"},
   };
   for (const Case& c : cases) {
     QcSession s = Sample();
