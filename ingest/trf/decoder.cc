@@ -106,38 +106,30 @@ void NameColumns(std::string_view b, size_t p, const ColumnsTable& table, TrfLog
   }
 }
 
-template <typename Read>
-void DecodeRows(const char* p, size_t rows, size_t n, const RowLayout& layout, Read read,
-                TrfLog* log) {
-  int32_t* dst = log->raw.data();
-  const size_t row_size = layout.RowSize(n);
-  for (size_t r = 0; r < rows; ++r, p += row_size, dst += n) {
-    const char* v = p + layout.prefix;
-    if (layout.prefix != 0) log->timestamps[r] = ReadI64(p);
-    for (size_t c = 0; c < n; ++c) dst[c] = read(v + c * layout.value_size);
-  }
-}
-
 // One issue per code column and unknown code: how many rows, the first one.
-void CheckCodes(const TrfLog& log, size_t table_at, size_t row_size, size_t value_size,
-                std::vector<TrfIssue>* issues) {
+void CheckCodes(const TrfLog& log, std::vector<TrfIssue>* issues) {
   const size_t n = log.columns.size();
   for (size_t c = 0; c < n; ++c) {
     const ValueRule rule = log.columns[c].rule;
     if (rule != ValueRule::kLinacState && rule != ValueRule::kWedge) continue;
     std::map<int32_t, std::pair<size_t, size_t>> unknown;  // code -> (rows, first row)
+    // Codes change a few times a beam: look up only a code unlike the last row's.
+    bool last_known = false;
+    int32_t last = 0;
     for (size_t r = 0; r < log.rows; ++r) {
       const int32_t code = log.Raw(r, c);
-      const std::string* name =
-          rule == ValueRule::kLinacState ? log.table->StateName(code) : log.table->WedgeName(code);
-      if (name) continue;
+      if (r > 0 && code == last && last_known) continue;
+      last = code;
+      last_known = (rule == ValueRule::kLinacState ? log.table->StateName(code)
+                                                   : log.table->WedgeName(code)) != nullptr;
+      if (last_known) continue;
       auto [it, fresh] = unknown.try_emplace(code, 0, r);
       ++it->second.first;
     }
     for (const auto& [code, seen] : unknown) {
-      const size_t prefix = row_size - n * value_size;
       issues->push_back(
-          {table_at + seen.second * row_size + prefix + c * value_size,
+          {log.header.size + seen.second * log.row_size + log.layout.prefix +
+               c * log.layout.value_size,
            log.columns[c].name + ": unknown code " + std::to_string(code) + " in " +
                std::to_string(seen.first) + " row(s), first row " + std::to_string(seen.second) +
                "; kept as the number"});
@@ -152,7 +144,7 @@ double TrfLog::Value(size_t row, size_t col) const {
   switch (columns[col].rule) {
     case ValueRule::kTenth: return r / 10.0;
     case ValueRule::kTenthNegated: return r == 0 ? 0.0 : -r / 10.0;
-    case ValueRule::kUnsigned16: return LayoutOf(header.version).value_size == 2 ? (r & 0xFFFF) : r;
+    case ValueRule::kUnsigned16: return layout.value_size == 2 ? (r & 0xFFFF) : r;
     default: return r;
   }
 }
@@ -174,15 +166,19 @@ std::optional<size_t> TrfLog::FindColumn(std::string_view name) const {
   return std::nullopt;
 }
 
-Status DecodeTrf(std::string_view b, const ColumnsTable& table, TrfLog* out) {
+namespace {
+
+// Decodes out->bytes.
+Status DecodeOwned(const ColumnsTable& table, TrfLog* out) {
   out->header = TrfHeader();
   out->columns.clear();
   out->rows = 0;
-  out->raw.clear();
-  out->timestamps.clear();
   out->issues.clear();
+  out->layout = RowLayout();
+  out->row_size = 0;
   out->table = &table;
 
+  const std::string_view b = out->bytes;
   size_t p = 0;
   QCFLOW_RETURN_IF_ERROR(DecodeHeader(b, &out->header, &p));
   TrfHeader& h = out->header;
@@ -196,27 +192,32 @@ Status DecodeTrf(std::string_view b, const ColumnsTable& table, TrfLog* out) {
   p += n * kItemPartSize;
   h.size = p;
 
-  const RowLayout layout = LayoutOf(h.version);
-  const size_t row_size = layout.RowSize(n);
+  out->layout = LayoutOf(h.version);
+  out->row_size = out->layout.RowSize(n);
   const size_t body = b.size() - p;
-  out->rows = body / row_size;
-  if (const size_t rest = body % row_size; rest != 0) {
-    const size_t at = p + out->rows * row_size;
+  out->rows = body / out->row_size;
+  if (const size_t rest = body % out->row_size; rest != 0) {
+    const size_t at = p + out->rows * out->row_size;
     out->issues.push_back(
         {at, "the table (" + std::to_string(body) + " bytes after the " + std::to_string(p) +
-                 "-byte header) is not a whole number of " + std::to_string(row_size) +
+                 "-byte header) is not a whole number of " + std::to_string(out->row_size) +
                  "-byte rows: the last " + std::to_string(rest) + " bytes, " + At(at) +
                  ", are a partial row and were not decoded"});
   }
-  out->raw.resize(out->rows * n);
-  if (layout.prefix != 0) out->timestamps.resize(out->rows);
-  if (layout.value_size == 2) {
-    DecodeRows(b.data() + p, out->rows, n, layout, ReadI16, out);
-  } else {
-    DecodeRows(b.data() + p, out->rows, n, layout, ReadI32, out);
-  }
-  CheckCodes(*out, p, row_size, layout.value_size, &out->issues);
+  CheckCodes(*out, &out->issues);
   return Status::OK();
+}
+
+}  // namespace
+
+Status DecodeTrf(std::string_view bytes, const ColumnsTable& table, TrfLog* out) {
+  out->bytes.assign(bytes.data(), bytes.size());
+  return DecodeOwned(table, out);
+}
+
+Status DecodeTrf(std::string* bytes, const ColumnsTable& table, TrfLog* out) {
+  out->bytes.swap(*bytes);  // not cleared: a resize to the next file's size fills less
+  return DecodeOwned(table, out);
 }
 
 }  // namespace qcflow::trf

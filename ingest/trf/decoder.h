@@ -64,20 +64,31 @@ struct TrfIssue {
   std::string what;   // a sentence: what is wrong and what was done about it
 };
 
+// A decoded log. It holds the file's bytes and reads every row from them in
+// place (decoding checks and names them, it does not copy the table), so a log
+// costs its file size in memory and decoding runs near the speed of reading.
 struct TrfLog {
   TrfHeader header;
   std::vector<TrfColumn> columns;  // file order
-  size_t rows = 0;
-  std::vector<int32_t> raw;         // rows × columns.size(), row-major, as stored
-  std::vector<int64_t> timestamps;  // one per row from the timestamp block (v2-v4), as
-                                    // stored (ms since 1970 UTC in the Integrity 4
-                                    // samples); empty for v1
+  size_t rows = 0;                 // whole rows
   std::vector<TrfIssue> issues;
+  std::string bytes;               // the whole file, as given to DecodeTrf
+  RowLayout layout;                // header.version's
+  size_t row_size = 0;
   const ColumnsTable* table = nullptr;  // names the codes; set by DecodeTrf
 
   bool damaged() const { return !issues.empty(); }
-  // REQUIRES: row < rows, col < columns.size().
-  int32_t Raw(size_t row, size_t col) const { return raw[row * columns.size() + col]; }
+  // The stored number. REQUIRES: row < rows, col < columns.size().
+  int32_t Raw(size_t row, size_t col) const {
+    const char* p = bytes.data() + header.size + row * row_size + layout.prefix +
+                    col * layout.value_size;
+    return layout.value_size == 2 ? ReadI16(p) : ReadI32(p);
+  }
+  // The row's 8-byte timestamp block as an int64, as stored (v2-v4; ms since
+  // 1970 UTC in the Integrity 4 samples, rising about 40 a row).
+  // REQUIRES: has_timestamps(), row < rows.
+  bool has_timestamps() const { return layout.prefix != 0; }
+  int64_t Timestamp(size_t row) const { return ReadI64(bytes.data() + header.size + row * row_size); }
   // The vendor's value as a number (a code column gives its code).
   // REQUIRES: row < rows, col < columns.size().
   double Value(size_t row, size_t col) const;
@@ -93,12 +104,19 @@ struct TrfLog {
   std::optional<size_t> FindColumn(std::string_view name) const;
 };
 
-// Decodes `bytes` (a whole .trf file) into *out (cleared first; its buffers
-// are reused, so decoding many logs into one TrfLog does not allocate per log).
-// Returns Corruption only for the header damage listed above, with the offset;
-// everything else goes to out->issues.
-// REQUIRES: `table` outlives *out's use of Label().
+// Decodes `bytes` (a whole .trf file) into *out (cleared first), copying them
+// into out->bytes (its capacity is reused, so decoding many logs into one
+// TrfLog does not allocate per log). Returns Corruption only for the header
+// damage listed above, with the offset; everything else goes to out->issues.
+// REQUIRES: `table` outlives *out's use of Label(); `bytes` is not a view of
+// out->bytes.
 Status DecodeTrf(std::string_view bytes, const ColumnsTable& table, TrfLog* out);
+
+// The same without the copy: *bytes is swapped with out->bytes, so *bytes
+// comes back holding the previous log's buffer (its contents unspecified: read
+// the next file over them) and a loop reading
+// every file into one string recycles two buffers.
+Status DecodeTrf(std::string* bytes, const ColumnsTable& table, TrfLog* out);
 
 }  // namespace qcflow::trf
 
