@@ -86,7 +86,7 @@ int RunTable(const TrfTableOptions& o) {
   std::string bytes;
   if (Status s = trf::ReadFileBytes(o.file, &bytes); !s.ok()) return ReportError(s);
   trf::TrfLog log;
-  if (Status s = trf::DecodeTrf(bytes, *table, &log); !s.ok()) {
+  if (Status s = trf::DecodeTrf(&bytes, *table, &log); !s.ok()) {  // takes the bytes
     ReportError(Status::Corruption(o.file + " is not a TRF log this qcflow can decode: " + s.message()));
     return kExitFailed;
   }
