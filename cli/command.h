@@ -64,6 +64,8 @@ void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* acti
 void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterSimulateLinacCommand(CLI::App& app, Action* action);
+// `qcflow trf table` (trf_command.cc): one Elekta TRF log, decoded; needs no store.
+void RegisterTrfCommand(CLI::App& app, Action* action);
 // `qcflow bench` (bench_command*.cc; the measuring code is bench/, qcflow_benchkit).
 void RegisterBenchCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   RegisterValidateCommand(app, global, &action);
   RegisterReplayCommand(app, global, &action);
   RegisterSimulateLinacCommand(app, &action);
+  RegisterTrfCommand(app, &action);
   RegisterBenchCommand(app, global, &action);
 
   try {
