@@ -46,8 +46,6 @@ class Table {
 
 // "1.2 MiB" (process/component/wording.h).
 using component::HumanBytes;
-// Base64 (RFC 4648) for binary payloads in JSON.
-std::string Base64(std::string_view bytes);
 // True when `s` is valid UTF-8 without control characters other than \t \r \n.
 bool IsPrintableUtf8(std::string_view s);
 

@@ -8,15 +8,6 @@
 namespace qcflow::cli {
 namespace {
 
-TEST(Output, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(Base64(""), "");
-  EXPECT_EQ(Base64("f"), "Zg==");
-  EXPECT_EQ(Base64("fo"), "Zm8=");
-  EXPECT_EQ(Base64("foo"), "Zm9v");
-  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
-  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
-}
-
 TEST(Output, PrintableUtf8) {
   EXPECT_TRUE(IsPrintableUtf8("IsoCenter [°]\r\n"));
   EXPECT_FALSE(IsPrintableUtf8(std::string("a\0b", 3)));

@@ -12,6 +12,7 @@
 #include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
+#include "store/text_util.h"
 
 #include <nlohmann/json.hpp>
 

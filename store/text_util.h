@@ -2,6 +2,8 @@
 #ifndef QCFLOW_STORE_TEXT_UTIL_H_
 #define QCFLOW_STORE_TEXT_UTIL_H_
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace qcflow {
@@ -12,6 +14,20 @@ inline std::string_view TrimChars(std::string_view s, std::string_view chars = "
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(chars) - b + 1);
 }
+
+// Base64 (RFC 4648, with padding) of `bytes`.
+std::string Base64(std::string_view bytes);
+
+// The byte offset of the first byte that is not well-formed UTF-8 (overlong
+// forms, surrogates and code points above U+10FFFF are not), or nullopt.
+std::optional<size_t> FirstInvalidUtf8(std::string_view bytes);
+
+// Single-byte text to UTF-8. Latin-1 maps every byte; Windows-1252 maps
+// 0x80-0x9F to its printable characters (the euro sign, curly quotes, ...)
+// and has five unassigned bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D): for those,
+// *bad_offset is set to the first one and "" returned.
+std::string Latin1ToUtf8(std::string_view bytes);
+std::string Cp1252ToUtf8(std::string_view bytes, std::optional<size_t>* bad_offset);
 
 }  // namespace qcflow
 
