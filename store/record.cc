@@ -71,6 +71,20 @@ void NoteRegisteredKind(Kind kind, const std::string& name) {
   r.by_code[uint8_t(kind)] = name;
 }
 
+RecordView Record::View() const {
+  RecordView v;
+  v.kind = kind;
+  v.flags = flags;
+  v.source_id = source_id;
+  v.event_time = event_time;
+  v.event_time_text = event_time_text;
+  v.capture_time = capture_time;
+  v.dedup_key = dedup_key;
+  v.meta = meta;
+  v.payload = payload;
+  return v;
+}
+
 Record RecordView::ToRecord() const {
   Record r;
   r.kind = kind;

@@ -49,6 +49,8 @@ bool IsKnownKind(Kind kind);
 // REQUIRES: uint8_t(kind) >= kFirstRegisteredKind.
 void NoteRegisteredKind(Kind kind, const std::string& name);
 
+struct RecordView;
+
 struct Record {
   Kind kind = Kind::kEvent;
   uint8_t flags = 0;
@@ -61,6 +63,8 @@ struct Record {
   std::string payload;          // the raw captured bytes
 
   bool quarantined() const { return (flags & kFlagQuarantined) != 0; }
+  // A view of this record, valid while it lives unchanged.
+  RecordView View() const;
 };
 
 // A decoded envelope whose string fields point into the encoded bytes.

@@ -196,7 +196,7 @@ void VerifyJournal(const std::string& dir, const JournalModel& model, int round)
       CHECK_OR_STOP(f.ok() && *f == std::optional<uint64_t>(seq),
                     "FindDedup of acknowledged id " << id << " does not give seq " << seq);
       auto got = journal.Get(seq);
-      CHECK_OR_STOP(got.ok() && Diff(ViewOf(*got), r).empty(),
+      CHECK_OR_STOP(got.ok() && Diff(got->View(), r).empty(),
                     "Get(" << seq << ") is not acknowledged id " << id);
     }
     for (const auto& [seq, id] : model.acked_events) {

@@ -108,6 +108,15 @@ void CheckTestList(ServerChecks& checks, const ExpectedUpload& up, long unit_num
   for (const std::string& m : up.macros) {
     if (!(**tests).count(m)) extra.insert(m);
   }
+  for (const auto& [macro, type] : up.macro_types) {
+    auto t = (**tests).find(macro);
+    if (t != (**tests).end() && t->second != type) {
+      list->Fail(who + on_unit + ": its test '" + macro + "' is a '" + t->second + "' test, but " +
+                 up.what + " need an '" + type + "' test; change the test's type in QATrack+ or "
+                 "set the source's macro to one that is");
+      return;
+    }
+  }
   if (missing.empty() && extra.empty()) {
     list->Ok(who + on_unit + " is assigned (active) and its macros match the " +
              std::to_string(up.macros.size()) + " values " + up.what + " carry");

@@ -50,6 +50,7 @@ struct ExpectedUpload {
   std::string test_list;        // "" when unknown (only the unit is checked)
   std::set<std::string> macros; // the values sent; empty when unknown (not compared)
   std::string what;             // for messages: "Enhanced Couch Checks sessions of serial 1234 from 'tds'"
+  std::map<std::string, std::string> macro_types;  // macro -> the test type it needs ("upload")
 };
 
 // One validate run, shared by the checks of every component. Sources are

@@ -61,20 +61,6 @@ std::string Diff(const RecordView& got, const Record& want) {
   return "";
 }
 
-RecordView ViewOf(const Record& r) {
-  RecordView v;
-  v.kind = r.kind;
-  v.flags = r.flags;
-  v.source_id = r.source_id;
-  v.event_time = r.event_time;
-  v.event_time_text = r.event_time_text;
-  v.capture_time = r.capture_time;
-  v.dedup_key = r.dedup_key;
-  v.meta = r.meta;
-  v.payload = r.payload;
-  return v;
-}
-
 std::string DerivedKey(uint64_t s) { return "s/" + std::to_string(s); }
 std::string DerivedValue(uint64_t s) {
   Rng rng(s);

@@ -51,8 +51,6 @@ std::optional<uint64_t> IdFromMeta(std::string_view meta);
 // "" when equal, else which field differs.
 std::string Diff(const RecordView& got, const Record& want);
 
-// A view of `r`'s fields (valid while r is).
-RecordView ViewOf(const Record& r);
 
 // ---- transform / outbox records ---------------------------------------------------
 

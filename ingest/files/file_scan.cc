@@ -1,0 +1,185 @@
+#include "ingest/files/file_scan.h"
+
+#include <fnmatch.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "store/content_hash.h"
+#include "store/journal.h"
+#include "store/record.h"
+#include "store/text_util.h"
+
+namespace qcflow::files {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Stat {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+Result<Stat> StatFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::IOError(path + ": " + std::error_code(errno, std::generic_category()).message());
+  }
+  return Stat{uint64_t(st.st_size), int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+Result<std::string> ReadWhole(const std::string& path, uint64_t size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::IOError(path + ": cannot be opened (" +
+                           std::error_code(errno, std::generic_category()).message() + ")");
+  }
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), std::streamsize(size));
+  if (in.gcount() != std::streamsize(size)) return Status::IOError(path + ": read fell short");
+  return bytes;
+}
+
+// Why text is not valid in `enc`, or "".
+std::string TextProblem(std::string_view bytes, TextEncoding enc) {
+  std::optional<size_t> bad;
+  if (enc == TextEncoding::kUtf8) {
+    bad = FirstInvalidUtf8(bytes);
+  } else if (enc == TextEncoding::kCp1252) {
+    Cp1252ToUtf8(bytes, &bad);
+  }  // Latin-1 maps every byte
+  if (!bad) return "";
+  return "byte offset " + std::to_string(*bad) + " is not valid " + EncodingName(enc) +
+         " text; set encoding (utf-8, latin-1, cp1252) or mode = \"binary\" for this source";
+}
+
+}  // namespace
+
+bool MatchesAny(const std::vector<std::string>& globs, const std::string& text) {
+  for (const std::string& g : globs) {
+    if (!g.empty() && fnmatch(g.c_str(), text.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string ModeName(FileMode mode) { return mode == FileMode::kText ? "text" : "binary"; }
+
+std::string EncodingName(TextEncoding enc) {
+  switch (enc) {
+    case TextEncoding::kUtf8: return "utf-8";
+    case TextEncoding::kLatin1: return "latin-1";
+    case TextEncoding::kCp1252: return "cp1252";
+  }
+  return "utf-8";
+}
+
+void FileScanner::Problem(const std::string& what, FileScanReport* report) {
+  if (reported_.insert(what).second) report->problems.push_back(what);
+}
+
+Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
+  FileScanReport report;
+  for (const std::string& dir : options_.dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      Problem("directory " + dir + " is not there (or not a directory); it is checked again every pass",
+              &report);
+      continue;
+    }
+    auto visit = [&](const fs::directory_entry& e) -> Status {
+      std::error_code fec;
+      if (!e.is_regular_file(fec)) return Status::OK();  // directories, FIFOs, sockets
+      const std::string name = e.path().filename().string();
+      const std::string rel = e.path().lexically_relative(dir).generic_string();
+      if (!MatchesAny(options_.patterns, name)) return Status::OK();
+      if (MatchesAny(options_.ignore, name) || MatchesAny(options_.ignore, rel)) return Status::OK();
+      ++report.seen;
+      return Take(journal, dir, e.path().string(), rel, now, &report);
+    };
+    const auto opts = fs::directory_options::skip_permission_denied;
+    if (options_.recursive) {
+      fs::recursive_directory_iterator it(dir, opts, ec), end;
+      for (; !ec && it != end; it.increment(ec)) QCFLOW_RETURN_IF_ERROR(visit(*it));
+    } else {
+      fs::directory_iterator it(dir, opts, ec), end;
+      for (; !ec && it != end; it.increment(ec)) QCFLOW_RETURN_IF_ERROR(visit(*it));
+    }
+    if (ec) Problem("directory " + dir + " could not be listed whole: " + ec.message(), &report);
+  }
+  return report;
+}
+
+Status FileScanner::Take(Journal* journal, const std::string& dir, const std::string& full,
+                         const std::string& rel, MicrosUtc now, FileScanReport* report) {
+  auto before = StatFile(full);
+  if (!before.ok()) {
+    Problem(before.status().message(), report);
+    return Status::OK();
+  }
+  if (auto k = known_.find(full);
+      k != known_.end() && k->second.size == before->size && k->second.mtime_ns == before->mtime_ns) {
+    return Status::OK();  // journaled already, unchanged
+  }
+  const MicrosUtc mtime = before->mtime_ns / 1000;
+  if (now - mtime < MicrosUtc(options_.settle.count()) * 1000) {
+    ++report->unsettled;
+    return Status::OK();
+  }
+
+  Record rec;
+  rec.kind = Kind::kFile;
+  rec.source_id = options_.source_id;
+  rec.event_time = mtime;
+  rec.event_time_text = FormatUtcIso(mtime);
+  rec.capture_time = now;
+  nlohmann::json meta = {{"dir", dir},
+                         {"path", rel},
+                         {"size", before->size},
+                         {"mtime", rec.event_time_text},
+                         {"mode", ModeName(options_.mode)},
+                         {"encoding", EncodingName(options_.encoding)}};
+  const std::string identity = dir + std::string(1, '\0') + rel + std::string(1, '\0') +
+                               std::to_string(before->size) + std::string(1, '\0');
+  std::string reason;
+  if (before->size > options_.max_size) {
+    // Not read: its identity is what stat says.
+    rec.dedup_key = identity + "oversize/" + std::to_string(before->mtime_ns);
+    reason = "the file is " + std::to_string(before->size) + " bytes, over max_size (" +
+             std::to_string(options_.max_size) + "); raise max_size to take it";
+  } else {
+    auto bytes = ReadWhole(full, before->size);
+    if (!bytes.ok()) {
+      Problem(bytes.status().message(), report);
+      return Status::OK();
+    }
+    auto after = StatFile(full);
+    if (!after.ok() || after->size != before->size || after->mtime_ns != before->mtime_ns) {
+      ++report->unsettled;  // still being written: the next pass takes it whole
+      return Status::OK();
+    }
+    rec.dedup_key = identity + Fnv1a64Hex(*bytes);
+    if (options_.mode == FileMode::kText) reason = TextProblem(*bytes, options_.encoding);
+    rec.payload = std::move(*bytes);
+  }
+  if (!reason.empty()) {
+    rec.flags |= kFlagQuarantined;
+    meta["reason"] = reason;
+  }
+  rec.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto appended = journal->Append(rec);
+  if (!appended.ok()) return appended.status().WithContext("journaling " + full);
+  known_[full] = {before->size, before->mtime_ns};
+  if (!appended->duplicate) {
+    ++report->appended;
+    if (!reason.empty()) {
+      ++report->quarantined;
+      report->problems.push_back(full + " quarantined (journaled, not uploaded): " + reason);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace qcflow::files

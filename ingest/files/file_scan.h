@@ -1,0 +1,98 @@
+// FileScanner: the capture half of [[source.files]] — journals whole files
+// found in watched directories, once each, as records of kind "files".
+//
+// Promises:
+//   - A file is journaled when it has settled (its mtime is at least `settle`
+//     old and its size did not change while it was read), with its raw bytes
+//     as the payload.
+//   - Dedup key = directory + relative path + size + content hash: not the
+//     mtime, so a DST change or a copy that resets mtimes journals nothing new,
+//     while a changed file is a new record (a new version).
+//   - Nothing is lost on bad input: a file over max_size is journaled
+//     quarantined without its bytes, and a text file that is not valid in the
+//     configured encoding is journaled quarantined with its bytes and the byte
+//     offset of the first bad byte in the reason. Binary files are never read
+//     as text.
+//   - A file that cannot be read is reported once (per file and error), not
+//     every pass; directories and special files are never taken.
+//   - A re-scan of an unchanged tree reads no file: size and mtime of what was
+//     journaled are remembered (so a restart reads each file once more and the
+//     journal's dedup finds it).
+// Record meta (JSON): dir, path (relative, '/'), size, mtime (ISO UTC), mode,
+// encoding; for quarantined records also "reason".
+#ifndef QCFLOW_INGEST_FILES_FILE_SCAN_H_
+#define QCFLOW_INGEST_FILES_FILE_SCAN_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/status.h"
+#include "store/time_util.h"
+
+namespace qcflow {
+class Journal;
+}
+
+namespace qcflow::files {
+
+enum class FileMode { kText, kBinary };
+enum class TextEncoding { kUtf8, kLatin1, kCp1252 };
+
+std::string ModeName(FileMode mode);          // "text", "binary"
+// True when one of the fnmatch `globs` matches `text` (empty globs never do).
+bool MatchesAny(const std::vector<std::string>& globs, const std::string& text);
+std::string EncodingName(TextEncoding enc);   // "utf-8", "latin-1", "cp1252"
+
+struct FileScanOptions {
+  std::string source_id;                      // the [[source.files]] name
+  std::vector<std::string> dirs;              // REQUIRES: non-empty, absolute or relative paths
+  std::vector<std::string> patterns{"*"};     // fnmatch globs on the file name
+  std::vector<std::string> ignore;            // globs on the file name or the relative path
+  bool recursive = false;
+  FileMode mode = FileMode::kText;
+  TextEncoding encoding = TextEncoding::kUtf8;
+  std::chrono::milliseconds settle{10'000};
+  uint64_t max_size = 50ull << 20;
+};
+
+struct FileScanReport {
+  size_t seen = 0;         // matching regular files
+  size_t appended = 0;     // new records (quarantined included)
+  size_t quarantined = 0;  // of those
+  size_t unsettled = 0;    // left for a later pass
+  std::vector<std::string> problems;  // unreadable files and dirs, each once
+};
+
+class FileScanner {
+ public:
+  explicit FileScanner(FileScanOptions options) : options_(std::move(options)) {}
+
+  // One pass over every directory at wall time `now`.
+  // Errors: only the journal's (a full disk, a closed store); a missing
+  // directory is a problem in the report, so the other directories still run.
+  // REQUIRES: journal != nullptr.
+  Result<FileScanReport> Pass(Journal* journal, MicrosUtc now);
+
+  const FileScanOptions& options() const { return options_; }
+
+ private:
+  struct Known {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
+  Status Take(Journal* journal, const std::string& dir, const std::string& full,
+              const std::string& rel, MicrosUtc now, FileScanReport* report);
+  void Problem(const std::string& what, FileScanReport* report);
+
+  FileScanOptions options_;
+  std::map<std::string, Known> known_;  // full path -> as journaled
+  std::set<std::string> reported_;      // problems already told
+};
+
+}  // namespace qcflow::files
+
+#endif  // QCFLOW_INGEST_FILES_FILE_SCAN_H_

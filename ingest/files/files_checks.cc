@@ -1,0 +1,83 @@
+// `qcflow validate` for [[source.files]]: each directory exists and can be
+// listed, how many files match; and, for the routed sinks' own checks, the
+// unit of each directory, the test list the newest file's upload names and its
+// one macro.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "ingest/files/files_component.h"
+#include "process/common/text_template.h"
+#include "process/component/wording.h"
+
+namespace qcflow::files {
+namespace {
+
+namespace fs = std::filesystem;
+using component::ExpectedUpload;
+using component::Quote;
+
+struct DirSurvey {
+  size_t matching = 0;
+  std::string newest;  // file name of the newest matching file
+};
+
+DirSurvey Survey(const FileScanOptions& o, const std::string& dir) {
+  DirSurvey s;
+  fs::file_time_type newest{};
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code fec;
+    const std::string name = it->path().filename().string();
+    if (!it->is_regular_file(fec) || !MatchesAny(o.patterns, name) || MatchesAny(o.ignore, name)) continue;
+    ++s.matching;
+    auto t = it->last_write_time(fec);
+    if (s.newest.empty() || t > newest) newest = t, s.newest = name;
+  }
+  return s;
+}
+
+}  // namespace
+
+void FilesComponent::Check(component::CheckContext& ctx) const {
+  const std::string who = "source " + Quote(name()) + ": ";
+  const FileUploadOptions& up = settings_.transform.upload;
+  std::vector<ExpectedUpload> uploads;
+  for (const WatchedDir& d : settings_.dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(d.path, ec)) {
+      ctx.list->Fail(who + "directory " + d.path + " is not there (or not a directory); create it "
+                     "or correct dirs.path");
+      continue;
+    }
+    if (::access(d.path.c_str(), R_OK | X_OK) != 0) {
+      ctx.list->Fail(who + "directory " + d.path + " cannot be read by this user; grant read access");
+      continue;
+    }
+    const DirSurvey s = Survey(settings_.scan, d.path);
+    ctx.list->Ok(who + "directory " + d.path + " readable, " + std::to_string(s.matching) +
+                 " matching file(s) at its top level, unit " + d.unit.Describe());
+    if (!d.destination.empty() && ::access(d.destination.c_str(), W_OK | X_OK) != 0) {
+      ctx.list->Warn(who + "destination " + d.destination + " of " + d.path +
+                     " is not writable (after = \"keep\" does not use it yet)");
+    }
+    const std::string filename = s.newest.empty() ? "example.txt" : s.newest;
+    const std::map<std::string, std::string> vars = {
+        {"unit", d.unit.number ? std::to_string(*d.unit.number) : d.unit.name},
+        {"filename", filename},
+        {"stem", fs::path(filename).stem().string()},
+        {"dir", d.path}};
+    auto list = RenderTemplate(up.test_list_template, vars);
+    ExpectedUpload e;
+    e.unit_field = d.unit.number ? "number" : "name";
+    e.unit_value = d.unit.number ? std::to_string(*d.unit.number) : d.unit.name;
+    e.test_list = list.ok() ? *list : "";
+    e.macros = {up.macro};
+    e.macro_types = {{up.macro, "upload"}};
+    e.what = "file uploads of " + d.path + " from " + Quote(name());
+    uploads.push_back(std::move(e));
+  }
+  ctx.uploads[name()] = std::move(uploads);
+}
+
+}  // namespace qcflow::files

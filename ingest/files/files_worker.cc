@@ -1,0 +1,110 @@
+#include "ingest/files/files_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "process/common/step_loop.h"
+#include "process/component/metric_families.h"
+#include "process/component/wording.h"
+#include "store/store.h"
+
+namespace qcflow::files {
+
+using component::HumanDuration;
+using component::IsoOrEmpty;
+using component::LogProblems;
+
+FilesWorker::FilesWorker(const FilesSourceSettings& config, component::PartEnv env,
+                         std::vector<component::Part*> sinks)
+    : PollingWorker(config.name, Kind::kFile, config.interval, std::move(env), std::move(sinks)),
+      config_(config),
+      scanner_(config.scan),
+      transform_(std::make_unique<FilesTransform>(env_.store, config.transform)) {}
+
+FilesWorker::~FilesWorker() {
+  Stop();
+  Join();
+}
+
+std::string FilesWorker::Doing() const {
+  std::string dirs;
+  for (const WatchedDir& d : config_.dirs) dirs += (dirs.empty() ? "" : ", ") + d.path;
+  return "uploading " + ModeName(config_.scan.mode) + " files from " + dirs + " every " +
+         HumanDuration(config_.interval) + " (settle " + HumanDuration(config_.scan.settle) + ")";
+}
+
+bool FilesWorker::Pass() {
+  const MicrosUtc start = env_.clock();
+  const std::string who = "source " + config_.name;
+  auto scan = scanner_.Pass(&env_.store->journal(), start);
+  FilesStepReport total;
+  const Status step_failed =
+      RunSteps([&] { return transform_->Step(); }, &total,
+               {.stop_requested = [this] { return stopping(); }})
+          .WithContext("files transform");
+  Status failed = !scan.ok() ? scan.status() : step_failed;
+  if (scan.ok()) LogProblems(log(), who, scan->problems);
+  LogProblems(log(), who, total.problems);
+  const size_t appended = scan.ok() ? scan->appended : 0;
+  if (appended > 0 || total.sessions_emitted > 0) {
+    log().info("{}: journaled {} new file(s) ({} quarantined); queued {} upload(s){}", who, appended,
+               scan.ok() ? scan->quarantined : 0, total.sessions_emitted,
+               config_.transform.sinks.empty() ? " (no route to a sink)" : "");
+  }
+  if (total.sessions_emitted > 0) KickSinks();
+
+  const uint64_t quarantined = QuarantinedTotal(config_.name);
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.state = failed.ok() ? "ok" : "error";
+  state_.last_run = IsoOrEmpty(start);
+  state_.last_error = failed.ok() ? "" : failed.message();
+  state_.records_last_run = appended;
+  state_.quarantined_total = quarantined;
+  state_.sessions_emitted += total.sessions_emitted;
+  ++state_.passes;
+  if (scan.ok()) {
+    state_.extra.Set("files_seen", uint64_t(scan->seen));
+    state_.extra.Set("unsettled", uint64_t(scan->unsettled));
+  }
+  if (failed.ok()) state_.last_ok = state_.last_run;
+  up_ = failed.ok();
+  if (failed.ok()) last_success_ = start;
+  // Unsettled files need another pass before an --until-idle run may end.
+  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0;
+  return failed.ok();
+}
+
+void FilesWorker::AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now,
+                             component::MetricFamilies* m) const {
+  PollingWorker::AddMetrics(counts, now, m);
+  const component::SourceState s = State();
+  m->Family("qcflow_files_unsettled", "gauge",
+            "Files of the latest pass still being written (taken by a later pass).");
+  m->Sample("qcflow_files_unsettled", component::PromLabelPair("source", name_),
+            double(s.extra.Number("unsettled")));
+}
+
+Status FilesStatus(Store&, std::vector<component::SourceState>* states,
+                   component::StatusReport* report) {
+  using component::StatusCell;
+  component::StatusTable t{
+      "File upload sources, as `qcflow run` last saw them (quarantined: files over max_size or "
+      "not valid text in the source's encoding, kept in the journal and not uploaded):",
+      {"source", "state", "last_pass", "files_seen", "new_last_pass", "unsettled", "uploads_queued",
+       "quarantined", "last_error"},
+      {}};
+  for (const component::SourceState& s : *states) {
+    if (s.kind != "files") continue;
+    report->shown.insert(s.name);
+    t.rows.push_back({StatusCell::Text(s.name), StatusCell::Text(s.state),
+                      StatusCell::Text(s.last_run.empty() ? "never" : s.last_run),
+                      StatusCell::Number(s.extra.Number("files_seen")),
+                      StatusCell::Number(s.records_last_run),
+                      StatusCell::Number(s.extra.Number("unsettled")),
+                      StatusCell::Number(s.sessions_emitted),
+                      StatusCell::Number(s.quarantined_total), StatusCell::Text(s.last_error)});
+  }
+  if (!t.rows.empty()) report->tables.push_back(std::move(t));
+  return Status::OK();
+}
+
+}  // namespace qcflow::files
