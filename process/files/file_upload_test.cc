@@ -9,17 +9,7 @@ namespace {
 
 struct FileRecord {
   Record rec;
-  RecordView View() const {
-    RecordView v;
-    v.kind = rec.kind;
-    v.source_id = rec.source_id;
-    v.event_time = rec.event_time;
-    v.capture_time = rec.capture_time;
-    v.dedup_key = rec.dedup_key;
-    v.meta = rec.meta;
-    v.payload = rec.payload;
-    return v;
-  }
+  RecordView View() const { return rec.View(); }
 };
 
 FileRecord Make(const std::string& path, const std::string& bytes, const std::string& mode = "text",
