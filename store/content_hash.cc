@@ -4,8 +4,7 @@
 
 namespace qcflow {
 
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
+uint64_t Fnv1a64Update(uint64_t h, std::string_view bytes) {
   for (unsigned char c : bytes) {
     h ^= c;
     h *= 0x100000001b3ull;
@@ -13,10 +12,14 @@ uint64_t Fnv1a64(std::string_view bytes) {
   return h;
 }
 
-std::string Fnv1a64Hex(std::string_view bytes) {
+uint64_t Fnv1a64(std::string_view bytes) { return Fnv1a64Update(kFnv1a64Basis, bytes); }
+
+std::string HashHex(uint64_t h) {
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(bytes)));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
 }
+
+std::string Fnv1a64Hex(std::string_view bytes) { return HashHex(Fnv1a64(bytes)); }
 
 }  // namespace qcflow

@@ -12,6 +12,14 @@ namespace qcflow {
 // 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
 uint64_t Fnv1a64(std::string_view bytes);
 
+inline constexpr uint64_t kFnv1a64Basis = 0xcbf29ce484222325ull;
+// Continues hash `h` over `bytes`, for content read in pieces:
+// Fnv1a64Update(Fnv1a64Update(kFnv1a64Basis, a), b) == Fnv1a64(a + b).
+uint64_t Fnv1a64Update(uint64_t h, std::string_view bytes);
+
+// A hash as 16 lowercase hex digits (what Fnv1a64Hex writes).
+std::string HashHex(uint64_t h);
+
 // Fnv1a64 as 16 lowercase hex digits.
 std::string Fnv1a64Hex(std::string_view bytes);
 

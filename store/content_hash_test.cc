@@ -14,5 +14,11 @@ TEST(ContentHash, MatchesFnv1a64Vectors) {
   EXPECT_EQ(Fnv1a64Hex(""), "cbf29ce484222325");
 }
 
+TEST(ContentHash, UpdateOverPiecesIsTheHashOfTheWhole) {
+  EXPECT_EQ(Fnv1a64Update(Fnv1a64Update(kFnv1a64Basis, "foo"), "bar"), Fnv1a64("foobar"));
+  EXPECT_EQ(Fnv1a64Update(kFnv1a64Basis, ""), Fnv1a64(""));
+  EXPECT_EQ(HashHex(Fnv1a64("a")), Fnv1a64Hex("a"));
+}
+
 }  // namespace
 }  // namespace qcflow
