@@ -18,6 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr size_t kBatchFiles = 256;
+constexpr size_t kBatchBytes = 64u << 20;
+
 struct Stat {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
@@ -76,6 +79,13 @@ std::string EncodingName(TextEncoding enc) {
   return "utf-8";
 }
 
+bool FileScanner::Unchanged(const std::string& full) const {
+  auto k = known_.find(full);
+  if (k == known_.end()) return false;
+  auto st = StatFile(full);
+  return st.ok() && st->size == k->second.size && st->mtime_ns == k->second.mtime_ns;
+}
+
 void FileScanner::Problem(const std::string& what, FileScanReport* report) {
   if (reported_.insert(what).second) report->problems.push_back(what);
 }
@@ -93,11 +103,16 @@ Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
       std::error_code fec;
       if (!e.is_regular_file(fec)) return Status::OK();  // directories, FIFOs, sockets
       const std::string name = e.path().filename().string();
-      const std::string rel = e.path().lexically_relative(dir).generic_string();
       if (!MatchesAny(options_.patterns, name)) return Status::OK();
+      const std::string full = e.path().string();
+      if (Unchanged(full)) {  // the common case of a re-scan: one stat, nothing else
+        ++report.seen;
+        return Status::OK();
+      }
+      const std::string rel = e.path().lexically_relative(dir).generic_string();
       if (MatchesAny(options_.ignore, name) || MatchesAny(options_.ignore, rel)) return Status::OK();
       ++report.seen;
-      return Take(journal, dir, e.path().string(), rel, now, &report);
+      return Take(journal, dir, full, rel, now, &report);
     };
     const auto opts = fs::directory_options::skip_permission_denied;
     if (options_.recursive) {
@@ -109,7 +124,31 @@ Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
     }
     if (ec) Problem("directory " + dir + " could not be listed whole: " + ec.message(), &report);
   }
+  QCFLOW_RETURN_IF_ERROR(Flush(journal, &report));
   return report;
+}
+
+Status FileScanner::Flush(Journal* journal, FileScanReport* report) {
+  if (batch_.empty()) return Status::OK();
+  std::vector<Record> records;
+  records.reserve(batch_.size());
+  for (Pending& p : batch_) records.push_back(std::move(p.record));
+  auto appended = journal->AppendBatch(records);
+  std::vector<Pending> batch = std::move(batch_);
+  batch_.clear();
+  batch_bytes_ = 0;
+  if (!appended.ok()) return appended.status().WithContext("journaling " + batch.front().full);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    known_[batch[i].full] = batch[i].known;
+    if ((*appended)[i].duplicate) continue;
+    ++report->appended;
+    if (!batch[i].reason.empty()) {
+      ++report->quarantined;
+      report->problems.push_back(batch[i].full + " quarantined (journaled, not uploaded): " +
+                                 batch[i].reason);
+    }
+  }
+  return Status::OK();
 }
 
 Status FileScanner::Take(Journal* journal, const std::string& dir, const std::string& full,
@@ -118,10 +157,6 @@ Status FileScanner::Take(Journal* journal, const std::string& dir, const std::st
   if (!before.ok()) {
     Problem(before.status().message(), report);
     return Status::OK();
-  }
-  if (auto k = known_.find(full);
-      k != known_.end() && k->second.size == before->size && k->second.mtime_ns == before->mtime_ns) {
-    return Status::OK();  // journaled already, unchanged
   }
   const MicrosUtc mtime = before->mtime_ns / 1000;
   if (now - mtime < MicrosUtc(options_.settle.count()) * 1000) {
@@ -169,16 +204,10 @@ Status FileScanner::Take(Journal* journal, const std::string& dir, const std::st
     meta["reason"] = reason;
   }
   rec.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  auto appended = journal->Append(rec);
-  if (!appended.ok()) return appended.status().WithContext("journaling " + full);
-  known_[full] = {before->size, before->mtime_ns};
-  if (!appended->duplicate) {
-    ++report->appended;
-    if (!reason.empty()) {
-      ++report->quarantined;
-      report->problems.push_back(full + " quarantined (journaled, not uploaded): " + reason);
-    }
-  }
+  batch_bytes_ += rec.payload.size();
+  batch_.push_back({std::move(rec), full, {before->size, before->mtime_ns}, std::move(reason)});
+  // One synced write per batch, not per file; bounded in memory as in count.
+  if (batch_.size() >= kBatchFiles || batch_bytes_ >= kBatchBytes) return Flush(journal, report);
   return Status::OK();
 }
 

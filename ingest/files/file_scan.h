@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "store/record.h"
 #include "store/status.h"
 #include "store/time_util.h"
 
@@ -84,13 +85,27 @@ class FileScanner {
     uint64_t size = 0;
     int64_t mtime_ns = 0;
   };
+  // Reads one file into the batch (flushed by count and bytes).
   Status Take(Journal* journal, const std::string& dir, const std::string& full,
               const std::string& rel, MicrosUtc now, FileScanReport* report);
+  // Journaled already with this size and mtime.
+  bool Unchanged(const std::string& full) const;
+  // Appends the batch in one synced write and remembers what it holds.
+  Status Flush(Journal* journal, FileScanReport* report);
+
+  struct Pending {
+    Record record;
+    std::string full;
+    Known known;
+    std::string reason;
+  };
   void Problem(const std::string& what, FileScanReport* report);
 
   FileScanOptions options_;
   std::map<std::string, Known> known_;  // full path -> as journaled
   std::set<std::string> reported_;      // problems already told
+  std::vector<Pending> batch_;
+  size_t batch_bytes_ = 0;
 };
 
 }  // namespace qcflow::files
