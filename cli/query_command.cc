@@ -31,7 +31,7 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   auto kind = ParseKind(o.kind);
   if (!kind) {
     return ReportError(Status::InvalidArgument("unknown kind '" + o.kind +
-                                               "'; use icom, mpc, dqa3, file or event"));
+                                               "'; use icom, mpc, dqa3, files or event"));
   }
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
@@ -160,7 +160,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
       "records",
       "List journal records of one kind, by event time, through the time index.\n"
       "Example: qcflow query records --kind mpc --since 2024-05-01 --format csv");
-  records->add_option("--kind", o->kind, "icom, mpc, dqa3, file or event")->required();
+  records->add_option("--kind", o->kind, "icom, mpc, dqa3, files (file uploads and file mover transfers) or event")->required();
   records->add_option("--source", o->source, "Only this source id (linac, TDS root, database)");
   records->add_option("--since", o->since, "From this time (inclusive): YYYY-MM-DD[ HH:MM[:SS]]");
   records->add_option("--until", o->until, "Up to this time (exclusive)");
