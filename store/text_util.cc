@@ -1,5 +1,7 @@
 #include "store/text_util.h"
 
+#include <fnmatch.h>
+
 #include <cstdint>
 
 namespace qcflow {
@@ -25,6 +27,13 @@ constexpr uint16_t kCp1252High[32] = {
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 }  // namespace
+
+bool MatchesAnyGlob(const std::vector<std::string>& globs, const std::string& text) {
+  for (const std::string& g : globs) {
+    if (!g.empty() && ::fnmatch(g.c_str(), text.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
 
 std::string Base64(std::string_view in) {
   static constexpr char kAlphabet[] =
@@ -100,6 +109,27 @@ std::string Cp1252ToUtf8(std::string_view bytes, std::optional<size_t>* bad_offs
   }
   *bad_offset = std::nullopt;
   return out;
+}
+
+Result<std::string> TextToUtf8(std::string_view bytes, std::string_view encoding) {
+  std::optional<size_t> bad;
+  std::string text;
+  if (encoding == "utf-8") {
+    bad = FirstInvalidUtf8(bytes);
+    if (!bad) text.assign(bytes);
+  } else if (encoding == "latin-1") {
+    text = Latin1ToUtf8(bytes);
+  } else if (encoding == "cp1252") {
+    text = Cp1252ToUtf8(bytes, &bad);
+  } else {
+    return Status::InvalidArgument("unknown text encoding '" + std::string(encoding) +
+                                   "' (known: utf-8, latin-1, cp1252)");
+  }
+  if (bad) {
+    return Status::InvalidArgument("byte offset " + std::to_string(*bad) + " is not valid " +
+                                   std::string(encoding) + " text");
+  }
+  return text;
 }
 
 }  // namespace qcflow

@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "store/status.h"
 
 namespace qcflow {
 
@@ -14,6 +17,16 @@ inline std::string_view TrimChars(std::string_view s, std::string_view chars = "
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(chars) - b + 1);
 }
+
+// Characters (code points) of UTF-8 text: the bytes that do not continue one.
+inline size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// True when one of the fnmatch(3) `globs` matches `text`; an empty glob never does.
+bool MatchesAnyGlob(const std::vector<std::string>& globs, const std::string& text);
 
 // Base64 (RFC 4648, with padding) of `bytes`.
 std::string Base64(std::string_view bytes);
@@ -28,6 +41,10 @@ std::optional<size_t> FirstInvalidUtf8(std::string_view bytes);
 // *bad_offset is set to the first one and "" returned.
 std::string Latin1ToUtf8(std::string_view bytes);
 std::string Cp1252ToUtf8(std::string_view bytes, std::optional<size_t>* bad_offset);
+
+// `bytes` in `encoding` ("utf-8", "latin-1" or "cp1252") as UTF-8. InvalidArgument:
+// "byte offset N is not valid <encoding> text", or an unknown encoding.
+Result<std::string> TextToUtf8(std::string_view bytes, std::string_view encoding);
 
 }  // namespace qcflow
 

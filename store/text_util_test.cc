@@ -42,5 +42,26 @@ TEST(TextUtil, SingleByteEncodingsToUtf8) {
   EXPECT_EQ(bad, 2u);
 }
 
+TEST(TextUtil, TextToUtf8ByEncodingName) {
+  EXPECT_EQ(*TextToUtf8("caf\xC3\xA9", "utf-8"), "caf\xC3\xA9");
+  EXPECT_EQ(*TextToUtf8("caf\xE9", "latin-1"), "caf\xC3\xA9");
+  EXPECT_EQ(*TextToUtf8("\x80", "cp1252"), "\xE2\x82\xAC");
+  auto bad = TextToUtf8("ab\xE9", "utf-8");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "byte offset 2 is not valid utf-8 text");
+  EXPECT_FALSE(TextToUtf8("x\x81", "cp1252").ok());
+  EXPECT_NE(TextToUtf8("x", "ebcdic").status().message().find("unknown text encoding"),
+            std::string::npos);
+}
+
+TEST(TextUtil, Utf8LengthAndGlobs) {
+  EXPECT_EQ(Utf8Length(""), 0u);
+  EXPECT_EQ(Utf8Length("caf\xC3\xA9 \xF0\x9F\x98\x80"), 6u);
+  EXPECT_TRUE(MatchesAnyGlob({"*.txt", "*.csv"}, "a.csv"));
+  EXPECT_FALSE(MatchesAnyGlob({"*.txt"}, "a.csv"));
+  EXPECT_FALSE(MatchesAnyGlob({""}, "")) << "an empty glob matches nothing";
+  EXPECT_TRUE(MatchesAnyGlob({"old/*"}, "old/a.txt"));
+}
+
 }  // namespace
 }  // namespace qcflow

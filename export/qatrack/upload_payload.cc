@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "store/text_util.h"
+
 namespace qcflow::qatrack {
 namespace {
 
@@ -10,12 +12,6 @@ bool IsBlank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
 }
 
-// QATrack+ limits user_key to 255 characters (Django max_length), not bytes.
-size_t Utf8Chars(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 }  // namespace
 
@@ -25,7 +21,7 @@ Result<std::string> BuildUploadPayload(const QcSession& session, std::string_vie
   if (IsBlank(session.user_key)) {
     return Status::InvalidArgument("session has a blank user_key; refusing to upload it");
   }
-  if (Utf8Chars(session.user_key) > 255) {
+  if (Utf8Length(session.user_key) > 255) {  // characters (Django max_length), not bytes
     return Status::InvalidArgument("user_key '" + session.user_key.substr(0, 60) +
                                    "...' is longer than QATrack+'s 255 characters");
   }

@@ -1,7 +1,5 @@
 #include "ingest/file_mover/mover.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <filesystem>
 
@@ -9,6 +7,7 @@
 
 #include "store/content_hash.h"
 #include "store/journal.h"
+#include "store/text_util.h"
 #include "store/time_util.h"
 
 namespace qcflow::file_mover {
@@ -21,10 +20,6 @@ constexpr size_t kBatch = 256;  // transfers per journal write (and directory sy
 std::string Join(const std::string& dir, const std::string& rel) { return (fs::path(dir) / rel).string(); }
 
 std::string Parent(const std::string& path) { return fs::path(path).parent_path().string(); }
-
-bool Glob(const std::string& glob, const std::string& text) {
-  return !glob.empty() && ::fnmatch(glob.c_str(), text.c_str(), 0) == 0;
-}
 
 std::string Trimmed(const fs::path& p) {
   std::string t = p.string();
@@ -114,10 +109,8 @@ Result<size_t> FileMover::CleanUpTemporaries() {
 }
 
 bool FileMover::Matches(const std::string& name, const std::string& rel) const {
-  for (const std::string& g : s_.ignore) {
-    if (Glob(g, name) || Glob(g, rel)) return false;
-  }
-  return std::any_of(s_.pattern.begin(), s_.pattern.end(), [&](const std::string& g) { return Glob(g, name); });
+  if (MatchesAnyGlob(s_.ignore, name) || MatchesAnyGlob(s_.ignore, rel)) return false;
+  return MatchesAnyGlob(s_.pattern, name);
 }
 
 void FileMover::ReportOnce(const std::string& key, std::string problem, PassReport* report) {
@@ -143,8 +136,7 @@ void FileMover::List(const std::string& dir, const std::string& rel, std::vector
     fs::file_status st = it->symlink_status(e2);
     if (e2 || IsTempName(name)) continue;
     if (fs::is_directory(st)) {  // never a file to transfer
-      bool ignored = std::any_of(s_.ignore.begin(), s_.ignore.end(),
-                                 [&](const std::string& g) { return Glob(g, name) || Glob(g, sub); });
+      const bool ignored = MatchesAnyGlob(s_.ignore, name) || MatchesAnyGlob(s_.ignore, sub);
       if (s_.recursive && !ignored) List(it->path().string(), sub, out, report);
       continue;
     }

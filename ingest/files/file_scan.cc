@@ -1,6 +1,5 @@
 #include "ingest/files/file_scan.h"
 
-#include <fnmatch.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -46,27 +45,15 @@ Result<std::string> ReadWhole(const std::string& path, uint64_t size) {
   return bytes;
 }
 
-// Why text is not valid in `enc`, or "".
+// Why text is not valid in `enc`, or "" (the transform converts it the same way).
 std::string TextProblem(std::string_view bytes, TextEncoding enc) {
-  std::optional<size_t> bad;
-  if (enc == TextEncoding::kUtf8) {
-    bad = FirstInvalidUtf8(bytes);
-  } else if (enc == TextEncoding::kCp1252) {
-    Cp1252ToUtf8(bytes, &bad);
-  }  // Latin-1 maps every byte
-  if (!bad) return "";
-  return "byte offset " + std::to_string(*bad) + " is not valid " + EncodingName(enc) +
-         " text; set encoding (utf-8, latin-1, cp1252) or mode = \"binary\" for this source";
+  auto text = TextToUtf8(bytes, EncodingName(enc));
+  if (text.ok()) return "";
+  return text.status().message() +
+         "; set encoding (utf-8, latin-1, cp1252) or mode = \"binary\" for this source";
 }
 
 }  // namespace
-
-bool MatchesAny(const std::vector<std::string>& globs, const std::string& text) {
-  for (const std::string& g : globs) {
-    if (!g.empty() && fnmatch(g.c_str(), text.c_str(), 0) == 0) return true;
-  }
-  return false;
-}
 
 std::string ModeName(FileMode mode) { return mode == FileMode::kText ? "text" : "binary"; }
 
@@ -103,14 +90,14 @@ Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
       std::error_code fec;
       if (!e.is_regular_file(fec)) return Status::OK();  // directories, FIFOs, sockets
       const std::string name = e.path().filename().string();
-      if (!MatchesAny(options_.patterns, name)) return Status::OK();
+      if (!MatchesAnyGlob(options_.patterns, name)) return Status::OK();
       const std::string full = e.path().string();
       if (Unchanged(full)) {  // the common case of a re-scan: one stat, nothing else
         ++report.seen;
         return Status::OK();
       }
       const std::string rel = e.path().lexically_relative(dir).generic_string();
-      if (MatchesAny(options_.ignore, name) || MatchesAny(options_.ignore, rel)) return Status::OK();
+      if (MatchesAnyGlob(options_.ignore, name) || MatchesAnyGlob(options_.ignore, rel)) return Status::OK();
       ++report.seen;
       return Take(journal, dir, full, rel, now, &report);
     };

@@ -44,8 +44,6 @@ enum class FileMode { kText, kBinary };
 enum class TextEncoding { kUtf8, kLatin1, kCp1252 };
 
 std::string ModeName(FileMode mode);          // "text", "binary"
-// True when one of the fnmatch `globs` matches `text` (empty globs never do).
-bool MatchesAny(const std::vector<std::string>& globs, const std::string& text);
 std::string EncodingName(TextEncoding enc);   // "utf-8", "latin-1", "cp1252"
 
 struct FileScanOptions {

@@ -9,6 +9,7 @@
 #include "ingest/files/files_component.h"
 #include "process/common/text_template.h"
 #include "process/component/wording.h"
+#include "store/text_util.h"
 
 namespace qcflow::files {
 namespace {
@@ -29,7 +30,7 @@ DirSurvey Survey(const FileScanOptions& o, const std::string& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code fec;
     const std::string name = it->path().filename().string();
-    if (!it->is_regular_file(fec) || !MatchesAny(o.patterns, name) || MatchesAny(o.ignore, name)) continue;
+    if (!it->is_regular_file(fec) || !MatchesAnyGlob(o.patterns, name) || MatchesAnyGlob(o.ignore, name)) continue;
     ++s.matching;
     auto t = it->last_write_time(fec);
     if (s.newest.empty() || t > newest) newest = t, s.newest = name;

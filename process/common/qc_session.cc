@@ -11,6 +11,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "store/text_util.h"
+
 namespace qcflow {
 namespace {
 
@@ -166,12 +168,6 @@ Status ReadStringMap(simdjson::dom::object obj, std::string_view field,
     (*out)[std::string(key)] = std::string(sv);
   }
   return Status::OK();
-}
-
-size_t Utf8Length(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
 }
 
 }  // namespace

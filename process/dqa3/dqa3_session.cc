@@ -185,6 +185,8 @@ Result<QcSession> BuildGroupedSession(std::vector<SeqRow> rows, const std::strin
   for (const Ordered& o : order) sorted.push_back(std::move(rows[o.index]));
 
   const Dqa3Row& first = sorted.front().row;
+  s.performer = ColumnText(first, "signature");  // of the earliest row, as work_started
+  s.device.serial = ColumnText(first, "device");
   s.test_list_vars = {{"machine_name", first.machine_name}, {"room_name", first.room_name}};
   auto name = RenderTemplate(options.test_list_template, s.test_list_vars);
   if (!name.ok()) return name.status().WithContext(where + ": test list name");

@@ -153,9 +153,11 @@ TEST(Dqa3Session, GroupedSlugsMacrosAndLastMeasurementOfABeamWins) {
   BeamSpec again = edw;  // the EDW beam measured a second time
   again.data_key = 13;
   again.measured = "2024-05-01 07:09:30";
-  const TestRow t_edw = MakeTestRow("01.06", edw);
+  TestRow t_edw = MakeTestRow("01.06", edw);
   const TestRow t_fff = MakeTestRow("01.06", fff);
-  const TestRow t_again = MakeTestRow("01.06", again);
+  TestRow t_again = MakeTestRow("01.06", again);
+  t_edw.Set("data.SIGNATURE", std::string("first physicist"));
+  t_again.Set("data.SIGNATURE", std::string("later physicist"));
   // Fed out of time order: time decides, not the order given.
   auto s = BuildGroupedSession({Row(t_again, 30), Row(t_fff, 20), Row(t_edw, 10)},
                                "2024-05-01-07-00", 0, UnitRef::Named("TB1"), Options("DQA3 {{ machine_name }}"));
@@ -165,6 +167,7 @@ TEST(Dqa3Session, GroupedSlugsMacrosAndLastMeasurementOfABeamWins) {
   EXPECT_EQ(s->work_started, Berlin(7, 0, 10));
   EXPECT_EQ(s->work_completed, Berlin(7, 9, 30));
   EXPECT_EQ(s->source_seqs, (std::vector<uint64_t>{10, 20, 30}));
+  EXPECT_EQ(s->performer, "first physicist") << "the earliest row's, not the first given";
   ASSERT_NE(Find(*s, "dose_6_mv_edw60"), nullptr);
   EXPECT_EQ(Find(*s, "dose_6_mv_edw60")->number, t_again.Num("tr.RESULTS_DOSE"));
   EXPECT_NE(t_again.Num("tr.RESULTS_DOSE"), t_edw.Num("tr.RESULTS_DOSE"));

@@ -33,42 +33,22 @@ Result<FileMeta> ReadMeta(std::string_view meta) {
 
 Result<FileValue> Value(const FileMeta& m, std::string_view bytes, const std::string& filename) {
   if (m.mode == "binary") return FileValue{filename, "base64", Base64(bytes)};
-  std::optional<size_t> bad;
-  std::string text;
-  if (m.encoding == "utf-8") {
-    bad = FirstInvalidUtf8(bytes);
-    text = std::string(bytes);
-  } else if (m.encoding == "latin-1") {
-    text = Latin1ToUtf8(bytes);
-  } else if (m.encoding == "cp1252") {
-    text = Cp1252ToUtf8(bytes, &bad);
-  } else {
-    return Status::InvalidArgument("unknown text encoding '" + m.encoding + "'");
-  }
-  if (bad) {
-    return Status::InvalidArgument("byte offset " + std::to_string(*bad) + " is not valid " +
-                                   m.encoding + " text");
-  }
-  return FileValue{filename, "text", std::move(text)};
-}
-
-size_t Utf8Chars(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
+  auto text = TextToUtf8(bytes, m.encoding);
+  if (!text.ok()) return text.status();
+  return FileValue{filename, "text", std::move(*text)};
 }
 
 // The key, with the path's start dropped (at a character boundary) when too long.
 std::string UserKey(const std::string& source, std::string path, const std::string& hex) {
   const std::string head = "qcflow/files/" + source + "/";
   const std::string tail = "/" + hex;
-  while (!path.empty() && Utf8Chars(head) + Utf8Chars(path) + Utf8Chars(tail) > kMaxUserKeyChars) {
+  while (!path.empty() && Utf8Length(head) + Utf8Length(path) + Utf8Length(tail) > kMaxUserKeyChars) {
     size_t cut = 1;
     while (cut < path.size() && (static_cast<unsigned char>(path[cut]) & 0xC0) == 0x80) ++cut;
     path.erase(0, cut);
   }
   std::string key = head + path + tail;
-  if (Utf8Chars(key) > kMaxUserKeyChars) key = "qcflow/files/" + hex;  // an absurd source name
+  if (Utf8Length(key) > kMaxUserKeyChars) key = "qcflow/files/" + hex;  // an absurd source name
   return key;
 }
 
