@@ -66,11 +66,13 @@ std::string EncodingName(TextEncoding enc) {
   return "utf-8";
 }
 
-bool FileScanner::Unchanged(const std::string& full) const {
+bool FileScanner::Unchanged(const std::string& full) {
   auto k = known_.find(full);
   if (k == known_.end()) return false;
   auto st = StatFile(full);
-  return st.ok() && st->size == k->second.size && st->mtime_ns == k->second.mtime_ns;
+  if (!st.ok() || st->size != k->second.size || st->mtime_ns != k->second.mtime_ns) return false;
+  k->second.pass = pass_;
+  return true;
 }
 
 void FileScanner::Problem(const std::string& what, FileScanReport* report) {
@@ -79,9 +81,12 @@ void FileScanner::Problem(const std::string& what, FileScanReport* report) {
 
 Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
   FileScanReport report;
+  ++pass_;
+  bool complete = true;  // every directory listed whole: what it did not see is gone
   for (const std::string& dir : options_.dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
+      complete = false;
       Problem("directory " + dir + " is not there (or not a directory); it is checked again every pass",
               &report);
       continue;
@@ -109,9 +114,13 @@ Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
       fs::directory_iterator it(dir, opts, ec), end;
       for (; !ec && it != end; it.increment(ec)) QCFLOW_RETURN_IF_ERROR(visit(*it));
     }
-    if (ec) Problem("directory " + dir + " could not be listed whole: " + ec.message(), &report);
+    if (ec) {
+      complete = false;
+      Problem("directory " + dir + " could not be listed whole: " + ec.message(), &report);
+    }
   }
   QCFLOW_RETURN_IF_ERROR(Flush(journal, &report));
+  if (complete) std::erase_if(known_, [this](const auto& k) { return k.second.pass != pass_; });
   return report;
 }
 
@@ -126,7 +135,7 @@ Status FileScanner::Flush(Journal* journal, FileScanReport* report) {
   batch_bytes_ = 0;
   if (!appended.ok()) return appended.status().WithContext("journaling " + batch.front().full);
   for (size_t i = 0; i < batch.size(); ++i) {
-    known_[batch[i].full] = batch[i].known;
+    known_[batch[i].full] = {batch[i].known.size, batch[i].known.mtime_ns, pass_};
     if ((*appended)[i].duplicate) continue;
     ++report->appended;
     if (!batch[i].reason.empty()) {

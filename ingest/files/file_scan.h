@@ -77,17 +77,22 @@ class FileScanner {
   Result<FileScanReport> Pass(Journal* journal, MicrosUtc now);
 
   const FileScanOptions& options() const { return options_; }
+  // Files remembered as journaled: those seen in the latest complete pass
+  // (files that went away are forgotten, so a drop directory costs no memory).
+  size_t remembered() const { return known_.size(); }
 
  private:
   struct Known {
     uint64_t size = 0;
     int64_t mtime_ns = 0;
+    uint64_t pass = 0;  // the latest pass that saw it
   };
   // Reads one file into the batch (flushed by count and bytes).
   Status Take(Journal* journal, const std::string& dir, const std::string& full,
               const std::string& rel, MicrosUtc now, FileScanReport* report);
   // Journaled already with this size and mtime.
-  bool Unchanged(const std::string& full) const;
+  // Marks it seen by this pass when so.
+  bool Unchanged(const std::string& full);
   // Appends the batch in one synced write and remembers what it holds.
   Status Flush(Journal* journal, FileScanReport* report);
 
@@ -102,6 +107,7 @@ class FileScanner {
   FileScanOptions options_;
   std::map<std::string, Known> known_;  // full path -> as journaled
   std::set<std::string> reported_;      // problems already told
+  uint64_t pass_ = 0;
   std::vector<Pending> batch_;
   size_t batch_bytes_ = 0;
 };

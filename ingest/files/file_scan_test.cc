@@ -91,6 +91,25 @@ TEST_F(FileScanTest, JournalsEachSettledFileOnceWithItsBytes) {
   EXPECT_EQ(Records().size(), 1u);
 }
 
+TEST_F(FileScanTest, FilesThatWentAwayAreForgotten) {
+  const std::string a = Put("a.txt", "A");
+  Put("b.txt", "B");
+  FileScanner s(opts_);
+  EXPECT_EQ(Pass(s).appended, 2u);
+  EXPECT_EQ(s.remembered(), 2u);
+  std::filesystem::remove(a);
+  EXPECT_EQ(Pass(s).appended, 0u);
+  EXPECT_EQ(s.remembered(), 1u);
+  // A directory that is away for a pass forgets nothing (its files may come back).
+  opts_.dirs = {dir_, tmp_.Sub("missing")};
+  FileScanner partial(opts_);
+  Pass(partial);
+  EXPECT_EQ(partial.remembered(), 1u);
+  std::filesystem::rename(dir_, dir_ + ".away");
+  Pass(partial);
+  EXPECT_EQ(partial.remembered(), 1u);
+}
+
 TEST_F(FileScanTest, RecursivePatternsAndIgnoreChooseTheFiles) {
   Put("a.csv", "1");
   Put("sub/b.csv", "2");
