@@ -453,6 +453,17 @@ TEST(Config, DurationsHaveBoundsAndNeverOverflow) {
   EXPECT_NE(with("\"8d\"").find("(it is 8d)"), std::string::npos);
   EXPECT_NE(with("\"1.2.3s\"").find("must be a duration"), std::string::npos);
   EXPECT_NE(with("-5").find("must be a duration"), std::string::npos);
+  // Floats: a whole one is its number; the rest are refused, never cast
+  // (45e52 was undefined behaviour inside toml++, found by fuzz.config).
+  std::string whole = kGood;
+  whole.replace(whole.find("interval = \"2m\""), 15, "interval = 120.0");
+  auto c = ParseConfig(whole, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(MpcSources(*c)[0].interval, std::chrono::seconds(120));
+  for (const char* odd : {"45e52", "-45e52", "1.5", "nan", "inf", "9.3e18"}) {
+    EXPECT_NE(with(odd).find("qcflow.toml:10: [[source.mpc]].interval must be a duration"),
+              std::string::npos) << odd << with(odd);
+  }
   std::string sink = kGood;
   sink.replace(sink.find("throttle = \"500ms\""), 18, "timeout = \"0s\"");
   EXPECT_NE(Problems(sink).find("[[sink.qatrack]].timeout must be from 1s to 1h (it is 0s)"),

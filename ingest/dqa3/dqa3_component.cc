@@ -73,7 +73,7 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
         // A string is the unit's name, an integer its number (looked up as such).
         if (auto v = unit.value<std::string>()) {
           x.unit_map[std::string(machine.str())] = UnitRef::Named(*v);
-        } else if (auto n = unit.value<int64_t>()) {
+        } else if (std::optional<int64_t> n = component::WholeNumber(unit)) {
           x.unit_map[std::string(machine.str())] = UnitRef::Numbered(*n);
         } else {
           r.Error(&unit, "[[source.dqa3]].units: the unit of '" + std::string(machine.str()) +

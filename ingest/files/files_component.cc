@@ -68,8 +68,8 @@ void ReadDirs(ConfigTable& r, FilesSourceSettings* s) {
     d.path = *path->value<std::string>();
     if (unit && unit->value<std::string>()) {
       d.unit = UnitRef::Named(*unit->value<std::string>());
-    } else if (unit && unit->value<int64_t>()) {
-      d.unit = UnitRef::Numbered(*unit->value<int64_t>());
+    } else if (std::optional<int64_t> n = unit ? component::WholeNumber(*unit) : std::nullopt) {
+      d.unit = UnitRef::Numbered(*n);
     } else {
       r.Error(&e, r.where() + ".dirs: the entry for " + d.path +
                       " needs unit = \"<QATrack+ unit name>\" or = <unit number>");

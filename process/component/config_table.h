@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <optional>
 #include <string>
@@ -23,6 +24,21 @@ namespace qcflow::component {
 
 
 using Errors = std::vector<std::string>;
+
+// The node as a whole number: a TOML integer, or a float with no fraction
+// that fits in int64 (30.0). Never toml++'s value<int64_t>(), whose
+// float-to-integer cast is undefined for floats out of range (45e52).
+inline std::optional<int64_t> WholeNumber(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  if (const auto* f = n.as_floating_point()) {
+    const double d = f->get();
+    // 2^63 is exact as a double; every finite double below it converts.
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == double(int64_t(d))) {
+      return int64_t(d);
+    }
+  }
+  return std::nullopt;
+}
 
 // The range of each kind of duration setting (docs/configuration.md lists them
 // per key). Sub-second minimums keep tests and demos fast.
@@ -101,7 +117,7 @@ class ConfigTable {
   void Size(const std::string& key, size_t* out, int64_t min, int64_t max) {
     const toml::node* n = Get(key, false);
     if (!n) return;
-    auto v = n->value<int64_t>();
+    std::optional<int64_t> v = WholeNumber(*n);
     if (!v || *v < min || *v > max) {
       Error(n, where_ + "." + key + " must be a whole number from " + std::to_string(min) +
                    " to " + std::to_string(max));
@@ -116,7 +132,7 @@ class ConfigTable {
     const toml::node* n = Get(key, false);
     if (!n) return;
     Result<std::chrono::milliseconds> d = Status::InvalidArgument("not a number or text");
-    if (auto i = n->value<int64_t>()) {
+    if (std::optional<int64_t> i = WholeNumber(*n)) {
       d = ParseDuration(std::to_string(*i));
     } else if (auto s = n->value<std::string>()) {
       d = ParseDuration(*s);
