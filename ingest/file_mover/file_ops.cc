@@ -167,6 +167,7 @@ Status Rename(const std::string& from, const std::string& to, bool replace) {
     return Status::OK();
   }
   if (errno == EEXIST) return Status::AlreadyExists(to + " exists");
+  if (errno == EXDEV) return Status::FailedPrecondition(to + " is on another filesystem than " + from);
   if (errno != EINVAL && errno != ENOSYS) return FromErrno("cannot rename to", to, errno);
   // A filesystem without RENAME_NOREPLACE (some network shares): a hard link
   // refuses an existing name too; without links, check first (racy only
@@ -176,6 +177,7 @@ Status Rename(const std::string& from, const std::string& to, bool replace) {
     return Status::OK();
   }
   if (errno == EEXIST) return Status::AlreadyExists(to + " exists");
+  if (errno == EXDEV) return Status::FailedPrecondition(to + " is on another filesystem than " + from);
   struct stat st;
   if (::lstat(to.c_str(), &st) == 0) return Status::AlreadyExists(to + " exists");
   if (::rename(from.c_str(), to.c_str()) != 0) return FromErrno("cannot rename to", to, errno);

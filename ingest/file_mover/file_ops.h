@@ -42,7 +42,8 @@ Result<Copied> HashFile(const std::string& path);
 Result<bool> SameContent(const std::string& a, const std::string& b);
 
 // Renames `from` to `to`; AlreadyExists when `to` exists and `replace` is false
-// (checked atomically where the filesystem supports it, RENAME_NOREPLACE).
+// (checked atomically where the filesystem supports it, RENAME_NOREPLACE);
+// FailedPrecondition when `to` is on another filesystem (EXDEV; copy instead).
 Status Rename(const std::string& from, const std::string& to, bool replace);
 
 // fsyncs a directory, so the names created or removed in it are durable.

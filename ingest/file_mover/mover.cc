@@ -58,12 +58,6 @@ void MoverCounts::Add(const MoverCounts& o) {
   for (const CountField& f : kCountFields) this->*f.count += o.*f.count;
 }
 
-std::string KeepBothName(const std::string& path, int n) {
-  fs::path p(path);
-  std::string stem = p.stem().string(), ext = p.extension().string();
-  return (p.parent_path() / (stem + " (" + std::to_string(n) + ")" + ext)).string();
-}
-
 std::string DirectoriesProblem(const MoverSettings& s) {
   for (const auto& [src, dst] : {std::pair{Normal(s.source), Normal(s.destination)},
                                  std::pair{Resolved(s.source), Resolved(s.destination)}}) {
@@ -79,15 +73,6 @@ std::string DirectoriesProblem(const MoverSettings& s) {
   }
   return "";
 }
-
-struct FileMover::Placed {
-  enum Outcome { kWritten, kRenamed, kIdentical, kReplaced, kConflict, kUnreadable, kError, kGone };
-  Outcome outcome = kError;
-  std::string target;
-  Copied content;
-  std::string problem;
-  bool transferred() const { return outcome <= kReplaced; }
-};
 
 FileMover::FileMover(MoverSettings settings, Store* store, Kind kind)
     : s_(std::move(settings)), store_(store), kind_(kind) {}
@@ -170,99 +155,36 @@ Result<bool> FileMover::AlreadyCopied(const Candidate& c) {
   return seq->has_value();
 }
 
-FileMover::Placed FileMover::Place(const Candidate& c) {
-  Placed p;
-  const std::string src = Join(s_.source, c.rel);
-  auto fail = [&](Placed::Outcome o, const Status& st) {
-    p.outcome = o;
-    p.problem = st.message();
-    return p;
-  };
-  if (Status r = CanRead(src); !r.ok()) {
-    return fail(r.IsNotFound() ? Placed::kGone : Placed::kUnreadable, r);
-  }
-  unreadable_.erase(c.rel);
+Placement FileMover::Place(const Candidate& c) {
   const std::string first = Join(s_.destination, s_.flatten ? fs::path(c.rel).filename().string() : c.rel);
-  if (Status d = MakeDirs(Parent(first)); !d.ok()) return fail(Placed::kError, d);
-  // Writes `src` to `target` through a temporary; `replace` when it may replace.
-  auto write = [&](const std::string& target, bool replace) -> Status {
-    const std::string temp = TempName(target);
-    auto copied = CopyToTemp(src, temp);
-    if (!copied.ok()) return copied.status();
-    Status r = Rename(temp, target, replace);
-    if (!r.ok()) RemoveFile(temp);
-    p.content = *copied;
-    return r;
-  };
-  auto src_failed = [&](const Status& st) {
-    return st.message().rfind("cannot read " + src, 0) == 0 ? Placed::kUnreadable : Placed::kError;
-  };
-  for (int n = 1; n < 10'000; ++n) {
-    p.target = n == 1 ? first : KeepBothName(first, n);
-    auto there = StatRegular(p.target);
-    if (there.status().IsNotFound()) {
-      Status w = write(p.target, false);
-      if (w.code() == Status::Code::kAlreadyExists) continue;  // appeared meanwhile: look again
-      if (!w.ok()) return fail(w.IsNotFound() ? Placed::kGone : src_failed(w), w);
-      p.outcome = n == 1 ? Placed::kWritten : Placed::kRenamed;
-      return p;
-    }
-    if (!there.ok() && there.status().code() != Status::Code::kFailedPrecondition) {
-      return fail(Placed::kError, there.status());
-    }
-    if (there.ok()) {
-      auto same = SameContent(src, p.target);
-      if (!same.ok()) return fail(src_failed(same.status()), same.status());
-      if (*same) {
-        auto h = HashFile(src);
-        if (!h.ok()) return fail(src_failed(h.status()), h.status());
-        p.content = *h;
-        p.outcome = Placed::kIdentical;
-        return p;
-      }
-    }
-    const std::string what = there.ok() ? " exists with other content" : " exists and is not a regular file";
-    if (s_.on_conflict == OnConflict::kKeepBoth) continue;
-    if (s_.on_conflict == OnConflict::kReplaceIfNewer && there.ok() && c.stat.mtime_ns > there->mtime_ns) {
-      Status w = write(p.target, true);
-      if (!w.ok()) return fail(w.IsNotFound() ? Placed::kGone : src_failed(w), w);
-      p.outcome = Placed::kReplaced;
-      return p;
-    }
-    p.outcome = Placed::kConflict;
-    p.problem = p.target + what + (s_.on_conflict == OnConflict::kSkip
-                                       ? " (on_conflict = \"skip\")"
-                                       : " and is not older (on_conflict = \"replace-if-newer\")") +
-                ": " + src + " is left where it is";
-    return p;
-  }
-  p.outcome = Placed::kError;
-  p.problem = "no free name for " + first + " (up to \" (9999)\")";
+  Placement p = PlaceFile(Join(s_.source, c.rel), first,
+                          {.on_conflict = s_.on_conflict, .source_mtime_ns = c.stat.mtime_ns});
+  if (p.outcome != Placement::kUnreadable) unreadable_.erase(c.rel);  // readable again
   return p;
 }
 
 Status FileMover::Batch(const std::vector<Candidate>& batch, MicrosUtc now, PassReport* report) {
-  std::vector<Placed> placed;
+  std::vector<Placement> placed;
   placed.reserve(batch.size());
   std::set<std::string> target_dirs;
   for (const Candidate& c : batch) {
     placed.push_back(Place(c));
-    const Placed& p = placed.back();
+    const Placement& p = placed.back();
     const std::string version = c.rel + "|" + std::to_string(c.stat.size) + "|" + std::to_string(c.stat.mtime_ns);
-    if (p.transferred()) {
+    if (p.placed()) {
       target_dirs.insert(Parent(p.target));
-    } else if (p.outcome == Placed::kConflict) {
+    } else if (p.outcome == Placement::kConflict) {
       if (reported_.insert("conflict|" + version).second) {
         ++report->counts.conflicts;
         report->problems.push_back(p.problem);
       }
-    } else if (p.outcome == Placed::kUnreadable) {
+    } else if (p.outcome == Placement::kUnreadable) {
       unreadable_.insert(c.rel);
       if (reported_.insert("unreadable|" + version).second) {
         ++report->counts.errors;
         report->problems.push_back(p.problem + " (it is left where it is until it can be read)");
       }
-    } else if (p.outcome == Placed::kError) {
+    } else if (p.outcome == Placement::kError) {
       if (reported_.insert("error|" + version + "|" + p.problem).second) {
         ++report->counts.errors;
         report->problems.push_back(p.problem);
@@ -277,8 +199,8 @@ Status FileMover::Batch(const std::vector<Candidate>& batch, MicrosUtc now, Pass
   static const char* kResult[] = {"written", "written beside an existing file (keep-both)",
                                   "identical file already there", "replaced an older file"};
   for (size_t i = 0; i < placed.size(); ++i) {
-    const Placed& p = placed[i];
-    if (!p.transferred()) continue;
+    const Placement& p = placed[i];
+    if (!p.placed()) continue;
     const Candidate& c = batch[i];
     nlohmann::json meta = {
         {"what", c.rel},
@@ -308,13 +230,13 @@ Status FileMover::Batch(const std::vector<Candidate>& batch, MicrosUtc now, Pass
   }
   std::set<std::string> source_dirs;
   for (size_t i : which) {
-    const Placed& p = placed[i];
+    const Placement& p = placed[i];
     const Candidate& c = batch[i];
     report->transfers.push_back(c.rel + " -> " + p.target);
     report->counts.bytes += p.content.bytes;
-    report->counts.identical += p.outcome == Placed::kIdentical;
-    report->counts.replaced += p.outcome == Placed::kReplaced;
-    report->counts.renamed += p.outcome == Placed::kRenamed;
+    report->counts.identical += p.outcome == Placement::kIdentical;
+    report->counts.replaced += p.outcome == Placement::kReplaced;
+    report->counts.renamed += p.outcome == Placement::kRenamed;
     if (!s_.move) {
       ++report->counts.copied;
       copied_[c.rel] = c.stat;

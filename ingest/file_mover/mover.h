@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ingest/file_mover/file_ops.h"
+#include "ingest/file_mover/place.h"
 #include "store/record.h"
 #include "store/status.h"
 #include "store/store.h"
@@ -42,8 +43,6 @@ namespace qcflow::file_mover {
 
 // The record kind of every transfer (shared with [[source.files]] uploads).
 inline constexpr const char* kFilesKind = "files";
-
-enum class OnConflict { kKeepBoth, kSkip, kReplaceIfNewer };
 
 struct MoverSettings {
   std::string name;         // the component's; the records' source id
@@ -86,9 +85,6 @@ struct PassReport {
   std::vector<std::string> transfers; // "a.txt -> /dst/a (2).txt", for the debug log
 };
 
-// "name (n).ext" for "name.ext" (n >= 2); the extension is the last one.
-std::string KeepBothName(const std::string& path, int n);
-
 // Why the two directories cannot work together ("" when they can): source ==
 // destination, or destination inside a recursive source. Compares the
 // directories as they are named and, where they exist, resolved.
@@ -117,7 +113,6 @@ class FileMover {
     std::string rel;  // relative to source, '/'-separated
     FileStat stat;
   };
-  struct Placed;
   void List(const std::string& dir, const std::string& rel, std::vector<Candidate>* out,
             PassReport* report);
   bool Matches(const std::string& name, const std::string& rel) const;
@@ -125,7 +120,7 @@ class FileMover {
   Result<bool> AlreadyCopied(const Candidate& c);
   Status Batch(const std::vector<Candidate>& batch, MicrosUtc now, PassReport* report);
   // Places one file at its target: what happened, or a problem.
-  Placed Place(const Candidate& c);
+  Placement Place(const Candidate& c);
   void ReportOnce(const std::string& key, std::string problem, PassReport* report);
   std::string DedupKey(const Candidate& c) const;
 
