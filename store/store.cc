@@ -432,6 +432,15 @@ Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
         batch.Put(core_->derived, key, op.c);
         break;
       }
+      case WriteSet::OpType::kDeleteDerived: {
+        if (op.a.empty() || op.a.find('\0') != std::string::npos) {
+          return Status::InvalidArgument("derived namespace must be non-empty, without NUL");
+        }
+        std::string key = keys::DerivedPrefix(op.a) + op.b;
+        staged.erase(key);
+        batch.Delete(core_->derived, key);
+        break;
+      }
       case WriteSet::OpType::kPutIndex:
         batch.Put(core_->derived, keys::DerivedIndexPrefix(op.a) + op.b, op.c + '\0' + op.d);
         break;

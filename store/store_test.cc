@@ -201,6 +201,28 @@ TEST_F(CommitTest, DerivedPutIsIdempotentAndConflictsAreReported) {
   EXPECT_FALSE(store_->derived().Get("mpc.session", "nope")->has_value());
 }
 
+TEST_F(CommitTest, DeleteDerivedRemovesOnlyItsKeyAndAfterAPutInTheSameSet) {
+  WriteSet put;
+  put.PutDerived("files.after", "a", "1");
+  put.PutDerived("files.after", "b", "2");
+  ASSERT_TRUE(store_->Commit(put).ok());
+  WriteSet del;
+  del.DeleteDerived("files.after", "a");
+  del.DeleteDerived("files.after", "never-there");
+  del.PutDerived("files.after", "c", "3");
+  del.DeleteDerived("files.after", "c");
+  ASSERT_TRUE(store_->Commit(del).ok());
+  std::vector<std::string> left;
+  ASSERT_TRUE(store_->derived().Scan("files.after", "", [&](std::string_view k, std::string_view) {
+    left.emplace_back(k);
+    return true;
+  }).ok());
+  EXPECT_EQ(left, std::vector<std::string>{"b"});
+  WriteSet bad;
+  bad.DeleteDerived("", "x");
+  EXPECT_FALSE(store_->Commit(bad).ok());
+}
+
 TEST_F(CommitTest, DerivedScanAndIndexAreOrdered) {
   WriteSet ws;
   ws.PutDerived("d", "b", "2");

@@ -2,7 +2,7 @@
 
 namespace qcflow {
 
-// Op field use: kPutDerived/kReplaceDerived a=ns b=key c=value;
+// Op field use: kPutDerived/kReplaceDerived a=ns b=key c=value; kDeleteDerived a=ns b=key;
 // kPutIndex a=index b=index_key c=ns d=key; kSetCursor a=consumer n=seq;
 // kEnqueue/kRequeue a=sink b=item_id c=ref_ns d=ref_key e=group.
 void WriteSet::PutDerived(std::string ns, std::string key, std::string value) {
@@ -12,6 +12,10 @@ void WriteSet::PutDerived(std::string ns, std::string key, std::string value) {
 void WriteSet::ReplaceDerived(std::string ns, std::string key, std::string value) {
   ops_.push_back(
       {OpType::kReplaceDerived, std::move(ns), std::move(key), std::move(value), {}, {}});
+}
+
+void WriteSet::DeleteDerived(std::string ns, std::string key) {
+  ops_.push_back({OpType::kDeleteDerived, std::move(ns), std::move(key), {}, {}, {}});
 }
 
 void WriteSet::PutDerivedIndex(std::string index, std::string index_key, std::string ns,

@@ -18,6 +18,10 @@ class WriteSet {
   // Stores or overwrites a derived record (for records that legitimately grow,
   // e.g. a delivery still in progress).
   void ReplaceDerived(std::string ns, std::string key, std::string value);
+  // Removes a derived record (a missing one is fine): for work lists that
+  // shrink as the work is done, e.g. files waiting to be moved after their
+  // upload. Sessions and what sinks deliver are never removed.
+  void DeleteDerived(std::string ns, std::string key);
   // Adds a secondary-index entry `index_key` under `index` pointing at (ns, key).
   // Entries are kept in bytewise order of index_key; use coding.h to build keys.
   void PutDerivedIndex(std::string index, std::string index_key, std::string ns, std::string key);
@@ -36,7 +40,7 @@ class WriteSet {
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
 
-  enum class OpType { kPutDerived, kReplaceDerived, kPutIndex, kSetCursor, kEnqueue, kRequeue };
+  enum class OpType { kPutDerived, kReplaceDerived, kDeleteDerived, kPutIndex, kSetCursor, kEnqueue, kRequeue };
   struct Op {
     OpType type;
     std::string a, b, c, d, e;  // meaning depends on type; see write_set.cc
