@@ -3,12 +3,17 @@
 // exactly once (a second run uploads nothing), text (UTF-8 and Latin-1) and
 // binary, an oversize and a badly encoded file quarantined and shown by
 // `qcflow status`, a file changed after its upload sent as a new version, and
-// `qcflow validate` checking the directories, units and test lists.
+// `qcflow validate` checking the directories, units and test lists; after =
+// "move": each uploaded file moved once, never over another file, also when
+// the daemon is killed between the upload and the move.
 //
 // No timing assertions: every wait is bounded and polls for an outcome.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+
+#include <csignal>
+#include <thread>
 
 #include <filesystem>
 #include <map>
@@ -66,7 +71,8 @@ class DaemonFilesTest : public ::testing::Test {
     testing::WriteFile(
         path, "[store]\npath = \"" + store() + "\"\n[log]\nfile = \"" + dir_.Sub("qcflow.log") +
                   "\"\n[[source.files]]\nname = \"text\"\ndirs = [{ path = \"" + a_ +
-                  "\", unit = \"TB1\" }, { path = \"" + b_ + "\", unit = 2 }]\npattern = \"*.txt\"\n" +
+                  "\", unit = \"TB1\"" + Destination(out_a_) + " }, { path = \"" + b_ +
+                  "\", unit = 2" + Destination(out_b_) + " }]\npattern = \"*.txt\"\n" +
                   "max_size = 64\n" + common + a_keys +
                   "[[source.files]]\nname = \"images\"\ndirs = [{ path = \"" + a_ +
                   "\", unit = \"TB1\" }]\npattern = [\"*.png\"]\nmode = \"binary\"\n" + common +
@@ -79,6 +85,10 @@ class DaemonFilesTest : public ::testing::Test {
     return path;
   }
   std::string store() const { return dir_.Sub("store"); }
+  // ", destination = ..." once destinations_ is set.
+  std::string Destination(const std::string& dir) const {
+    return destinations_ ? ", destination = \"" + dir + "\"" : "";
+  }
 
   int RunUntilIdle(const std::string& config) {
     ChildProcess run(QCFLOW_BIN, {"run", "--config", config, "--until-idle", "--max-duration", "60"},
@@ -110,6 +120,8 @@ class DaemonFilesTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string a_ = dir_.Sub("in-a"), b_ = dir_.Sub("in-b");
+  std::string out_a_ = dir_.Sub("out-a"), out_b_ = dir_.Sub("out-b");
+  bool destinations_ = false;
   std::unique_ptr<QatrackTestServer> qatrack_;
 };
 
@@ -196,6 +208,72 @@ TEST_F(DaemonFilesTest, ValidateSaysWhatIsWrong) {
   EXPECT_NE(bad.out.find("needs unit = "), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("mode must be one of \"text\", \"binary\""), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("'test_list' is required"), std::string::npos) << bad.out;
+}
+
+TEST_F(DaemonFilesTest, AfterMoveMovesEachUploadedFileOnceAndNeverOverAnother) {
+  destinations_ = true;
+  Put(a_ + "/r.txt", "v1");
+  Put(b_ + "/r.txt", "v1");
+  Put(a_ + "/big.txt", std::string(100, 'x'));  // quarantined: never uploaded, never moved
+  Put(out_a_ + "/r.txt", "someone else's");
+  const std::string config = WriteConfig("after = \"move\"\n");
+  auto validate = testing::RunQcflow(QCFLOW_BIN, "validate --config " + config);
+  EXPECT_EQ(validate.exit_code, 0) << validate.out;
+  EXPECT_NE(validate.out.find("destination " + out_b_ + " of " + b_ + " will be created"),
+            std::string::npos) << validate.out;
+
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(dir_.Sub("qcflow.log"));
+  EXPECT_EQ(Stored().size(), 2u);
+  namespace fs = std::filesystem;
+  EXPECT_FALSE(fs::exists(a_ + "/r.txt"));
+  EXPECT_FALSE(fs::exists(b_ + "/r.txt"));
+  EXPECT_EQ(ReadAll(out_a_ + "/r.txt"), "someone else's");
+  EXPECT_EQ(ReadAll(out_a_ + "/r (2).txt"), "v1");
+  EXPECT_EQ(ReadAll(out_b_ + "/r.txt"), "v1");
+  EXPECT_TRUE(fs::exists(a_ + "/big.txt"));
+  EXPECT_FALSE(fs::exists(out_a_ + "/big.txt"));
+  auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
+  EXPECT_NE(status.out.find("\"placed\""), std::string::npos) << status.out;
+
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt"));
+  EXPECT_EQ(Stored().size(), 2u);
+  EXPECT_FALSE(fs::exists(out_a_ + "/r (3).txt"));
+
+  testing::WriteFile(dir_.Sub("nodest.toml"),
+                     "[[source.files]]\nname = \"x\"\ndirs = [{ path = \"" + a_ +
+                         "\", unit = 1 }]\ntest_list = \"Reports\"\nafter = \"copy\"\n");
+  auto bad = testing::RunQcflow(QCFLOW_BIN, "validate --config " + dir_.Sub("nodest.toml"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("after = \"copy\" needs a destination for every directory"), std::string::npos)
+      << bad.out;
+}
+
+TEST_F(DaemonFilesTest, AKillBetweenUploadAndMoveUploadsOnceAndMovesOnce) {
+  destinations_ = true;
+  Put(a_ + "/killed.txt", "uploaded, then killed");
+  // The file source passes once at start, then not for an hour: the upload
+  // happens, the move would wait for the next pass.
+  std::string config = WriteConfig("after = \"move\"\ninterval = \"1h\"\n");
+  std::string text = ReadAll(config);
+  const size_t first = text.find("interval = \"300ms\"\nafter");
+  ASSERT_NE(first, std::string::npos);
+  text.erase(first, std::string("interval = \"300ms\"\n").size());
+  testing::WriteFile(config, text);
+  {
+    ChildProcess run(QCFLOW_BIN, {"run", "--config", config}, dir_.Sub("out.txt"));
+    for (int i = 0; i < 300 && Stored().empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(Stored().size(), 1u) << ReadAll(dir_.Sub("qcflow.log"));
+    run.Signal(SIGKILL);
+    run.Wait(std::chrono::seconds(10));
+  }
+  EXPECT_EQ(ReadAll(a_ + "/killed.txt"), "uploaded, then killed") << "moved before the kill";
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(dir_.Sub("qcflow.log"));
+  EXPECT_EQ(Stored().size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(a_ + "/killed.txt"));
+  EXPECT_EQ(ReadAll(out_a_ + "/killed.txt"), "uploaded, then killed");
+  EXPECT_FALSE(std::filesystem::exists(out_a_ + "/killed (2).txt"));
 }
 
 }  // namespace

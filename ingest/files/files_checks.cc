@@ -38,6 +38,29 @@ DirSurvey Survey(const FileScanOptions& o, const std::string& dir) {
   return s;
 }
 
+// The nearest existing directory of `path` (itself, or an ancestor qcflow
+// would create the rest under).
+fs::path NearestExisting(const fs::path& path) {
+  fs::path p = fs::absolute(path);
+  std::error_code ec;
+  while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+  return p;
+}
+
+void CheckDestination(component::CheckContext& ctx, const std::string& who, const WatchedDir& d) {
+  std::error_code ec;
+  const fs::path at = NearestExisting(d.destination);
+  if (!fs::is_directory(at, ec)) {
+    ctx.list->Fail(who + "destination " + d.destination + " of " + d.path + " is not a directory");
+  } else if (::access(at.c_str(), W_OK | X_OK) != 0) {
+    ctx.list->Fail(who + "destination " + d.destination + " of " + d.path + " cannot be written by "
+                   "this user (" + at.string() + "); grant write access, or uploaded files stay where they are");
+  } else {
+    ctx.list->Ok(who + "destination " + d.destination + " of " + d.path +
+                 (at == fs::absolute(d.destination) ? " writable" : " will be created under " + at.string()));
+  }
+}
+
 }  // namespace
 
 void FilesComponent::Check(component::CheckContext& ctx) const {
@@ -58,10 +81,7 @@ void FilesComponent::Check(component::CheckContext& ctx) const {
     const DirSurvey s = Survey(settings_.scan, d.path);
     ctx.list->Ok(who + "directory " + d.path + " readable, " + std::to_string(s.matching) +
                  " matching file(s) at its top level, unit " + d.unit.Describe());
-    if (!d.destination.empty() && ::access(d.destination.c_str(), W_OK | X_OK) != 0) {
-      ctx.list->Warn(who + "destination " + d.destination + " of " + d.path +
-                     " is not writable (after = \"keep\" does not use it yet)");
-    }
+    if (settings_.after != AfterUploadAction::kKeep) CheckDestination(ctx, who, d);
     const std::string filename = s.newest.empty() ? "example.txt" : s.newest;
     const std::map<std::string, std::string> vars = {
         {"unit", d.unit.number ? std::to_string(*d.unit.number) : d.unit.name},
@@ -77,6 +97,11 @@ void FilesComponent::Check(component::CheckContext& ctx) const {
     e.macro_types = {{up.macro, "upload"}};
     e.what = "file uploads of " + d.path + " from " + Quote(name());
     uploads.push_back(std::move(e));
+  }
+  if (settings_.after != AfterUploadAction::kKeep && sinks().empty()) {
+    ctx.list->Fail(who + "after = \"" + (settings_.after == AfterUploadAction::kMove ? "move" : "copy") +
+                   "\" needs a route to a sink: files are placed only after their upload is confirmed, "
+                   "and nothing is uploaded without one; add a [[route]] from " + Quote(name()));
   }
   ctx.uploads[name()] = std::move(uploads);
 }

@@ -1,5 +1,6 @@
 #include "ingest/files/files_component.h"
 
+#include "ingest/file_mover/mover.h"
 #include "ingest/files/files_worker.h"
 #include "process/common/text_template.h"
 #include "process/component/config_table.h"
@@ -86,6 +87,28 @@ void ReadDirs(ConfigTable& r, FilesSourceSettings* s) {
   }
 }
 
+// after = "move" | "copy": every directory has a destination that is neither
+// the directory itself nor, when recursive, inside it (the placed files would
+// be scanned and uploaded again).
+void CheckDestinations(ConfigTable& r, const FilesSourceSettings& s) {
+  const toml::node* after = r.table().get("after");
+  for (const WatchedDir& d : s.dirs) {
+    if (d.destination.empty()) {
+      r.Error(after, r.where() + ".after = \"" + std::string(after->value<std::string>().value_or("")) +
+                         "\" needs a destination for every directory: add destination = \"...\" to "
+                         "the dirs entry of " + d.path);
+      continue;
+    }
+    file_mover::MoverSettings m;
+    m.source = d.path;
+    m.destination = d.destination;
+    m.recursive = s.scan.recursive;
+    if (std::string why = file_mover::DirectoriesProblem(m); !why.empty()) {
+      r.Error(after, r.where() + ".dirs: " + d.path + ": " + why);
+    }
+  }
+}
+
 std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOptions common) {
   FilesSourceSettings s;
   s.name = common.name;
@@ -116,9 +139,13 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   r.Size("max_size", &max_size, 1, int64_t(1) << 32);
   scan.max_size = max_size;
   r.Str("zone", &up.zone);
-  std::string after = "keep";
-  Choice(r, "after", {{"keep", std::string("keep")}}, &after);
+  Choice(r, "after",
+         {{"keep", AfterUploadAction::kKeep}, {"move", AfterUploadAction::kMove},
+          {"copy", AfterUploadAction::kCopy}},
+         &s.after);
+  s.transform.place_after_upload = s.after != AfterUploadAction::kKeep;
   r.Finish();
+  if (s.after != AfterUploadAction::kKeep) CheckDestinations(r, s);
   if (const toml::node* t = r.table().get("test_list"); t && !up.test_list_template.empty()) {
     if (Status st = CheckTemplate(up.test_list_template, FileTemplateVariables()); !st.ok()) {
       r.Error(t, r.where() + ".test_list: " + st.message());

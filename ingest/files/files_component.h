@@ -7,7 +7,9 @@
 // ["text"]; encoding "utf-8" | "latin-1" | "cp1252" ["utf-8"]; test_list
 // (template over unit, filename, stem, dir; required); macro ["upload"];
 // time "mtime" | "now" ["mtime"]; settle [10s]; max_size [50 MiB, bytes];
-// zone ["UTC"]; after "keep" ["keep"]; plus the common keys.
+// zone ["UTC"]; after "keep" | "move" | "copy" ["keep"] (each dir then needs
+// a destination; files are placed there once every sink confirmed the upload,
+// after_upload.h); plus the common keys.
 // Capture: ingest/files/file_scan.h; sessions: process/files/.
 #ifndef QCFLOW_INGEST_FILES_FILES_COMPONENT_H_
 #define QCFLOW_INGEST_FILES_FILES_COMPONENT_H_
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/files/after_upload.h"
 #include "ingest/files/file_scan.h"
 #include "process/component/component.h"
 #include "process/files/files_transform.h"
@@ -25,7 +28,7 @@ namespace qcflow::files {
 struct WatchedDir {
   std::string path;
   UnitRef unit;
-  std::string destination;  // "" = none
+  std::string destination;  // "" = none; required by after = "move" | "copy"
 };
 
 struct FilesSourceSettings {
@@ -34,6 +37,7 @@ struct FilesSourceSettings {
   std::vector<WatchedDir> dirs;
   FileScanOptions scan;          // source_id = name; dirs = the paths of `dirs`
   FilesTransformConfig transform;  // upload options; sinks from routes
+  AfterUploadAction after = AfterUploadAction::kKeep;
 };
 
 class FilesComponent : public component::Component {

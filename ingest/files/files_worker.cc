@@ -5,6 +5,7 @@
 #include "process/common/step_loop.h"
 #include "process/component/metric_families.h"
 #include "process/component/wording.h"
+#include "store/outbox.h"
 #include "store/store.h"
 
 namespace qcflow::files {
@@ -18,7 +19,13 @@ FilesWorker::FilesWorker(const FilesSourceSettings& config, component::PartEnv e
     : PollingWorker(config.name, Kind::kFile, config.interval, std::move(env), std::move(sinks)),
       config_(config),
       scanner_(config.scan),
-      transform_(std::make_unique<FilesTransform>(env_.store, config.transform)) {}
+      transform_(std::make_unique<FilesTransform>(env_.store, config.transform)) {
+  if (config.after != AfterUploadAction::kKeep) {
+    AfterUploadSettings a{config.name, config.after, {}};
+    for (const WatchedDir& d : config.dirs) a.destinations[d.path] = d.destination;
+    after_ = std::make_unique<AfterUpload>(std::move(a), env_.store);
+  }
+}
 
 FilesWorker::~FilesWorker() {
   Stop();
@@ -32,6 +39,36 @@ std::string FilesWorker::Doing() const {
          HumanDuration(config_.interval) + " (settle " + HumanDuration(config_.scan.settle) + ")";
 }
 
+Result<bool> FilesWorker::PlaceUploaded(MicrosUtc now) {
+  if (!after_) return false;
+  auto r = after_->Pass(now);
+  if (!r.ok()) return r.status();
+  const std::string who = "source " + config_.name;
+  LogProblems(log(), who, r->problems);
+  for (const std::string& p : r->placed) log().debug("{}: {}", who, p);
+  const size_t placed = r->moved + r->copied;
+  if (placed > 0) {
+    log().info("{}: {} {} uploaded file(s) to their destination ({} already there, {} beside "
+               "another file of the same name)", who, r->moved > 0 ? "moved" : "copied", placed,
+               r->identical, r->renamed);
+  }
+  placed_total_ += placed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.extra.Set("placed", placed_total_);
+    state_.extra.Set("awaiting_upload", uint64_t(r->waiting));
+  }
+  // Uploads a sink is still sending are placed by a later pass; those it
+  // gave up on (dead letters) wait for a replay, not for this source.
+  if (r->waiting == 0) return false;
+  for (const std::string& sink : config_.transform.sinks) {
+    auto c = env_.store->outbox().Counters(sink, now);
+    if (!c.ok()) return c.status();
+    if (c->pending > 0) return true;
+  }
+  return false;
+}
+
 bool FilesWorker::Pass() {
   const MicrosUtc start = env_.clock();
   const std::string who = "source " + config_.name;
@@ -41,7 +78,8 @@ bool FilesWorker::Pass() {
       RunSteps([&] { return transform_->Step(); }, &total,
                {.stop_requested = [this] { return stopping(); }})
           .WithContext("files transform");
-  Status failed = !scan.ok() ? scan.status() : step_failed;
+  auto more_to_place = PlaceUploaded(env_.clock());
+  Status failed = !scan.ok() ? scan.status() : !step_failed.ok() ? step_failed : more_to_place.status();
   if (scan.ok()) LogProblems(log(), who, scan->problems);
   LogProblems(log(), who, total.problems);
   const size_t appended = scan.ok() ? scan->appended : 0;
@@ -69,7 +107,7 @@ bool FilesWorker::Pass() {
   up_ = failed.ok();
   if (failed.ok()) last_success_ = start;
   // Unsettled files need another pass before an --until-idle run may end.
-  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0;
+  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0 && !*more_to_place;
   return failed.ok();
 }
 
@@ -90,7 +128,7 @@ Status FilesStatus(Store&, std::vector<component::SourceState>* states,
       "File upload sources, as `qcflow run` last saw them (quarantined: files over max_size or "
       "not valid text in the source's encoding, kept in the journal and not uploaded):",
       {"source", "state", "last_pass", "files_seen", "new_last_pass", "unsettled", "uploads_queued",
-       "quarantined", "last_error"},
+       "quarantined", "placed", "awaiting_upload", "last_error"},
       {}};
   for (const component::SourceState& s : *states) {
     if (s.kind != "files") continue;
@@ -101,7 +139,10 @@ Status FilesStatus(Store&, std::vector<component::SourceState>* states,
                       StatusCell::Number(s.records_last_run),
                       StatusCell::Number(s.extra.Number("unsettled")),
                       StatusCell::Number(s.sessions_emitted),
-                      StatusCell::Number(s.quarantined_total), StatusCell::Text(s.last_error)});
+                      StatusCell::Number(s.quarantined_total),
+                      StatusCell::Number(s.extra.Number("placed")),
+                      StatusCell::Number(s.extra.Number("awaiting_upload")),
+                      StatusCell::Text(s.last_error)});
   }
   if (!t.rows.empty()) report->tables.push_back(std::move(t));
   return Status::OK();

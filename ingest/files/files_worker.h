@@ -24,11 +24,16 @@ class FilesWorker : public component::PollingWorker {
 
  private:
   bool Pass() override;
+  // The after-upload step; whether it leaves work a later pass will do
+  // (uploads a sink is still sending).
+  Result<bool> PlaceUploaded(MicrosUtc now);
   std::string Doing() const override;
 
   FilesSourceSettings config_;
   FileScanner scanner_;
   std::unique_ptr<FilesTransform> transform_;
+  std::unique_ptr<AfterUpload> after_;  // after = "move" | "copy"
+  uint64_t placed_total_ = 0;           // since this process started
 };
 
 // `qcflow status`: a table of the file upload sources.

@@ -3,6 +3,9 @@
 #include <set>
 
 #include "process/common/session_stage.h"
+#include "process/files/placement_queue.h"
+#include "store/content_hash.h"
+#include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
 #include "store/write_set.h"
@@ -18,6 +21,19 @@ void FilesStepReport::Add(const FilesStepReport& r) {
 
 FilesTransform::FilesTransform(Store* store, FilesTransformConfig config)
     : store_(store), config_(std::move(config)), cursor_name_("transform.files/" + config_.upload.source) {}
+
+Status FilesTransform::ListForPlacement(const RecordView& rec, const QcSession& session,
+                                        const std::string& user_key, WriteSet* ws) {
+  const std::string key = PlacementKey(config_.upload.source, user_key);
+  auto placed = store_->derived().Get(kPlacedNs, key);  // a session re-derived after its move
+  if (!placed.ok()) return placed.status();
+  if (placed->has_value()) return Status::OK();
+  const auto& params = session.tests.front().parameters;
+  PendingPlacement p{user_key,   params.at("dir"),          params.at("path"),
+                     rec.payload.size(), Fnv1a64(rec.payload), config_.sinks};
+  ws->PutDerived(kPendingNs, key, EncodePending(p));
+  return Status::OK();
+}
 
 Result<FilesStepReport> FilesTransform::Step() {
   auto cursor = store_->GetCursor(cursor_name_);
@@ -46,7 +62,15 @@ Result<FilesStepReport> FilesTransform::Step() {
       failed = staged.status();
       return false;
     }
-    if (!staged->user_key.empty()) ++report.sessions_emitted;
+    if (staged->user_key.empty()) return true;
+    ++report.sessions_emitted;
+    if (config_.place_after_upload && !config_.sinks.empty()) {
+      Status listed = ListForPlacement(rec, *session, staged->user_key, &ws);
+      if (!listed.ok()) {
+        failed = listed;
+        return false;
+      }
+    }
     return true;
   });
   if (!failed.ok()) return failed.WithContext("files transform of " + config_.upload.source);

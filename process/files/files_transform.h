@@ -9,6 +9,8 @@
 // twice. Quarantined records (oversize, bad text) and records of other
 // sources are passed over; a record that cannot become a session (its
 // directory left the config) is reported and skipped, never retried blindly.
+// With place_after_upload, each new session is listed in placement_queue.h's
+// work list in the same commit.
 #ifndef QCFLOW_PROCESS_FILES_FILES_TRANSFORM_H_
 #define QCFLOW_PROCESS_FILES_FILES_TRANSFORM_H_
 
@@ -21,6 +23,8 @@
 
 namespace qcflow {
 class Store;
+class WriteSet;
+struct RecordView;
 }
 
 namespace qcflow::files {
@@ -32,6 +36,10 @@ struct FilesTransformConfig {
   FileUploadOptions upload;
   std::vector<std::string> sinks;  // outboxes each session is queued for
   size_t records_per_step = 256;   // files are large: a bounded step holds few
+  // after = "move" | "copy": each new upload is also listed for placement
+  // (placement_queue.h) in the same commit. Not without sinks: nothing is
+  // placed that was not uploaded.
+  bool place_after_upload = false;
 };
 
 struct FilesStepReport {
@@ -51,6 +59,9 @@ class FilesTransform {
   Result<FilesStepReport> Step();
 
  private:
+  Status ListForPlacement(const RecordView& rec, const QcSession& session,
+                          const std::string& user_key, WriteSet* ws);
+
   Store* store_;
   FilesTransformConfig config_;
   std::string cursor_name_;
