@@ -233,7 +233,14 @@ TEST_F(DaemonFilesTest, AfterMoveMovesEachUploadedFileOnceAndNeverOverAnother) {
   EXPECT_TRUE(fs::exists(a_ + "/big.txt"));
   EXPECT_FALSE(fs::exists(out_a_ + "/big.txt"));
   auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
-  EXPECT_NE(status.out.find("\"placed\""), std::string::npos) << status.out;
+  ASSERT_EQ(status.exit_code, 0) << status.out;
+  json text_source;
+  for (const json& s : json::parse(status.out)["daemon_sources"]) {
+    if (s["source"] == "text") text_source = s;
+  }
+  ASSERT_TRUE(text_source.is_object()) << status.out;
+  EXPECT_EQ(text_source["placed"], 2) << text_source.dump();
+  EXPECT_EQ(text_source["awaiting_upload"], 0) << text_source.dump();
 
   ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt"));
   EXPECT_EQ(Stored().size(), 2u);
@@ -252,7 +259,8 @@ TEST_F(DaemonFilesTest, AKillBetweenUploadAndMoveUploadsOnceAndMovesOnce) {
   destinations_ = true;
   Put(a_ + "/killed.txt", "uploaded, then killed");
   // The file source passes once at start, then not for an hour: the upload
-  // happens, the move would wait for the next pass.
+  // happens, the move waits for the next pass (a pass places only what was
+  // confirmed before it scanned).
   std::string config = WriteConfig("after = \"move\"\ninterval = \"1h\"\n");
   std::string text = ReadAll(config);
   const size_t first = text.find("interval = \"300ms\"\nafter");

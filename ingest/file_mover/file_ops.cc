@@ -159,15 +159,16 @@ Result<bool> SameContent(const std::string& a, const std::string& b) {
 }
 
 Status Rename(const std::string& from, const std::string& to, bool replace) {
+  auto other_fs = [&] { return Status::FailedPrecondition(to + " is on another filesystem than " + from); };
   if (replace) {
-    if (::rename(from.c_str(), to.c_str()) != 0) return FromErrno("cannot rename to", to, errno);
-    return Status::OK();
+    if (::rename(from.c_str(), to.c_str()) == 0) return Status::OK();
+    return errno == EXDEV ? other_fs() : FromErrno("cannot rename to", to, errno);
   }
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
     return Status::OK();
   }
   if (errno == EEXIST) return Status::AlreadyExists(to + " exists");
-  if (errno == EXDEV) return Status::FailedPrecondition(to + " is on another filesystem than " + from);
+  if (errno == EXDEV) return other_fs();
   if (errno != EINVAL && errno != ENOSYS) return FromErrno("cannot rename to", to, errno);
   // A filesystem without RENAME_NOREPLACE (some network shares): a hard link
   // refuses an existing name too; without links, check first (racy only
@@ -177,7 +178,7 @@ Status Rename(const std::string& from, const std::string& to, bool replace) {
     return Status::OK();
   }
   if (errno == EEXIST) return Status::AlreadyExists(to + " exists");
-  if (errno == EXDEV) return Status::FailedPrecondition(to + " is on another filesystem than " + from);
+  if (errno == EXDEV) return other_fs();
   struct stat st;
   if (::lstat(to.c_str(), &st) == 0) return Status::AlreadyExists(to + " exists");
   if (::rename(from.c_str(), to.c_str()) != 0) return FromErrno("cannot rename to", to, errno);

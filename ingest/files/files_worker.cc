@@ -72,13 +72,15 @@ Result<bool> FilesWorker::PlaceUploaded(MicrosUtc now) {
 bool FilesWorker::Pass() {
   const MicrosUtc start = env_.clock();
   const std::string who = "source " + config_.name;
+  // Placing first: a file queued by this pass waits at least for the next one,
+  // whatever the sink does meanwhile (and the kill test can rely on that).
+  auto more_to_place = PlaceUploaded(start);
   auto scan = scanner_.Pass(&env_.store->journal(), start);
   FilesStepReport total;
   const Status step_failed =
       RunSteps([&] { return transform_->Step(); }, &total,
                {.stop_requested = [this] { return stopping(); }})
           .WithContext("files transform");
-  auto more_to_place = PlaceUploaded(env_.clock());
   Status failed = !scan.ok() ? scan.status() : !step_failed.ok() ? step_failed : more_to_place.status();
   if (scan.ok()) LogProblems(log(), who, scan->problems);
   LogProblems(log(), who, total.problems);
@@ -106,8 +108,11 @@ bool FilesWorker::Pass() {
   if (failed.ok()) state_.last_ok = state_.last_run;
   up_ = failed.ok();
   if (failed.ok()) last_success_ = start;
-  // Unsettled files need another pass before an --until-idle run may end.
-  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0 && !*more_to_place;
+  // Unsettled files need another pass before an --until-idle run may end, and
+  // so do uploads queued now when they are to be placed.
+  const bool queued_to_place = after_ && total.sessions_emitted > 0;
+  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0 && !*more_to_place &&
+          !queued_to_place;
   return failed.ok();
 }
 

@@ -29,7 +29,11 @@ Status FilesTransform::ListForPlacement(const RecordView& rec, const QcSession& 
   if (!placed.ok()) return placed.status();
   if (placed->has_value()) return Status::OK();
   const auto& params = session.tests.front().parameters;
-  PendingPlacement p{user_key,   params.at("dir"),          params.at("path"),
+  auto dir = params.find("dir"), path = params.find("path");
+  if (dir == params.end() || path == params.end()) {
+    return Status::Internal("upload session " + user_key + " has no dir and path parameters");
+  }
+  PendingPlacement p{user_key,           dir->second,          path->second,
                      rec.payload.size(), Fnv1a64(rec.payload), config_.sinks};
   ws->PutDerived(kPendingNs, key, EncodePending(p));
   return Status::OK();
