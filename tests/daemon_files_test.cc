@@ -235,7 +235,8 @@ TEST_F(DaemonFilesTest, AfterMoveMovesEachUploadedFileOnceAndNeverOverAnother) {
   auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
   ASSERT_EQ(status.exit_code, 0) << status.out;
   json text_source;
-  for (const json& s : json::parse(status.out)["daemon_sources"]) {
+  const json parsed = json::parse(status.out);
+  for (const json& s : parsed["daemon_sources"]) {
     if (s["source"] == "text") text_source = s;
   }
   ASSERT_TRUE(text_source.is_object()) << status.out;
