@@ -56,11 +56,11 @@ class DaemonFilesTest : public ::testing::Test {
     ASSERT_TRUE(qatrack_->Seed(seed.dump()).ok());
   }
 
-  // Writes a file an hour old (settled whatever `settle` is).
-  void Put(const std::string& path, const std::string& bytes) {
+  // Writes a file `age_s` old (an hour: settled whatever `settle` is).
+  void Put(const std::string& path, const std::string& bytes, int64_t age_s = 3600) {
     testing::WriteFile(path, bytes);
     struct timeval tv[2];
-    tv[0].tv_sec = tv[1].tv_sec = NowMicros() / kMicrosPerSecond - 3600;
+    tv[0].tv_sec = tv[1].tv_sec = NowMicros() / kMicrosPerSecond - age_s;
     tv[0].tv_usec = tv[1].tv_usec = 0;
     ASSERT_EQ(::utimes(path.c_str(), tv), 0);
   }
@@ -109,6 +109,18 @@ class DaemonFilesTest : public ::testing::Test {
     }
     return out;
   }
+  // `qcflow status`'s record of source `name` (null when it has none).
+  static json Source(const std::string& store, const std::string& name) {
+    auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store + " --format json");
+    EXPECT_EQ(status.exit_code, 0) << status.out;
+    const json parsed = json::parse(status.out, nullptr, false);
+    if (parsed.is_discarded()) return nullptr;
+    for (const json& s : parsed["daemon_sources"]) {
+      if (s["source"] == name) return s;
+    }
+    ADD_FAILURE() << "no source " << name << " in " << status.out;
+    return nullptr;
+  }
   // The stored upload of `filename`, or null.
   static json Upload(const std::map<std::string, json>& stored, const std::string& filename) {
     for (const auto& [key, r] : stored) {
@@ -131,11 +143,14 @@ TEST_F(DaemonFilesTest, UploadsEachFileOnceAsItsUnitsUploadTest) {
   Put(a_ + "/big.txt", std::string(100, 'x'));  // over max_size = 64
   Put(b_ + "/profile.txt", "a,b\n1,2\n");  // same content, other directory and unit
   Put(a_ + "/field.png", std::string("\x89PNG\r\n\x1a\n\x00\x01", 10));
+  Put(a_ + "/archive.txt", "sent by QCPump last week", 3 * 24 * 3600);  // outside history = 1d
   const std::string config = WriteConfig();
 
   auto validate = testing::RunQcflow(QCFLOW_BIN, "validate --config " + config);
   EXPECT_EQ(validate.exit_code, 0) << validate.out;
   EXPECT_NE(validate.out.find("directory " + a_ + " readable"), std::string::npos) << validate.out;
+  EXPECT_NE(validate.out.find("1 of them last modified more than history = 1d ago"), std::string::npos)
+      << validate.out;
 
   ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt")) << ReadAll(dir_.Sub("qcflow.log"));
   auto stored = Stored();
@@ -164,6 +179,8 @@ TEST_F(DaemonFilesTest, UploadsEachFileOnceAsItsUnitsUploadTest) {
   EXPECT_NE(quarantined.out.find("byte offset 3 is not valid utf-8"), std::string::npos)
       << quarantined.out;
   EXPECT_NE(quarantined.out.find("over max_size (64)"), std::string::npos);
+  EXPECT_TRUE(Upload(stored, "archive.txt").is_null());
+  EXPECT_NE(ReadAll(dir_.Sub("qcflow.log")).find("1 file(s) last modified before"), std::string::npos);
 
   // Again: nothing new. Then the file changes: a new version, a new upload.
   ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt"));
@@ -232,20 +249,18 @@ TEST_F(DaemonFilesTest, AfterMoveMovesEachUploadedFileOnceAndNeverOverAnother) {
   EXPECT_EQ(ReadAll(out_b_ + "/r.txt"), "v1");
   EXPECT_TRUE(fs::exists(a_ + "/big.txt"));
   EXPECT_FALSE(fs::exists(out_a_ + "/big.txt"));
-  auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --format json");
-  ASSERT_EQ(status.exit_code, 0) << status.out;
-  json text_source;
-  const json parsed = json::parse(status.out);
-  for (const json& s : parsed["daemon_sources"]) {
-    if (s["source"] == "text") text_source = s;
-  }
-  ASSERT_TRUE(text_source.is_object()) << status.out;
+  const json text_source = Source(store(), "text");
   EXPECT_EQ(text_source["placed"], 2) << text_source.dump();
   EXPECT_EQ(text_source["awaiting_upload"], 0) << text_source.dump();
 
   ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt"));
   EXPECT_EQ(Stored().size(), 2u);
   EXPECT_FALSE(fs::exists(out_a_ + "/r (3).txt"));
+  // A third run places one more: the placed total counts every run's.
+  Put(a_ + "/s.txt", "v2");
+  ASSERT_EQ(RunUntilIdle(config), 0) << ReadAll(dir_.Sub("out.txt"));
+  EXPECT_EQ(ReadAll(out_a_ + "/s.txt"), "v2");
+  EXPECT_EQ(Source(store(), "text")["placed"], 3);
 
   testing::WriteFile(dir_.Sub("nodest.toml"),
                      "[[source.files]]\nname = \"x\"\ndirs = [{ path = \"" + a_ +

@@ -155,6 +155,10 @@ Status FileScanner::Take(Journal* journal, const std::string& dir, const std::st
     return Status::OK();
   }
   const MicrosUtc mtime = before->mtime_ns / 1000;
+  if (options_.since && mtime < *options_.since) {
+    ++report->before_since;  // stat'ed again next pass: raising history takes it
+    return Status::OK();
+  }
   if (now - mtime < MicrosUtc(options_.settle.count()) * 1000) {
     ++report->unsettled;
     return Status::OK();

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct FileScanOptions {
   TextEncoding encoding = TextEncoding::kUtf8;
   std::chrono::milliseconds settle{10'000};
   uint64_t max_size = 50ull << 20;
+  // Files last modified before it are not taken (the history window);
+  // nullopt = every file.
+  std::optional<MicrosUtc> since;
 };
 
 struct FileScanReport {
@@ -63,6 +67,7 @@ struct FileScanReport {
   size_t appended = 0;     // new records (quarantined included)
   size_t quarantined = 0;  // of those
   size_t unsettled = 0;    // left for a later pass
+  size_t before_since = 0; // older than options().since: not taken
   std::vector<std::string> problems;  // unreadable files and dirs, each once
 };
 
@@ -77,6 +82,9 @@ class FileScanner {
   Result<FileScanReport> Pass(Journal* journal, MicrosUtc now);
 
   const FileScanOptions& options() const { return options_; }
+  // Replaces options().since for the next passes (the daemon learns its
+  // history window at start).
+  void SetSince(std::optional<MicrosUtc> since) { options_.since = since; }
   // Files remembered as journaled: those seen in the latest complete pass
   // (files that went away are forgotten, so a drop directory costs no memory).
   size_t remembered() const { return known_.size(); }

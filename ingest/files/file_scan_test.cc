@@ -137,6 +137,22 @@ TEST_F(FileScanTest, AFileStillBeingWrittenWaitsForSettle) {
   EXPECT_EQ(Pass(s).appended, 1u);
 }
 
+TEST_F(FileScanTest, FilesOlderThanSinceAreNotTakenUntilItMoves) {
+  Put("old.txt", "last week", 7 * 24 * kHour);
+  Put("new.txt", "today");
+  FileScanner s(opts_);
+  s.SetSince(now_ - 24 * kHour);
+  FileScanReport r = Pass(s);
+  EXPECT_EQ(r.appended, 1u);
+  EXPECT_EQ(r.before_since, 1u);
+  ASSERT_EQ(Records().size(), 1u);
+  EXPECT_EQ(Records()[0].payload, "today");
+  s.SetSince(std::nullopt);  // history = "all"
+  r = Pass(s);
+  EXPECT_EQ(r.appended, 1u);
+  EXPECT_EQ(r.before_since, 0u);
+}
+
 // A DST change or a copy that resets mtimes is the same file; new content is a new version.
 TEST_F(FileScanTest, MtimeIsNotIdentityButContentIs) {
   const std::string path = Put("r.txt", "version 1");

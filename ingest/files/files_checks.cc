@@ -4,12 +4,16 @@
 // one macro.
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "ingest/files/files_component.h"
 #include "process/common/text_template.h"
+#include "process/component/duration.h"
 #include "process/component/wording.h"
 #include "store/text_util.h"
+#include "store/time_util.h"
 
 namespace qcflow::files {
 namespace {
@@ -20,10 +24,11 @@ using component::Quote;
 
 struct DirSurvey {
   size_t matching = 0;
+  size_t before_since = 0;  // of those, modified before `since`
   std::string newest;  // file name of the newest matching file
 };
 
-DirSurvey Survey(const FileScanOptions& o, const std::string& dir) {
+DirSurvey Survey(const FileScanOptions& o, const std::string& dir, std::optional<MicrosUtc> since) {
   DirSurvey s;
   fs::file_time_type newest{};
   std::error_code ec;
@@ -33,6 +38,9 @@ DirSurvey Survey(const FileScanOptions& o, const std::string& dir) {
     if (!it->is_regular_file(fec) || !MatchesAnyGlob(o.patterns, name) || MatchesAnyGlob(o.ignore, name)) continue;
     ++s.matching;
     auto t = it->last_write_time(fec);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::file_clock::to_sys(t).time_since_epoch());
+    if (since && micros.count() < *since) ++s.before_since;
     if (s.newest.empty() || t > newest) newest = t, s.newest = name;
   }
   return s;
@@ -67,6 +75,10 @@ void FilesComponent::Check(component::CheckContext& ctx) const {
   const std::string who = "source " + Quote(name()) + ": ";
   const FileUploadOptions& up = settings_.transform.upload;
   std::vector<ExpectedUpload> uploads;
+  // As a first start now would see it (a running daemon's window starts at
+  // its own first start).
+  std::optional<MicrosUtc> since;
+  if (settings_.history) since = NowMicros() - settings_.history->count() * 1000;
   for (const WatchedDir& d : settings_.dirs) {
     std::error_code ec;
     if (!fs::is_directory(d.path, ec)) {
@@ -78,9 +90,14 @@ void FilesComponent::Check(component::CheckContext& ctx) const {
       ctx.list->Fail(who + "directory " + d.path + " cannot be read by this user; grant read access");
       continue;
     }
-    const DirSurvey s = Survey(settings_.scan, d.path);
+    const DirSurvey s = Survey(settings_.scan, d.path, since);
     ctx.list->Ok(who + "directory " + d.path + " readable, " + std::to_string(s.matching) +
                  " matching file(s) at its top level, unit " + d.unit.Describe());
+    if (s.before_since > 0) {
+      ctx.list->Ok(who + std::to_string(s.before_since) + " of them last modified more than history = " +
+                   component::FormatDuration(*settings_.history) + " ago: a first qcflow run does not "
+                   "upload them (set history = \"all\" to upload them)");
+    }
     if (settings_.after != AfterUploadAction::kKeep) CheckDestination(ctx, who, d);
     const std::string filename = s.newest.empty() ? "example.txt" : s.newest;
     const std::map<std::string, std::string> vars = {

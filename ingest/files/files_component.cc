@@ -139,6 +139,7 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   r.Size("max_size", &max_size, 1, int64_t(1) << 32);
   scan.max_size = max_size;
   r.Str("zone", &up.zone);
+  r.History("history", &s.history, "to upload every file already in the directories");
   Choice(r, "after",
          {{"keep", AfterUploadAction::kKeep}, {"move", AfterUploadAction::kMove},
           {"copy", AfterUploadAction::kCopy}},

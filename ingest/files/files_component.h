@@ -7,7 +7,8 @@
 // ["text"]; encoding "utf-8" | "latin-1" | "cp1252" ["utf-8"]; test_list
 // (template over unit, filename, stem, dir; required); macro ["upload"];
 // time "mtime" | "now" ["mtime"]; settle [10s]; max_size [50 MiB, bytes];
-// zone ["UTC"]; after "keep" | "move" | "copy" ["keep"] (each dir then needs
+// zone ["UTC"]; history ["1d", or "all": files older than that before the
+// first start are not uploaded]; after "keep" | "move" | "copy" ["keep"] (each dir then needs
 // a destination; files are placed there once every sink confirmed the upload,
 // after_upload.h); plus the common keys.
 // Capture: ingest/files/file_scan.h; sessions: process/files/.
@@ -15,6 +16,7 @@
 #define QCFLOW_INGEST_FILES_FILES_COMPONENT_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,10 @@ struct FilesSourceSettings {
   FileScanOptions scan;          // source_id = name; dirs = the paths of `dirs`
   FilesTransformConfig transform;  // upload options; sinks from routes
   AfterUploadAction after = AfterUploadAction::kKeep;
+  // How far back before the first start files are taken, by mtime (as MPC's
+  // history); nullopt = "all". Keeps a switch from QCPump from uploading an
+  // archive of files it already sent.
+  std::optional<std::chrono::milliseconds> history = std::chrono::hours(24);
 };
 
 class FilesComponent : public component::Component {

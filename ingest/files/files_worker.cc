@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "process/common/step_loop.h"
+#include "process/component/duration.h"
 #include "process/component/metric_families.h"
 #include "process/component/wording.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "store/time_util.h"
 
 namespace qcflow::files {
 
@@ -32,11 +34,26 @@ FilesWorker::~FilesWorker() {
   Join();
 }
 
+Status FilesWorker::Init() {
+  QCFLOW_RETURN_IF_ERROR(RestoreCounters({"placed"}));
+  placed_total_ = state_.extra.Number("placed");
+  // Anchored at the first start, as MPC's: files written while the daemon
+  // was down are still taken, however long it was down.
+  if (auto first = ParseTimeArg(state_.first_start); config_.history && first.ok()) {
+    since_ = *first - config_.history->count() * 1000;
+  }
+  scanner_.SetSince(since_);
+  return Status::OK();
+}
+
 std::string FilesWorker::Doing() const {
   std::string dirs;
   for (const WatchedDir& d : config_.dirs) dirs += (dirs.empty() ? "" : ", ") + d.path;
   return "uploading " + ModeName(config_.scan.mode) + " files from " + dirs + " every " +
-         HumanDuration(config_.interval) + " (settle " + HumanDuration(config_.scan.settle) + ")";
+         HumanDuration(config_.interval) + " (settle " + HumanDuration(config_.scan.settle) + "), " +
+         (since_ ? "modified since " + FormatUtcIso(*since_) + " (history " +
+                       component::FormatDuration(*config_.history) + ")"
+                 : "whatever their age (history \"all\")");
 }
 
 Result<bool> FilesWorker::PlaceUploaded(MicrosUtc now) {
@@ -91,6 +108,13 @@ bool FilesWorker::Pass() {
                config_.transform.sinks.empty() ? " (no route to a sink)" : "");
   }
   if (total.sessions_emitted > 0) KickSinks();
+  if (scan.ok() && scan->before_since > 0 && !told_before_since_) {
+    told_before_since_ = true;
+    log().info("{}: {} file(s) last modified before {} are outside its history ({}) and not "
+               "uploaded; set history = \"all\" (or longer) in [[source.files]] {} to upload them",
+               who, scan->before_since, FormatUtcIso(*since_), component::FormatDuration(*config_.history),
+               config_.name);
+  }
 
   const uint64_t quarantined = QuarantinedTotal(config_.name);
   std::lock_guard<std::mutex> lock(mu_);

@@ -5,6 +5,7 @@
 #define QCFLOW_INGEST_FILES_FILES_WORKER_H_
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "ingest/files/files_component.h"
@@ -17,7 +18,8 @@ class FilesWorker : public component::PollingWorker {
   FilesWorker(const FilesSourceSettings& config, component::PartEnv env,
               std::vector<component::Part*> sinks);
   ~FilesWorker() override;
-  Status Init() override { return RestoreCounters(); }
+  // Restores the counters of earlier runs and fixes the history window.
+  Status Init() override;
   // The qcflow_source_* families and qcflow_files_unsettled.
   void AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now,
                   component::MetricFamilies* m) const override;
@@ -33,7 +35,9 @@ class FilesWorker : public component::PollingWorker {
   FileScanner scanner_;
   std::unique_ptr<FilesTransform> transform_;
   std::unique_ptr<AfterUpload> after_;  // after = "move" | "copy"
-  uint64_t placed_total_ = 0;           // since this process started
+  uint64_t placed_total_ = 0;           // summed over runs
+  std::optional<MicrosUtc> since_;      // the history window's start; nullopt = all
+  bool told_before_since_ = false;      // logged once per process
 };
 
 // `qcflow status`: a table of the file upload sources.

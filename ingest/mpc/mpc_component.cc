@@ -1,6 +1,5 @@
 #include "ingest/mpc/mpc_component.h"
 
-#include <cctype>
 
 #include "ingest/mpc/mpc_worker.h"
 #include "process/component/config_table.h"
@@ -34,20 +33,7 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   s.name = common.name;
   s.interval = common.interval;
   r.Str("tds", &s.scan.root, true);
-  const toml::node* h = t.get("history");
-  const std::optional<std::string> history_text = h ? h->value<std::string>() : std::nullopt;
-  if (history_text == "all") {
-    r.Known("history");
-    s.history.reset();
-  } else if (history_text && !history_text->empty() && !std::isdigit(uint8_t((*history_text)[0]))) {
-    r.Known("history");  // a word: the general duration message does not know "all"
-    r.Error(h, "[[source.mpc]].history must be a duration such as \"24h\" or \"30d\", or \"all\" "
-               "to reach every run on the share (it is \"" + *history_text + "\")");
-  } else {
-    milliseconds history = *s.history;
-    r.Duration("history", &history, bounds::kHistory);
-    s.history = history;
-  }
+  r.History("history", &s.history, "to reach every run on the share");
   std::string zone = "UTC";
   r.Str("zone", &zone);
   s.scan.site_zone = zone;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cstdint>
 #include <string_view>
 #include <optional>
@@ -148,6 +149,27 @@ class ConfigTable {
       return;
     }
     *out = std::chrono::duration_cast<D>(*d);
+  }
+
+  // A history window: a duration within bounds::kHistory, or "all" (nullopt:
+  // no window). `all_means` finishes the error's sentence, e.g. "to reach
+  // every run on the share".
+  void History(const std::string& key, std::optional<std::chrono::milliseconds>* out,
+               const std::string& all_means) {
+    const toml::node* n = t_.get(key);
+    const std::optional<std::string> text = n ? n->value<std::string>() : std::nullopt;
+    if (text == "all") {
+      Known(key);
+      out->reset();
+    } else if (text && !text->empty() && !std::isdigit(uint8_t((*text)[0]))) {
+      Known(key);  // a word: the general duration message does not know "all"
+      Error(n, where_ + "." + key + " must be a duration such as \"24h\" or \"30d\", or \"all\" " +
+                   all_means + " (it is \"" + *text + "\")");
+    } else {
+      std::chrono::milliseconds history = out->value_or(std::chrono::hours(24));
+      Duration(key, &history, bounds::kHistory);
+      *out = history;
+    }
   }
 
   void StrList(const std::string& key, std::vector<std::string>* out, bool required = false) {

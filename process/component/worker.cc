@@ -125,7 +125,7 @@ PollingWorker::PollingWorker(std::string name, Kind kind, Millis interval, PartE
   SetLogger(ComponentLogger(name_, env_.log_levels));
 }
 
-Status PollingWorker::RestoreCounters() {
+Status PollingWorker::RestoreCounters(std::initializer_list<const char*> extra_totals) {
   // Totals continue across restarts.
   auto prev = env_.store->derived().Get(kDaemonSourceNs, name_);
   if (!prev.ok()) return prev.status();
@@ -137,6 +137,7 @@ Status PollingWorker::RestoreCounters() {
       state_.passes = s->passes;
       state_.last_ok = s->last_ok;
       state_.first_start = s->first_start;
+      for (const char* key : extra_totals) state_.extra.Set(key, s->extra.Number(key));
     }
   } else {
     state_.first_start = IsoOrEmpty(env_.clock());  // this is the first start

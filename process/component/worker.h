@@ -160,8 +160,9 @@ class PollingWorker : public Part {
                   MetricFamilies* m) const override;
 
  protected:
-  // Restores the counters earlier runs persisted (sessions, late, passes, last_ok).
-  Status RestoreCounters();
+  // Restores the counters earlier runs persisted (sessions, late, passes,
+  // last_ok) and, of the kind's own fields, the totals named in `extra_totals`.
+  Status RestoreCounters(std::initializer_list<const char*> extra_totals = {});
   // One pass; returns whether it succeeded (state_.state/last_error say why not).
   virtual bool Pass() = 0;
   // What the source does, for the log: "TDS directory /x every 5m (zone Z)".
