@@ -6,10 +6,17 @@
 //   BM_TransformFirstPass  the files transform turning them into 10,000 queued uploads
 //   BM_Rescan              a further pass over the unchanged tree (share_of_first_pass;
 //                          issue 15: should be <= 5 %)
-//   BM_RescanRestart       a new scanner (a restarted daemon): reads and hashes each
-//                          file again, and the journal's dedup keeps it out
+//   BM_RescanRestart       a new scanner (a restarted daemon) with the store as its
+//                          memory, as the daemon's: sizes and mtimes come from the
+//                          store, so it reads no file either
+//   BM_RescanNoMemory      a new scanner without memory: reads and hashes each file
+//                          again, and the journal's dedup keeps it out
+//   BM_StatWalk            the floor: a plain recursive_directory_iterator walk that
+//                          stat()s every file (share_of_first_pass, and the re-scans'
+//                          counter stat_walks = their time in walks)
 // Times are wall clock; the files are in the page cache (just written).
 #include <benchmark/benchmark.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -75,7 +82,7 @@ void BM_ScanFirstPass(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     auto setup = std::make_unique<Setup>();
-    FileScanner s(setup->scan);
+    FileScanner s(setup->scan, setup->store.get());
     state.ResumeTiming();
     state.SetIterationTime(setup->Scan(s, kDirs * kPerDir));
     state.PauseTiming();
@@ -112,29 +119,65 @@ void BM_TransformFirstPass(benchmark::State& state) {
       benchmark::Counter(double(kDirs * kPerDir), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void Rescan(benchmark::State& state, bool restart) {
+// One plain walk: every file under `root` stat()ed. Returns seconds.
+double StatWalk(const std::string& root) {
+  auto t0 = Clock::now();
+  size_t files = 0;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) ++files;
+  }
+  if (files != size_t(kDirs * kPerDir)) Die(Status::Internal("walked " + std::to_string(files)));
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+enum class Scanner { kSame, kRestarted, kNoMemory };
+
+void Rescan(benchmark::State& state, Scanner which) {
   Setup setup;
-  FileScanner first(setup.scan);
+  FileScanner first(setup.scan, setup.store.get());
   const double first_pass = setup.Scan(first, kDirs * kPerDir);
-  double total = 0;
+  double total = 0, walks = 0;
   for (auto _ : state) {
     std::unique_ptr<FileScanner> fresh;
-    if (restart) fresh = std::make_unique<FileScanner>(setup.scan);
-    double secs = setup.Scan(restart ? *fresh : first, 0);
+    if (which == Scanner::kRestarted) fresh = std::make_unique<FileScanner>(setup.scan, setup.store.get());
+    if (which == Scanner::kNoMemory) fresh = std::make_unique<FileScanner>(setup.scan);
+    double secs = setup.Scan(fresh ? *fresh : first, 0);
     state.SetIterationTime(secs);
     total += secs;
+    state.PauseTiming();
+    walks += StatWalk(setup.dir.Sub("in"));
+    state.ResumeTiming();
   }
   state.counters["first_pass_s"] = first_pass;
   state.counters["share_of_first_pass"] = total / double(state.iterations()) / first_pass;
+  state.counters["stat_walks"] = total / walks;
 }
 
-void BM_Rescan(benchmark::State& state) { Rescan(state, false); }
-void BM_RescanRestart(benchmark::State& state) { Rescan(state, true); }
+void BM_Rescan(benchmark::State& state) { Rescan(state, Scanner::kSame); }
+void BM_RescanRestart(benchmark::State& state) { Rescan(state, Scanner::kRestarted); }
+void BM_RescanNoMemory(benchmark::State& state) { Rescan(state, Scanner::kNoMemory); }
+
+void BM_StatWalk(benchmark::State& state) {
+  Setup setup;
+  FileScanner first(setup.scan, setup.store.get());
+  const double first_pass = setup.Scan(first, kDirs * kPerDir);
+  double total = 0;
+  for (auto _ : state) {
+    const double secs = StatWalk(setup.dir.Sub("in"));
+    state.SetIterationTime(secs);
+    total += secs;
+  }
+  state.counters["share_of_first_pass"] = total / double(state.iterations()) / first_pass;
+}
 
 BENCHMARK(BM_ScanFirstPass)->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TransformFirstPass)->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rescan)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RescanRestart)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RescanRestart)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RescanNoMemory)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatWalk)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

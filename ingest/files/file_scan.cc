@@ -2,15 +2,20 @@
 
 #include <sys/stat.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "store/content_hash.h"
+#include "store/derived.h"
 #include "store/journal.h"
 #include "store/record.h"
+#include "store/store.h"
 #include "store/text_util.h"
+#include "store/write_set.h"
 
 namespace qcflow::files {
 namespace {
@@ -66,11 +71,9 @@ std::string EncodingName(TextEncoding enc) {
   return "utf-8";
 }
 
-bool FileScanner::Unchanged(const std::string& full) {
-  auto k = known_.find(full);
-  if (k == known_.end()) return false;
-  auto st = StatFile(full);
-  if (!st.ok() || st->size != k->second.size || st->mtime_ns != k->second.mtime_ns) return false;
+bool FileScanner::Unchanged(const WalkedFile& f) {
+  auto k = known_.find(f.full);
+  if (k == known_.end() || f.size != k->second.size || f.mtime_ns != k->second.mtime_ns) return false;
   k->second.pass = pass_;
   return true;
 }
@@ -79,8 +82,60 @@ void FileScanner::Problem(const std::string& what, FileScanReport* report) {
   if (reported_.insert(what).second) report->problems.push_back(what);
 }
 
+std::string FileScanner::MemoryPrefix() const { return options_.source_id + std::string(1, '\0'); }
+
+// What decides how a file is journaled: a remembered file journaled under
+// other settings is read again (a raised max_size takes an oversize file).
+std::string FileScanner::Fingerprint() const {
+  return ModeName(options_.mode) + "/" + EncodingName(options_.encoding) + "/" +
+         std::to_string(options_.max_size);
+}
+
+Status FileScanner::LoadMemory() {
+  if (!memory_ || loaded_) return Status::OK();
+  const std::string prefix = MemoryPrefix(), fingerprint = Fingerprint();
+  QCFLOW_RETURN_IF_ERROR(memory_->derived().Scan(
+      kScannedNs, prefix, [&](std::string_view key, std::string_view value) {
+        // "<size> <mtime_ns> <fingerprint>"
+        const std::string v(value);
+        Known k;
+        char fp[128] = {0};
+        if (std::sscanf(v.c_str(), "%" SCNu64 " %" SCNd64 " %127s", &k.size, &k.mtime_ns, fp) == 3 &&
+            fingerprint == fp) {
+          known_[std::string(key.substr(prefix.size()))] = k;
+        } else {
+          forgotten_.insert(std::string(key.substr(prefix.size())));
+        }
+        return true;
+      }));
+  loaded_ = true;
+  return Status::OK();
+}
+
+Status FileScanner::SaveMemory() {
+  if (!memory_ || (changed_.empty() && forgotten_.empty())) return Status::OK();
+  WriteSet ws;
+  const std::string prefix = MemoryPrefix(), fingerprint = Fingerprint();
+  for (const std::string& full : changed_) {
+    auto k = known_.find(full);
+    if (k == known_.end()) continue;
+    ws.ReplaceDerived(kScannedNs, prefix + full,
+                      std::to_string(k->second.size) + " " + std::to_string(k->second.mtime_ns) + " " +
+                          fingerprint);
+  }
+  for (const std::string& full : forgotten_) {
+    if (!known_.count(full)) ws.DeleteDerived(kScannedNs, prefix + full);
+  }
+  auto c = memory_->Commit(ws);
+  if (!c.ok()) return c.status().WithContext("remembering the scanned files");
+  changed_.clear();
+  forgotten_.clear();
+  return Status::OK();
+}
+
 Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
   FileScanReport report;
+  QCFLOW_RETURN_IF_ERROR(LoadMemory());
   ++pass_;
   bool complete = true;  // every directory listed whole: what it did not see is gone
   for (const std::string& dir : options_.dirs) {
@@ -91,36 +146,34 @@ Result<FileScanReport> FileScanner::Pass(Journal* journal, MicrosUtc now) {
               &report);
       continue;
     }
-    auto visit = [&](const fs::directory_entry& e) -> Status {
-      std::error_code fec;
-      if (!e.is_regular_file(fec)) return Status::OK();  // directories, FIFOs, sockets
-      const std::string name = e.path().filename().string();
-      if (!MatchesAnyGlob(options_.patterns, name)) return Status::OK();
-      const std::string full = e.path().string();
-      if (Unchanged(full)) {  // the common case of a re-scan: one stat, nothing else
+    WalkCallbacks cb;
+    cb.wanted = [this](std::string_view name) {
+      const std::string n(name);
+      return MatchesAnyGlob(options_.patterns, n) && !MatchesAnyGlob(options_.ignore, n);
+    };
+    cb.visit = [&](const WalkedFile& f) -> Status {
+      if (Unchanged(f)) {  // the common case of a re-scan: one stat, nothing else
         ++report.seen;
         return Status::OK();
       }
-      const std::string rel = e.path().lexically_relative(dir).generic_string();
-      if (MatchesAnyGlob(options_.ignore, name) || MatchesAnyGlob(options_.ignore, rel)) return Status::OK();
+      if (MatchesAnyGlob(options_.ignore, f.rel)) return Status::OK();
       ++report.seen;
-      return Take(journal, dir, full, rel, now, &report);
+      return Take(journal, dir, f, now, &report);
     };
-    const auto opts = fs::directory_options::skip_permission_denied;
-    if (options_.recursive) {
-      fs::recursive_directory_iterator it(dir, opts, ec), end;
-      for (; !ec && it != end; it.increment(ec)) QCFLOW_RETURN_IF_ERROR(visit(*it));
-    } else {
-      fs::directory_iterator it(dir, opts, ec), end;
-      for (; !ec && it != end; it.increment(ec)) QCFLOW_RETURN_IF_ERROR(visit(*it));
-    }
-    if (ec) {
-      complete = false;
-      Problem("directory " + dir + " could not be listed whole: " + ec.message(), &report);
-    }
+    auto walked = WalkFiles(dir, options_.recursive, cb);
+    if (!walked.ok()) return walked.status();
+    if (!walked->complete) complete = false;
+    for (const std::string& p : walked->problems) Problem(p, &report);
   }
   QCFLOW_RETURN_IF_ERROR(Flush(journal, &report));
-  if (complete) std::erase_if(known_, [this](const auto& k) { return k.second.pass != pass_; });
+  if (complete) {
+    std::erase_if(known_, [this](const auto& k) {
+      if (k.second.pass == pass_) return false;
+      if (memory_) forgotten_.insert(k.first);
+      return true;
+    });
+  }
+  QCFLOW_RETURN_IF_ERROR(SaveMemory());
   return report;
 }
 
@@ -136,6 +189,7 @@ Status FileScanner::Flush(Journal* journal, FileScanReport* report) {
   if (!appended.ok()) return appended.status().WithContext("journaling " + batch.front().full);
   for (size_t i = 0; i < batch.size(); ++i) {
     known_[batch[i].full] = {batch[i].known.size, batch[i].known.mtime_ns, pass_};
+    if (memory_) changed_.push_back(batch[i].full);
     if ((*appended)[i].duplicate) continue;
     ++report->appended;
     if (!batch[i].reason.empty()) {
@@ -147,13 +201,12 @@ Status FileScanner::Flush(Journal* journal, FileScanReport* report) {
   return Status::OK();
 }
 
-Status FileScanner::Take(Journal* journal, const std::string& dir, const std::string& full,
-                         const std::string& rel, MicrosUtc now, FileScanReport* report) {
-  auto before = StatFile(full);
-  if (!before.ok()) {
-    Problem(before.status().message(), report);
-    return Status::OK();
-  }
+Status FileScanner::Take(Journal* journal, const std::string& dir, const WalkedFile& f, MicrosUtc now,
+                         FileScanReport* report) {
+  const std::string& full = f.full;
+  const std::string& rel = f.rel;
+  const Stat stat{f.size, f.mtime_ns};
+  const Stat* before = &stat;
   const MicrosUtc mtime = before->mtime_ns / 1000;
   if (options_.since && mtime < *options_.since) {
     ++report->before_since;  // stat'ed again next pass: raising history takes it

@@ -26,20 +26,26 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "ingest/files/dir_walk.h"
 #include "store/record.h"
 #include "store/status.h"
 #include "store/time_util.h"
 
 namespace qcflow {
 class Journal;
+class Store;
 }
 
 namespace qcflow::files {
+
+// Derived namespace of FileScanner's memory of what it journaled.
+inline constexpr const char* kScannedNs = "files.scanned";
 
 enum class FileMode { kText, kBinary };
 enum class TextEncoding { kUtf8, kLatin1, kCp1252 };
@@ -73,7 +79,12 @@ struct FileScanReport {
 
 class FileScanner {
  public:
-  explicit FileScanner(FileScanOptions options) : options_(std::move(options)) {}
+  // `memory`, when given, keeps the size and mtime of each journaled file in
+  // the derived namespace kScannedNs ("<source_id>\0<full path>"), so a
+  // restarted scanner reads no unchanged file either. It is a cache: losing
+  // it only costs a read (and the journal's dedup keeps the file out).
+  explicit FileScanner(FileScanOptions options, Store* memory = nullptr)
+      : options_(std::move(options)), memory_(memory) {}
 
   // One pass over every directory at wall time `now`.
   // Errors: only the journal's (a full disk, a closed store); a missing
@@ -96,11 +107,16 @@ class FileScanner {
     uint64_t pass = 0;  // the latest pass that saw it
   };
   // Reads one file into the batch (flushed by count and bytes).
-  Status Take(Journal* journal, const std::string& dir, const std::string& full,
-              const std::string& rel, MicrosUtc now, FileScanReport* report);
+  Status Take(Journal* journal, const std::string& dir, const WalkedFile& f, MicrosUtc now,
+              FileScanReport* report);
   // Journaled already with this size and mtime.
   // Marks it seen by this pass when so.
-  bool Unchanged(const std::string& full);
+  bool Unchanged(const WalkedFile& f);
+  // The memory: loaded once, saved (changes only) after each pass.
+  Status LoadMemory();
+  Status SaveMemory();
+  std::string MemoryPrefix() const;
+  std::string Fingerprint() const;
   // Appends the batch in one synced write and remembers what it holds.
   Status Flush(Journal* journal, FileScanReport* report);
 
@@ -113,7 +129,11 @@ class FileScanner {
   void Problem(const std::string& what, FileScanReport* report);
 
   FileScanOptions options_;
-  std::map<std::string, Known> known_;  // full path -> as journaled
+  Store* memory_ = nullptr;
+  bool loaded_ = false;
+  std::vector<std::string> changed_;       // remembered since the last save
+  std::set<std::string> forgotten_;        // to remove from the memory
+  std::unordered_map<std::string, Known> known_;  // full path -> as journaled
   std::set<std::string> reported_;      // problems already told
   uint64_t pass_ = 0;
   std::vector<Pending> batch_;

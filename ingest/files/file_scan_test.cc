@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
@@ -108,6 +109,43 @@ TEST_F(FileScanTest, FilesThatWentAwayAreForgotten) {
   std::filesystem::rename(dir_, dir_ + ".away");
   Pass(partial);
   EXPECT_EQ(partial.remembered(), 1u);
+}
+
+// With a memory in the store, a restarted scanner trusts size and mtime as
+// the running one does: it reads no unchanged file. The test tells by a file
+// rewritten with the same size and mtime (which only a read would notice).
+TEST_F(FileScanTest, AScannerWithMemoryReadsNoUnchangedFileAfterARestart) {
+  const std::string a = Put("a.txt", "AAAA");
+  Put("b.txt", "BBBB");
+  Put("big.txt", std::string(40, 'x'));
+  opts_.max_size = 16;
+  {
+    FileScanner s(opts_, store_.get());
+    EXPECT_EQ(Pass(s).appended, 3u);  // big.txt quarantined, oversize
+  }
+  WriteFile(a, "aaaa");
+  SetMtime(a, now_ - kHour);
+  FileScanner remembering(opts_, store_.get());
+  EXPECT_EQ(Pass(remembering).appended, 0u) << "read a file whose size and mtime were remembered";
+  FileScanner forgetful(opts_);
+  EXPECT_EQ(Pass(forgetful).appended, 1u) << "without memory the new bytes are a new version";
+
+  // Other settings, another fingerprint: a raised max_size takes big.txt.
+  opts_.max_size = 1024;
+  FileScanner raised(opts_, store_.get());
+  FileScanReport r = Pass(raised);
+  EXPECT_EQ(r.appended, 1u);
+  EXPECT_EQ(r.quarantined, 0u);
+  // A file that went away is forgotten by the memory too.
+  std::filesystem::remove(dir_ + "/b.txt");
+  Pass(raised);
+  size_t kept = 0;
+  ASSERT_TRUE(store_->derived().Scan(kScannedNs, "", [&](std::string_view key, std::string_view) {
+    ++kept;
+    EXPECT_EQ(key.find("b.txt"), std::string_view::npos) << key;
+    return true;
+  }).ok());
+  EXPECT_EQ(kept, 2u);
 }
 
 TEST_F(FileScanTest, RecursivePatternsAndIgnoreChooseTheFiles) {

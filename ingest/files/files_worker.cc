@@ -20,7 +20,7 @@ FilesWorker::FilesWorker(const FilesSourceSettings& config, component::PartEnv e
                          std::vector<component::Part*> sinks)
     : PollingWorker(config.name, Kind::kFile, config.interval, std::move(env), std::move(sinks)),
       config_(config),
-      scanner_(config.scan),
+      scanner_(config.scan, env_.store),
       transform_(std::make_unique<FilesTransform>(env_.store, config.transform)) {
   if (config.after != AfterUploadAction::kKeep) {
     AfterUploadSettings a{config.name, config.after, {}};
