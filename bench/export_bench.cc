@@ -41,6 +41,7 @@
 
 #include "bench/bench_dir.h"
 #include "bench/export_workload.h"
+#include "bench/plain_post.h"
 #include "export/qatrack/qatrack_sink.h"
 #include "export/qatrack/upload_payload.h"
 #include "store/outbox.h"
@@ -127,11 +128,6 @@ std::string KeyPrefix(const std::string& what) {
   return "bench/" + what + "/" + std::to_string(++run);
 }
 
-size_t AppendBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // ---- uploads ------------------------------------------------------------------------
 
 // POSTs prebuilt bodies over one reused handle, with the sink's headers and options.
@@ -139,35 +135,10 @@ void PlainUploads(benchmark::State& state, std::string name, std::string variant
   std::string utc_url;
   QatrackTestServer* server = Server(variant, state, &utc_url);
   if (!server) return;
-  CURL* curl = curl_easy_init();
-  std::string reply;
-  curl_slist* headers = nullptr;
-  const std::string auth = server->auth_header();
-  headers = curl_slist_append(headers, auth.c_str());
-  headers = curl_slist_append(headers, "Accept: application/json");
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Expect:");
-  const std::string url = server->base_url() + "/qa/testlistinstances/";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_PROXY, "");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "qcflow");
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  bench::PlainPoster poster(server->base_url() + "/qa/testlistinstances/", server->auth_header());
   const std::string prefix = KeyPrefix("plain");
   int next = 0;
-  auto post = [&](const std::string& body) {
-    reply.clear();
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
-    long code = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    return code;
-  };
+  auto post = [&](const std::string& body) { return poster.Post(body); };
   auto bodies = [&](int n) {
     std::vector<std::string> out;
     for (int i = 0; i < n; ++i) {
@@ -183,7 +154,7 @@ void PlainUploads(benchmark::State& state, std::string name, std::string variant
     auto t0 = Clock::now();
     for (const std::string& body : todo) {
       if (post(body) != 201) {
-        state.SkipWithError(("POST answered other than 201: " + reply.substr(0, 200)).c_str());
+        state.SkipWithError(("POST answered other than 201: " + poster.reply().substr(0, 200)).c_str());
         break;
       }
     }
@@ -193,8 +164,6 @@ void PlainUploads(benchmark::State& state, std::string name, std::string variant
     tally.seconds += s;
   }
   state.SetItemsProcessed(state.iterations() * batch);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
 }
 
 // Queues `batch` sessions (not timed), then times DeliverOnce until they are delivered.
