@@ -55,6 +55,9 @@ struct DbCore {
   rocksdb::ColumnFamilyHandle* meta = nullptr;        // format marker, cursors, counters
   rocksdb::WriteOptions write_options;
   bool read_only = false;
+  // The index family holds every record's kind-seq key (store format 3): set
+  // by Store::Open once the format says so or the index was built.
+  bool kind_index = false;
   std::string dir;
 
   // What opening needs, kept for a reopen.

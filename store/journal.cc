@@ -152,6 +152,8 @@ Result<std::vector<AppendResult>> Journal::AppendBatch(const std::vector<Record>
     batch.Put(core_->journal, keys::Seq(seq), envelope);
     keys::SetIndex(&index_key, r.kind, r.source_id, r.event_time, seq);
     batch.Put(core_->index, index_key, rocksdb::Slice());
+    keys::SetKindSeq(&index_key, r.kind, seq);
+    batch.Put(core_->index, index_key, rocksdb::Slice());
     CountKey ck{uint8_t(r.kind), r.source_id};
     auto t = touched.find(ck);
     if (t == touched.end()) {
@@ -211,6 +213,123 @@ Result<uint64_t> Journal::Scan(uint64_t from_seq, size_t limit, const Visitor& v
   }
   QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the journal"));
   return next;
+}
+
+Result<uint64_t> Journal::ScanKinds(uint64_t from_seq, size_t limit, const std::vector<Kind>& kinds,
+                                    const Visitor& visit) {
+  if (core_->kind_index) return ScanKindsByIndex(from_seq, limit, kinds, visit);
+  return ScanKindsByJournal(from_seq, limit, kinds, visit);
+}
+
+Result<uint64_t> Journal::ScanKindsByIndex(uint64_t from_seq, size_t limit,
+                                           const std::vector<Kind>& kinds, const Visitor& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
+  // Every seq up to `end` is committed (last_seq_ moves after the write), so
+  // the iterators below, made after, see all of them; later ones are left for
+  // the next scan, which keeps the returned position exact.
+  const uint64_t end = last_seq();
+  if (from_seq > end || limit == 0) return from_seq;
+  // One index iterator per kind, merged by seq (a transform reads one or two kinds).
+  struct Cursor {
+    std::unique_ptr<rocksdb::Iterator> it;
+    std::string prefix;
+    uint64_t seq = 0;  // of the current entry; 0: exhausted
+  };
+  std::vector<Cursor> cursors(kinds.size());
+  auto advance = [&](Cursor& c) -> Status {
+    c.seq = 0;
+    if (!c.it->Valid()) return FromRocks(c.it->status(), "reading the journal's kind index");
+    std::string_view key(c.it->key().data(), c.it->key().size());
+    if (key.size() != c.prefix.size() + 8 || key.substr(0, c.prefix.size()) != c.prefix) return Status::OK();
+    const uint64_t seq = coding::GetBigEndian64(key.substr(c.prefix.size()));
+    if (seq <= end) c.seq = seq;
+    return Status::OK();
+  };
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    Cursor& c = cursors[i];
+    c.prefix = keys::KindSeqPrefix(kinds[i]);
+    c.it.reset(core_->db->NewIterator({}, core_->index));
+    c.it->Seek(keys::KindSeq(kinds[i], from_seq));
+    QCFLOW_RETURN_IF_ERROR(advance(c));
+  }
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> records(core_->db->NewIterator(ro, core_->journal));
+  size_t visited = 0;
+  uint64_t last = 0;  // the last record read
+  while (visited < limit) {
+    Cursor* next = nullptr;
+    for (Cursor& c : cursors)
+      if (c.seq != 0 && (!next || c.seq < next->seq)) next = &c;
+    if (!next) return end + 1;  // every record of the kinds up to `end` was visited
+    const uint64_t seq = next->seq;
+    // Neighbouring records are one Next() apart; others need a seek.
+    if (last != 0 && seq == last + 1 && records->Valid()) {
+      records->Next();
+    } else {
+      records->Seek(keys::Seq(seq));
+    }
+    if (!records->Valid() || records->key().size() != 8 ||
+        coding::GetBigEndian64(std::string_view(records->key().data(), 8)) != seq) {
+      QCFLOW_RETURN_IF_ERROR(FromRocks(records->status(), "scanning the journal"));
+      return Status::Corruption("the kind index points at missing journal record " + std::to_string(seq));
+    }
+    auto view = DecodeEnvelope(std::string_view(records->value().data(), records->value().size()));
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    last = seq;
+    ++visited;
+    if (!visit(seq, *view)) break;
+    next->it->Next();
+    QCFLOW_RETURN_IF_ERROR(advance(*next));
+  }
+  return last + 1;
+}
+
+Result<uint64_t> Journal::ScanKindsByJournal(uint64_t from_seq, size_t limit,
+                                             const std::vector<Kind>& kinds, const Visitor& visit) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
+  const uint64_t end = last_seq();  // as in ScanKindsByIndex
+  if (from_seq > end || limit == 0) return from_seq;
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator(ro, core_->journal));
+  size_t visited = 0;
+  for (it->Seek(keys::Seq(from_seq)); it->Valid(); it->Next()) {
+    const uint64_t seq = coding::GetBigEndian64(std::string_view(it->key().data(), 8));
+    if (seq > end) break;
+    auto view = DecodeEnvelope(std::string_view(it->value().data(), it->value().size()));
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    if (std::find(kinds.begin(), kinds.end(), view->kind) == kinds.end()) continue;
+    if (!visit(seq, *view) || ++visited == limit) return seq + 1;
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the journal"));
+  return end + 1;
+}
+
+Result<uint64_t> Journal::BuildKindIndex() {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
+  std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->journal));
+  rocksdb::WriteBatch batch;
+  std::string key;
+  uint64_t indexed = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("journal key of unexpected size");
+    const uint64_t seq = coding::GetBigEndian64(std::string_view(it->key().data(), 8));
+    auto view = DecodeEnvelope(std::string_view(it->value().data(), it->value().size()));
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    keys::SetKindSeq(&key, view->kind, seq);
+    batch.Put(core_->index, key, rocksdb::Slice());
+    if (++indexed % 65536 == 0) {
+      QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "indexing the journal by kind"));
+      batch.Clear();
+    }
+  }
+  QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "reading the journal to index it"));
+  if (batch.Count() > 0) QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "indexing the journal by kind"));
+  return indexed;
 }
 
 Status Journal::Query(const IndexQuery& q, const Visitor& visit) {

@@ -1,5 +1,5 @@
-// Journal: the append-only log of captured records, with dedup keys and a
-// secondary index by (kind, source, event time).
+// Journal: the append-only log of captured records, with dedup keys and two
+// secondary indexes: by (kind, source, event time) and by (kind, seq).
 //
 // Append and AppendBatch are atomic and race-free: the dedup check and the
 // insert happen under one lock, and a record's journal entry, dedup key, index
@@ -68,6 +68,23 @@ class Journal {
   // Returns the seq to continue from (last visited + 1, or from_seq if none).
   Result<uint64_t> Scan(uint64_t from_seq, size_t limit, const Visitor& visit);
 
+  // Visits the records of `kinds` with seq >= from_seq in seq order, at most
+  // `limit` of them, reading only those (the kind-seq index): a transform's
+  // step costs its own records, not the whole journal's. Returns the seq to
+  // continue from: after the last visited record when `limit` were visited or
+  // the visitor returned false, else after the journal's last record when the
+  // scan began (>= from_seq). On a store opened read-only before its index was
+  // built (format < 3) it reads the whole journal, with the same results.
+  // REQUIRES: kinds is non-empty.
+  Result<uint64_t> ScanKinds(uint64_t from_seq, size_t limit, const std::vector<Kind>& kinds,
+                             const Visitor& visit);
+
+  // Writes the kind-seq entry of every record (the format 2 -> 3 migration),
+  // in batches; returns how many records it indexed. Idempotent: an
+  // interrupted build is simply run again.
+  // REQUIRES: the store is writable; no concurrent appends (Store::Open).
+  Result<uint64_t> BuildKindIndex();
+
   // Visits records matching `q` by event time (ties by seq), using the index.
   Status Query(const IndexQuery& q, const Visitor& visit);
 
@@ -85,6 +102,10 @@ class Journal {
     uint64_t records = 0, quarantined = 0;
   };
   Status Validate(const Record& r) const;
+  Result<uint64_t> ScanKindsByIndex(uint64_t from_seq, size_t limit, const std::vector<Kind>& kinds,
+                                    const Visitor& visit);
+  Result<uint64_t> ScanKindsByJournal(uint64_t from_seq, size_t limit,
+                                      const std::vector<Kind>& kinds, const Visitor& visit);
 
   DbCore* core_;
   mutable std::mutex mu_;  // serialises appenders; guards last_seq_ and counts_

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <set>
 #include <thread>
 
@@ -104,6 +106,79 @@ TEST_F(JournalTest, ScanVisitsInOrderAndReturnsContinuation) {
   EXPECT_EQ(*next, 7u);
   auto end = journal().Scan(11, 100, [](uint64_t, const RecordView&) { return true; });
   EXPECT_EQ(*end, 11u);
+}
+
+// Seqs of kinds a, b, a, event, b, a, ... so the kinds interleave.
+std::vector<uint64_t> AppendMixed(Journal& j, int n) {
+  std::vector<uint64_t> seqs;
+  const Kind kinds[] = {Kind::kMpc, Kind::kIcom, Kind::kMpc, Kind::kEvent, Kind::kIcom};
+  for (int i = 0; i < n; ++i) {
+    auto r = j.Append(Make(kinds[i % 5], "s", i, "k" + std::to_string(i)));
+    EXPECT_TRUE(r.ok());
+    seqs.push_back(r.ok() ? r->seq : 0);
+  }
+  return seqs;
+}
+
+// What a plain Scan with a kind filter visits: the reference for ScanKinds.
+std::vector<uint64_t> FilteredScan(Journal& j, uint64_t from, const std::vector<Kind>& kinds) {
+  std::vector<uint64_t> out;
+  EXPECT_TRUE(j.Scan(from, SIZE_MAX, [&](uint64_t seq, const RecordView& r) {
+                 if (std::find(kinds.begin(), kinds.end(), r.kind) != kinds.end()) out.push_back(seq);
+                 return true;
+               }).ok());
+  return out;
+}
+
+TEST_F(JournalTest, ScanKindsVisitsOnlyItsKindsInSeqOrderAndLimitCountsThem) {
+  AppendMixed(journal(), 23);
+  for (const std::vector<Kind>& kinds :
+       {std::vector<Kind>{Kind::kMpc}, {Kind::kIcom, Kind::kEvent}, {Kind::kEvent, Kind::kMpc, Kind::kIcom}}) {
+    const std::vector<uint64_t> want = FilteredScan(journal(), 1, kinds);
+    ASSERT_FALSE(want.empty());
+    std::vector<uint64_t> got;
+    uint64_t next = 1;
+    for (int step = 0; step < 100 && got.size() < want.size(); ++step) {  // 3 at a time
+      size_t in_step = 0;
+      auto r = journal().ScanKinds(next, 3, kinds, [&](uint64_t seq, const RecordView& rec) {
+        EXPECT_NE(std::find(kinds.begin(), kinds.end(), rec.kind), kinds.end());
+        EXPECT_EQ(rec.payload, "payload-k" + std::to_string(seq - 1));
+        got.push_back(seq);
+        ++in_step;
+        return true;
+      });
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_LE(in_step, 3u);
+      if (in_step == 3) EXPECT_EQ(*r, got.back() + 1) << "after the last visited record";
+      next = *r;
+    }
+    EXPECT_EQ(got, want);
+    // Exhausted: continue after the journal's last record, even when that is another kind's.
+    auto end = journal().ScanKinds(next, 3, kinds, [](uint64_t, const RecordView&) { return true; });
+    ASSERT_TRUE(end.ok());
+    EXPECT_EQ(*end, journal().last_seq() + 1);
+  }
+  auto none = journal().ScanKinds(1, 10, {Kind::kDqa3}, [](uint64_t, const RecordView&) {
+    ADD_FAILURE() << "no DQA3 record was appended";
+    return true;
+  });
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, journal().last_seq() + 1);
+}
+
+TEST_F(JournalTest, ScanKindsStopsWhereTheVisitorSaysAndFromBeyondTheEndIsKept) {
+  AppendMixed(journal(), 10);
+  uint64_t first = 0;
+  auto r = journal().ScanKinds(2, 100, {Kind::kIcom}, [&](uint64_t seq, const RecordView&) {
+    first = seq;
+    return false;
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(first, 2u);
+  EXPECT_EQ(*r, 3u);
+  auto beyond = journal().ScanKinds(50, 100, {Kind::kIcom}, [](uint64_t, const RecordView&) { return true; });
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_EQ(*beyond, 50u);
 }
 
 TEST_F(JournalTest, QueryUsesKindSourceAndHalfOpenTimeRange) {

@@ -56,7 +56,9 @@ class IndexSourcePrefix : public rocksdb::SliceTransform {
   }
 
  private:
+  // Time index: kind, source; kind-seq index (store_keys.h): tag, kind.
   static size_t PrefixLength(const rocksdb::Slice& key) {
+    if (key[0] == keys::kKindSeqTag) return 2;
     return 3 + ((size_t(uint8_t(key[1])) << 8) | uint8_t(key[2]));
   }
 };
@@ -228,7 +230,7 @@ Status CheckFormat(DbCore* core, bool is_new, const std::string& dir, bool read_
     batch.Put(meta, rocksdb::Slice(keys::kFormatKey.data(), keys::kFormatKey.size()),
               rocksdb::Slice(keys::kFormatValue.data(), keys::kFormatValue.size()));
     batch.Put(meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
-              std::to_string(kStoreFormatVersionBuiltInKinds));
+              std::to_string(kStoreFormatVersion));
     return core->Write(&batch, "initialising the store");  // synced: see Store::Open
   }
   QCFLOW_RETURN_IF_ERROR(FromRocks(s, "reading the store format"));
@@ -338,6 +340,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   std::unique_ptr<Store> store(new Store(dir, std::move(core)));
   QCFLOW_RETURN_IF_ERROR(store->LoadRegisteredKinds());
   QCFLOW_RETURN_IF_ERROR(store->journal_->Load());
+  QCFLOW_RETURN_IF_ERROR(store->UseKindIndex());
   DbCore* c = store->core_.get();
   Journal* journal = store->journal_.get();
   c->reload = [c, journal] {
@@ -361,6 +364,27 @@ Status DbCore::OpenDb() {
   derived = handles[4];
   outbox = handles[5];
   meta = handles[6];
+  return Status::OK();
+}
+
+Status Store::UseKindIndex() {
+  if (format_version() >= kStoreFormatVersionKindIndex) {
+    core_->kind_index = true;
+    return Status::OK();
+  }
+  if (core_->read_only) return Status::OK();  // ScanKinds reads the journal instead
+  auto indexed = journal_->BuildKindIndex();
+  if (!indexed.ok()) return indexed.status().WithContext("upgrading the store at " + dir_ + " to format 3");
+  // After the index entries in the WAL, so a crash before it only repeats the build.
+  rocksdb::WriteBatch batch;
+  batch.Put(core_->meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
+            std::to_string(kStoreFormatVersionKindIndex));
+  {
+    auto use = core_->Use();
+    if (!use.ok()) return use.status();
+    QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "raising the store format to 3"));
+  }
+  core_->kind_index = true;
   return Status::OK();
 }
 

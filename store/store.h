@@ -61,11 +61,15 @@ struct StoreHealth {
 };
 
 // The newest store format this build reads and writes. Persisted in the `meta`
-// family. 1: the built-in record kinds only (what a new store starts as);
-// 2: it also holds registered kinds (Store::RegisterKind), which a qcflow
-// that reads only 1 must not guess at.
-constexpr int kStoreFormatVersion = 2;
-constexpr int kStoreFormatVersionBuiltInKinds = 1;
+// family. 1: the built-in record kinds only; 2: it also holds registered kinds
+// (Store::RegisterKind), which a qcflow that reads only 1 must not guess at;
+// 3: the journal is also indexed by kind and seq (Journal::ScanKinds), which
+// a qcflow that reads only 1 or 2 would not keep up to date. A new store starts
+// at 3; opening a 1 or 2 store for writing builds the index and raises it to 3
+// (read-only opens leave it, and ScanKinds reads the whole journal instead).
+constexpr int kStoreFormatVersion = 3;
+constexpr int kStoreFormatVersionKindIndex = 3;
+constexpr int kStoreFormatVersionBuiltInKinds = 1;  // the oldest this build reads
 
 struct SourceCount {
   Kind kind;
@@ -112,13 +116,12 @@ class Store {
   Status Sync();
 
   const std::string& dir() const { return dir_; }
-  // The format version persisted in this store (1 or 2).
+  // The format version persisted in this store (1 to kStoreFormatVersion).
   int format_version() const;
 
   // The record kind of a component named `name` ("heartbeat"): a built-in
   // kind's code, else the code this store gave the name, else a new one
-  // (kFirstRegisteredKind up, persisted before it is returned, and the store's
-  // format version becomes 2). Errors: FailedPrecondition when a new name
+  // (kFirstRegisteredKind up, persisted before it is returned). Errors: FailedPrecondition when a new name
   // would be needed on a read-only store; FailedPrecondition also when no code is
   // left; InvalidArgument for an empty name or one with '/' or NUL.
   Result<Kind> RegisterKind(const std::string& name);
@@ -127,6 +130,9 @@ class Store {
   // Reads the registered kinds (meta "kind/<name>") and names them
   // process-wide (NoteRegisteredKind). Part of Open.
   Status LoadRegisteredKinds();
+  // Format 3's kind-seq index: in use when the format has it; on a writable
+  // store of format 1 or 2, built first and the format raised. Part of Open.
+  Status UseKindIndex();
   Store(std::string dir, std::unique_ptr<DbCore> core);
   // REQUIRES: core_->commit_mu held.
   Result<CommitResult> StageAndWrite(const WriteSet& ws);

@@ -57,6 +57,29 @@ inline std::string Index(Kind kind, std::string_view source, int64_t t, uint64_t
   return k;
 }
 
+// index, by kind: 0x00 | kind u8 | be64 seq -> ""   (store format 3; kind 0 is never a
+// record's, so these keys sort before and apart from the time index above)
+inline constexpr char kKindSeqTag = '\0';
+inline std::string KindSeqPrefix(Kind kind) {
+  std::string k;
+  k.reserve(10);
+  k.push_back(kKindSeqTag);
+  k.push_back(char(kind));
+  return k;
+}
+inline void SetKindSeq(std::string* out, Kind kind, uint64_t seq) {
+  out->clear();
+  out->push_back(kKindSeqTag);
+  out->push_back(char(kind));
+  coding::PutBigEndian64(out, seq);
+}
+inline std::string KindSeq(Kind kind, uint64_t seq) {
+  std::string k;
+  k.reserve(10);
+  SetKindSeq(&k, kind, seq);
+  return k;
+}
+
 // derived: 'r' | ns | 0x00 | key -> value
 //          'x' | index | 0x00 | index key -> ns | 0x00 | key
 inline std::string DerivedPrefix(std::string_view ns) {

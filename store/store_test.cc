@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "store/derived.h"
 #include "store/journal.h"
@@ -143,6 +146,88 @@ TEST(StoreOpen, NewerFormatVersionIsIncompatible) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Status::Code::kIncompatible);
   EXPECT_NE(s.status().message().find("upgrade qcflow"), std::string::npos);
+}
+
+// Opens the store's RocksDB directly (what a test needs to fake an older qcflow).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}};
+    for (const char* n : {"journal", "dedup", "index", "derived", "outbox", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    ok_ = rocksdb::DB::Open(rocksdb::DBOptions(), dir, cfs, &handles_, &db_).ok();
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    delete db_;
+  }
+  bool ok() const { return ok_; }
+  rocksdb::DB* db() { return db_; }
+  rocksdb::ColumnFamilyHandle* index() { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* meta() { return handles_[6]; }
+  // Keys of the index family that start with byte 0 (the kind-seq index).
+  std::vector<std::string> KindSeqKeys() {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, index()));
+    for (it->SeekToFirst(); it->Valid() && it->key()[0] == '\0'; it->Next()) out.push_back(it->key().ToString());
+    return out;
+  }
+
+ private:
+  bool ok_ = false;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+std::vector<uint64_t> MpcSeqs(Store& store) {
+  std::vector<uint64_t> out;
+  auto r = store.journal().ScanKinds(1, SIZE_MAX, {Kind::kMpc}, [&](uint64_t seq, const RecordView& rec) {
+    EXPECT_EQ(rec.kind, Kind::kMpc);
+    out.push_back(seq);
+    return true;
+  });
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return out;
+}
+
+TEST(StoreOpen, AFormatTwoStoreIsReadAsIsAndIndexedByKindWhenOpenedForWriting) {
+  TempDir dir;
+  std::vector<uint64_t> mpc;
+  {
+    auto s = Store::Open(dir.Sub("s"));
+    ASSERT_TRUE(s.ok());
+    for (int i = 0; i < 300; ++i) {
+      Record r;
+      r.kind = i % 3 == 0 ? Kind::kMpc : Kind::kIcom;
+      r.source_id = "t";
+      r.dedup_key = std::to_string(i);
+      auto a = (*s)->journal().Append(r);
+      ASSERT_TRUE(a.ok());
+      if (r.kind == Kind::kMpc) mpc.push_back(a->seq);
+    }
+  }
+  {  // What a format 2 qcflow left: no kind-seq entries.
+    RawDb raw(dir.Sub("s"));
+    ASSERT_TRUE(raw.ok());
+    const std::vector<std::string> entries = raw.KindSeqKeys();
+    ASSERT_EQ(entries.size(), 300u) << "a new store indexes every append";
+    for (const std::string& k : entries) ASSERT_TRUE(raw.db()->Delete({}, raw.index(), k).ok());
+    ASSERT_TRUE(raw.db()->Put({}, raw.meta(), "format_version", "2").ok());
+  }
+  {
+    auto reader = Store::Open(dir.Sub("s"), StoreOptions{.read_only = true});
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ((*reader)->format_version(), 2) << "a read-only open changes nothing";
+    EXPECT_EQ(MpcSeqs(**reader), mpc) << "without the index, the whole journal is read";
+  }
+  {
+    auto writer = Store::Open(dir.Sub("s"));
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    EXPECT_EQ((*writer)->format_version(), kStoreFormatVersion);
+    EXPECT_EQ(MpcSeqs(**writer), mpc);
+  }
+  RawDb raw(dir.Sub("s"));
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw.KindSeqKeys().size(), 300u) << "the upgrade indexed every record";
 }
 
 TEST(StoreOpen, SecondWriterIsToldTheStoreIsInUseReaderMayOpen) {

@@ -267,7 +267,7 @@ Status Dqa3Transform::Impl::RestoreHeld() {
 
 Result<uint64_t> Dqa3Transform::Impl::Read(uint64_t cursor, std::vector<Work>* work,
                                            size_t* read, bool* at_end) {
-  auto next = store->journal().Scan(cursor, config.records_per_step,
+  auto next = store->journal().ScanKinds(cursor, config.records_per_step, {Kind::kDqa3},
                                     [&](uint64_t seq, const RecordView& rec) {
                                       ++*read;
                                       if (rec.kind == Kind::kDqa3 && !rec.quarantined() &&

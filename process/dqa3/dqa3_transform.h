@@ -120,7 +120,7 @@ inline constexpr const char* kLateNs = "dqa3.late";  // key: source \0 be64 seq;
 inline constexpr const char* kCursorName = "transform.dqa3";
 
 struct StepReport {
-  size_t records_read = 0;       // journal records visited (all kinds)
+  size_t records_read = 0;       // DQA3 journal records visited (Journal::ScanKinds)
   size_t rows_read = 0;          // dqa3 rows of this source
   size_t rows_unreadable = 0;    // payload not understood (reported)
   size_t rows_unmapped = 0;      // machine not in the unit map: not sent

@@ -47,7 +47,7 @@ Result<FilesStepReport> FilesTransform::Step() {
   std::set<std::string> keys;
   const SessionTarget target{kSessionNs, kSessionIndex, config_.sinks};
   Status failed;
-  auto next = store_->journal().Scan(*cursor, config_.records_per_step,
+  auto next = store_->journal().ScanKinds(*cursor, config_.records_per_step, {Kind::kFile},
                                      [&](uint64_t seq, const RecordView& rec) {
     ++report.records_read;
     if (rec.kind != Kind::kFile || rec.quarantined() || rec.source_id != config_.upload.source) {

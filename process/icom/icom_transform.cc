@@ -146,7 +146,8 @@ Status IcomTransform::Impl::Restore() {
 Status IcomTransform::Impl::ReadChunk(uint64_t* next, size_t limit, std::vector<Work>* works,
                                       size_t* read) {
   works->clear();
-  auto r = store->journal().Scan(*next, limit, [&](uint64_t seq, const RecordView& rec) {
+  const std::vector<Kind> kinds = {Kind::kIcom, Kind::kEvent};
+  auto r = store->journal().ScanKinds(*next, limit, kinds, [&](uint64_t seq, const RecordView& rec) {
     ++*read;
     const bool icom = rec.kind == Kind::kIcom;
     if (!icom && rec.kind != Kind::kEvent) return true;

@@ -70,7 +70,7 @@ struct IcomTransformConfig {
 std::string IcomCursorName(const IcomTransformConfig& config);
 
 struct IcomStepReport {
-  size_t records_read = 0;        // journal records visited (all kinds)
+  size_t records_read = 0;        // iCom and event records visited (Journal::ScanKinds)
   size_t messages_decoded = 0;    // iCom messages grouped
   size_t malformed = 0;           // iCom messages with decode issues or unusable
   size_t deliveries_updated = 0;  // distinct deliveries written by the step

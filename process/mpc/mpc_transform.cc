@@ -301,7 +301,7 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
   flow::input_node<BatchPtr> reader(g, [&](oneapi::tbb::flow_control& fc) -> BatchPtr {
     auto batch = std::make_shared<Batch>();
     if (read < limit && read_error.ok()) {
-      auto r = journal.Scan(next, std::min(kBatchSize, limit - read),
+      auto r = journal.ScanKinds(next, std::min(kBatchSize, limit - read), {Kind::kMpc},
                             [&](uint64_t seq, const RecordView& rec) {
                               Work& w = batch->items.emplace_back();
                               w.seq = seq;

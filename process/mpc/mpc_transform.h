@@ -54,7 +54,7 @@ inline constexpr const char* kLateNs = "mpc.late";              // key: be64 seq
 inline constexpr const char* kCursorName = "transform.mpc";
 
 struct StepReport {
-  size_t records_read = 0;      // journal records visited (all kinds)
+  size_t records_read = 0;      // MPC journal records visited (Journal::ScanKinds)
   size_t runs_added = 0;        // MPC runs fed to the grouper
   size_t runs_unreadable = 0;   // non-quarantined records that failed to parse
   size_t sessions_emitted = 0;
