@@ -5,10 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <vector>
 
+#include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow::quaac {
@@ -23,20 +22,16 @@ json PythonOracle(const std::vector<json>& objs) {
   testing::TempDir dir;
   const std::string in = dir.Sub("objs.json");
   testing::WriteFile(in, json(objs).dump());
-  const std::string cmd =
-      "python3 -c 'import json,hashlib,sys\n"
+  const std::string args =
+      "-c 'import json,hashlib,sys\n"
       "out = []\n"
       "for o in json.load(open(sys.argv[1], encoding=\"utf-8\")):\n"
       "    s = json.dumps(o, sort_keys=True)\n"
       "    out.append({\"dumps\": s, \"md5\": hashlib.md5(s.encode(\"utf-8\")).hexdigest()})\n"
       "print(json.dumps(out))' " + in;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return nullptr;
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  EXPECT_EQ(pclose(p), 0) << "python3 failed";
-  return json::parse(out, nullptr, false);
+  const testing::Run run = testing::RunQcflow("python3", args);
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  return json::parse(run.out, nullptr, false);
 }
 
 void ExpectPythonAgrees(const std::vector<json>& objs) {

@@ -5,6 +5,8 @@
 
 #include "export/quaac/quaac_reader.h"
 #include "process/common/sample_sessions_testing.h"
+#include "tests/testing/run_qcflow.h"
+#include "tests/testing/temp_dir.h"
 
 namespace qcflow::quaac {
 namespace {
@@ -87,6 +89,37 @@ TEST(QuaacSession, ErrorsLeaveTheDocumentUnchanged) {
   bad.machine = {};
   EXPECT_FALSE(AppendSession(bad, {kSite}, {}, &doc).ok());
   EXPECT_EQ(doc, Document{});
+}
+
+// An oracle independent of quaac_hash.cc: python3 recomputes every object's
+// hash of a written document the spec's way (aliases to underscore names,
+// json.dumps(sort_keys=True), md5) and prints those that differ.
+TEST(QuaacSession, PythonRecomputesEveryWrittenHash) {
+  Document doc;
+  QcSession dqa3 = SampleDqa3Session();
+  dqa3.machine.name = "Raum 1/TrueBeam °";  // non-ASCII in a referenced name
+  dqa3.tests[0].comment = "checked \u2713 ok";
+  ASSERT_TRUE(AppendSession(SampleMpcSession(), {kSite}, {}, &doc).ok());
+  ASSERT_TRUE(AppendSession(dqa3, {kSite}, {}, &doc).ok());
+  auto text = WriteQuaacJson(doc);
+  ASSERT_TRUE(text.ok());
+  testing::TempDir dir;
+  testing::WriteFile(dir.Sub("doc.json"), *text);
+  const testing::Run run = testing::RunQcflow(
+      "python3",
+      "-c 'import json,hashlib,sys\n"
+      "d = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
+      "n = 0\n"
+      "for key in (\"datapoints\", \"equipment\", \"users\", \"attachments\"):\n"
+      "    for o in d[key]:\n"
+      "        c = {k.replace(\" \", \"_\"): v for k, v in o.items() if k != \"hash\"}\n"
+      "        h = hashlib.md5(json.dumps(c, sort_keys=True).encode(\"utf-8\")).hexdigest()\n"
+      "        n += 1\n"
+      "        if h != o[\"hash\"]: print(key, o[\"name\"], h, o[\"hash\"])\n"
+      "print(\"checked\", n)' " + dir.Sub("doc.json"));
+  EXPECT_EQ(run.exit_code, 0);
+  // 2 MPC + 10 DQA3 datapoints, 3 equipment, 2 users.
+  EXPECT_EQ(run.out, "checked 17\n");
 }
 
 std::string Gunzip(const std::string& gz) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -122,12 +124,25 @@ std::map<std::string, std::string> SharedParameters(const std::vector<const Test
 
 QuipUnit QuipUnitOf(std::string_view u) {
   static const std::map<std::string, QuipUnit, std::less<>> kUnits = {
-      {"mm", {"CENTIMETERS", 0.1}}, {"cm", {"CENTIMETERS", 1}}, {"%", {"PERCENTAGE", 1}},
-      {"°", {"DEGREES", 1}},        {"deg", {"DEGREES", 1}},    {"cGy", {"CENTIGRAY", 1}},
-      {"Gy", {"CENTIGRAY", 100}},   {"MU", {"MONITOR_UNIT", 1}}, {"MU/min", {"MU_PER_MINUTE", 1}},
-      {"°C", {"CELSIUS", 1}},       {"C", {"CELSIUS", 1}}};
+      {"mm", {"CENTIMETERS", -1}}, {"cm", {"CENTIMETERS", 0}}, {"%", {"PERCENTAGE", 0}},
+      {"°", {"DEGREES", 0}},        {"deg", {"DEGREES", 0}},    {"cGy", {"CENTIGRAY", 0}},
+      {"Gy", {"CENTIGRAY", 2}},     {"MU", {"MONITOR_UNIT", 0}}, {"MU/min", {"MU_PER_MINUTE", 0}},
+      {"°C", {"CELSIUS", 0}},       {"C", {"CELSIUS", 0}}};
   auto it = kUnits.find(TrimChars(u));
-  return it != kUnits.end() ? it->second : QuipUnit{std::string(TrimChars(u)), 1};
+  return it != kUnits.end() ? it->second : QuipUnit{std::string(TrimChars(u)), 0};
+}
+
+double ShiftDecimal(double v, int shift) {
+  if (shift == 0 || !std::isfinite(v)) return v;
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string text(buf, r.ptr);  // "3.5e-01"
+  const size_t e = text.find('e');
+  const int exp10 = std::stoi(text.substr(e + 1)) + shift;
+  text = text.substr(0, e + 1) + std::to_string(exp10);
+  double out = v;
+  std::from_chars(text.data(), text.data() + text.size(), out);
+  return out;
 }
 
 std::string QuipCode(std::string_view measure) {
@@ -163,8 +178,8 @@ Status AppendSession(const QcSession& session, Document* doc) {
   for (const TestResult& t : session.tests) {
     if (t.skipped || !t.number) continue;
     const QuipUnit unit = QuipUnitOf(t.unit);
-    if (IsEnvironment(t, "temperature")) test.temperature = Quantity{unit.name, *t.number * unit.scale};
-    else if (IsEnvironment(t, "pressure")) test.pressure = Quantity{unit.name, *t.number * unit.scale};
+    if (IsEnvironment(t, "temperature")) test.temperature = Quantity{unit.name, ShiftDecimal(*t.number, unit.shift)};
+    else if (IsEnvironment(t, "pressure")) test.pressure = Quantity{unit.name, ShiftDecimal(*t.number, unit.shift)};
     else if (t.role != TestRole::kContext && !t.file) values.push_back(&t);
   }
   const std::map<std::string, std::string> shared = SharedParameters(values);
@@ -176,7 +191,7 @@ Status AppendSession(const QcSession& session, Document* doc) {
     const QuipUnit unit = QuipUnitOf(t->unit);
     DataValue d{.code = QuipCode(MeasureOf(*t)), .raw = t->role != TestRole::kDeviation,
                 .unit = unit.name, .is_baseline = t->role == TestRole::kReference,
-                .value = *t->number * unit.scale};
+                .value = ShiftDecimal(*t->number, unit.shift)};
     for (const auto& [k, v] : t->parameters) {
       if (!shared.count(k)) d.attributes.push_back({k, v});
     }

@@ -71,15 +71,19 @@ struct Document {
   bool operator==(const Document&) const = default;
 };
 
-// QUIP's unit for a source unit, and the factor the value is multiplied by:
-// "mm" -> CENTIMETERS × 0.1 (QUIP prefers cm), "%" -> PERCENTAGE, "°" -> DEGREES,
-// "cGy" -> CENTIGRAY, "Gy" -> CENTIGRAY × 100, "MU" -> MONITOR_UNIT, "MU/min" ->
+// QUIP's unit for a source unit, and the power of ten the value is shifted by:
+// "mm" -> CENTIMETERS, -1 (QUIP prefers cm), "%" -> PERCENTAGE, "°" -> DEGREES,
+// "cGy" -> CENTIGRAY, "Gy" -> CENTIGRAY, +2, "MU" -> MONITOR_UNIT, "MU/min" ->
 // MU_PER_MINUTE, "°C" -> CELSIUS; "" stays "" (unknown); any other as written.
 struct QuipUnit {
   std::string name;
-  double scale = 1;
+  int shift = 0;
 };
 QuipUnit QuipUnitOf(std::string_view source_unit);
+
+// v × 10^shift, shifted in v's shortest decimal text so that 0.35 mm is
+// 0.035 cm, not 0.034999999999999996.
+double ShiftDecimal(double v, int shift);
 
 // The data value code of a measure: DQA3's columns by QUIP's names (dose ->
 // DOSE, axsym/axialsym -> AXIAL_SYMMETRY, trsym -> TRANS_SYMMETRY, qaflat ->

@@ -20,11 +20,14 @@ using testing::SampleMpcSession;
 
 TEST(QuipDocument, UnitsAndCodes) {
   EXPECT_EQ(QuipUnitOf("mm").name, "CENTIMETERS");
-  EXPECT_DOUBLE_EQ(QuipUnitOf("mm").scale, 0.1);
+  EXPECT_EQ(QuipUnitOf("mm").shift, -1);
   EXPECT_EQ(QuipUnitOf("%").name, "PERCENTAGE");
   EXPECT_EQ(QuipUnitOf("°").name, "DEGREES");
   EXPECT_EQ(QuipUnitOf("cGy").name, "CENTIGRAY");
-  EXPECT_DOUBLE_EQ(QuipUnitOf("Gy").scale, 100);
+  EXPECT_EQ(QuipUnitOf("Gy").shift, 2);
+  EXPECT_EQ(ShiftDecimal(0.35, -1), 0.035);  // not 0.35 * 0.1 = 0.034999999999999996
+  EXPECT_EQ(ShiftDecimal(1.23, 2), 123.0);
+  EXPECT_EQ(ShiftDecimal(-2.5e-300, -1), -2.5e-301);
   EXPECT_EQ(QuipUnitOf("MU").name, "MONITOR_UNIT");
   EXPECT_EQ(QuipUnitOf("°C").name, "CELSIUS");
   EXPECT_EQ(QuipUnitOf("").name, "");
@@ -73,7 +76,7 @@ TEST(QuipDocument, MpcSessionConvertsMillimetresAndKeepsBeamsAsAttributes) {
   EXPECT_EQ(t.data_values[0].attributes, (std::vector<KeyValue>{{"beam", "6xFFF"}, {"fff", "true"}}));
   EXPECT_EQ(t.data_values[1].code, "ISOCENTERGROUP_ISOCENTERSIZE");
   EXPECT_EQ(t.data_values[1].unit, "CENTIMETERS");
-  EXPECT_DOUBLE_EQ(t.data_values[1].value, 0.035);
+  EXPECT_EQ(t.data_values[1].value, 0.035);
   EXPECT_EQ(t.data_values[1].attributes, (std::vector<KeyValue>{{"beam", "6x"}}));
 }
 
