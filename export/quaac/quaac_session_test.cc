@@ -99,7 +99,9 @@ TEST(QuaacSession, PythonRecomputesEveryWrittenHash) {
   QcSession dqa3 = SampleDqa3Session();
   dqa3.machine.name = "Raum 1/TrueBeam °";  // non-ASCII in a referenced name
   dqa3.tests[0].comment = "checked \u2713 ok";
-  ASSERT_TRUE(AppendSession(SampleMpcSession(), {kSite}, {}, &doc).ok());
+  auto csv = MakeGzipAttachment("Results.csv", "Name,Value\n°,1\n", "csv");
+  ASSERT_TRUE(csv.ok());
+  ASSERT_TRUE(AppendSession(SampleMpcSession(), {kSite}, {*csv}, &doc).ok());
   ASSERT_TRUE(AppendSession(dqa3, {kSite}, {}, &doc).ok());
   auto text = WriteQuaacJson(doc);
   ASSERT_TRUE(text.ok());
@@ -116,10 +118,13 @@ TEST(QuaacSession, PythonRecomputesEveryWrittenHash) {
       "        h = hashlib.md5(json.dumps(c, sort_keys=True).encode(\"utf-8\")).hexdigest()\n"
       "        n += 1\n"
       "        if h != o[\"hash\"]: print(key, o[\"name\"], h, o[\"hash\"])\n"
+      "import base64,gzip\n"
+      "for a in d[\"attachments\"]: print(repr(gzip.decompress(base64.b64decode(a[\"content\"])).decode()))\n"
       "print(\"checked\", n)' " + dir.Sub("doc.json"));
   EXPECT_EQ(run.exit_code, 0);
-  // 2 MPC + 10 DQA3 datapoints, 3 equipment, 2 users.
-  EXPECT_EQ(run.out, "checked 17\n");
+  // Python's gzip reads the attachment; 2 MPC + 10 DQA3 datapoints, 3
+  // equipment, 2 users, 1 attachment.
+  EXPECT_EQ(run.out, "'Name,Value\\n°,1\\n'\nchecked 18\n");
 }
 
 std::string Gunzip(const std::string& gz) {
