@@ -160,6 +160,8 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
 
 // backfill_icom_command.cc
 void RegisterBackfillIcomCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
+// backfill_trf_command.cc
+void RegisterBackfillTrfCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
 
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
   auto* backfill = app.add_subcommand("backfill", "Import history into the store");
@@ -191,6 +193,7 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
     *action = [&global, o] { return RunMpcBackfill(global, *o); };
   });
   RegisterBackfillIcomCommand(backfill, global, action);
+  RegisterBackfillTrfCommand(backfill, global, action);
 }
 
 }  // namespace qcflow::cli
