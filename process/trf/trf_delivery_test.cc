@@ -93,7 +93,9 @@ TEST(TrfDeliveryTest, EveryFixtureStartsAtTheDateInItsNameAndEndsNormally) {
     EXPECT_GT(d.mu, 0);
     // A beam that ended Terminated Ok delivered what its header planned (to the
     // counter's 0.1 MU); the service beam has no plan (0 MU).
-    if (d.header_mu > 0) EXPECT_NEAR(d.mu, d.header_mu, 0.1 + 1e-9);
+    if (d.header_mu > 0) {
+      EXPECT_NEAR(d.mu, d.header_mu, 0.1 + 1e-9);
+    }
     EXPECT_TRUE(d.gantry.min.has_value());
     EXPECT_EQ(d.field_label + (d.field_label.empty() ? "" : "/") + d.field_name, log.header.field);
   }
