@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "ingest/files/file_scan.h"
 #include "ingest/trf/columns.h"
+#include "ingest/trf/trf_backups.h"
 #include "ingest/trf/trf_capture.h"
 #include "process/common/step_loop.h"
 #include "process/trf/trf_transform.h"
@@ -31,10 +32,10 @@ int RunTrfBackfill(const GlobalOptions& global, const TrfBackfillOptions& o) {
   if (!o.zone.empty()) {
     if (Status s = CheckZone(o.zone).WithContext("--zone"); !s.ok()) return ReportError(s);
   }
-  for (const std::string& dir : o.from) {
+  for (const std::string& from : o.from) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-      return ReportError(Status::NotFound("--from " + dir + ": not a directory"));
+    if (!std::filesystem::is_directory(from, ec) && !std::filesystem::is_regular_file(from, ec)) {
+      return ReportError(Status::NotFound("--from " + from + ": not a directory or a zip archive"));
     }
   }
   auto table = trf::ColumnsTable::LoadInstalled();
@@ -52,24 +53,45 @@ int RunTrfBackfill(const GlobalOptions& global, const TrfBackfillOptions& o) {
   capture.recursive = true;
   capture.settle = std::chrono::milliseconds(0);  // an archive, not a directory being written
 
-  // One directory at a time, for the progress line; the same scanner memory
-  // as the daemon's (per source id), so a repeat reads no unchanged file.
+  // One --from at a time, for the progress line: a directory's loose logs and
+  // the logs inside its zip archives (any *.zip, not only SDD+*: a copied
+  // backup may be renamed), or one zip. The same scanner memory as the
+  // daemon's (per source id), so a repeat reads no unchanged file.
   Progress scan_progress("logs");
   files::FileScanReport total;
-  for (const std::string& dir : o.from) {
-    capture.dirs = {dir};
-    files::FileScanner scanner(trf::TrfScanOptions(capture, *kind), store->get());
-    auto r = scanner.Pass(&(*store)->journal(), NowMicros());
-    if (!r.ok()) return ReportBackfillError(**store, r.status());
-    total.seen += r->seen;
-    total.appended += r->appended;
-    total.quarantined += r->quarantined;
-    total.problems.insert(total.problems.end(), r->problems.begin(), r->problems.end());
-    scan_progress.Update(dir + ": " + std::to_string(total.seen) + " logs, " +
-                             std::to_string(total.appended) + " new (" +
-                             PerSecond(total.seen, scan_progress.seconds()) + ")",
+  trf::TrfBackupReport zips;
+  for (const std::string& from : o.from) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(from, ec)) {
+      trf::TrfBackupReader reader(trf::BackupOptionsFor(capture, "", *kind));
+      const Status read = reader.ReadZip(from, from, &(*store)->journal(), NowMicros(), &zips);
+      if (!read.ok()) return ReportBackfillError(**store, read);
+    } else {
+      capture.dirs = {from};
+      files::FileScanner scanner(trf::TrfScanOptions(capture, *kind), store->get());
+      auto r = scanner.Pass(&(*store)->journal(), NowMicros());
+      if (!r.ok()) return ReportBackfillError(**store, r.status());
+      total.seen += r->seen;
+      total.appended += r->appended;
+      total.quarantined += r->quarantined;
+      total.problems.insert(total.problems.end(), r->problems.begin(), r->problems.end());
+      trf::TrfBackupOptions b = trf::BackupOptionsFor(capture, from, *kind);
+      b.zip_patterns = {"*.zip"};
+      b.recursive = true;
+      trf::TrfBackupReader reader(std::move(b), store->get());
+      auto z = reader.Pass(&(*store)->journal(), NowMicros());
+      if (!z.ok()) return ReportBackfillError(**store, z.status());
+      zips.Add(*z);
+    }
+    scan_progress.Update(from + ": " + std::to_string(total.seen + zips.logs) + " logs, " +
+                             std::to_string(total.appended + zips.appended) + " new (" +
+                             PerSecond(total.seen + zips.logs, scan_progress.seconds()) + ")",
                          true);
   }
+  total.seen += zips.logs;
+  total.appended += zips.appended;
+  total.quarantined += zips.quarantined;
+  total.problems.insert(total.problems.end(), zips.problems.begin(), zips.problems.end());
   const double scan_seconds = scan_progress.seconds();
   scan_progress.Done(std::to_string(total.seen) + " logs, " + std::to_string(total.appended) + " new (" +
                      PerSecond(total.seen, scan_seconds) + ")");
@@ -90,7 +112,8 @@ int RunTrfBackfill(const GlobalOptions& global, const TrfBackfillOptions& o) {
   std::string dirs;
   for (const std::string& d : o.from) dirs += (dirs.empty() ? "" : ", ") + d;
   std::cout << "Backfill of " << dirs << " (linac " << o.linac << ", source " << capture.source_id << ")\n"
-            << "  logs found            " << total.seen << "\n"
+            << "  logs found            " << total.seen << " (" << zips.logs << " inside " << zips.zips_read
+            << " zip archive(s))\n"
             << "  appended              " << total.appended;
   if (total.quarantined) std::cout << " (" << total.quarantined << " not TRF logs, quarantined)";
   std::cout << "\n"
@@ -110,15 +133,17 @@ void RegisterBackfillTrfCommand(CLI::App* backfill, const GlobalOptions& global,
   auto o = std::make_shared<TrfBackfillOptions>();
   auto* cmd = backfill->add_subcommand(
       "trf",
-      "Import Elekta TRF delivery logs found under directories (walked recursively) and derive\n"
-      "one delivery per log. Safe to repeat, and safe next to [[source.trf]]: a log already in\n"
-      "the store, under any name, is never stored twice. A file that is not a TRF log is kept\n"
+      "Import Elekta TRF delivery logs found under directories (walked recursively; loose, and\n"
+      "inside zip archives such as the NSS's SDD+*.zip diagnostic backups) or in zip archives,\n"
+      "and derive one delivery per log. Safe to repeat, and safe next to [[source.trf]]: a log\n"
+      "already in the store, under any name or in any archive, is never stored twice. A file\n"
+      "that is not a TRF log is kept\n"
       "quarantined and reported (exit 3). Needs the store to itself: stop `qcflow run` first.\n"
       "Example:\n"
       "  qcflow backfill trf --from /srv/trf/LA1 --linac LA1 --source la1-trf --store ./s");
-  cmd->add_option("--from", o->from, "Directories holding .trf logs (repeatable)")
+  cmd->add_option("--from", o->from, "Directories holding .trf logs or zip archives of them, or zip archives (repeatable)")
       ->required()
-      ->type_name("DIR");
+      ->type_name("DIR|ZIP");
   cmd->add_option("--linac", o->linac, "The linac the logs are from (as its [[source.trf]] linac)")
       ->required();
   cmd->add_option("--source", o->source,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "ingest/trf/decoder.h"
@@ -145,6 +146,38 @@ TEST_F(QueryTrfTest, FiltersByLinacTimeAndField) {
   EXPECT_EQ(csv.out.rfind("start,linac,field_label,field_name,mu,", 0), 0u) << csv.out;
   testing::Run bad = Qcflow(Store() + "query trf --since yesterday-ish");
   EXPECT_NE(bad.exit_code, 0);
+}
+
+
+TEST(BackfillTrfTest, TheSameLogInsideZipsAndLooseIsOneRecord) {
+  testing::TempDir dir;
+  const auto fixtures = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  const std::string a = testing::ReadTrfFixture(fixtures[0]), b = testing::ReadTrfFixture(fixtures[1]);
+  fs::create_directories(dir.Sub("share/Backup/TCS"));
+  fs::create_directories(dir.Sub("loose"));
+  testing::WriteFile(dir.Sub("loose") + "/a.trf", a);
+  testing::WriteTrfZip(dir.Sub("share/Backup/TCS") + "/SDD+1.zip", {{"logs/a.trf", a}, {"logs/b.trf", b}});
+  testing::WriteTrfZip(dir.Sub("one.zip"), {{"b again.trf", b}});
+  const std::string args = "--store " + Quoted(dir.Sub("store")) + " backfill trf --linac LA1 --from " +
+                           Quoted(dir.Sub("loose")) + " --from " + Quoted(dir.Sub("share")) + " --from " +
+                           Quoted(dir.Sub("one.zip"));
+  testing::Run first = Qcflow(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("logs found            4 (3 inside 2 zip archive(s))"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("appended              2\n"), std::string::npos) << first.out;
+  testing::Run second = Qcflow(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("appended              0\n"), std::string::npos) << second.out;
+
+  testing::Run q = Qcflow("--store " + Quoted(dir.Sub("store")) + " query trf --format json");
+  ASSERT_EQ(q.exit_code, 0) << q.out;
+  const nlohmann::json all = nlohmann::json::parse(q.out);
+  ASSERT_EQ(all.size(), 2u);
+  std::set<std::string> files;
+  for (const nlohmann::json& d : all) files.insert(d["file"].get<std::string>());
+  EXPECT_EQ(files, (std::set<std::string>{dir.Sub("loose") + "/a.trf",
+                                          dir.Sub("share") + "/Backup/TCS/SDD+1.zip!/logs/b.trf"}))
+      << q.out;
 }
 
 TEST(BackfillTrfTest, AFileThatIsNotATrfLogIsQuarantinedAndReported) {

@@ -33,8 +33,9 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   s.interval = common.interval;
   TrfCaptureSettings& c = s.capture;
   c.source_id = s.name;
-  r.Str("dir", &s.dir, true);
-  c.dirs = {s.dir};
+  r.Str("dir", &s.dir);
+  r.Str("backups", &s.backups);
+  if (!s.dir.empty()) c.dirs = {s.dir};
   std::vector<std::string> patterns;
   r.StrList("pattern", &patterns);
   if (!patterns.empty()) c.patterns = patterns;
@@ -46,8 +47,9 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   // keeps about 8 days), and dedup keeps it from being journaled twice.
   if (r.table().get("history")) r.History("history", &s.history, "to take every log already in the directory");
   r.Finish();
-  if (const toml::node* n = r.table().get("dir"); n && s.dir.empty()) {
-    r.Error(n, r.where() + ".dir must not be empty");
+  if (s.dir.empty() && s.backups.empty()) {
+    r.Error(r.table().get("dir"), r.where() + " needs dir (a directory of .trf logs) or backups (the NSS's "
+            "Backup/TCS folder of SDD+*.zip diagnostic backups), or both");
   }
   if (const toml::node* n = r.table().get("linac"); n && c.linac.empty()) {
     r.Error(n, r.where() + ".linac must not be empty: name the linac (as its [[source.icom]])");

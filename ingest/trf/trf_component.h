@@ -1,8 +1,10 @@
 // [[source.trf]]: capture Elekta TRF delivery logs from a directory and
 // derive one TRF delivery per log (process/trf/).
 //
-// Keys (defaults in brackets): name; dir (required); pattern ["*.trf"] (a glob
-// or a list); recursive [false]; linac (required: the linac's name, as its
+// Keys (defaults in brackets): name; dir and/or backups (at least one: a
+// directory of loose logs; the NSS's Backup/TCS folder of SDD+*.zip diagnostic
+// backups, trf_backups.h); pattern ["*.trf"] (a glob or a list, on log names,
+// loose or inside a zip); recursive [false, for dir]; linac (required: the linac's name, as its
 // [[source.icom]] is named, so its logs and iCom deliveries line up); zone
 // [""; an IANA zone, kept with each log]; settle [10s]; history ["all", or a
 // duration: logs last modified longer ago than that before the first start
@@ -23,8 +25,9 @@ namespace qcflow::trf {
 struct TrfSourceSettings {
   std::string name;
   std::chrono::milliseconds interval{60'000};
-  std::string dir;
-  TrfCaptureSettings capture;  // source_id = name; dirs = {dir}
+  std::string dir;      // "" = no loose logs
+  std::string backups;  // "" = no diagnostic backups
+  TrfCaptureSettings capture;  // source_id = name; dirs = {dir} when set
   std::optional<std::chrono::milliseconds> history;  // nullopt = "all"
 };
 

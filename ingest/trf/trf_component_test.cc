@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "cli/runtime/config.h"
@@ -26,6 +27,21 @@ using std::chrono::milliseconds;
 std::string Toml(const std::string& store, const std::string& dir, const std::string& extra = "") {
   return "[store]\npath = \"" + store + "\"\n\n[[source.trf]]\nname = \"la1-trf\"\ndir = \"" + dir +
          "\"\nlinac = \"LA1\"\nsettle = \"0s\"\ninterval = \"100ms\"\n" + extra;
+}
+
+// Runs the unchanged daemon on `toml` until it is idle.
+void RunUntilIdle(const std::string& toml) {
+  auto c = config::ParseConfig(toml, "t.toml", 0600);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  cli::DaemonOptions o;
+  o.config = std::move(*c);
+  o.until_idle = true;
+  o.max_duration = milliseconds(60'000);
+  auto daemon = cli::Daemon::Create(std::move(o));
+  ASSERT_TRUE(daemon.ok()) << daemon.status().message();
+  auto summary = (*daemon)->Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->reason, cli::StopReason::kIdle);
 }
 
 std::string ParseError(const std::string& text) {
@@ -61,7 +77,13 @@ TEST(TrfComponent, ReadsItsKeysWithDefaults) {
 
 TEST(TrfComponent, ErrorsNameTheKey) {
   EXPECT_NE(ParseError("[[source.trf]]\nname = \"t\"\ndir = \"/d\"\n").find("linac"), std::string::npos);
-  EXPECT_NE(ParseError("[[source.trf]]\nname = \"t\"\nlinac = \"LA1\"\n").find("dir"), std::string::npos);
+  EXPECT_NE(ParseError("[[source.trf]]\nname = \"t\"\nlinac = \"LA1\"\n").find("needs dir"), std::string::npos)
+      << ParseError("[[source.trf]]\nname = \"t\"\nlinac = \"LA1\"\n");
+  auto backups_only = config::ParseConfig(
+      "[[source.trf]]\nname = \"t\"\nbackups = \"/nss/Backup/TCS\"\nlinac = \"LA1\"\n", "t.toml", 0600);
+  ASSERT_TRUE(backups_only.ok()) << backups_only.status().message();
+  EXPECT_EQ(backups_only->Of<TrfComponent>()[0]->settings().backups, "/nss/Backup/TCS");
+  EXPECT_TRUE(backups_only->Of<TrfComponent>()[0]->settings().capture.dirs.empty());
   EXPECT_NE(ParseError(Toml("s", "/d", "zone = \"Mars/Olympus\"\n")).find(".zone"), std::string::npos)
       << ParseError(Toml("s", "/d", "zone = \"Mars/Olympus\"\n"));
   EXPECT_NE(ParseError(Toml("s", "/d", "recursiv = true\n")).find("did you mean 'recursive'"), std::string::npos)
@@ -103,20 +125,7 @@ TEST(TrfComponent, TheDaemonJournalsDerivesAndShowsTheLogs) {
     EXPECT_NE(metrics.find(want), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("qcflow_source_up{source=\"la1-trf\"} 1"), std::string::npos) << metrics;
   }
-  // A restart, until idle, takes nothing twice.
-  {
-    auto c = config::ParseConfig(Toml(store, dir), "t.toml", 0600);
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    cli::DaemonOptions o;
-    o.config = std::move(*c);
-    o.until_idle = true;
-    o.max_duration = milliseconds(60'000);
-    auto daemon = cli::Daemon::Create(std::move(o));
-    ASSERT_TRUE(daemon.ok()) << daemon.status().message();
-    auto summary = (*daemon)->Run();
-    ASSERT_TRUE(summary.ok()) << summary.status().message();
-    EXPECT_EQ(summary->reason, cli::StopReason::kIdle);
-  }
+  RunUntilIdle(Toml(store, dir));  // a restart takes nothing twice
 
   auto opened = Store::Open(store, StoreOptions{});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
@@ -149,6 +158,38 @@ TEST(TrfComponent, TheDaemonJournalsDerivesAndShowsTheLogs) {
   ASSERT_EQ(report.tables[0].rows.size(), 1u);
   EXPECT_EQ(report.tables[0].rows[0][0].text, "la1-trf");
   EXPECT_EQ(report.tables[0].rows[0][1].text, "LA1");
+}
+
+TEST(TrfComponent, TheDaemonReadsTheBackupsBesideTheDirectory) {
+  ::setenv("QCFLOW_DATA_DIR", QCFLOW_TEST_DATA_DIR, 1);
+  testing::TempDir tmp;
+  const std::string store = tmp.Sub("store"), dir = tmp.Sub("logs"), backups = tmp.Sub("Backup/TCS");
+  fs::create_directories(dir);
+  fs::create_directories(backups);
+  const auto fixtures = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  const std::string a = testing::ReadTrfFixture(fixtures[0]), b = testing::ReadTrfFixture(fixtures[1]);
+  testing::WriteFile(dir + "/a.trf", a);
+  testing::WriteTrfZip(backups + "/SDD+1.zip", {{"x/a.trf", a}, {"x/b.trf", b}});
+  testing::WriteTrfZip(backups + "/SDD+2.zip", {{"y/a.trf", a}});
+  RunUntilIdle(Toml(store, dir, "backups = \"" + backups + "\"\n"));
+
+  auto opened = Store::Open(store, StoreOptions{});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::set<std::string> files;
+  ASSERT_TRUE((*opened)->derived().Scan(kTrfDeliveryNs, "", [&](std::string_view, std::string_view v) {
+    files.insert(DecodeTrfDelivery(v)->file);
+    return true;
+  }).ok());
+  // a.trf loose and in both backups (the loose one is scanned first), b.trf in one: two logs.
+  EXPECT_EQ(files, (std::set<std::string>{dir + "/a.trf", backups + "/SDD+1.zip!/x/b.trf"}));
+  auto states = component::LoadSourceStates(**opened);
+  ASSERT_TRUE(states.ok());
+  EXPECT_EQ((*states)[0].extra.Number("backups_seen"), 2u);
+  EXPECT_EQ((*states)[0].extra.Number("deliveries"), 2u);
+  // logs_seen is the latest pass's: 4 (1 loose + 3 members) on the first, 1 once
+  // the archives are remembered (a second pass may run before the stop).
+  const uint64_t seen = (*states)[0].extra.Number("logs_seen");
+  EXPECT_TRUE(seen == 4 || seen == 1) << seen;
 }
 
 }  // namespace

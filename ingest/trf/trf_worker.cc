@@ -35,7 +35,12 @@ Status TrfWorker::Init() {
   if (auto first = ParseTimeArg(state_.first_start); config_.history && first.ok()) {
     capture.since = *first - config_.history->count() * 1000;
   }
-  scanner_ = std::make_unique<files::FileScanner>(TrfScanOptions(capture, kind_), env_.store);
+  if (!config_.dir.empty()) {
+    scanner_ = std::make_unique<files::FileScanner>(TrfScanOptions(capture, kind_), env_.store);
+  }
+  if (!config_.backups.empty()) {
+    backups_ = std::make_unique<TrfBackupReader>(BackupOptionsFor(capture, config_.backups, kind_), env_.store);
+  }
   transform_ = std::make_unique<TrfTransform>(env_.store, &table_,
                                               TrfTransformConfig{config_.name, kind_});
   return Status::OK();
@@ -45,27 +50,36 @@ std::string TrfWorker::Doing() const {
   const TrfCaptureSettings& c = config_.capture;
   std::string patterns;
   for (const std::string& p : c.patterns) patterns += (patterns.empty() ? "" : ", ") + p;
-  return "TRF logs of linac " + c.linac + " from " + config_.dir + (c.recursive ? " (recursive, " : " (") +
-         patterns + ") every " + HumanDuration(config_.interval) + " (settle " +
-         HumanDuration(c.settle) + ")";
+  std::string where;
+  if (!config_.dir.empty()) where = config_.dir + (c.recursive ? " (recursive)" : "");
+  if (!config_.backups.empty()) {
+    where += (where.empty() ? "" : " and ") + std::string("the backups (SDD+*.zip) in ") + config_.backups;
+  }
+  return "TRF logs (" + patterns + ") of linac " + c.linac + " from " + where + " every " +
+         HumanDuration(config_.interval) + " (settle " + HumanDuration(c.settle) + ")";
 }
 
 bool TrfWorker::Pass() {
   const MicrosUtc start = env_.clock();
   const std::string who = "source " + config_.name;
-  auto scan = scanner_->Pass(&env_.store->journal(), start);
+  Result<files::FileScanReport> scan = files::FileScanReport{};
+  if (scanner_) scan = scanner_->Pass(&env_.store->journal(), start);
+  Result<TrfBackupReport> zips = TrfBackupReport{};
+  if (backups_) zips = backups_->Pass(&env_.store->journal(), start);
   TrfStepReport total;
   const Status step_failed = RunSteps([&] { return transform_->Step(); }, &total,
                                       {.stop_requested = [this] { return stopping(); }})
                                  .WithContext("TRF transform");
-  const Status failed = !scan.ok() ? scan.status() : step_failed;
+  const Status failed = !scan.ok() ? scan.status() : !zips.ok() ? zips.status() : step_failed;
   if (scan.ok()) LogProblems(log(), who, scan->problems);
+  if (zips.ok()) LogProblems(log(), who, zips->problems);
   LogProblems(log(), who, total.problems);
-  const size_t appended = scan.ok() ? scan->appended : 0;
+  const size_t appended = (scan.ok() ? scan->appended : 0) + (zips.ok() ? zips->appended : 0);
+  const size_t quarantined_now = (scan.ok() ? scan->quarantined : 0) + (zips.ok() ? zips->quarantined : 0);
   if (appended > 0 || total.deliveries_written > 0) {
-    log().info("{}: journaled {} new TRF log(s) ({} not TRF logs, quarantined); {} delivery(ies) "
-               "derived ({} from damaged logs)", who, appended, scan.ok() ? scan->quarantined : 0,
-               total.deliveries_written, total.damaged);
+    log().info("{}: journaled {} new TRF log(s) ({} from backups; {} not TRF logs, quarantined); {} "
+               "delivery(ies) derived ({} from damaged logs)", who, appended,
+               zips.ok() ? zips->appended : 0, quarantined_now, total.deliveries_written, total.damaged);
   }
   deliveries_total_ += total.deliveries_written;
 
@@ -79,14 +93,15 @@ bool TrfWorker::Pass() {
   ++state_.passes;
   state_.extra.Set("linac", config_.capture.linac);
   state_.extra.Set("deliveries", deliveries_total_);
-  if (scan.ok()) {
-    state_.extra.Set("logs_seen", uint64_t(scan->seen));
-    state_.extra.Set("unsettled", uint64_t(scan->unsettled));
+  if (scan.ok() && zips.ok()) {
+    state_.extra.Set("logs_seen", uint64_t(scan->seen + zips->logs));
+    state_.extra.Set("backups_seen", uint64_t(zips->zips_seen));
+    state_.extra.Set("unsettled", uint64_t(scan->unsettled + zips->unsettled));
   }
   if (failed.ok()) state_.last_ok = state_.last_run;
   up_ = failed.ok();
   if (failed.ok()) last_success_ = start;
-  idle_ = failed.ok() && total.caught_up && scan.ok() && scan->unsettled == 0;
+  idle_ = failed.ok() && total.caught_up && scan->unsettled == 0 && zips->unsettled == 0;
   return failed.ok();
 }
 
@@ -108,7 +123,7 @@ Status TrfStatus(Store&, std::vector<component::SourceState>* states, component:
   component::StatusTable t{
       "TRF log sources, as `qcflow run` last saw them (quarantined: files that are not TRF logs, "
       "kept in the journal; `qcflow query trf` lists the deliveries):",
-      {"source", "linac", "state", "last_pass", "logs_seen", "new_last_pass", "unsettled",
+      {"source", "linac", "state", "last_pass", "logs_seen", "backups_seen", "new_last_pass", "unsettled",
        "deliveries", "quarantined", "last_error"},
       {}};
   for (const component::SourceState& s : *states) {
@@ -118,6 +133,7 @@ Status TrfStatus(Store&, std::vector<component::SourceState>* states, component:
                       StatusCell::Text(s.state),
                       StatusCell::Text(s.last_run.empty() ? "never" : s.last_run),
                       StatusCell::Number(s.extra.Number("logs_seen")),
+                      StatusCell::Number(s.extra.Number("backups_seen")),
                       StatusCell::Number(s.records_last_run),
                       StatusCell::Number(s.extra.Number("unsettled")),
                       StatusCell::Number(s.extra.Number("deliveries")),

@@ -10,6 +10,7 @@
 
 #include "ingest/files/file_scan.h"
 #include "ingest/trf/columns.h"
+#include "ingest/trf/trf_backups.h"
 #include "ingest/trf/trf_component.h"
 #include "process/component/worker.h"
 #include "process/trf/trf_transform.h"
@@ -35,7 +36,8 @@ class TrfWorker : public component::PollingWorker {
 
   TrfSourceSettings config_;
   ColumnsTable table_;
-  std::unique_ptr<files::FileScanner> scanner_;    // made by Init (the history window)
+  std::unique_ptr<files::FileScanner> scanner_;    // made by Init (the history window); with dir
+  std::unique_ptr<TrfBackupReader> backups_;       // made by Init; with backups
   std::unique_ptr<TrfTransform> transform_;        // made by Init (the table)
   uint64_t deliveries_total_ = 0;                  // summed over runs
 };

@@ -29,7 +29,9 @@ struct AxisRange {
 struct TrfDelivery {
   std::string id;             // the log record's dedup key
   uint64_t seq = 0;           // its journal seq
-  std::string linac, file;    // the source's linac; where the log was found
+  // The source's linac; where the log was found first (a path, or
+  // "<backups>/<zip>!/<member>" for a log inside a diagnostic backup).
+  std::string linac, file;
   std::string zone;           // the source's zone setting ("" = none given)
   std::string date_text, utc_offset;  // the header's, as written
   std::optional<MicrosUtc> start;     // the header date; empty when it does not read

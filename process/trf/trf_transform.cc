@@ -10,7 +10,8 @@
 namespace qcflow::trf {
 namespace {
 
-// Where the capture found the log (its meta, ingest/trf/trf_capture.h).
+// Where the capture found the log (its meta: ingest/trf/trf_capture.h for a
+// loose log, trf_backups.h for a backup's member).
 struct Provenance {
   std::string linac, file, zone;
 };
@@ -25,8 +26,14 @@ Provenance ReadMeta(std::string_view meta) {
   };
   p.linac = text("linac");
   p.zone = text("zone");
-  const std::string dir = text("dir"), path = text("path");
-  p.file = dir.empty() ? path : dir + "/" + path;
+  const std::string dir = text("dir"), path = text("path"), zip = text("zip");
+  // A backup's member: "<backups>/<zip>!/<member>" (as a jar URL names one).
+  if (!zip.empty()) {
+    const std::string backups = text("backups");  // "" for a zip given to backfill by its path
+    p.file = (backups.empty() ? "" : backups + "/") + zip + "!/" + text("member");
+  } else {
+    p.file = dir.empty() ? path : dir + "/" + path;
+  }
   return p;
 }
 
