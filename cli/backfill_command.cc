@@ -26,12 +26,6 @@ struct MpcBackfillOptions {
   std::string late = "report";
 };
 
-std::string Rate(size_t n, double seconds) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f/s", seconds > 0 ? n / seconds : 0.0);
-  return buf;
-}
-
 Result<mpc::MpcTransformConfig> TransformConfig(const MpcBackfillOptions& o,
                                                 const std::string& source_id) {
   mpc::MpcTransformConfig c;
@@ -118,13 +112,13 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
   auto report = scanner.Scan(now, [&](const mpc::ScanReport& r) {
     scan_progress.Update(std::to_string(r.files_seen) + " files seen, " +
                          std::to_string(r.appended) + " new (" +
-                         Rate(r.files_seen, scan_progress.seconds()) + ")");
+                         PerSecond(r.files_seen, scan_progress.seconds()) + ")");
   });
   if (!report.ok()) return ReportBackfillError(**store, report.status());
   scan_progress.Done(std::to_string(report->files_seen) + " files seen, " +
                      std::to_string(report->appended) + " new, " +
                      std::to_string(report->files_unchanged) + " unchanged (" +
-                     Rate(report->files_seen, scan_progress.seconds()) + ")");
+                     PerSecond(report->files_seen, scan_progress.seconds()) + ")");
 
   mpc::MpcTransform transform(store->get(), plan->transform);
   if (Status s = transform.Restore(); !s.ok()) return ReportBackfillError(**store, s);
@@ -156,14 +150,9 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
               << " files (picked up by the next scan)\n";
   }
   if (report->too_old) std::cout << "  before --since        " << report->too_old << "\n";
-  const size_t kShown = 20;
   std::vector<std::string> problems = report->problems;
   problems.insert(problems.end(), total.problems.begin(), total.problems.end());
-  for (size_t i = 0; i < problems.size() && i < kShown; ++i) std::cout << "  ! " << problems[i] << "\n";
-  if (problems.size() > kShown) {
-    std::cout << "  ! ... and " << problems.size() - kShown
-              << " more (qcflow query records --kind mpc shows quarantined files)\n";
-  }
+  PrintProblems(problems, "qcflow query records --kind mpc shows quarantined files");
   return problems.empty() ? kExitOk : kExitPartial;
 }
 
@@ -171,6 +160,8 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
 
 // backfill_icom_command.cc
 void RegisterBackfillIcomCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
+// backfill_trf_command.cc
+void RegisterBackfillTrfCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
 
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
   auto* backfill = app.add_subcommand("backfill", "Import history into the store");
@@ -202,6 +193,7 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
     *action = [&global, o] { return RunMpcBackfill(global, *o); };
   });
   RegisterBackfillIcomCommand(backfill, global, action);
+  RegisterBackfillTrfCommand(backfill, global, action);
 }
 
 }  // namespace qcflow::cli

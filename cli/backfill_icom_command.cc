@@ -21,12 +21,6 @@ struct IcomBackfillOptions {
   std::string from, linac, zone, config_file;
 };
 
-std::string PerSecond(uint64_t n, double seconds) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f/s", seconds > 0 ? double(n) / seconds : 0.0);
-  return buf;
-}
-
 // The linac's name and zone, and the store: from flags, or from the
 // [[source.icom]] of qcflow.toml (then records match what `qcflow run` captures).
 struct IcomPlan {
@@ -140,14 +134,9 @@ int RunIcomBackfill(const GlobalOptions& global, const IcomBackfillOptions& o) {
             << "  damaged files         " << report->files_failed << "\n"
             << "  deliveries written    " << total.deliveries_updated << " (" << total.malformed
             << " malformed message(s) reported)\n";
-  const size_t kShown = 20;
   std::vector<std::string> problems = report->problems;
   problems.insert(problems.end(), total.problems.begin(), total.problems.end());
-  for (size_t i = 0; i < problems.size() && i < kShown; ++i) {
-    std::cout << "  ! " << problems[i] << "\n";
-  }
-  if (problems.size() > kShown)
-    std::cout << "  ! ... and " << problems.size() - kShown << " more\n";
+  PrintProblems(problems);
   return report->files_failed > 0 ? kExitPartial : kExitOk;
 }
 

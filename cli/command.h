@@ -59,6 +59,8 @@ void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* a
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 // `query deliveries` and `query icom` (query_icom_command.cc), under `query`.
 void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Action* action);
+// `query trf` (query_trf_command.cc), under `query`.
+void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Action* action);
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);

@@ -3,10 +3,30 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ostream>
 
+#include "store/time_util.h"
+
 namespace qcflow::cli {
+
+std::string ShortestNumber(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+std::string ShortestNumber(const std::optional<double>& v) { return v ? ShortestNumber(*v) : ""; }
+
+std::string NumberRange(const std::optional<double>& lo, const std::optional<double>& hi) {
+  if (!lo || !hi) return "";
+  return *lo == *hi ? ShortestNumber(*lo) : ShortestNumber(*lo) + ".." + ShortestNumber(*hi);
+}
+
+std::string LocalTime(int64_t t, const std::string& zone) {
+  auto s = FormatInZone(t, zone, "%Y-%m-%d %H:%M:%S");
+  return s.ok() ? *s : FormatUtcIso(t);
+}
 
 Result<Format> ParseFormat(std::string_view name) {
   if (name == "table") return Format::kTable;

@@ -3,6 +3,7 @@
 #ifndef QCFLOW_CLI_OUTPUT_H_
 #define QCFLOW_CLI_OUTPUT_H_
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -43,6 +44,15 @@ class Table {
   std::vector<std::string> columns_;
   std::vector<std::vector<Cell>> rows_;
 };
+
+// The shortest text that reads back as the same double ("12.5", "-0.25");
+// "" for nullopt.
+std::string ShortestNumber(double v);
+std::string ShortestNumber(const std::optional<double>& v);
+// "lo..hi", or one number when they are equal; "" when either is missing.
+std::string NumberRange(const std::optional<double>& lo, const std::optional<double>& hi);
+// `t` as "YYYY-MM-DD HH:MM:SS" in `zone` (UTC ISO when the zone does not read).
+std::string LocalTime(int64_t t, const std::string& zone);
 
 // "1.2 MiB" (process/component/wording.h).
 using component::HumanBytes;

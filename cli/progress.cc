@@ -2,9 +2,25 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 
 namespace qcflow::cli {
+
+void PrintProblems(const std::vector<std::string>& problems, const std::string& more_hint) {
+  constexpr size_t kShown = 20;
+  for (size_t i = 0; i < problems.size() && i < kShown; ++i) std::cout << "  ! " << problems[i] << "\n";
+  if (problems.size() > kShown) {
+    std::cout << "  ! ... and " << problems.size() - kShown << " more"
+              << (more_hint.empty() ? "" : " (" + more_hint + ")") << "\n";
+  }
+}
+
+std::string PerSecond(uint64_t n, double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f/s", seconds > 0 ? double(n) / seconds : 0.0);
+  return buf;
+}
 
 Progress::Progress(std::string label)
     : label_(std::move(label)),

@@ -4,9 +4,18 @@
 #define QCFLOW_CLI_PROGRESS_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace qcflow::cli {
+
+// "1234/s": n items over `seconds` (0/s when no time passed).
+std::string PerSecond(uint64_t n, double seconds);
+
+// A backfill summary's problems on stdout, "  ! <problem>" each, the first 20
+// and a count of the rest (followed by `more_hint` when given).
+void PrintProblems(const std::vector<std::string>& problems, const std::string& more_hint = "");
 
 class Progress {
  public:

@@ -28,21 +28,22 @@ struct RecordsOptions {
 int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
+  auto store = OpenStore(global, /*read_only=*/true);
+  if (!store.ok()) return ReportError(store.status());
+  // After the open: a kind a component registered (trf) is known once its store is.
   auto kind = ParseKind(o.kind);
   if (!kind) {
     return ReportError(Status::InvalidArgument("unknown kind '" + o.kind +
-                                               "'; use icom, mpc, dqa3, files or event"));
+                                               "'; use icom, mpc, dqa3, files, event or trf"));
   }
-  auto range = ParseTimeRange(o.since, o.until, o.zone);
-  if (!range.ok()) return ReportError(range.status());
   IndexQuery q;
   q.kind = *kind;
   if (!o.source.empty()) q.source_id = o.source;
   q.limit = o.limit;
   q.from = range->from;
   q.until = range->until;
-  auto store = OpenStore(global, /*read_only=*/true);
-  if (!store.ok()) return ReportError(store.status());
 
   std::vector<std::string> columns = {"seq",      "kind",  "source",    "event_time", "source_time",
                                       "captured", "bytes", "dedup_key", "quarantined", "meta"};
@@ -160,7 +161,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
       "records",
       "List journal records of one kind, by event time, through the time index.\n"
       "Example: qcflow query records --kind mpc --since 2024-05-01 --format csv");
-  records->add_option("--kind", o->kind, "icom, mpc, dqa3, files (file uploads and file mover transfers) or event")->required();
+  records->add_option("--kind", o->kind, "icom, mpc, dqa3, files (file uploads and file mover transfers), event or trf (TRF logs)")->required();
   records->add_option("--source", o->source, "Only this source id (linac, TDS root, database)");
   records->add_option("--since", o->since, "From this time (inclusive): YYYY-MM-DD[ HH:MM[:SS]]");
   records->add_option("--until", o->until, "Up to this time (exclusive)");
@@ -188,6 +189,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   });
 
   RegisterQueryIcomCommands(*query, global, action);
+  RegisterQueryTrfCommand(*query, global, action);
 }
 
 }  // namespace qcflow::cli

@@ -6,7 +6,6 @@
 // users (shared/spec/icom.md). They are never logged.
 #include <CLI/CLI.hpp>
 
-#include <charconv>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -26,26 +25,15 @@ namespace {
 
 using icom::Delivery;
 
-// Shortest text that reads back as the same double ("12.5", "-0.25").
-std::string Num(double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, r.ptr);
-}
-std::string Num(const std::optional<double>& v) { return v ? Num(*v) : ""; }
-std::string Range(const std::optional<double>& lo, const std::optional<double>& hi) {
-  if (!lo || !hi) return "";
-  return *lo == *hi ? Num(*lo) : Num(*lo) + ".." + Num(*hi);
-}
+std::string Num(double v) { return ShortestNumber(v); }
+std::string Num(const std::optional<double>& v) { return ShortestNumber(v); }
+std::string Range(const std::optional<double>& lo, const std::optional<double>& hi) { return NumberRange(lo, hi); }
 std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
   return out;
 }
-std::string When(MicrosUtc t, const std::string& zone) {
-  auto s = FormatInZone(t, zone, "%Y-%m-%d %H:%M:%S");
-  return s.ok() ? *s : FormatUtcIso(t);
-}
+std::string When(MicrosUtc t, const std::string& zone) { return LocalTime(t, zone); }
 
 // ---- query deliveries ------------------------------------------------------
 
@@ -69,25 +57,16 @@ Status ReadDeliveries(Store& store, const DeliveriesOptions& o, const TimeRange&
   }
   icom::IndexRange r = icom::DeliveryIndexRange(o.linac, value, range.from, range.until);
   Status bad;
-  Status s = store.derived().ScanIndex(
-      index, r.from, r.until, [&](std::string_view, std::string_view ns, std::string_view key) {
-        auto v = store.derived().Get(ns, key);
-        if (!v.ok() || !v->has_value()) {
-          bad = v.ok() ? Status::Corruption("delivery index points at a missing delivery; run "
-                                            "`qcflow status` and report it")
-                       : v.status();
-          return false;
-        }
-        auto d = icom::DecodeDelivery(**v);
-        if (!d.ok()) {
-          bad = d.status();
-          return false;
-        }
-        if (!o.field.empty() && d->field_id != o.field) return true;
-        out->push_back(std::move(*d));
-        return out->size() < o.limit;
-      });
-  QCFLOW_RETURN_IF_ERROR(s);
+  QCFLOW_RETURN_IF_ERROR(store.derived().ScanIndexed(index, r.from, r.until, [&](std::string_view v) {
+    auto d = icom::DecodeDelivery(v);
+    if (!d.ok()) {
+      bad = d.status();
+      return false;
+    }
+    if (!o.field.empty() && d->field_id != o.field) return true;
+    out->push_back(std::move(*d));
+    return out->size() < o.limit;
+  }));
   return bad;
 }
 

@@ -53,4 +53,21 @@ Status Derived::ScanIndex(std::string_view index, std::string_view from, std::st
   return FromRocks(it->status(), "scanning a derived index");
 }
 
+Status Derived::ScanIndexed(std::string_view index, std::string_view from, std::string_view until,
+                            const IndexedVisitor& visit) {
+  Status bad;
+  QCFLOW_RETURN_IF_ERROR(ScanIndex(index, from, until, [&](std::string_view, std::string_view ns,
+                                                         std::string_view key) {
+    auto v = Get(ns, key);
+    if (!v.ok() || !v->has_value()) {
+      bad = v.ok() ? Status::Corruption("index " + std::string(index) + " points at a missing " +
+                                        std::string(ns) + " record; run `qcflow status` and report it")
+                   : v.status();
+      return false;
+    }
+    return visit(**v);
+  }));
+  return bad;
+}
+
 }  // namespace qcflow

@@ -36,6 +36,12 @@ class Derived {
       std::function<bool(std::string_view index_key, std::string_view ns, std::string_view key)>;
   Status ScanIndex(std::string_view index, std::string_view from, std::string_view until,
                    const IndexVisitor& visit);
+  // ScanIndex with each entry's record read: `visit` gets its value. An entry
+  // whose record is missing is Corruption (an index is written with its
+  // records, in one commit).
+  using IndexedVisitor = std::function<bool(std::string_view value)>;
+  Status ScanIndexed(std::string_view index, std::string_view from, std::string_view until,
+                     const IndexedVisitor& visit);
 
  private:
   DbCore* core_;

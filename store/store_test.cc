@@ -330,6 +330,19 @@ TEST_F(CommitTest, DerivedScanAndIndexAreOrdered) {
         return true;
       }).ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"u1/2019->d/a", "u1/2020->d/b"}));
+  seen.clear();
+  ASSERT_TRUE(store_->derived().ScanIndexed("by-unit", "u1/", "u1/\xff", [&](std::string_view v) {
+    seen.push_back(std::string(v));
+    return true;
+  }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2"}));
+  // An entry whose record is missing is reported, not skipped.
+  WriteSet dangling;
+  dangling.PutDerivedIndex("by-unit", "u3/2021", "d", "gone");
+  ASSERT_TRUE(store_->Commit(dangling).ok());
+  Status missing = store_->derived().ScanIndexed("by-unit", "u3/", "", [](std::string_view) { return true; });
+  EXPECT_EQ(missing.code(), Status::Code::kCorruption);
+  EXPECT_NE(missing.message().find("missing d record"), std::string::npos) << missing.message();
 }
 
 TEST_F(CommitTest, StatsCountSourcesAndBytes) {

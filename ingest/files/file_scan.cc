@@ -218,7 +218,7 @@ Status FileScanner::Take(Journal* journal, const std::string& dir, const WalkedF
   }
 
   Record rec;
-  rec.kind = Kind::kFile;
+  rec.kind = options_.kind;
   rec.source_id = options_.source_id;
   rec.event_time = mtime;
   rec.event_time_text = FormatUtcIso(mtime);
@@ -250,6 +250,17 @@ Status FileScanner::Take(Journal* journal, const std::string& dir, const WalkedF
     }
     rec.dedup_key = identity + Fnv1a64Hex(*bytes);
     if (options_.mode == FileMode::kText) reason = TextProblem(*bytes, options_.encoding);
+    if (options_.shape) {
+      RecordShape shape;
+      options_.shape(*bytes, &shape);
+      if (!shape.dedup_key.empty()) rec.dedup_key = std::move(shape.dedup_key);
+      if (shape.event_time) {
+        rec.event_time = *shape.event_time;
+        rec.event_time_text = shape.event_time_text;
+      }
+      for (auto& [key, value] : shape.meta) meta[key] = std::move(value);
+      if (reason.empty()) reason = std::move(shape.reason);
+    }
     rec.payload = std::move(*bytes);
   }
   if (!reason.empty()) {

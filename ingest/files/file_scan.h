@@ -25,11 +25,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ingest/files/dir_walk.h"
@@ -53,6 +56,16 @@ enum class TextEncoding { kUtf8, kLatin1, kCp1252 };
 std::string ModeName(FileMode mode);          // "text", "binary"
 std::string EncodingName(TextEncoding enc);   // "utf-8", "latin-1", "cp1252"
 
+// What a source of its own record kind (ingest/trf) says about one file's
+// bytes; each field left empty keeps the files source's rule.
+struct RecordShape {
+  std::string dedup_key;                // "" = directory + path + size + hash
+  std::optional<MicrosUtc> event_time;  // nullopt = the mtime
+  std::string event_time_text;          // with event_time: the file's own text of it
+  std::vector<std::pair<std::string, std::string>> meta;  // added to the record's meta
+  std::string reason;                   // not empty: journaled quarantined, with it
+};
+
 struct FileScanOptions {
   std::string source_id;                      // the [[source.files]] name
   std::vector<std::string> dirs;              // REQUIRES: non-empty, absolute or relative paths
@@ -66,6 +79,11 @@ struct FileScanOptions {
   // Files last modified before it are not taken (the history window);
   // nullopt = every file.
   std::optional<MicrosUtc> since;
+  // The records' kind; a source of its own registered kind sets it and
+  // `shape` (called with each settled file's bytes, never with an oversize
+  // file's; nullptr = the files source's records).
+  Kind kind = Kind::kFile;
+  std::function<void(std::string_view bytes, RecordShape* shape)> shape;
 };
 
 struct FileScanReport {

@@ -210,6 +210,15 @@ Status DecodeOwned(const ColumnsTable& table, TrfLog* out) {
 
 }  // namespace
 
+Status ReadTrfHeader(std::string_view bytes, TrfHeader* out) {
+  *out = TrfHeader();
+  size_t p = 0;
+  QCFLOW_RETURN_IF_ERROR(DecodeHeader(bytes, out, &p));
+  out->start = ReadDate(out->date);
+  out->size = p + static_cast<size_t>(out->item_parts) * kItemPartSize;
+  return Status::OK();
+}
+
 Status DecodeTrf(std::string_view bytes, const ColumnsTable& table, TrfLog* out) {
   out->bytes.assign(bytes.data(), bytes.size());
   return DecodeOwned(table, out);

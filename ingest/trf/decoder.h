@@ -118,6 +118,11 @@ Status DecodeTrf(std::string_view bytes, const ColumnsTable& table, TrfLog* out)
 // every file into one string recycles two buffers.
 Status DecodeTrf(std::string* bytes, const ColumnsTable& table, TrfLog* out);
 
+// The header only (its strings, MU, version, item-part count and start), for
+// a capture that files a log by its date without decoding its table. Returns
+// the Corruption DecodeTrf would for the header; `size` stays 0 then.
+Status ReadTrfHeader(std::string_view bytes, TrfHeader* out);
+
 }  // namespace qcflow::trf
 
 #endif  // QCFLOW_INGEST_TRF_DECODER_H_

@@ -111,6 +111,29 @@ TEST(TrfDecoderTest, EveryFixtureDecodesWhole) {
   }
 }
 
+TEST(TrfDecoderTest, ReadTrfHeaderGivesWhatTheWholeDecodeGives) {
+  TrfLog log;
+  for (const std::string& path : testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)) {
+    SCOPED_TRACE(Name(path));
+    const std::string bytes = Read(path);
+    ASSERT_TRUE(DecodeTrf(bytes, Table(), &log).ok());
+    TrfHeader h;
+    ASSERT_TRUE(ReadTrfHeader(bytes, &h).ok());
+    EXPECT_EQ(h.date, log.header.date);
+    EXPECT_EQ(h.field, log.header.field);
+    EXPECT_EQ(h.start, log.header.start);
+    EXPECT_EQ(h.mu_raw, log.header.mu_raw);
+    EXPECT_EQ(h.size, log.header.size);
+    // Cut inside the header: the same refusal as the whole decode.
+    const std::string cut = bytes.substr(0, 10);
+    const Status whole = DecodeTrf(cut, Table(), &log);
+    const Status header = ReadTrfHeader(cut, &h);
+    EXPECT_FALSE(header.ok());
+    EXPECT_EQ(header.message(), whole.message());
+    EXPECT_EQ(h.size, 0u);
+  }
+}
+
 TEST(TrfDecoderTest, ReadsTheHeaderByItsLengths) {
   TrfLog log;
   ASSERT_TRUE(DecodeTrf(Fixture("17_04_30 21_43_26 Z 1-1_DIR E.trf"), Table(), &log).ok());

@@ -1,6 +1,7 @@
 #include "tests/testing/trf_fixtures.h"
 
 #include <gtest/gtest.h>
+#include <zip.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -115,6 +116,18 @@ const trf::ColumnsTable& TrfColumns(const std::string& path) {
     return t.ok() ? std::move(*t) : trf::ColumnsTable();
   }();
   return table;
+}
+
+void WriteTrfZip(const std::string& path, const std::vector<std::pair<std::string, std::string>>& members) {
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  ASSERT_NE(z, nullptr) << path << ": libzip error " << err;
+  for (const auto& [name, bytes] : members) {
+    zip_source_t* src = zip_source_buffer(z, bytes.data(), bytes.size(), 0);  // read at zip_close
+    ASSERT_NE(src, nullptr) << zip_strerror(z);
+    ASSERT_GE(zip_file_add(z, name.c_str(), src, ZIP_FL_OVERWRITE), 0) << zip_strerror(z);
+  }
+  ASSERT_EQ(zip_close(z), 0) << zip_strerror(z);
 }
 
 }  // namespace qcflow::testing

@@ -35,6 +35,10 @@ std::vector<std::string> TrfCsvMismatches(const TrfCsv& ours, const TrfCsv& vend
 // The fixture directory's .trf files, sorted. REQUIRES: `dir` exists.
 std::vector<std::string> TrfFixtureFiles(const std::string& dir);
 
+// Writes a zip archive at `path` holding `members` (path inside -> bytes), as
+// an NSS diagnostic backup (SDD+*.zip) holds logs; a failure fails the test.
+void WriteTrfZip(const std::string& path, const std::vector<std::pair<std::string, std::string>>& members);
+
 // The whole file; a failed read fails the test (and returns "").
 std::string ReadTrfFixture(const std::string& path);
 

@@ -1,0 +1,141 @@
+// `qcflow query trf`: the TRF deliveries (one per Elekta TRF log, derived by
+// [[source.trf]] or `qcflow backfill trf`), read through their linac + time
+// index. Read-only: runs next to a daemon.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "process/trf/trf_delivery.h"
+#include "store/derived.h"
+
+#include <nlohmann/json.hpp>
+
+namespace qcflow::cli {
+namespace {
+
+using trf::TrfDelivery;
+
+struct TrfQueryOptions {
+  std::string linac, field, since, until, format = "table", zone = "UTC";
+  size_t limit = 100;
+};
+
+// --field matches the label ("1-1"), the name ("DIR E") or both as written ("1-1/DIR E").
+bool FieldMatches(const TrfDelivery& d, const std::string& field) {
+  return field.empty() || d.field_label == field || d.field_name == field ||
+         d.field_label + "/" + d.field_name == field;
+}
+
+Status ReadTrfDeliveries(Store& store, const TrfQueryOptions& o, const TimeRange& range,
+                         std::vector<TrfDelivery>* out) {
+  const trf::TrfIndexRange r = trf::TrfTimeIndexRange(o.linac, range.from, range.until);
+  Status bad;
+  QCFLOW_RETURN_IF_ERROR(store.derived().ScanIndexed(trf::kTrfDeliveryByTime, r.from, r.until,
+                                                     [&](std::string_view v) {
+    auto d = trf::DecodeTrfDelivery(v);
+    if (!d.ok()) {
+      bad = d.status();
+      return false;
+    }
+    // Without --linac the whole index is read (every linac): the time is checked here.
+    if (d->indexed_at < range.from || d->indexed_at >= range.until) return true;
+    if (!FieldMatches(*d, o.field)) return true;
+    out->push_back(std::move(*d));
+    return out->size() < o.limit;
+  }));
+  return bad;
+}
+
+nlohmann::json Span(const trf::AxisRange& r) {
+  if (!r.min) return nullptr;
+  return {{"min", *r.min}, {"max", *r.max}};
+}
+
+nlohmann::json TrfDeliveryJson(const TrfDelivery& d) {
+  return {{"file", d.file},
+          {"linac", d.linac},
+          {"start", d.StartWithOffset()},
+          {"start_utc", d.start ? nlohmann::json(FormatUtcIso(*d.start)) : nlohmann::json(nullptr)},
+          {"field_label", d.field_label},
+          {"field_name", d.field_name},
+          {"version", d.version},
+          {"rows", d.rows},
+          {"duration_s", d.duration_s},
+          {"mu", d.mu},
+          {"header_mu", d.header_mu},
+          {"first_state", d.first_state},
+          {"last_state", d.last_state},
+          {"interrupted", d.interrupted},
+          {"gantry", Span(d.gantry)},
+          {"collimator", Span(d.collimator)},
+          {"jaws", {{"x1", Span(d.x1)}, {"x2", Span(d.x2)}, {"y1", Span(d.y1)}, {"y2", Span(d.y2)}}},
+          {"machine_id", d.machine_id},
+          {"issues", d.issues},
+          {"first_issue", d.first_issue},
+          {"id", d.id}};
+}
+
+int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
+  auto format = ParseFormat(o.format);
+  if (!format.ok()) return ReportError(format.status());
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
+  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
+  auto store = OpenStore(global, /*read_only=*/true);
+  if (!store.ok()) return ReportError(store.status());
+  std::vector<TrfDelivery> deliveries;
+  if (Status s = ReadTrfDeliveries(**store, o, *range, &deliveries); !s.ok()) return ReportError(s);
+
+  if (*format == Format::kJson) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const TrfDelivery& d : deliveries) arr.push_back(TrfDeliveryJson(d));
+    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  Table table({"start", "linac", "field_label", "field_name", "mu", "header_mu", "duration_s", "rows",
+               "gantry", "collimator", "first_state", "last_state", "interrupted", "version", "issues",
+               "file"});
+  for (const TrfDelivery& d : deliveries) {
+    table.AddRow({Cell::Text(d.start ? LocalTime(*d.start, o.zone) : ""), Cell::Text(d.linac),
+                  Cell::Text(d.field_label), Cell::Text(d.field_name), Cell::Text(ShortestNumber(d.mu)),
+                  Cell::Text(ShortestNumber(d.header_mu)), Cell::Text(ShortestNumber(d.duration_s)),
+                  Cell::Number(static_cast<long long>(d.rows)),
+                  Cell::Text(NumberRange(d.gantry.min, d.gantry.max)),
+                  Cell::Text(NumberRange(d.collimator.min, d.collimator.max)), Cell::Text(d.first_state),
+                  Cell::Text(d.last_state), Cell::Text(d.interrupted ? "yes" : "no"),
+                  Cell::Number(d.version), Cell::Number(static_cast<long long>(d.issues)),
+                  Cell::Text(d.file)});
+  }
+  table.Render(*format, std::cout);
+  if (*format == Format::kTable) {
+    if (deliveries.empty()) {
+      std::cerr << "No TRF deliveries match. (They appear once `qcflow run` with a [[source.trf]] or "
+                   "`qcflow backfill trf` has read the linac's logs.)\n";
+    } else if (deliveries.size() == o.limit) {
+      std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Action* action) {
+  auto o = std::make_shared<TrfQueryOptions>();
+  auto* cmd = query.add_subcommand(
+      "trf",
+      "TRF deliveries: one per Elekta TRF log, oldest first (start, field, delivered and header MU,\n"
+      "gantry and collimator while MU rose, first and last linac state). Times shown in --tz.");
+  cmd->add_option("--linac", o->linac, "Only this linac (its [[source.trf]] linac; uses the index)");
+  cmd->add_option("--since", o->since, "Logs starting at or after this time");
+  cmd->add_option("--until", o->until, "Logs starting before this time");
+  cmd->add_option("--field", o->field, "Only this field: its label (1-1), name (DIR E) or both (1-1/DIR E)");
+  cmd->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
+  cmd->add_option("--limit", o->limit, "At most this many deliveries (default 100)");
+  cmd->add_option("--format", o->format, "table (default), json or csv");
+  cmd->callback([action, &global, o] { *action = [&global, o] { return RunTrfQuery(global, *o); }; });
+}
+
+}  // namespace qcflow::cli

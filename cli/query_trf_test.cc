@@ -1,0 +1,198 @@
+// End to end: `qcflow backfill trf` and `qcflow query trf`, the real binary on
+// the TRF fixtures (it finds columns.json in <build>/share/qcflow/trf/, as an
+// installed qcflow does). Expected values come from decoding the same files
+// with the format library here.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "ingest/trf/decoder.h"
+#include "tests/testing/run_qcflow.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/trf_fixtures.h"
+
+namespace qcflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+testing::Run Qcflow(const std::string& args) { return testing::RunQcflow(QCFLOW_BIN, args); }
+std::string Quoted(const std::string& s) { return "'" + s + "'"; }
+
+class QueryTrfTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    const std::string logs = dir_->Sub("logs");
+    fs::create_directories(logs);
+    fs::create_directories(dir_->Sub("copies"));
+    for (const std::string& f : testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)) {
+      fs::copy_file(f, logs + "/" + fs::path(f).filename().string());
+    }
+    // The same log again, renamed, in the second --from.
+    fs::copy_file(testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)[2], dir_->Sub("copies") + "/renamed.trf");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Store() { return "--store " + Quoted(dir_->Sub("store")) + " "; }
+  static testing::Run Backfill() {
+    return Qcflow(Store() + "backfill trf --from " + Quoted(dir_->Sub("logs")) + " --from " +
+                  Quoted(dir_->Sub("copies")) + " --linac LA1");
+  }
+  static nlohmann::json Json(const std::string& args) {
+    testing::Run r = Qcflow(Store() + "query trf --format json " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_array()) << r.out;
+    return j;
+  }
+  static testing::TempDir* dir_;
+};
+testing::TempDir* QueryTrfTest::dir_ = nullptr;
+
+size_t Fixtures() { return testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES).size(); }
+
+TEST_F(QueryTrfTest, BackfillTwiceAppendsNothingTheSecondTime) {
+  testing::Run first = Backfill();
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("logs found            " + std::to_string(Fixtures() + 1)), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("appended              " + std::to_string(Fixtures()) + "\n"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("deliveries derived    " + std::to_string(Fixtures())), std::string::npos)
+      << first.out;
+  testing::Run second = Backfill();
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("appended              0\n"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("deliveries derived    0"), std::string::npos) << second.out;
+  EXPECT_EQ(Json("").size(), Fixtures());
+  // The journal holds each log once, as a record of the kind the store registered.
+  testing::Run records = Qcflow(Store() + "query records --kind trf --format json");
+  ASSERT_EQ(records.exit_code, 0) << records.out;
+  auto j = nlohmann::json::parse(records.out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << records.out;
+  EXPECT_EQ(j.size(), Fixtures());
+}
+
+TEST_F(QueryTrfTest, QueryShowsTheDerivedFieldsOfEachLog) {
+  ASSERT_EQ(Backfill().exit_code, 0);
+  const nlohmann::json all = Json("--linac LA1");
+  ASSERT_EQ(all.size(), Fixtures());
+  const trf::ColumnsTable& table = testing::TrfColumns(QCFLOW_TRF_COLUMNS);
+  std::map<std::string, const nlohmann::json*> by_name;
+  for (const nlohmann::json& d : all) by_name[fs::path(d["file"].get<std::string>()).filename()] = &d;
+  std::string previous;
+  for (const nlohmann::json& d : all) {  // oldest first
+    EXPECT_LE(previous, d["start_utc"].get<std::string>());
+    previous = d["start_utc"].get<std::string>();
+  }
+  trf::TrfLog log;
+  for (const std::string& path : testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)) {
+    const std::string name = fs::path(path).filename();
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(by_name.count(name)) << "the first path a log was found under is its file";
+    const nlohmann::json& d = *by_name[name];
+    ASSERT_TRUE(trf::DecodeTrf(testing::ReadTrfFixture(path), table, &log).ok());
+    for (const char* key : {"file", "linac", "start", "field_label", "field_name", "version", "rows",
+                            "duration_s", "mu", "first_state", "last_state"}) {
+      EXPECT_TRUE(d.contains(key)) << key;
+    }
+    EXPECT_EQ(d["linac"], "LA1");
+    EXPECT_EQ(d["start_utc"], FormatUtcIso(*log.header.start));
+    const std::string start = d["start"];
+    EXPECT_EQ(start.substr(start.size() - 6), log.header.utc_offset) << start;
+    EXPECT_EQ(d["field_label"], log.header.field_label);
+    EXPECT_EQ(d["field_name"], log.header.field_name);
+    EXPECT_EQ(d["version"], log.header.version);
+    EXPECT_EQ(d["rows"], log.rows);
+    EXPECT_NEAR(d["duration_s"].get<double>(), log.rows * 0.04, 1e-9);
+    EXPECT_NEAR(d["header_mu"].get<double>(), log.header.mu(), 1e-9);
+    const size_t dose = *log.FindColumn("Step Dose/Actual Value (Mu)");
+    const size_t state = *log.FindColumn("Linac State/Actual Value (None)");
+    double mu = 0;  // the step dose's rises (it returns to 0 between segments)
+    for (size_t r = 1; r < log.rows; ++r) mu += std::max(0.0, log.Value(r, dose) - log.Value(r - 1, dose));
+    EXPECT_NEAR(d["mu"].get<double>(), mu, 1e-6);
+    EXPECT_EQ(d["first_state"], log.Label(0, state));
+    EXPECT_EQ(d["last_state"], log.Label(log.rows - 1, state));
+    EXPECT_EQ(d["interrupted"], false);
+  }
+}
+
+TEST_F(QueryTrfTest, FiltersByLinacTimeAndField) {
+  ASSERT_EQ(Backfill().exit_code, 0);
+  EXPECT_EQ(Json("--linac LA2").size(), 0u);
+  const nlohmann::json scalp = Json("--field 'DIR SCALP'");
+  ASSERT_EQ(scalp.size(), 1u);
+  EXPECT_EQ(scalp[0]["field_label"], "2-2");
+  EXPECT_EQ(Json("--field '2-2/DIR SCALP'").size(), 1u);
+  size_t label_1_1 = 0;  // by the decoded headers
+  trf::TrfLog log;
+  for (const std::string& path : testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)) {
+    ASSERT_TRUE(trf::DecodeTrf(testing::ReadTrfFixture(path), testing::TrfColumns(QCFLOW_TRF_COLUMNS), &log).ok());
+    label_1_1 += log.header.field_label == "1-1";
+  }
+  EXPECT_GE(label_1_1, 3u);  // 1ARCVMAT, DIR E and RPO 200 at least, by their names
+  EXPECT_EQ(Json("--field 1-1").size(), label_1_1);
+  // From the names: four 2017 logs before May, one in May, then 2018 and 2019.
+  EXPECT_EQ(Json("--linac LA1 --until 2017-05-01").size(), 4u);
+  EXPECT_EQ(Json("--since 2017-05-01 --until 2018-01-01").size(), 1u);
+  EXPECT_EQ(Json("--linac LA1 --since 2018-01-01").size(), Fixtures() - 5);
+  EXPECT_EQ(Json("--limit 2").size(), 2u);
+  testing::Run csv = Qcflow(Store() + "query trf --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_EQ(csv.out.rfind("start,linac,field_label,field_name,mu,", 0), 0u) << csv.out;
+  testing::Run bad = Qcflow(Store() + "query trf --since yesterday-ish");
+  EXPECT_NE(bad.exit_code, 0);
+}
+
+
+TEST(BackfillTrfTest, TheSameLogInsideZipsAndLooseIsOneRecord) {
+  testing::TempDir dir;
+  const auto fixtures = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  const std::string a = testing::ReadTrfFixture(fixtures[0]), b = testing::ReadTrfFixture(fixtures[1]);
+  fs::create_directories(dir.Sub("share/Backup/TCS"));
+  fs::create_directories(dir.Sub("loose"));
+  testing::WriteFile(dir.Sub("loose") + "/a.trf", a);
+  testing::WriteTrfZip(dir.Sub("share/Backup/TCS") + "/SDD+1.zip", {{"logs/a.trf", a}, {"logs/b.trf", b}});
+  testing::WriteTrfZip(dir.Sub("one.zip"), {{"b again.trf", b}});
+  const std::string args = "--store " + Quoted(dir.Sub("store")) + " backfill trf --linac LA1 --from " +
+                           Quoted(dir.Sub("loose")) + " --from " + Quoted(dir.Sub("share")) + " --from " +
+                           Quoted(dir.Sub("one.zip"));
+  testing::Run first = Qcflow(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("logs found            4 (3 inside 2 zip archive(s))"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("appended              2\n"), std::string::npos) << first.out;
+  testing::Run second = Qcflow(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("appended              0\n"), std::string::npos) << second.out;
+
+  testing::Run q = Qcflow("--store " + Quoted(dir.Sub("store")) + " query trf --format json");
+  ASSERT_EQ(q.exit_code, 0) << q.out;
+  const nlohmann::json all = nlohmann::json::parse(q.out);
+  ASSERT_EQ(all.size(), 2u);
+  std::set<std::string> files;
+  for (const nlohmann::json& d : all) files.insert(d["file"].get<std::string>());
+  EXPECT_EQ(files, (std::set<std::string>{dir.Sub("loose") + "/a.trf",
+                                          dir.Sub("share") + "/Backup/TCS/SDD+1.zip!/logs/b.trf"}))
+      << q.out;
+}
+
+TEST(BackfillTrfTest, AFileThatIsNotATrfLogIsQuarantinedAndReported) {
+  testing::TempDir dir;
+  fs::create_directories(dir.Sub("logs"));
+  testing::WriteFile(dir.Sub("logs") + "/notes.trf", "these are not the logs you are looking for");
+  testing::Run r = Qcflow("--store " + Quoted(dir.Sub("store")) + " backfill trf --from " +
+                          Quoted(dir.Sub("logs")) + " --linac LA1");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("1 not TRF logs, quarantined"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not a TRF log qcflow can decode"), std::string::npos) << r.out;
+  testing::Run missing = Qcflow("--store " + Quoted(dir.Sub("store")) + " backfill trf --from " +
+                                Quoted(dir.Sub("nowhere")) + " --linac LA1");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+}  // namespace
+}  // namespace qcflow
