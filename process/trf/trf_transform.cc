@@ -56,8 +56,8 @@ Result<TrfStepReport> TrfTransform::Step() {
   if (!cursor.ok()) return cursor.status();
   TrfStepReport report;
   WriteSet ws;
-  auto next = store_->journal().Scan(*cursor, config_.records_per_step,
-                                     [&](uint64_t seq, const RecordView& rec) {
+  auto next = store_->journal().ScanKinds(*cursor, config_.records_per_step, {config_.kind},
+                                          [&](uint64_t seq, const RecordView& rec) {
     ++report.records_read;
     if (rec.kind != config_.kind || rec.quarantined() || rec.source_id != config_.source_id) {
       return true;
