@@ -25,9 +25,6 @@ namespace {
 
 using icom::Delivery;
 
-std::string Num(double v) { return ShortestNumber(v); }
-std::string Num(const std::optional<double>& v) { return ShortestNumber(v); }
-std::string Range(const std::optional<double>& lo, const std::optional<double>& hi) { return NumberRange(lo, hi); }
 std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
@@ -104,9 +101,9 @@ int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
   for (const Delivery& d : deliveries) {
     table.AddRow({Cell::Text(When(d.start, o.zone)), Cell::Text(When(d.end, o.zone)),
                   Cell::Text(d.patient_id), Cell::Text(d.patient_name), Cell::Text(d.field_id),
-                  Cell::Text(Join(d.energies, "/")), Cell::Text(Num(d.mu)),
-                  Cell::Text(Num(d.prescribed_mu)), Cell::Text(Range(d.gantry_min, d.gantry_max)),
-                  Cell::Text(Range(d.collimator_min, d.collimator_max)),
+                  Cell::Text(Join(d.energies, "/")), Cell::Text(ShortestNumber(d.mu)),
+                  Cell::Text(ShortestNumber(d.prescribed_mu)), Cell::Text(NumberRange(d.gantry_min, d.gantry_max)),
+                  Cell::Text(NumberRange(d.collimator_min, d.collimator_max)),
                   Cell::Text(Join(d.interlocks)), Cell::Number(static_cast<long long>(d.messages)),
                   Cell::Text(d.open ? "open" : "closed (" + d.close_reason + ")"),
                   Cell::Text(d.Id())});
@@ -246,7 +243,7 @@ OrderedJson MessageJson(uint64_t seq, const Record& record, const icom::IcomMess
 std::string Text(const OrderedJson& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return Num(v.get<double>());
+  if (v.is_number_float()) return ShortestNumber(v.get<double>());
   if (v.is_array()) {
     std::vector<std::string> parts;
     for (const auto& e : v) parts.push_back(Text(e));
