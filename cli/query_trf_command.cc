@@ -1,12 +1,14 @@
 // `qcflow query trf`: the TRF deliveries (one per Elekta TRF log, derived by
 // [[source.trf]] or `qcflow backfill trf`), read through their linac + time
-// index. Read-only: runs next to a daemon.
+// index, each beside the iCom delivery of the same linac and time when the
+// store holds one (process/trf/icom_match.h). Read-only: runs next to a daemon.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "process/trf/icom_match.h"
 #include "process/trf/trf_delivery.h"
 #include "store/derived.h"
 
@@ -20,6 +22,14 @@ using trf::TrfDelivery;
 struct TrfQueryOptions {
   std::string linac, field, since, until, format = "table", zone = "UTC";
   size_t limit = 100;
+  trf::IcomMatchOptions match;
+  long tolerance_s = 120;
+};
+
+// A TRF delivery and what the iCom stream recorded for the same beam.
+struct TrfRow {
+  TrfDelivery log;
+  std::optional<trf::IcomMatch> icom;
 };
 
 // --field matches the label ("1-1"), the name ("DIR E") or both as written ("1-1/DIR E").
@@ -29,7 +39,7 @@ bool FieldMatches(const TrfDelivery& d, const std::string& field) {
 }
 
 Status ReadTrfDeliveries(Store& store, const TrfQueryOptions& o, const TimeRange& range,
-                         std::vector<TrfDelivery>* out) {
+                         std::vector<TrfRow>* out) {
   const trf::TrfIndexRange r = trf::TrfTimeIndexRange(o.linac, range.from, range.until);
   Status bad;
   QCFLOW_RETURN_IF_ERROR(store.derived().ScanIndexed(trf::kTrfDeliveryByTime, r.from, r.until,
@@ -42,10 +52,29 @@ Status ReadTrfDeliveries(Store& store, const TrfQueryOptions& o, const TimeRange
     // Without --linac the whole index is read (every linac): the time is checked here.
     if (d->indexed_at < range.from || d->indexed_at >= range.until) return true;
     if (!FieldMatches(*d, o.field)) return true;
-    out->push_back(std::move(*d));
+    out->push_back({std::move(*d), std::nullopt});
     return out->size() < o.limit;
   }));
-  return bad;
+  QCFLOW_RETURN_IF_ERROR(bad);
+  for (TrfRow& row : *out) {
+    auto m = trf::FindIcomDelivery(store.derived(), row.log, o.match);
+    if (!m.ok()) return m.status();
+    row.icom = std::move(*m);
+  }
+  return Status::OK();
+}
+
+nlohmann::json IcomMatchJson(const std::optional<trf::IcomMatch>& m) {
+  if (!m) return nullptr;
+  const icom::Delivery& d = m->delivery;
+  return {{"id", d.Id()},
+          {"start_utc", FormatUtcIso(d.start)},
+          {"end_utc", FormatUtcIso(d.end)},
+          {"field_id", d.field_id},
+          {"mu", d.mu},
+          {"mu_difference", m->mu_difference},
+          {"start_difference_s", m->start_difference_s},
+          {"overlap_s", m->overlap_s}};
 }
 
 nlohmann::json Span(const trf::AxisRange& r) {
@@ -53,7 +82,8 @@ nlohmann::json Span(const trf::AxisRange& r) {
   return {{"min", *r.min}, {"max", *r.max}};
 }
 
-nlohmann::json TrfDeliveryJson(const TrfDelivery& d) {
+nlohmann::json TrfDeliveryJson(const TrfRow& row) {
+  const TrfDelivery& d = row.log;
   return {{"file", d.file},
           {"linac", d.linac},
           {"start", d.StartWithOffset()},
@@ -74,7 +104,8 @@ nlohmann::json TrfDeliveryJson(const TrfDelivery& d) {
           {"machine_id", d.machine_id},
           {"issues", d.issues},
           {"first_issue", d.first_issue},
-          {"id", d.id}};
+          {"id", d.id},
+          {"icom", IcomMatchJson(row.icom)}};
 }
 
 int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
@@ -83,38 +114,52 @@ int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
   if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
+  if (o.tolerance_s < 0 || o.tolerance_s > 86400) {
+    return ReportError(Status::InvalidArgument("--match-tolerance must be 0 to 86400 seconds"));
+  }
+  TrfQueryOptions opts = o;
+  opts.match.tolerance = std::chrono::seconds(o.tolerance_s);
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
-  std::vector<TrfDelivery> deliveries;
-  if (Status s = ReadTrfDeliveries(**store, o, *range, &deliveries); !s.ok()) return ReportError(s);
+  std::vector<TrfRow> deliveries;
+  if (Status s = ReadTrfDeliveries(**store, opts, *range, &deliveries); !s.ok()) return ReportError(s);
 
   if (*format == Format::kJson) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const TrfDelivery& d : deliveries) arr.push_back(TrfDeliveryJson(d));
+    for (const TrfRow& row : deliveries) arr.push_back(TrfDeliveryJson(row));
     std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  Table table({"start", "linac", "field_label", "field_name", "mu", "header_mu", "duration_s", "rows",
-               "gantry", "collimator", "first_state", "last_state", "interrupted", "version", "issues",
-               "file"});
-  for (const TrfDelivery& d : deliveries) {
+  Table table({"start", "linac", "field_label", "field_name", "mu", "header_mu", "icom_mu", "duration_s",
+               "rows", "gantry", "collimator", "first_state", "last_state", "interrupted", "version",
+               "issues", "file", "icom_delivery"});
+  size_t matched = 0;
+  for (const TrfRow& row : deliveries) {
+    const TrfDelivery& d = row.log;
+    matched += row.icom.has_value();
     table.AddRow({Cell::Text(d.start ? LocalTime(*d.start, o.zone) : ""), Cell::Text(d.linac),
                   Cell::Text(d.field_label), Cell::Text(d.field_name), Cell::Text(ShortestNumber(d.mu)),
-                  Cell::Text(ShortestNumber(d.header_mu)), Cell::Text(ShortestNumber(d.duration_s)),
+                  Cell::Text(ShortestNumber(d.header_mu)),
+                  Cell::Text(row.icom ? ShortestNumber(row.icom->delivery.mu) : ""),
+                  Cell::Text(ShortestNumber(d.duration_s)),
                   Cell::Number(static_cast<long long>(d.rows)),
                   Cell::Text(NumberRange(d.gantry.min, d.gantry.max)),
                   Cell::Text(NumberRange(d.collimator.min, d.collimator.max)), Cell::Text(d.first_state),
                   Cell::Text(d.last_state), Cell::Text(d.interrupted ? "yes" : "no"),
                   Cell::Number(d.version), Cell::Number(static_cast<long long>(d.issues)),
-                  Cell::Text(d.file)});
+                  Cell::Text(d.file), Cell::Text(row.icom ? row.icom->delivery.Id() : "")});
   }
   table.Render(*format, std::cout);
   if (*format == Format::kTable) {
     if (deliveries.empty()) {
       std::cerr << "No TRF deliveries match. (They appear once `qcflow run` with a [[source.trf]] or "
                    "`qcflow backfill trf` has read the linac's logs.)\n";
-    } else if (deliveries.size() == o.limit) {
-      std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
+    } else {
+      std::cerr << matched << " of " << deliveries.size()
+                << " matched to an iCom delivery of the same linac and time (icom_mu, icom_delivery).\n";
+      if (deliveries.size() == o.limit) {
+        std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
+      }
     }
   }
   return kExitOk;
@@ -127,7 +172,10 @@ void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Actio
   auto* cmd = query.add_subcommand(
       "trf",
       "TRF deliveries: one per Elekta TRF log, oldest first (start, field, delivered and header MU,\n"
-      "gantry and collimator while MU rose, first and last linac state). Times shown in --tz.");
+      "gantry and collimator while MU rose, first and last linac state). Times shown in --tz.\n"
+      "Each log is shown beside the iCom delivery the live stream recorded for the same beam\n"
+      "(same linac, overlapping in time within --match-tolerance), so the log's MU and the\n"
+      "stream's can be compared; JSON key \"icom\" (null when the store has none).");
   cmd->add_option("--linac", o->linac, "Only this linac (its [[source.trf]] linac; uses the index)");
   cmd->add_option("--since", o->since, "Logs starting at or after this time");
   cmd->add_option("--until", o->until, "Logs starting before this time");
@@ -135,6 +183,10 @@ void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Actio
   cmd->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
   cmd->add_option("--limit", o->limit, "At most this many deliveries (default 100)");
   cmd->add_option("--format", o->format, "table (default), json or csv");
+  cmd->add_option("--icom-linac", o->match.icom_linac,
+                  "The linac's name in its [[source.icom]] when it differs from the TRF source's");
+  cmd->add_option("--match-tolerance", o->tolerance_s,
+                  "Seconds the TCS and capture clocks may differ by when pairing with iCom (default 120)");
   cmd->callback([action, &global, o] { *action = [&global, o] { return RunTrfQuery(global, *o); }; });
 }
 

@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/trf/decoder.h"
+#include "process/icom/icom_transform.h"
+#include "store/store.h"
+#include "store/write_set.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/trf_fixtures.h"
@@ -148,6 +151,77 @@ TEST_F(QueryTrfTest, FiltersByLinacTimeAndField) {
   EXPECT_NE(bad.exit_code, 0);
 }
 
+// The iCom transform's output for one beam, written as it writes it.
+void PutIcomDelivery(const std::string& store_dir, const icom::Delivery& d) {
+  auto store = Store::Open(store_dir);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  WriteSet ws;
+  const std::string key = icom::DeliveryKey(d.linac, d.first_seq);
+  ws.ReplaceDerived(icom::kDeliveryNs, key, icom::EncodeDelivery(d));
+  ws.PutDerivedIndex(icom::kDeliveryByTime, icom::DeliveryTimeIndexKey(d), icom::kDeliveryNs, key);
+  ASSERT_TRUE((*store)->Commit(ws).ok());
+}
+
+TEST(QueryTrfIcomTest, EachLogIsShownBesideTheIcomDeliveryOfTheSameBeam) {
+  testing::TempDir dir;
+  const auto fixtures = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  fs::create_directories(dir.Sub("logs"));
+  for (size_t i = 0; i < 2; ++i) {
+    fs::copy_file(fixtures[i], dir.Sub("logs") + "/" + fs::path(fixtures[i]).filename().string());
+  }
+  const std::string store = "--store " + Quoted(dir.Sub("store")) + " ";
+  ASSERT_EQ(Qcflow(store + "backfill trf --linac LA1 --from " + Quoted(dir.Sub("logs"))).exit_code, 0);
+  trf::TrfLog log;
+  ASSERT_TRUE(trf::DecodeTrf(testing::ReadTrfFixture(fixtures[0]), testing::TrfColumns(QCFLOW_TRF_COLUMNS),
+                             &log).ok());
+  // The stream saw the first log's beam 20 s late by its clock, and 0.4 MU short.
+  const nlohmann::json before = nlohmann::json::parse(Qcflow(store + "query trf --format json").out);
+  ASSERT_EQ(before.size(), 2u);
+  const nlohmann::json* first = nullptr;
+  for (const nlohmann::json& d : before) {
+    EXPECT_TRUE(d["icom"].is_null()) << "nothing to pair with yet";
+    if (d["start_utc"] == FormatUtcIso(*log.header.start)) first = &d;
+  }
+  ASSERT_NE(first, nullptr);
+  icom::Delivery beam;
+  beam.linac = "LA1";
+  beam.first_seq = beam.last_seq = 41;
+  beam.open = false;
+  beam.field_id = "F1";
+  beam.start = *log.header.start + 20'000'000;
+  beam.end = beam.start + static_cast<MicrosUtc>(log.rows * 40'000);
+  beam.mu = (*first)["mu"].get<double>() - 0.4;
+  PutIcomDelivery(dir.Sub("store"), beam);
+
+  const nlohmann::json after = nlohmann::json::parse(Qcflow(store + "query trf --format json").out);
+  ASSERT_EQ(after.size(), 2u);
+  size_t matched = 0;
+  for (const nlohmann::json& d : after) {
+    if (d["start_utc"] != FormatUtcIso(*log.header.start)) {
+      EXPECT_TRUE(d["icom"].is_null()) << d.dump();
+      continue;
+    }
+    ++matched;
+    ASSERT_TRUE(d["icom"].is_object()) << d.dump();
+    EXPECT_EQ(d["icom"]["id"], "LA1/41");
+    EXPECT_NEAR(d["icom"]["mu"].get<double>(), beam.mu, 1e-9);
+    EXPECT_NEAR(d["icom"]["mu_difference"].get<double>(), 0.4, 1e-9);
+    EXPECT_NEAR(d["icom"]["start_difference_s"].get<double>(), 20, 1e-9);
+  }
+  EXPECT_EQ(matched, 1u);
+  // Under another name in the iCom source, or beyond the clock tolerance: no pair.
+  const nlohmann::json renamed =
+      nlohmann::json::parse(Qcflow(store + "query trf --format json --icom-linac LA9").out);
+  for (const nlohmann::json& d : renamed) EXPECT_TRUE(d["icom"].is_null());
+  const nlohmann::json strict =
+      nlohmann::json::parse(Qcflow(store + "query trf --format json --match-tolerance 0").out);
+  size_t strict_matched = 0;  // 20 s late still overlaps a beam longer than 20 s
+  for (const nlohmann::json& d : strict) strict_matched += d["icom"].is_object();
+  EXPECT_EQ(strict_matched, log.rows * 0.04 > 20 ? 1u : 0u);
+  testing::Run table = Qcflow(store + "query trf");
+  EXPECT_NE(table.out.find("LA1/41"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1 of 2 matched to an iCom delivery"), std::string::npos) << table.out;
+}
 
 TEST(BackfillTrfTest, TheSameLogInsideZipsAndLooseIsOneRecord) {
   testing::TempDir dir;
