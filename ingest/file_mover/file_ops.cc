@@ -28,26 +28,7 @@ Status FromErrno(const std::string& what, const std::string& path, int err) {
   return Status::IOError(Errno(what, path, err));
 }
 
-// Closes the descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports a failed close (the last write's error on NFS).
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
+using Fd = ScopedFd;
 
 int OpenRead(const std::string& path) { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW); }
 
@@ -183,26 +164,6 @@ Status Rename(const std::string& from, const std::string& to, bool replace) {
   if (::lstat(to.c_str(), &st) == 0) return Status::AlreadyExists(to + " exists");
   if (::rename(from.c_str(), to.c_str()) != 0) return FromErrno("cannot rename to", to, errno);
   return Status::OK();
-}
-
-Status SyncDir(const std::string& dir) {
-  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() < 0) return FromErrno("cannot open directory", dir, errno);
-  if (::fsync(d.get()) != 0 && errno != EINVAL) return FromErrno("cannot sync directory", dir, errno);
-  return Status::OK();
-}
-
-Status MakeDirs(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return Status::OK();
-  std::filesystem::path p(dir);
-  if (p.has_parent_path() && p.parent_path() != p) {
-    QCFLOW_RETURN_IF_ERROR(MakeDirs(p.parent_path().string()));
-  }
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return FromErrno("cannot create directory", dir, errno);
-  }
-  return p.has_parent_path() ? SyncDir(p.parent_path().string()) : Status::OK();
 }
 
 Status RemoveFile(const std::string& path) {

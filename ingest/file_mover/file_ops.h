@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "store/durable_file.h"
 #include "store/status.h"
 
 namespace qcflow::file_mover {
@@ -46,11 +47,9 @@ Result<bool> SameContent(const std::string& a, const std::string& b);
 // FailedPrecondition when `to` is on another filesystem (EXDEV; copy instead).
 Status Rename(const std::string& from, const std::string& to, bool replace);
 
-// fsyncs a directory, so the names created or removed in it are durable.
-Status SyncDir(const std::string& dir);
-
-// Creates `dir` and its parents as needed (each new one synced into its parent).
-Status MakeDirs(const std::string& dir);
+// SyncDir and MakeDirs (store/durable_file.h), as the mover's steps.
+using ::qcflow::MakeDirs;
+using ::qcflow::SyncDir;
 
 // Removes `path`; a missing file is fine.
 Status RemoveFile(const std::string& path);
