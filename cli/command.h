@@ -65,6 +65,8 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
 void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterValidateCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterReplayCommand(CLI::App& app, const GlobalOptions& global, Action* action);
+// `qcflow export quaac|quip|check` (export_command.cc): history as open-format documents.
+void RegisterExportCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterSimulateLinacCommand(CLI::App& app, Action* action);
 // `qcflow trf table` (trf_command.cc): one Elekta TRF log, decoded; needs no store.
 void RegisterTrfCommand(CLI::App& app, Action* action);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   RegisterRunCommand(app, global, &action);
   RegisterValidateCommand(app, global, &action);
   RegisterReplayCommand(app, global, &action);
+  RegisterExportCommand(app, global, &action);
   RegisterSimulateLinacCommand(app, &action);
   RegisterTrfCommand(app, &action);
   RegisterBenchCommand(app, global, &action);

@@ -1,5 +1,6 @@
 #include "process/common/session_index.h"
 
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -18,8 +19,11 @@ std::string SessionIndexKey(std::string_view source_id, MicrosUtc work_started,
   return k;
 }
 
-Status ForEachStoredSession(Derived& derived, std::string_view source_id, MicrosUtc from,
-                            const std::function<bool(const StoredSession&)>& visit) {
+namespace {
+
+// nullopt source: every source's sessions.
+Status VisitSessions(Derived& derived, std::optional<std::string_view> source_id, MicrosUtc from,
+                     const std::function<bool(const StoredSession&)>& visit) {
   std::set<std::pair<std::string, std::string>> seen;
   bool more = true;
   Status bad;
@@ -29,15 +33,20 @@ Status ForEachStoredSession(Derived& derived, std::string_view source_id, Micros
       bad = session.status().WithContext("session " + std::string(ns) + "/" + std::string(key));
       return more = false;
     }
-    if (session->source_id != source_id || session->work_started < from) return true;
+    if ((source_id && session->source_id != *source_id) || session->work_started < from) return true;
     more = visit({std::string(ns), std::string(key), std::move(*session)});
     return more;
   };
 
-  std::string lo(source_id), hi(source_id);
-  lo.push_back('\0');
-  coding::PutBigEndian64(&lo, coding::OrderedFromSigned(from));
-  hi.push_back('\1');
+  std::string lo, hi;
+  if (source_id) {
+    lo = hi = std::string(*source_id);
+    lo.push_back('\0');
+    coding::PutBigEndian64(&lo, coding::OrderedFromSigned(from));
+    hi.push_back('\1');
+  } else {
+    hi = std::string(8, '\xff');  // past any source id's text
+  }
   Status lookup;
   QCFLOW_RETURN_IF_ERROR(derived.ScanIndex(
       kSessionsBySource, lo, hi, [&](std::string_view, std::string_view ns, std::string_view key) {
@@ -59,6 +68,18 @@ Status ForEachStoredSession(Derived& derived, std::string_view source_id, Micros
     QCFLOW_RETURN_IF_ERROR(bad);
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ForEachStoredSession(Derived& derived, std::string_view source_id, MicrosUtc from,
+                            const std::function<bool(const StoredSession&)>& visit) {
+  return VisitSessions(derived, source_id, from, visit);
+}
+
+Status ForEachSession(Derived& derived, MicrosUtc from,
+                      const std::function<bool(const StoredSession&)>& visit) {
+  return VisitSessions(derived, std::nullopt, from, visit);
 }
 
 }  // namespace qcflow

@@ -38,6 +38,11 @@ struct StoredSession {
 Status ForEachStoredSession(Derived& derived, std::string_view source_id, MicrosUtc from,
                             const std::function<bool(const StoredSession&)>& visit);
 
+// The same for the sessions of every source (`qcflow export`): the index
+// whole, in (source id, time) order, then older unindexed ones.
+Status ForEachSession(Derived& derived, MicrosUtc from,
+                      const std::function<bool(const StoredSession&)>& visit);
+
 }  // namespace qcflow
 
 #endif  // QCFLOW_PROCESS_COMMON_SESSION_INDEX_H_
