@@ -139,6 +139,10 @@ void CrossCheck(const std::string& file, const std::vector<std::shared_ptr<compo
         errors->push_back(file + ": route to '" + to + "': no sink has that name");
         continue;
       }
+      if (std::string refusal = find(to)->RouteRefusalFrom(*source); !refusal.empty()) {
+        errors->push_back(file + ": route from '" + route.from + "' to '" + to + "': " + refusal);
+        continue;
+      }
       source->AddSink(to);
     }
   }

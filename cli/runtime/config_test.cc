@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -347,12 +348,23 @@ backoff_max = "1s"
   EXPECT_NE(p.find("qcflow.toml:22: [[source.icom]].backoff_max must not be shorter"), std::string::npos) << p;
 }
 
-TEST(Config, IcomNamesAreSourcesAndAreNotRouted) {
+TEST(Config, IcomNamesAreSourcesAndCanBeRouted) {
   std::string twice = std::string(kGood) + kIcom + "\n[[source.icom]]\nname = \"tds\"\nhost = \"h\"\n";
   EXPECT_NE(Problems(twice).find("'tds' is used twice"), std::string::npos);
   std::string routed = std::string(kGood) + kIcom + "\n[[route]]\nfrom = \"LA1\"\nto = [\"qa\"]\n";
-  EXPECT_NE(Problems(routed).find("route from 'LA1': iCom deliveries are kept in the store"),
+  // Closed deliveries go to archives; QATrack+ has no test list for them.
+  EXPECT_NE(Problems(routed).find("route from 'LA1' to 'qa': QATrack+ takes sessions for a test list"),
             std::string::npos) << Problems(routed);
+  std::string archived = std::string(kGood) + kIcom +
+                         "\n[[sink.quaac]]\nname = \"archive\"\ndir = \"/tmp\"\nuser_name = \"QA\"\n"
+                         "user_email = \"qa@example.org\"\n[[route]]\nfrom = \"LA1\"\nto = [\"archive\"]\n";
+  auto c = ParseConfig(archived, "qcflow.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::map<std::string, std::vector<std::string>> sinks;
+  for (const auto* i : c->Of<icom::IcomComponent>()) sinks[i->name()] = i->sinks();
+  EXPECT_EQ(sinks["LA1"], std::vector<std::string>{"archive"});
+  EXPECT_EQ(sinks.size(), 2u);
+  EXPECT_TRUE(sinks["LA2"].empty());
 }
 
 TEST(Config, Dqa3SourcesPerBackendWithUnitsAndRoutes) {

@@ -72,6 +72,12 @@ QatrackComponent::QatrackComponent(const component::ComponentKind& kind, compone
                                    QatrackSinkSettings settings)
     : Component(kind, std::move(common)), settings_(std::move(settings)) {}
 
+std::string QatrackComponent::RouteRefusalFrom(const component::Component& source) const {
+  if (source.Sessions()) return "";
+  return "QATrack+ takes sessions for a test list, and this source has no test list (route it to a "
+         "[[sink.quaac]] or [[sink.quip]] archive instead)";
+}
+
 void QatrackComponent::CheckConfig(component::CheckContext& ctx) const {
   const QatrackSinkConfig& sink = settings_.sink;
   component::Checklist* list = ctx.list;

@@ -29,6 +29,8 @@ class QatrackComponent : public component::Component {
   const QatrackSinkSettings& settings() const { return settings_; }
   // verify_ssl off, plain http off loopback, comments that stop auto-review.
   void CheckConfig(component::CheckContext& ctx) const override;
+  // Sources without a test list mapping (iCom deliveries) have nothing to upload.
+  std::string RouteRefusalFrom(const component::Component& source) const override;
   void Check(component::CheckContext& ctx) const override;  // qatrack_checks.cc
   Result<std::unique_ptr<component::Part>> Build(component::PartEnv& env) const override;
 

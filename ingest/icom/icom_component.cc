@@ -67,8 +67,5 @@ IcomComponent::IcomComponent(const component::ComponentKind& kind, component::Co
                              IcomSourceSettings settings)
     : Component(kind, std::move(common)), settings_(std::move(settings)) {}
 
-std::string IcomComponent::RouteRefusal() const {
-  return "iCom deliveries are kept in the store (qcflow query deliveries), not uploaded";
-}
 
 }  // namespace qcflow::icom

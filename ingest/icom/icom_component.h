@@ -26,7 +26,6 @@ class IcomComponent : public component::Component {
   IcomComponent(const component::ComponentKind& kind, component::CommonOptions common,
                 IcomSourceSettings settings);
   const IcomSourceSettings& settings() const { return settings_; }
-  std::string RouteRefusal() const override;
   void Check(component::CheckContext& ctx) const override;  // icom_checks.cc
 
  private:

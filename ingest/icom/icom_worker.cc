@@ -38,8 +38,9 @@ std::string Endpoint(const IcomCaptureConfig& c) {
 
 }  // namespace
 
-IcomWorker::IcomWorker(std::vector<IcomSourceSettings> sources, component::PartEnv env)
-    : sources_(std::move(sources)), env_(std::move(env)), interval_(Millis::max()) {
+IcomWorker::IcomWorker(std::vector<IcomSourceSettings> sources, component::PartEnv env,
+                       std::map<std::string, DeliveryRoute> routes, std::vector<component::Part*> sinks)
+    : sources_(std::move(sources)), env_(std::move(env)), interval_(Millis::max()), sinks_(std::move(sinks)) {
   for (const auto& s : sources_) interval_ = std::min(interval_, s.deliveries_interval);
   interval_ = std::max(interval_, kMinInterval);
   logged_connection_.assign(sources_.size(), 0);
@@ -49,7 +50,7 @@ IcomWorker::IcomWorker(std::vector<IcomSourceSettings> sources, component::PartE
   for (const auto& s : sources_) linac_log_.push_back(ComponentLogger(s.name, env_.log_levels));
   // One cursor for every linac in the journal ("transform.icom"), the same one
   // `qcflow backfill icom` steps, so the two never process a record twice.
-  transform_ = std::make_unique<IcomTransform>(env_.store, IcomTransformConfig{});
+  transform_ = std::make_unique<IcomTransform>(env_.store, IcomTransformConfig{.routes = std::move(routes)});
 }
 
 IcomWorker::~IcomWorker() {
@@ -194,6 +195,9 @@ bool IcomWorker::Pass() {
   if (total.deliveries_closed > 0) {
     spdlog::info("iCom: {} delivery(ies) completed ({} messages decoded, {} malformed)",
                  total.deliveries_closed, total.messages_decoded, total.malformed);
+  }
+  if (total.sessions_queued > 0) {
+    for (component::Part* sink : sinks_) sink->Kick();
   }
   if (total.deliveries_updated > 0 && Steady::now() - last_count_ >= kRecountEvery) {
     RecountDeliveries();
@@ -344,11 +348,21 @@ void IcomWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc,
 Result<std::vector<std::unique_ptr<component::Part>>> BuildIcomGroup(
     const std::vector<const component::Component*>& all, component::PartEnv& env) {
   std::vector<IcomSourceSettings> sources;
+  std::map<std::string, DeliveryRoute> routes;
+  std::vector<std::string> sink_names;
   for (const component::Component* c : all) {
     sources.push_back(static_cast<const IcomComponent*>(c)->settings());
+    if (!c->sinks().empty()) {
+      routes[c->name()] = {sources.back().capture.zone, c->sinks()};
+      sink_names.insert(sink_names.end(), c->sinks().begin(), c->sinks().end());
+    }
   }
+  std::vector<component::Part*> sinks;
+  if (!sink_names.empty() && env.sinks_named) sinks = env.sinks_named(sink_names);
   std::vector<std::unique_ptr<component::Part>> out;
-  if (!sources.empty()) out.push_back(std::make_unique<IcomWorker>(std::move(sources), env));
+  if (!sources.empty()) {
+    out.push_back(std::make_unique<IcomWorker>(std::move(sources), env, std::move(routes), std::move(sinks)));
+  }
   return out;
 }
 

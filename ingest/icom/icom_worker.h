@@ -12,6 +12,7 @@
 #define QCFLOW_INGEST_ICOM_ICOM_WORKER_H_
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "ingest/icom/capture.h"
 #include "ingest/icom/icom_component.h"
+#include "process/icom/icom_transform.h"
 #include "process/component/worker.h"
 
 namespace qcflow::icom {
@@ -33,7 +35,10 @@ struct IcomLinacSnapshot {
 class IcomWorker : public component::Part {
  public:
   // REQUIRES: !sources.empty().
-  IcomWorker(std::vector<IcomSourceSettings> sources, component::PartEnv env);
+  // `routes`: the linacs whose closed deliveries are queued for sinks;
+  // `sinks`: those sinks' parts, kicked when the transform queued some.
+  IcomWorker(std::vector<IcomSourceSettings> sources, component::PartEnv env,
+             std::map<std::string, icom::DeliveryRoute> routes = {}, std::vector<component::Part*> sinks = {});
   ~IcomWorker() override;
 
   // Restores the transform (open deliveries) and counts stored deliveries.
@@ -73,6 +78,7 @@ class IcomWorker : public component::Part {
   component::Millis interval_;
   std::unique_ptr<CaptureGroup> capture_;
   std::unique_ptr<IcomTransform> transform_;
+  std::vector<component::Part*> sinks_;
   uint32_t failures_ = 0;
   std::string logged_state_;
   // Per source, the connection state last logged: 0 none yet, 1 up, 2 down.

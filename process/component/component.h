@@ -118,6 +118,8 @@ class Component {
 
   // Why a [[route]] from it is refused ("" = its output may be routed).
   virtual std::string RouteRefusal() const { return ""; }
+  // A sink's: why it refuses a route from `source` ("" = it takes its output).
+  virtual std::string RouteRefusalFrom(const Component& /*source*/) const { return ""; }
   // The sessions its transform stores, for replay and the sinks; nullopt = none.
   virtual std::optional<SessionSource> Sessions() const { return std::nullopt; }
   // `qcflow validate`: observations about its configuration (no I/O), then

@@ -19,9 +19,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "process/common/session_index.h"
 #include "process/common/step_loop.h"
 #include "ingest/icom/decoder.h"
 #include "process/icom/delivery_builder.h"
+#include "process/icom/delivery_session.h"
 #include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
@@ -77,6 +79,7 @@ void IcomStepReport::Add(const IcomStepReport& s) {
   malformed += s.malformed;
   deliveries_updated += s.deliveries_updated;
   deliveries_closed += s.deliveries_closed;
+  sessions_queued += s.sessions_queued;
   open_deliveries = s.open_deliveries;
   caught_up = s.caught_up;
   problems.insert(problems.end(), s.problems.begin(), s.problems.end());
@@ -230,6 +233,19 @@ void IcomTransform::Impl::EmitDeliveries(const std::set<std::string>& touched, W
       ws->PutDerivedIndex(kDeliveryByField, DeliveryFieldIndexKey(d), kDeliveryNs, key);
       ++report->deliveries_updated;
       if (!d.open) ++report->deliveries_closed;
+      if (auto route = config.routes.find(d.linac); !d.open && route != config.routes.end() &&
+                                                     !route->second.sinks.empty()) {
+        // A delivery closes once; a repeated step rewrites the same session and
+        // the outbox queues an id once, ever.
+        const QcSession s = DeliverySession(d, route->second.zone);
+        ws->ReplaceDerived(kDeliverySessionNs, s.user_key, EncodeQcSession(s));
+        ws->PutDerivedIndex(kSessionsBySource, SessionIndexKey(s.source_id, s.work_started, s.user_key),
+                            kDeliverySessionNs, s.user_key);
+        for (const std::string& sink : route->second.sinks) {
+          ws->Enqueue(sink, s.user_key, kDeliverySessionNs, s.user_key, SessionGroup(s));
+        }
+        ++report->sessions_queued;
+      }
     }
     ws->ReplaceDerived(kOpenNs, linac, b.open() ? EncodeDelivery(*b.open()) : std::string());
     ws->ReplaceDerived(kOpenNs, linac + std::string(kParkedSuffix),

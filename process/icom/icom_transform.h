@@ -32,6 +32,7 @@
 #define QCFLOW_PROCESS_ICOM_ICOM_TRANSFORM_H_
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,8 +60,18 @@ inline constexpr const char* kMalformedNs = "icom.malformed";
 // The cursor: kCursorName when config.linacs is empty, else see IcomCursorName.
 inline constexpr const char* kCursorName = "transform.icom";
 
+// A linac whose closed deliveries are queued for sinks (its [[route]]s).
+struct DeliveryRoute {
+  std::string zone;                // the linac's clock, for the session's local times
+  std::vector<std::string> sinks;
+};
+
 struct IcomTransformConfig {
   std::vector<std::string> linacs;  // only these source ids; empty = all linacs
+  // Linac -> route: each delivery it closes is stored as a QcSession
+  // (delivery_session.h, kDeliverySessionNs, indexed by source) and queued for
+  // the sinks in the same commit. Linacs not listed queue nothing.
+  std::map<std::string, DeliveryRoute> routes;
   size_t records_per_step = 8192;   // journal records read per step (all kinds)
   DeliveryOptions grouping;
 };
@@ -75,6 +86,7 @@ struct IcomStepReport {
   size_t malformed = 0;           // iCom messages with decode issues or unusable
   size_t deliveries_updated = 0;  // distinct deliveries written by the step
   size_t deliveries_closed = 0;   // of which closed by the step
+  size_t sessions_queued = 0;     // closed deliveries stored as sessions for routed sinks
   size_t open_deliveries = 0;     // open or parked (with or without MU) after the step
   bool caught_up = false;         // the cursor reached the end of the journal
   std::vector<std::string> problems;  // readable sentences, no PHI

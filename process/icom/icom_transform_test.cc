@@ -9,6 +9,10 @@
 #include <vector>
 
 #include "ingest/icom/encoder.h"
+#include "process/common/qc_session.h"
+#include "process/common/session_index.h"
+#include "process/icom/delivery_session.h"
+#include "store/outbox.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -345,6 +349,60 @@ TEST_F(IcomTransformTest, OnlyConfiguredLinacsWithTheirOwnCursor) {
   auto all_cursor = store_->GetCursor(kCursorName);
   ASSERT_TRUE(all_cursor.ok());
   EXPECT_EQ(*all_cursor, 0u);
+}
+
+TEST_F(IcomTransformTest, RoutedLinacsQueueEachClosedDeliveryOnceAsASession) {
+  Fill(store_.get(), "LA1", 61, 900);
+  Fill(store_.get(), "LA2", 62, 900);
+  IcomTransformConfig routed;
+  routed.routes["LA1"] = {"Europe/Berlin", {"archive", "mirror"}};
+  IcomStepReport r = RunAll(store_.get(), routed);
+  std::map<std::string, Delivery> closed;  // by session user_key
+  for (const Delivery& d : Deliveries(store_.get(), "LA1")) {
+    if (!d.open) closed["qcflow/icom/" + d.Id()] = d;
+  }
+  ASSERT_GT(closed.size(), 3u);
+  EXPECT_EQ(r.sessions_queued, closed.size());
+  for (const char* sink : {"archive", "mirror"}) {
+    auto items = store_->outbox().List(sink, 100000);
+    ASSERT_TRUE(items.ok()) << items.status().ToString();
+    ASSERT_EQ(items->size(), closed.size()) << sink;
+    for (const OutboxItem& item : *items) {
+      ASSERT_EQ(closed.count(item.item_id), 1u) << item.item_id;
+      EXPECT_EQ(item.ref_ns, kDeliverySessionNs);
+      auto v = store_->derived().Get(item.ref_ns, item.ref_key);
+      ASSERT_TRUE(v.ok() && v->has_value());
+      auto s = DecodeQcSession(**v);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      const Delivery& d = closed[item.item_id];
+      EXPECT_EQ(s->source_id, "LA1");
+      EXPECT_EQ(s->zone, "Europe/Berlin");
+      EXPECT_EQ(s->work_started, d.start);
+      EXPECT_EQ(s->machine.name, "LA1");
+      double mu = -1;
+      for (const TestResult& t : s->tests) {
+        if (t.key == "mu") mu = t.number.value_or(-2);
+        EXPECT_EQ(t.parameters.count("patient_id"), 0u) << "no PHI reaches a sink";
+      }
+      EXPECT_NEAR(mu, d.mu, 1e-9);
+    }
+  }
+  // Indexed by source, so `qcflow export --kind icom` finds them; LA2 is not routed.
+  size_t indexed = 0;
+  ASSERT_TRUE(store_->derived()
+                  .ScanIndex(kSessionsBySource, "", "",
+                             [&](std::string_view, std::string_view ns, std::string_view) {
+                               indexed += ns == kDeliverySessionNs;
+                               return true;
+                             })
+                  .ok());
+  EXPECT_EQ(indexed, closed.size());
+  // A second pass over the same journal (a per-linac cursor starts at 0) queues nothing twice.
+  routed.linacs = {"LA1"};
+  EXPECT_EQ(RunAll(store_.get(), routed).deliveries_closed, closed.size());
+  auto again = store_->outbox().List("archive", 100000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), closed.size());
 }
 
 }  // namespace

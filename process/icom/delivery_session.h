@@ -1,0 +1,28 @@
+// A closed iCom delivery as a QcSession, the neutral form sinks take: what the
+// open-format archives ([[sink.quaac]], [[sink.quip]]) write for a routed
+// linac. The session names the beam, not the patient: no patient ID or name
+// reaches a sink (PHI stays in the store, `qcflow query deliveries`).
+#ifndef QCFLOW_PROCESS_ICOM_DELIVERY_SESSION_H_
+#define QCFLOW_PROCESS_ICOM_DELIVERY_SESSION_H_
+
+#include <string>
+
+#include "process/common/qc_session.h"
+#include "process/icom/delivery.h"
+
+namespace qcflow::icom {
+
+// Where delivery sessions are stored (key: user_key); indexed in kSessionsBySource.
+inline constexpr const char* kDeliverySessionNs = "icom.session";
+
+// machine: name = linac, id = the linac's machine id, type "linac",
+// manufacturer "Elekta"; procedure "iCom delivery"; work times = the first and
+// last message; user_key "qcflow/icom/<linac>/<first seq>". Tests: "mu" (MU;
+// reference = the prescribed MU when known), gantry/collimator min and max
+// (°), "segments", "interlocks" (text) — each with parameters field_id,
+// energy, radiation_type, beam; plus close_reason. REQUIRES: !d.open.
+QcSession DeliverySession(const Delivery& d, const std::string& zone);
+
+}  // namespace qcflow::icom
+
+#endif  // QCFLOW_PROCESS_ICOM_DELIVERY_SESSION_H_
