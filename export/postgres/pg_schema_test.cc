@@ -1,0 +1,85 @@
+// The versioned schema against a real PostgreSQL 15: created once, idempotent,
+// described before it exists, and a newer version refused without a write.
+#include "export/postgres/pg_schema.h"
+
+#include "export/postgres/postgres_test_fixture.h"
+
+namespace qcflow::postgres {
+namespace {
+
+using PgSchemaTest = PostgresSinkTest;
+
+TEST_F(PgSchemaTest, ConnectCreatesTheSchemaOnceAtTheCurrentVersion) {
+  auto sink = Sink(nullptr, Config("site-a"));
+  ASSERT_TRUE(sink);
+  auto before = sink->Describe();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_NE(before->find("does not exist yet; the first run will create the tables"), std::string::npos)
+      << *before;
+  ASSERT_TRUE(sink->Connect().ok());
+  EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), std::to_string(kPgSchemaVersion));
+  EXPECT_EQ(Sql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'qcflow'"),
+            "schema_version,session_revisions,session_values,sessions,sites");
+  EXPECT_EQ(Sql("SELECT site FROM qcflow.sites"), "site-a");
+
+  sink->Disconnect();
+  ASSERT_TRUE(sink->Connect().ok()) << "a second connect migrates nothing";
+  EXPECT_EQ(Count("schema_version"), 1);
+  EXPECT_EQ(Count("sites"), 1);
+  auto after = sink->Describe();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, "schema \"qcflow\" is at version 1 (current)");
+}
+
+TEST_F(PgSchemaTest, AnotherSchemaNameKeepsItsOwnTables) {
+  auto sink = Sink(nullptr, Config("site-a", "qa_mirror"));
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Connect().ok());
+  EXPECT_EQ(Sql("SELECT version FROM qa_mirror.schema_version"), "1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'qcflow'"), "0");
+}
+
+TEST_F(PgSchemaTest, ANewerSchemaIsRefusedAndNothingIsWritten) {
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Connect().ok());
+  sink->Disconnect();
+  Sql("UPDATE qcflow.schema_version SET version = 99");
+
+  Status refused = sink->Connect();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), Status::Code::kIncompatible);
+  EXPECT_NE(refused.message().find("is at version 99, newer than this qcflow knows (1)"), std::string::npos)
+      << refused.message();
+  auto described = sink->Describe();
+  ASSERT_FALSE(described.ok());
+  EXPECT_EQ(described.status().code(), Status::Code::kIncompatible);
+
+  Queue(*store, 0, 2);
+  auto r = sink->DeliverOnce(kNow);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->failure.ok());
+  EXPECT_NE(r->failure.message().find("newer than this qcflow knows"), std::string::npos);
+  EXPECT_EQ(Pending(*store), 2u) << "nothing lost";
+  EXPECT_EQ(Count("sessions"), 0);
+  EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), "99") << "never downgraded";
+}
+
+TEST_F(PgSchemaTest, TwoSinksMigratingTogetherCreateOneSchema) {
+  auto a = Sink(nullptr, Config("site-a"));
+  auto b = Sink(nullptr, Config("site-b"));
+  ASSERT_TRUE(a && b);
+  Status sa, sb;
+  std::thread ta([&] { sa = a->Connect(); });
+  std::thread tb([&] { sb = b->Connect(); });
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(sa.ok()) << sa.ToString();
+  EXPECT_TRUE(sb.ok()) << sb.ToString();
+  EXPECT_EQ(Count("schema_version"), 1);
+  EXPECT_EQ(Count("sites"), 2);
+}
+
+}  // namespace
+}  // namespace qcflow::postgres
