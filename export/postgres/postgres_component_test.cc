@@ -1,0 +1,144 @@
+// [[sink.postgres]] through the unchanged config reader and daemon: its keys
+// and errors, and an MPC source's sessions mirrored into a real PostgreSQL 15.
+#include "export/postgres/postgres_component.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <thread>
+
+#include "cli/runtime/config.h"
+#include "cli/runtime/daemon.h"
+#include "process/component/worker_state.h"
+#include "tests/testing/mpc_runs.h"
+#include "tests/testing/postgres_server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow::postgres {
+namespace {
+
+using qcflow::testing::TempDir;
+
+std::string Section(const std::string& body) {
+  return "[[sink.postgres]]\nname = \"central\"\nconninfo = \"host=127.0.0.1 port=5432 dbname=qa user=qcflow\"\n" +
+         body;
+}
+
+Result<config::Config> Parse(const std::string& text) { return config::ParseConfig(text, "q.toml"); }
+
+std::string Error(const std::string& text) {
+  auto c = Parse(text);
+  EXPECT_FALSE(c.ok()) << text;
+  return c.ok() ? "" : c.status().message();
+}
+
+TEST(PostgresComponent, ReadsItsKeysWithDefaults) {
+  TempDir dir;
+  const std::string pw = dir.Sub("pg.pw");
+  qcflow::testing::WriteFile(pw, "s3cret-pw\n");
+  ASSERT_EQ(::chmod(pw.c_str(), 0600), 0);
+  auto c = Parse(Section("site = \"north\"\npassword_file = \"" + pw + "\"\nbatch_size = 50\n"
+                         "interval = \"2s\"\nlog_level = \"debug\"\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto sinks = c->Of<PostgresComponent>();
+  ASSERT_EQ(sinks.size(), 1u);
+  const PostgresSinkSettings& s = sinks[0]->settings();
+  EXPECT_EQ(s.sink.name, "central");
+  EXPECT_EQ(s.sink.site, "north");
+  EXPECT_EQ(s.sink.schema, "qcflow");
+  EXPECT_EQ(s.sink.password, "s3cret-pw");
+  EXPECT_EQ(s.password_origin, "password_file " + pw);
+  EXPECT_TRUE(s.sink.sessions);
+  EXPECT_EQ(s.sink.batch_limit, 50u);
+  EXPECT_EQ(s.interval, std::chrono::milliseconds(2000));
+
+  ::setenv("QCFLOW_TEST_PG_PW", "from-env", 1);
+  auto e = Parse(Section("site = \"north\"\npassword_env = \"QCFLOW_TEST_PG_PW\"\nschema = \"mirror_2\"\n"));
+  ::unsetenv("QCFLOW_TEST_PG_PW");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->Of<PostgresComponent>()[0]->settings().sink.password, "from-env");
+  EXPECT_EQ(e->Of<PostgresComponent>()[0]->settings().sink.schema, "mirror_2");
+}
+
+TEST(PostgresComponent, ExplainsEveryMistakeAndNeverQuotesThePassword) {
+  TempDir dir;
+  const std::string pw = dir.Sub("open.pw");
+  qcflow::testing::WriteFile(pw, "visible-pw\n");
+  ASSERT_EQ(::chmod(pw.c_str(), 0644), 0);
+  std::string open = Error(Section("site = \"n\"\npassword_file = \"" + pw + "\"\n"));
+  EXPECT_NE(open.find("chmod 600"), std::string::npos) << open;
+  EXPECT_EQ(open.find("visible-pw"), std::string::npos) << open;
+
+  std::string inline_pw = Error(Section("site = \"n\"\npassword = \"hunter2\"\n"));
+  EXPECT_NE(inline_pw.find("may not be written in qcflow.toml"), std::string::npos) << inline_pw;
+  EXPECT_EQ(inline_pw.find("hunter2"), std::string::npos) << inline_pw;
+  std::string in_conninfo = Error("[[sink.postgres]]\nname = \"c\"\nsite = \"n\"\n"
+                                  "conninfo = \"postgresql://u:hunter2@db/qa\"\n");
+  EXPECT_NE(in_conninfo.find("conninfo holds a password"), std::string::npos) << in_conninfo;
+  EXPECT_EQ(in_conninfo.find("hunter2"), std::string::npos) << in_conninfo;
+
+  EXPECT_NE(Error(Section("")).find("'site' is required"), std::string::npos);
+  EXPECT_NE(Error("[[sink.postgres]]\nname = \"c\"\nsite = \"n\"\n").find("'conninfo' is required"),
+            std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\nschema = \"Bad-Name\"\n")).find("lowercase letters"), std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\ndeliveries = true\n")).find("not built yet"), std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\nsessions = false\n")).find("nothing to mirror"), std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\nbatch_size = 0\n")).find("from 1 to 10000"), std::string::npos);
+  std::string typo = Error(Section("site = \"n\"\nshema = \"x\"\n"));
+  EXPECT_NE(typo.find("did you mean 'schema'"), std::string::npos) << typo;
+}
+
+TEST(PostgresComponent, TheDaemonMirrorsAnMpcSourcesSessions) {
+  auto server = qcflow::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  qcflow::testing::PostgresServer& pg = **server;
+  ASSERT_TRUE(pg.CreateDatabase("qa").ok());
+  TempDir dir;
+  const std::string tds = dir.Sub("tds");
+  for (int i = 0; i < 3; ++i) qcflow::testing::WriteGeometryRun(tds, i);
+  const std::string pw = dir.Sub("pg.pw");
+  qcflow::testing::WriteFile(pw, pg.password() + "\n");
+  ASSERT_EQ(::chmod(pw.c_str(), 0600), 0);
+  const std::string toml =
+      "[store]\npath = \"" + dir.Sub("store") + "\"\n"
+      "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds + "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\n"
+      "settle = \"0s\"\nwait = \"0s\"\nhistory = \"all\"\n"
+      "[[sink.postgres]]\nname = \"central\"\nconninfo = \"" + pg.Conninfo("qa") + "\"\n"
+      "password_file = \"" + pw + "\"\nsite = \"north\"\ninterval = \"200ms\"\n"
+      "[[route]]\nfrom = \"tb\"\nto = [\"central\"]\n";
+  auto c = config::ParseConfig(toml, "q.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  cli::DaemonOptions o;
+  o.config = std::move(*c);
+  o.until_idle = true;
+  o.max_duration = std::chrono::milliseconds(60'000);
+  auto daemon = cli::Daemon::Create(std::move(o));
+  ASSERT_TRUE(daemon.ok()) << daemon.status().message();
+  auto summary = (*daemon)->Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->reason, cli::StopReason::kIdle);
+  EXPECT_TRUE(summary->left.empty()) << summary->left[0];
+  daemon->reset();
+
+  auto store = Store::Open(dir.Sub("store"), StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto counters = (*store)->outbox().Counters("central", NowMicros());
+  ASSERT_TRUE(counters.ok());
+  EXPECT_GE(counters->delivered, 3u);
+  EXPECT_EQ(counters->pending, 0u);
+  auto rows = pg.Psql("qa", "SELECT count(*) || '|' || count(DISTINCT site) || '|' || min(machine_serial) "
+                            "FROM qcflow.sessions");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, std::to_string(counters->delivered) + "|1|1234");
+  auto values = pg.Psql("qa", "SELECT count(*) > 0 FROM qcflow.session_values WHERE site = 'north'");
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*values, "t");
+  auto sinks = component::LoadSinkStates(**store);
+  ASSERT_TRUE(sinks.ok());
+  ASSERT_EQ(sinks->size(), 1u);
+  EXPECT_EQ((*sinks)[0].kind, "postgres");
+  EXPECT_EQ((*sinks)[0].state, "stopped");
+}
+
+}  // namespace
+}  // namespace qcflow::postgres
