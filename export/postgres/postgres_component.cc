@@ -68,9 +68,10 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   bool deliveries = false;
   r.Bool("deliveries", &deliveries);
   r.Size("batch_size", &k.batch_limit, 1, 10'000);
-  size_t timeout = size_t(k.connect_timeout_seconds);
-  r.Size("connect_timeout", &timeout, 1, 600);
-  k.connect_timeout_seconds = int(timeout);
+  // A duration like every connect_timeout; libpq takes whole seconds (rounded up).
+  std::chrono::milliseconds timeout = std::chrono::seconds(k.connect_timeout_seconds);
+  r.Duration("connect_timeout", &timeout, component::DurationBounds{std::chrono::seconds(1), std::chrono::minutes(10)});
+  k.connect_timeout_seconds = int((timeout.count() + 999) / 1000);
   r.Finish();
   if (t.get("conninfo")) {
     if (Status c = CheckConninfo(k.conninfo); !c.ok()) r.Error(t.get("conninfo"), where + ": " + c.message());

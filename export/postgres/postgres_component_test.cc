@@ -38,7 +38,7 @@ TEST(PostgresComponent, ReadsItsKeysWithDefaults) {
   qcflow::testing::WriteFile(pw, "s3cret-pw\n");
   ASSERT_EQ(::chmod(pw.c_str(), 0600), 0);
   auto c = Parse(Section("site = \"north\"\npassword_file = \"" + pw + "\"\nbatch_size = 50\n"
-                         "interval = \"2s\"\nlog_level = \"debug\"\n"));
+                         "interval = \"2s\"\nlog_level = \"debug\"\nconnect_timeout = \"1500ms\"\n"));
   ASSERT_TRUE(c.ok()) << c.status().message();
   auto sinks = c->Of<PostgresComponent>();
   ASSERT_EQ(sinks.size(), 1u);
@@ -51,6 +51,7 @@ TEST(PostgresComponent, ReadsItsKeysWithDefaults) {
   EXPECT_TRUE(s.sink.sessions);
   EXPECT_EQ(s.sink.batch_limit, 50u);
   EXPECT_EQ(s.interval, std::chrono::milliseconds(2000));
+  EXPECT_EQ(s.sink.connect_timeout_seconds, 2) << "whole seconds, rounded up";
 
   ::setenv("QCFLOW_TEST_PG_PW", "from-env", 1);
   auto e = Parse(Section("site = \"north\"\npassword_env = \"QCFLOW_TEST_PG_PW\"\nschema = \"mirror_2\"\n"));
@@ -84,6 +85,7 @@ TEST(PostgresComponent, ExplainsEveryMistakeAndNeverQuotesThePassword) {
   EXPECT_NE(Error(Section("site = \"n\"\ndeliveries = true\n")).find("not built yet"), std::string::npos);
   EXPECT_NE(Error(Section("site = \"n\"\nsessions = false\n")).find("nothing to mirror"), std::string::npos);
   EXPECT_NE(Error(Section("site = \"n\"\nbatch_size = 0\n")).find("from 1 to 10000"), std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\nconnect_timeout = \"0s\"\n")).find("from 1s to 10m"), std::string::npos);
   std::string typo = Error(Section("site = \"n\"\nshema = \"x\"\n"));
   EXPECT_NE(typo.find("did you mean 'schema'"), std::string::npos) << typo;
 }
