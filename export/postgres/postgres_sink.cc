@@ -219,6 +219,9 @@ Status PostgresSink::Open() {
     // CREATE ... IF NOT EXISTS says NOTICE on stderr otherwise; a stuck statement must end.
     *sql << "SET client_min_messages = warning";
     *sql << "SET statement_timeout = '120s'";
+    // So a DBA sees which qcflow sink a connection is (pg_stat_activity).
+    const std::string app = "qcflow sink " + config_.name;
+    *sql << "SELECT set_config('application_name', :a, false)", soci::use(app);
   } catch (const std::exception& e) {
     return Status::Unavailable(Clean("connecting to PostgreSQL (" + config_.conninfo + "): " + ErrorText(e)));
   }
@@ -326,6 +329,7 @@ Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
             ++updated;
           }
         }
+        if (config_.before_commit) config_.before_commit();
         tx.commit();
         report.inserted = inserted;
         report.updated = updated;

@@ -52,6 +52,9 @@ struct PostgresSinkConfig {
   int connect_timeout_seconds = 10;
   // Source id -> its current units map and test list template (as for QATrack+).
   std::map<std::string, SessionMapping> mappings;
+  // Tests only: called inside the batch's transaction, just before COMMIT
+  // (e.g. to terminate the connection mid-transaction).
+  std::function<void()> before_commit;
   // Tests only: called after COMMIT, before the acks are written; returning true
   // makes DeliverOnce return Internal without acking, as if the process died there.
   std::function<bool()> crash_before_ack;

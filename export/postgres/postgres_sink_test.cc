@@ -183,6 +183,34 @@ TEST_F(PostgresSinkTest, AStoppedServerKeepsItemsPendingUntilItIsBack) {
   EXPECT_EQ(Count("session_values"), 40);
 }
 
+TEST_F(PostgresSinkTest, AConnectionKilledMidTransactionWritesNothingAndLosesNothing) {
+  auto store = OpenStore("a");
+  PostgresSinkConfig config = Config("site-a");
+  bool kill = true;
+  config.before_commit = [&] {
+    if (!kill) return;
+    EXPECT_EQ(Sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                  "WHERE application_name = 'qcflow sink central'"),
+              "1");
+  };
+  auto sink = Sink(store.get(), config);
+  ASSERT_TRUE(store && sink);
+  Queue(*store, 0, 5);
+  auto r = sink->DeliverOnce(kNow);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->failure.ok()) << "COMMIT on a terminated connection";
+  EXPECT_EQ(r->failure.code(), Status::Code::kUnavailable);
+  EXPECT_FALSE(sink->connected());
+  EXPECT_EQ(Count("sessions"), 0) << "nothing half-written";
+  EXPECT_EQ(Count("session_values"), 0);
+  EXPECT_EQ(Pending(*store), 5u) << "nothing lost";
+  kill = false;
+  EXPECT_EQ(DeliverAll(*sink).inserted, 5u);
+  EXPECT_EQ(Count("sessions"), 5);
+  EXPECT_EQ(Count("session_values"), 20);
+  EXPECT_EQ(Pending(*store), 0u);
+}
+
 TEST_F(PostgresSinkTest, AWrongPasswordIsRefusedAndNeverShown) {
   auto store = OpenStore("a");
   PostgresSinkConfig config = Config("site-a");
