@@ -3,6 +3,8 @@
 // twice, an amended session, and a server that goes away and comes back.
 #include "export/postgres/postgres_sink.h"
 
+#include <thread>
+
 #include "export/postgres/postgres_test_fixture.h"
 #include "store/derived.h"
 #include "store/write_set.h"
@@ -209,6 +211,51 @@ TEST_F(PostgresSinkTest, AConnectionKilledMidTransactionWritesNothingAndLosesNot
   EXPECT_EQ(Count("sessions"), 5);
   EXPECT_EQ(Count("session_values"), 20);
   EXPECT_EQ(Pending(*store), 0u);
+}
+
+TEST_F(PostgresSinkTest, TwoProcessesOfOneSiteWritingTheSameSessionsKeepOneRowEach) {
+  // Two stores holding the same sessions (a site's qcflow and its standby, say).
+  auto a = OpenStore("a");
+  auto b = OpenStore("b");
+  PostgresSinkConfig config = Config("site-a");
+  config.batch_limit = 3;
+  auto sink_a = Sink(a.get(), config);
+  auto sink_b = Sink(b.get(), config);
+  ASSERT_TRUE(a && b && sink_a && sink_b);
+  Queue(*a, 0, 30);
+  Queue(*b, 0, 30);
+  PgDeliveryReport ra, rb;
+  std::thread ta([&] { ra = DeliverAll(*sink_a); });
+  std::thread tb([&] { rb = DeliverAll(*sink_b); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(ra.inserted + rb.inserted, 30u);
+  EXPECT_EQ(ra.unchanged + rb.unchanged, 30u);
+  EXPECT_EQ(Pending(*a) + Pending(*b), 0u);
+  EXPECT_EQ(Count("sessions"), 30);
+  EXPECT_EQ(Count("session_values"), 120);
+  EXPECT_EQ(Count("session_revisions"), 30);
+}
+
+TEST_F(PostgresSinkTest, AReadOnlyDatabaseKeepsItemsPendingUntilItIsWritable) {
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(store && sink);
+  Queue(*store, 0, 2);
+  EXPECT_EQ(DeliverAll(*sink).inserted, 2u);
+  sink->Disconnect();
+  // As a hot standby or a database set read-only by its DBA answers.
+  ASSERT_TRUE(pg_->Psql("postgres", "ALTER DATABASE mirror SET default_transaction_read_only = on").ok());
+  Queue(*store, 2, 5);
+  auto r = sink->DeliverOnce(kNow);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->failure.ok());
+  EXPECT_NE(r->failure.message().find("read-only"), std::string::npos) << r->failure.message();
+  EXPECT_EQ(Pending(*store), 3u);
+  EXPECT_EQ(Count("sessions"), 2) << "psql reads fine";
+  ASSERT_TRUE(pg_->Psql("postgres", "ALTER DATABASE mirror SET default_transaction_read_only = off").ok());
+  EXPECT_EQ(DeliverAll(*sink).inserted, 3u);
+  EXPECT_EQ(Count("sessions"), 5);
 }
 
 TEST_F(PostgresSinkTest, AWrongPasswordIsRefusedAndNeverShown) {
