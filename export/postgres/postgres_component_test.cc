@@ -142,5 +142,64 @@ TEST(PostgresComponent, TheDaemonMirrorsAnMpcSourcesSessions) {
   EXPECT_EQ((*sinks)[0].state, "stopped");
 }
 
+TEST(PostgresComponent, TheDaemonWaitsOutADatabaseThatIsDownAndThenMirrors) {
+  auto server = qcflow::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  qcflow::testing::PostgresServer& pg = **server;
+  ASSERT_TRUE(pg.CreateDatabase("qa").ok());
+  ASSERT_TRUE(pg.Stop().ok());
+  TempDir dir;
+  const std::string tds = dir.Sub("tds");
+  for (int i = 0; i < 2; ++i) qcflow::testing::WriteGeometryRun(tds, i);
+  ::setenv("QCFLOW_TEST_PG_PW", pg.password().c_str(), 1);
+  const std::string toml =
+      "[store]\npath = \"" + dir.Sub("store") + "\"\n"
+      "[[source.mpc]]\nname = \"tb\"\ntds = \"" + tds + "\"\nzone = \"Europe/Berlin\"\ninterval = \"200ms\"\n"
+      "settle = \"0s\"\nwait = \"0s\"\nhistory = \"all\"\n"
+      "[[sink.postgres]]\nname = \"central\"\nconninfo = \"" + pg.Conninfo("qa") + "\"\n"
+      "password_env = \"QCFLOW_TEST_PG_PW\"\nsite = \"north\"\ninterval = \"200ms\"\nconnect_timeout = \"2s\"\n"
+      "[[route]]\nfrom = \"tb\"\nto = [\"central\"]\n";
+  auto c = config::ParseConfig(toml, "q.toml");
+  ::unsetenv("QCFLOW_TEST_PG_PW");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  cli::DaemonOptions o;
+  o.config = std::move(*c);
+  o.max_duration = std::chrono::milliseconds(60'000);  // a bound only: it is stopped below
+  o.max_backoff = std::chrono::milliseconds(500);
+  auto daemon = cli::Daemon::Create(std::move(o));
+  ASSERT_TRUE(daemon.ok()) << daemon.status().message();
+  Result<cli::RunSummary> summary = Status::Unavailable("not run");
+  std::thread run([&] { summary = (*daemon)->Run(); });
+  auto wait_for = [&](const std::string& text) {
+    std::string metrics;
+    for (int i = 0; i < 400; ++i) {
+      metrics = (*daemon)->RenderMetrics();
+      if (metrics.find(text) != std::string::npos) return metrics;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "no " << text << " in\n" << metrics;
+    return metrics;
+  };
+  wait_for("qcflow_sink_pending{sink=\"central\"} 2");
+  std::string down = wait_for("qcflow_sink_up{sink=\"central\"} 0");
+  EXPECT_EQ(down.find("qcflow_postgres_oldest_pending_age_seconds{sink=\"central\"} 0\n"), std::string::npos)
+      << "the lag shows while the database is down:\n" << down;
+  std::string left;
+  for (const std::string& l : (*daemon)->Unfinished()) left += l + "\n";
+  EXPECT_NE(left.find("sink central: 2 session(s) not mirrored"), std::string::npos) << left;
+  EXPECT_EQ(left.find(pg.password()), std::string::npos);
+
+  ASSERT_TRUE(pg.Restart().ok()) << pg.Diagnostics();
+  wait_for("qcflow_sink_pending{sink=\"central\"} 0");
+  wait_for("qcflow_sink_up{sink=\"central\"} 1");
+  (*daemon)->RequestStop("test done");
+  run.join();
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  daemon->reset();
+  auto rows = pg.Psql("qa", "SELECT count(*) FROM qcflow.sessions WHERE site = 'north'");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, "2");
+}
+
 }  // namespace
 }  // namespace qcflow::postgres

@@ -190,6 +190,14 @@ void PostgresWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc now,
   sample("qcflow_sink_last_success_timestamp_seconds", "gauge", "Time of the latest delivery (0: never).",
          double(c.last_success) / kMicrosPerSecond);
   sample("qcflow_sink_up", "gauge", "1 when the server is reachable and deliveries succeed.", double(up));
+  // Lag: how long the oldest item still waiting has been queued (0: nothing waits).
+  MicrosUtc oldest = 0;
+  auto head = env_.store->outbox().List(name_, 1);
+  if (head.ok() && !head->empty() && head->front().enqueued_at > 0 && head->front().enqueued_at < now) {
+    oldest = now - head->front().enqueued_at;
+  }
+  sample("qcflow_postgres_oldest_pending_age_seconds", "gauge",
+         "Age of the oldest session not yet mirrored (0: none pending).", double(oldest) / kMicrosPerSecond);
   sample("qcflow_postgres_mirrored_total", "counter",
          "Sessions inserted or changed in PostgreSQL since the daemon started.", double(mirrored));
 }

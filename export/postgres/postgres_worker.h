@@ -29,7 +29,8 @@ class PostgresWorker : public component::Part {
   bool Idle(MicrosUtc now) const override;
   // Pending items (with the latest error) and dead letters.
   void Unfinished(MicrosUtc now, std::vector<std::string>* left) const override;
-  // The qcflow_sink_* families, plus qcflow_postgres_mirrored_total.
+  // The qcflow_sink_* families, plus qcflow_postgres_mirrored_total and
+  // qcflow_postgres_oldest_pending_age_seconds (the lag).
   void AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now,
                   component::MetricFamilies* m) const override;
   size_t sources() const override { return 0; }
