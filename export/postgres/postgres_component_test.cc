@@ -90,6 +90,70 @@ TEST(PostgresComponent, ExplainsEveryMistakeAndNeverQuotesThePassword) {
   EXPECT_NE(typo.find("did you mean 'schema'"), std::string::npos) << typo;
 }
 
+// What `qcflow validate` prints for the sink (Checklist writes to stdout).
+std::string CheckLines(const PostgresComponent& sink, int* failures) {
+  component::Checklist list;
+  component::CheckContext ctx;
+  ctx.list = &list;
+  ::testing::internal::CaptureStdout();
+  sink.CheckConfig(ctx);
+  sink.Check(ctx);
+  *failures = list.failures();
+  return ::testing::internal::GetCapturedStdout();
+}
+
+TEST(PostgresComponent, ValidateSaysTheSchemaVersionOrWhatTheFirstRunWillCreate) {
+  auto server = qcflow::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  qcflow::testing::PostgresServer& pg = **server;
+  ASSERT_TRUE(pg.CreateDatabase("qa").ok());
+  ::setenv("QCFLOW_TEST_PG_PW", pg.password().c_str(), 1);
+  auto c = Parse("[[sink.postgres]]\nname = \"central\"\nconninfo = \"" + pg.Conninfo("qa") +
+                 "\"\npassword_env = \"QCFLOW_TEST_PG_PW\"\nsite = \"north\"\n");
+  ::unsetenv("QCFLOW_TEST_PG_PW");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const PostgresComponent& sink = *c->Of<PostgresComponent>()[0];
+  int failures = 0;
+  std::string before = CheckLines(sink, &failures);
+  EXPECT_EQ(failures, 0) << before;
+  EXPECT_NE(before.find("sink 'central' reaches PostgreSQL"), std::string::npos) << before;
+  EXPECT_NE(before.find("does not exist yet; the first run will create the tables"), std::string::npos) << before;
+  EXPECT_EQ(before.find("TLS"), std::string::npos) << "loopback needs no TLS warning: " << before;
+  auto ns = pg.Psql("qa", "SELECT count(*) FROM pg_namespace WHERE nspname = 'qcflow'");
+  ASSERT_TRUE(ns.ok());
+  EXPECT_EQ(*ns, "0")
+      << "validate writes nothing";
+
+  auto real = PostgresSink::Create(nullptr, sink.settings().sink);
+  ASSERT_TRUE(real.ok());
+  ASSERT_TRUE((*real)->Connect().ok());
+  std::string after = CheckLines(sink, &failures);
+  EXPECT_NE(after.find("schema \"qcflow\" is at version 1 (current)"), std::string::npos) << after;
+
+  ASSERT_TRUE(pg.Stop().ok());
+  std::string down = CheckLines(sink, &failures);
+  EXPECT_EQ(failures, 1) << down;
+  EXPECT_NE(down.find("FAIL"), std::string::npos) << down;
+  EXPECT_EQ(down.find(pg.password()), std::string::npos) << down;
+
+  auto remote = Parse(Section("site = \"n\"\n"));
+  ASSERT_TRUE(remote.ok());
+  component::Checklist list;
+  component::CheckContext ctx;
+  ctx.list = &list;
+  ::testing::internal::CaptureStdout();
+  remote->Of<PostgresComponent>()[0]->CheckConfig(ctx);
+  const std::string warned = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(list.warnings(), 0) << "127.0.0.1 is loopback: " << warned;
+  auto far = Parse("[[sink.postgres]]\nname = \"c\"\nsite = \"n\"\nconninfo = \"host=db.example.org dbname=qa\"\n");
+  ASSERT_TRUE(far.ok());
+  ::testing::internal::CaptureStdout();
+  far->Of<PostgresComponent>()[0]->CheckConfig(ctx);
+  const std::string tls = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(list.warnings(), 1);
+  EXPECT_NE(tls.find("does not require TLS"), std::string::npos) << tls;
+}
+
 TEST(PostgresComponent, TheDaemonMirrorsAnMpcSourcesSessions) {
   auto server = qcflow::testing::PostgresServer::Start();
   ASSERT_TRUE(server.ok()) << server.status().ToString();
