@@ -104,7 +104,11 @@ Result<int> MigrateSchema(soci::session& sql, const std::string& schema) {
     soci::transaction tx(sql);
     // One migration at a time per schema, across processes and sites; released at commit.
     sql << "SELECT pg_advisory_xact_lock(1903520108, hashtext(:s))", soci::use(schema);
-    sql << WithSchema("CREATE SCHEMA IF NOT EXISTS {s}", schema);
+    // Only when absent: CREATE SCHEMA IF NOT EXISTS still demands CREATE on the
+    // database, which a role working in a schema its DBA created lacks.
+    long long exists = 0;
+    sql << "SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = :s", soci::use(schema), soci::into(exists);
+    if (exists == 0) sql << WithSchema("CREATE SCHEMA {s}", schema);
     const int before = ReadVersion(sql, schema);
     if (before > kPgSchemaVersion) return Status::Incompatible(NewerSchemaMessage(schema, before));
     if (before == kPgSchemaVersion) {

@@ -39,6 +39,26 @@ TEST_F(PgSchemaTest, AnotherSchemaNameKeepsItsOwnTables) {
   EXPECT_EQ(Sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'qcflow'"), "0");
 }
 
+// As a hospital DBA would set it up: qcflow's role is no superuser and may not
+// create schemas; the DBA created the schema and let the role create in it.
+TEST_F(PgSchemaTest, ARoleWithoutSuperuserWorksInASchemaTheDbaCreated) {
+  Sql("CREATE ROLE north LOGIN PASSWORD 'north-pw'; REVOKE CREATE ON DATABASE mirror FROM PUBLIC; "
+      "REVOKE CREATE ON SCHEMA public FROM PUBLIC; CREATE SCHEMA qcflow; "
+      "GRANT USAGE, CREATE ON SCHEMA qcflow TO north");
+  PostgresSinkConfig config = Config("north");
+  config.conninfo = "host=127.0.0.1 port=" + std::to_string(pg_->port()) + " user=north dbname=mirror";
+  config.password = "north-pw";
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), config);
+  ASSERT_TRUE(store && sink);
+  Status connected = sink->Connect();
+  ASSERT_TRUE(connected.ok()) << connected.ToString();
+  Queue(*store, 0, 2);
+  EXPECT_EQ(DeliverAll(*sink).inserted, 2u);
+  EXPECT_EQ(Sql("SELECT tableowner FROM pg_tables WHERE schemaname = 'qcflow' AND tablename = 'sessions'"), "north");
+  EXPECT_EQ(Count("sessions"), 2);
+}
+
 TEST_F(PgSchemaTest, ANewerSchemaIsRefusedAndNothingIsWritten) {
   auto store = OpenStore("a");
   auto sink = Sink(store.get(), Config("site-a"));
