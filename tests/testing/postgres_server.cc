@@ -1,19 +1,23 @@
 #include "tests/testing/postgres_server.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace qcflow::testing {
 namespace {
@@ -45,7 +49,7 @@ std::string Tail(const std::string& text, size_t lines) {
 }
 
 // A port the kernel just handed out on 127.0.0.1. Another process could take it
-// before the server binds; pg_ctl then fails with the server's own message.
+// before the server binds; start-up then fails with the server's own message.
 Result<int> FreeLoopbackPort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return Status::IOError("socket() failed");
@@ -75,7 +79,7 @@ std::string RandomHex(size_t n) {
 
 Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   const std::string bindir = BinDir();
-  for (const char* tool : {"initdb", "pg_ctl", "postgres", "psql"}) {
+  for (const char* tool : {"initdb", "postgres", "pg_isready", "psql"}) {
     const std::string path = bindir + "/" + tool;
     if (::access(path.c_str(), X_OK) != 0) {
       return Status::FailedPrecondition("the PostgreSQL 15 program " + path + " is missing: " +
@@ -111,7 +115,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   if (!port.ok()) return port.status();
   server->port_ = *port;
   QCFLOW_RETURN_IF_ERROR(server->InitDb());
-  QCFLOW_RETURN_IF_ERROR(server->PgCtlStart());
+  QCFLOW_RETURN_IF_ERROR(server->Launch());
   return server;
 }
 
@@ -186,29 +190,72 @@ Status PostgresServer::InitDb() {
   return Status::OK();
 }
 
-Status PostgresServer::PgCtlStart() {
-  Result<std::string> started = Run({bindir_ + "/pg_ctl", "-D", root_ + "/data", "-l",
-                                     root_ + "/server.log", "-w", "-t", "60", "start"});
-  if (!started.ok()) {
-    return Status::Unavailable("PostgreSQL did not start on 127.0.0.1:" + std::to_string(port_) +
-                               ": " + started.status().message() + "\n" + Diagnostics());
+Status PostgresServer::Launch() {
+  const std::string log = root_ + "/server.log";
+  const std::string data = root_ + "/data";
+  const std::string binary = bindir_ + "/postgres";
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::IOError("fork() failed");
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    if (run_uid_ != uid_t(-1)) {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(run_gid_) != 0 || ::setuid(run_uid_) != 0) ::_exit(126);
+    }
+    // After setuid, which clears it: a test that crashes or is killed takes its
+    // server with it (SIGINT: fast shutdown), instead of leaving one running.
+    ::prctl(PR_SET_PDEATHSIG, SIGINT);
+    if (::getppid() != parent) ::_exit(1);
+    if (::chdir(root_.c_str()) != 0) ::_exit(126);
+    ::execl(binary.c_str(), "postgres", "-D", data.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
   }
-  running_ = true;
-  return Status::OK();
+  pid_ = pid;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int wstatus = 0;
+    if (::waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+      pid_ = -1;
+      return Status::Unavailable("PostgreSQL exited during start-up (status " + std::to_string(wstatus) +
+                                 "):\n" + Diagnostics());
+    }
+    if (Run({bindir_ + "/pg_isready", "-q", "-h", root_, "-p", std::to_string(port_)}).ok()) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string diag = Diagnostics();
+  (void)Stop();
+  return Status::Unavailable("PostgreSQL did not accept connections on 127.0.0.1:" + std::to_string(port_) +
+                             " within 60 s:\n" + diag);
 }
 
 Status PostgresServer::Stop() {
-  if (!running_) return Status::OK();
-  Result<std::string> stopped =
-      Run({bindir_ + "/pg_ctl", "-D", root_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"});
-  if (!stopped.ok()) return stopped.status().WithContext("stopping PostgreSQL");
-  running_ = false;
-  return Status::OK();
+  if (pid_ <= 0) return Status::OK();
+  // Fast shutdown (clients disconnected, a clean checkpoint); SIGQUIT, then
+  // SIGKILL, if it hangs.
+  for (int sig : {SIGINT, SIGQUIT, SIGKILL}) {
+    ::kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(sig == SIGKILL ? 60 : 20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return sig == SIGINT ? Status::OK() : Status::Internal("PostgreSQL ignored a fast shutdown:\n" + Diagnostics());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return Status::Internal("PostgreSQL (pid " + std::to_string(pid_) + ") does not exit");
 }
 
 Status PostgresServer::Restart() {
-  if (running_) return Status::FailedPrecondition("the server is running");
-  return PgCtlStart();
+  if (pid_ > 0) return Status::FailedPrecondition("the server is running");
+  return Launch();
 }
 
 Status PostgresServer::CreateDatabase(const std::string& name) {

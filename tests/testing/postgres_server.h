@@ -3,13 +3,15 @@
 //
 // initdb creates a cluster in a fresh temp directory (superuser "qcflow",
 // scram-sha-256 over TCP with a random password, trust on the private Unix
-// socket for the fixture's own psql); pg_ctl starts it listening on 127.0.0.1
-// only, with its socket in that directory. The packaged cluster, its service and
+// socket for the fixture's own psql); the postmaster runs as the fixture's
+// child, listening on 127.0.0.1 only, with its socket in that directory. It
+// dies with the thread that started it (PR_SET_PDEATHSIG), so a crashed test
+// leaves no server behind: call Start() from the test's main thread. The packaged cluster, its service and
 // /var/run/postgresql are never used.
 //
 // PostgreSQL refuses to run as root. When the test runs as root (CI), the
 // directory is handed to the unprivileged "postgres" user the package creates
-// (else "nobody") and initdb, pg_ctl and psql run as that user.
+// (else "nobody") and initdb, postgres, pg_isready and psql run as that user.
 //
 // Start() returns FailedPrecondition naming the package to install when the
 // binaries are absent: tests must fail on it, not skip. QCFLOW_POSTGRES_BINDIR
@@ -29,7 +31,7 @@ namespace qcflow::testing {
 
 class PostgresServer {
  public:
-  // initdb + pg_ctl start; waits (bounded, 60 s) until the server accepts connections.
+  // initdb, then the server; waits (bounded, 60 s) until it accepts connections.
   static Result<std::unique_ptr<PostgresServer>> Start();
 
   // Stops the server (fast shutdown) and removes the directory.
@@ -65,7 +67,8 @@ class PostgresServer {
  private:
   PostgresServer() = default;
   Status InitDb();
-  Status PgCtlStart();
+  // Starts the postmaster and waits until pg_isready says it accepts connections.
+  Status Launch();
   // Runs `argv` (argv[0] a path) as the server's user; its output goes to
   // <root>/cmd.out. Returns the output, or an error holding it.
   Result<std::string> Run(const std::vector<std::string>& argv);
@@ -76,7 +79,7 @@ class PostgresServer {
   std::string password_;
   std::string root_;
   std::string bindir_;
-  bool running_ = false;
+  pid_t pid_ = -1;  // the postmaster
   // Whom the server runs as when we are root (-1: ourselves).
   uid_t run_uid_ = uid_t(-1);
   gid_t run_gid_ = gid_t(-1);
