@@ -86,12 +86,10 @@ class PostgresSink {
   // would do, disconnects. For `qcflow validate`.
   Result<std::string> Describe();
 
-  // Delivers one batch. Non-OK only when the store fails; a database failure
-  // is report.failure (the connection is dropped; the items stay pending).
+  // Delivers one batch. Non-OK only when the store fails (or crash_before_ack
+  // fires); a database failure is report.failure (the connection is dropped;
+  // the items stay pending).
   Result<PgDeliveryReport> DeliverOnce(MicrosUtc now);
-
-  // "host=... dbname=..." as configured (it holds no password).
-  const std::string& display() const { return config_.conninfo; }
 
  private:
   struct Prepared {  // a session ready to write
@@ -100,13 +98,11 @@ class PostgresSink {
     std::string encoded;
     std::string hash;
   };
-  enum class Written { kInserted, kUpdated, kUnchanged };
 
   PostgresSink(Store* store, PostgresSinkConfig config);
   Status Open();
   // Why `item` can never be written, or "" (and `out` filled).
   std::string Prepare(const OutboxItem& item, Prepared* out, Status* store_error);
-  Written Upsert(const Prepared& p);  // throws soci / std exceptions
   std::string Clean(std::string msg) const;
 
   Store* store_;

@@ -106,7 +106,8 @@ TEST_F(PostgresSinkTest, ACrashBetweenCommitAndAckDoesNotDuplicate) {
   EXPECT_EQ(Count("session_values"), 12);
 }
 
-TEST_F(PostgresSinkTest, AnAmendedSessionUpdatesItsRowsAndKeepsTheOldRevision) {
+// The same user key with new content (a mapping changed, then a replay).
+TEST_F(PostgresSinkTest, ChangedContentUnderOneKeyUpdatesItsRowsAndKeepsTheOldRevision) {
   auto store = OpenStore("a");
   auto sink = Sink(store.get(), Config("site-a"));
   ASSERT_TRUE(store && sink);
