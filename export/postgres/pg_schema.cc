@@ -47,6 +47,17 @@ const std::vector<Step>& Steps() {
            "PRIMARY KEY (site, user_key, revision), FOREIGN KEY (site, user_key) "
            "REFERENCES {s}.sessions (site, user_key) ON DELETE CASCADE)",
        }},
+      // Version 2: a late or amended result (stored under "<first key>/<n>" with
+      // amendment set) names its first session, so a query can follow it.
+      {2,
+       "add sessions.base_user_key (an amended result's first session) and its index (version 2)",
+       {
+           "ALTER TABLE {s}.sessions ADD COLUMN base_user_key text",
+           "UPDATE {s}.sessions SET base_user_key = CASE WHEN amendment THEN "
+           "regexp_replace(user_key, '/[0-9]+$', '') ELSE user_key END",
+           "ALTER TABLE {s}.sessions ALTER COLUMN base_user_key SET NOT NULL",
+           "CREATE INDEX sessions_base ON {s}.sessions (site, base_user_key)",
+       }},
   };
   return kSteps;
 }
@@ -78,6 +89,16 @@ int ReadVersion(soci::session& sql, const std::string& schema) {
 
 }  // namespace
 
+std::string BaseUserKey(const std::string& user_key, bool amendment) {
+  if (!amendment) return user_key;
+  size_t slash = user_key.rfind('/');
+  if (slash == std::string::npos || slash + 1 == user_key.size()) return user_key;
+  for (size_t i = slash + 1; i < user_key.size(); ++i) {
+    if (user_key[i] < '0' || user_key[i] > '9') return user_key;
+  }
+  return user_key.substr(0, slash);
+}
+
 std::string NewerSchemaMessage(const std::string& schema, int version) {
   return "the PostgreSQL schema \"" + schema + "\" is at version " + std::to_string(version) +
          ", newer than this qcflow knows (" + std::to_string(kPgSchemaVersion) +
@@ -99,7 +120,7 @@ Result<SchemaState> InspectSchema(soci::session& sql, const std::string& schema)
   }
 }
 
-Result<int> MigrateSchema(soci::session& sql, const std::string& schema) {
+Result<int> MigrateSchema(soci::session& sql, const std::string& schema, int target) {
   try {
     soci::transaction tx(sql);
     // One migration at a time per schema, across processes and sites; released at commit.
@@ -111,7 +132,7 @@ Result<int> MigrateSchema(soci::session& sql, const std::string& schema) {
     if (exists == 0) sql << WithSchema("CREATE SCHEMA {s}", schema);
     const int before = ReadVersion(sql, schema);
     if (before > kPgSchemaVersion) return Status::Incompatible(NewerSchemaMessage(schema, before));
-    if (before == kPgSchemaVersion) {
+    if (before >= target) {
       tx.commit();
       return before;
     }
@@ -121,10 +142,10 @@ Result<int> MigrateSchema(soci::session& sql, const std::string& schema) {
                         schema);
     }
     for (const Step& step : Steps()) {
-      if (step.version <= before) continue;
+      if (step.version <= before || step.version > target) continue;
       for (const char* ddl : step.ddl) sql << WithSchema(ddl, schema);
     }
-    const int to = kPgSchemaVersion;
+    const int to = target;
     const std::string by = "qcflow (schema version " + std::to_string(to) + ")";
     sql << WithSchema("DELETE FROM {s}.schema_version", schema);
     sql << WithSchema("INSERT INTO {s}.schema_version (version, migrated_by) VALUES (:v, :b)", schema),
@@ -133,7 +154,7 @@ Result<int> MigrateSchema(soci::session& sql, const std::string& schema) {
     return before;
   } catch (const std::exception& e) {
     return Status::Unavailable("migrating PostgreSQL schema \"" + schema + "\" to version " +
-                               std::to_string(kPgSchemaVersion) + ": " + Trimmed(e.what()));
+                               std::to_string(target) + ": " + Trimmed(e.what()));
   }
 }
 

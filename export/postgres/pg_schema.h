@@ -22,7 +22,7 @@ class session;
 namespace qcflow::postgres {
 
 // The version this binary writes. Raise it with a new step in pg_schema.cc.
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 struct SchemaState {
   int version = 0;                     // 0: the schema or its version table is absent
@@ -34,9 +34,15 @@ struct SchemaState {
 // REQUIRES: `schema` passed IsPlainIdentifier. Errors carry the server's message.
 Result<SchemaState> InspectSchema(soci::session& sql, const std::string& schema);
 
-// Creates or migrates `schema` to kPgSchemaVersion; returns the version it was
-// at before. REQUIRES: as InspectSchema.
-Result<int> MigrateSchema(soci::session& sql, const std::string& schema);
+// Creates or migrates `schema` to `target` (tests stop at an older version to
+// migrate from it); returns the version it was at before. A schema at or past
+// `target` is left as it is (newer than kPgSchemaVersion: Incompatible).
+// REQUIRES: as InspectSchema; 1 <= target <= kPgSchemaVersion.
+Result<int> MigrateSchema(soci::session& sql, const std::string& schema, int target = kPgSchemaVersion);
+
+// The first session's user key of an amended result ("K/2" -> "K"); the key
+// itself otherwise. The SQL of migration 2 applies the same rule.
+std::string BaseUserKey(const std::string& user_key, bool amendment);
 
 // "the PostgreSQL schema \"S\" is at version N, newer than this qcflow knows (M)..."
 std::string NewerSchemaMessage(const std::string& schema, int version);

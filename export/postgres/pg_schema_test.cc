@@ -2,7 +2,13 @@
 // described before it exists, and a newer version refused without a write.
 #include "export/postgres/pg_schema.h"
 
+#include <soci/soci.h>
+
 #include "export/postgres/postgres_test_fixture.h"
+
+extern "C" {
+soci::backend_factory const* factory_postgresql();
+}
 
 namespace qcflow::postgres {
 namespace {
@@ -28,14 +34,50 @@ TEST_F(PgSchemaTest, ConnectCreatesTheSchemaOnceAtTheCurrentVersion) {
   EXPECT_EQ(Count("sites"), 1);
   auto after = sink->Describe();
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(*after, "schema \"qcflow\" is at version 1 (current)");
+  EXPECT_EQ(*after, "schema \"qcflow\" is at version " + std::to_string(kPgSchemaVersion) + " (current)");
+}
+
+TEST_F(PgSchemaTest, AVersionOneSchemaWithRowsIsMigratedKeepingThem) {
+  {  // A site mirrored with a qcflow that knew version 1 only.
+    soci::session sql(*factory_postgresql(), pg_->Conninfo(kDb) + " password=" + pg_->password());
+    auto before = MigrateSchema(sql, "qcflow", 1);
+    ASSERT_TRUE(before.ok()) << before.status().ToString();
+    EXPECT_EQ(*before, 0);
+  }
+  Sql("INSERT INTO qcflow.sites (site) VALUES ('north'); "
+      "INSERT INTO qcflow.sessions (site, user_key, source_kind, source_id, machine_serial, machine_name, "
+      "unit_name, test_list, procedure, performer, work_started, work_completed, amendment, comment, "
+      "content_hash) VALUES "
+      "('north', 'QCPump/MPC/1234/2020-06-25-07-10/Beam', 'mpc', 'tb', '1234', '', '', 'T', '', '', now(), now(), "
+      "false, '', 'h1'), "
+      "('north', 'QCPump/MPC/1234/2020-06-25-07-10/Beam/2', 'mpc', 'tb', '1234', '', '', 'T', '', '', now(), "
+      "now(), true, '', 'h2')");
+  auto sink = Sink(nullptr, Config("north"));
+  ASSERT_TRUE(sink);
+  auto plan = sink->Describe();
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(*plan, "schema \"qcflow\" is at version 1; the first run will add sessions.base_user_key (an "
+                   "amended result's first session) and its index (version 2)");
+  ASSERT_TRUE(sink->Connect().ok());
+  EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), "2");
+  EXPECT_EQ(Count("sessions"), 2) << "rows kept";
+  EXPECT_EQ(Count("sessions", "base_user_key = 'QCPump/MPC/1234/2020-06-25-07-10/Beam'"), 2)
+      << "the amendment names its first session";
+}
+
+TEST(PgSchema, BaseUserKeyStripsOnlyAnAmendmentsNumber) {
+  EXPECT_EQ(BaseUserKey("K/x/2", true), "K/x");
+  EXPECT_EQ(BaseUserKey("K/x/12", true), "K/x");
+  EXPECT_EQ(BaseUserKey("K/x/2", false), "K/x/2");
+  EXPECT_EQ(BaseUserKey("K/Beam", true), "K/Beam");
+  EXPECT_EQ(BaseUserKey("K/", true), "K/");
 }
 
 TEST_F(PgSchemaTest, AnotherSchemaNameKeepsItsOwnTables) {
   auto sink = Sink(nullptr, Config("site-a", "qa_mirror"));
   ASSERT_TRUE(sink);
   ASSERT_TRUE(sink->Connect().ok());
-  EXPECT_EQ(Sql("SELECT version FROM qa_mirror.schema_version"), "1");
+  EXPECT_EQ(Sql("SELECT version FROM qa_mirror.schema_version"), std::to_string(kPgSchemaVersion));
   EXPECT_EQ(Sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'qcflow'"), "0");
 }
 
@@ -70,7 +112,7 @@ TEST_F(PgSchemaTest, ANewerSchemaIsRefusedAndNothingIsWritten) {
   Status refused = sink->Connect();
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.code(), Status::Code::kIncompatible);
-  EXPECT_NE(refused.message().find("is at version 99, newer than this qcflow knows (1)"), std::string::npos)
+  EXPECT_NE(refused.message().find("is at version 99, newer than this qcflow knows (" + std::to_string(kPgSchemaVersion) + ")"), std::string::npos)
       << refused.message();
   auto described = sink->Describe();
   ASSERT_FALSE(described.ok());

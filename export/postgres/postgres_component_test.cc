@@ -128,7 +128,7 @@ TEST(PostgresComponent, ValidateSaysTheSchemaVersionOrWhatTheFirstRunWillCreate)
   ASSERT_TRUE(real.ok());
   ASSERT_TRUE((*real)->Connect().ok());
   std::string after = CheckLines(sink, &failures);
-  EXPECT_NE(after.find("schema \"qcflow\" is at version 1 (current)"), std::string::npos) << after;
+  EXPECT_NE(after.find("schema \"qcflow\" is at version 2 (current)"), std::string::npos) << after;
 
   ASSERT_TRUE(pg.Stop().ok());
   std::string down = CheckLines(sink, &failures);

@@ -93,9 +93,9 @@ class Writer {
     upsert_ = (sql.prepare << S(
                    "INSERT INTO {s}.sessions (site, user_key, source_kind, source_id, machine_serial, "
                    "machine_name, unit_name, test_list, procedure, performer, work_started, "
-                   "work_completed, amendment, comment, content_hash) VALUES (:site, :uk, :sk, :sid, "
+                   "work_completed, amendment, comment, content_hash, base_user_key) VALUES (:site, :uk, :sk, :sid, "
                    ":serial, :mname, :unit, :tl, :proc, :perf, " + Time("ws") + ", " + Time("wc") +
-                   ", CAST(:amend AS integer) <> 0, :comment, :hash) "
+                   ", CAST(:amend AS integer) <> 0, :comment, :hash, :base) "
                    "ON CONFLICT (site, user_key) DO UPDATE SET source_kind = EXCLUDED.source_kind, "
                    "source_id = EXCLUDED.source_id, machine_serial = EXCLUDED.machine_serial, "
                    "machine_name = EXCLUDED.machine_name, unit_name = EXCLUDED.unit_name, "
@@ -103,13 +103,15 @@ class Writer {
                    "performer = EXCLUDED.performer, work_started = EXCLUDED.work_started, "
                    "work_completed = EXCLUDED.work_completed, amendment = EXCLUDED.amendment, "
                    "comment = EXCLUDED.comment, content_hash = EXCLUDED.content_hash, "
+                   "base_user_key = EXCLUDED.base_user_key, "
                    "revision = {s}.sessions.revision + 1, mirrored_at = now() "
                    "WHERE {s}.sessions.content_hash <> EXCLUDED.content_hash RETURNING revision",
                    schema),
                soci::use(site_), soci::use(user_key_), soci::use(source_kind_), soci::use(source_id_),
                soci::use(serial_), soci::use(machine_name_), soci::use(unit_name_), soci::use(test_list_),
                soci::use(procedure_), soci::use(performer_), soci::use(started_), soci::use(completed_),
-               soci::use(amendment_), soci::use(comment_), soci::use(hash_), soci::into(revision_no_));
+               soci::use(amendment_), soci::use(comment_), soci::use(hash_), soci::use(base_),
+               soci::into(revision_no_));
     clear_ = (sql.prepare << S("DELETE FROM {s}.session_values WHERE site = :site AND user_key = :uk", schema),
               soci::use(site_), soci::use(user_key_));
     value_ = (sql.prepare << S(
@@ -146,6 +148,7 @@ class Writer {
     amendment_ = s.amendment ? 1 : 0;
     comment_ = s.comment;
     hash_ = hash;
+    base_ = BaseUserKey(s.user_key, s.amendment);
     json_ = encoded;
     upsert_.execute(true);
     if (!upsert_.got_data()) return false;  // same content hash: nothing to change
@@ -177,7 +180,7 @@ class Writer {
 
  private:
   std::string site_, user_key_, source_kind_, source_id_, serial_, machine_name_, unit_name_,
-      test_list_, procedure_, performer_, comment_, hash_, json_;
+      test_list_, procedure_, performer_, comment_, hash_, base_, json_;
   long long started_ = 0, completed_ = 0;
   int amendment_ = 0, revision_no_ = 0;
   std::string key_, name_, text_, unit_, role_, evaluation_, test_comment_, file_;

@@ -42,6 +42,16 @@ TEST_F(PostgresSinkTest, MirrorsSessionsAndTheirValuesAsRows) {
                 key + "' AND key = 'couchgroup_couchrtn_deg_6x'"),
             "0.05|false|measured");
   EXPECT_EQ(Count("session_values", "text_value IS NOT NULL"), 0);
+  EXPECT_EQ(Count("sessions", "base_user_key = user_key"), 5);
+
+  // A late result of session 3, stored by the transform under "<key>/2".
+  QcSession late = NumberedCouchSession(kPrefix, 3);
+  late.user_key += "/2";
+  late.amendment = true;
+  auto queued = qcflow::testing::CommitSession(*store, kSink, late);
+  ASSERT_TRUE(queued.ok() && *queued);
+  EXPECT_EQ(DeliverAll(*sink).inserted, 1u);
+  EXPECT_EQ(Count("sessions", "base_user_key = '" + key + "'"), 2);
 }
 
 TEST_F(PostgresSinkTest, TwoSitesWithTheSameSerialsKeepTheirRowsApart) {
