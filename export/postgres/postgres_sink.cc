@@ -286,6 +286,35 @@ std::string PostgresSink::Prepare(const OutboxItem& item, Prepared* out, Status*
   return "";
 }
 
+Status PostgresSink::WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report) {
+  size_t inserted = 0, updated = 0, unchanged = 0;
+  try {
+    soci::transaction tx(*sql_);
+    Writer writer(*sql_, config_.schema, config_.site);
+    for (const Prepared& p : ready) {
+      int revision = 0;
+      if (!writer.Write(p.session, p.encoded, p.hash, &revision)) {
+        ++unchanged;
+      } else if (revision == 1) {
+        ++inserted;
+      } else {
+        ++updated;
+      }
+    }
+    if (config_.before_commit) config_.before_commit();
+    tx.commit();
+  } catch (const std::exception& e) {
+    // Rolled back (or the connection is gone): every item stays pending.
+    sql_.reset();
+    return Status::Unavailable(Clean("writing " + std::to_string(ready.size()) + " session(s) to PostgreSQL (" +
+                                     config_.conninfo + "): " + ErrorText(e)));
+  }
+  report->inserted = inserted;
+  report->updated = updated;
+  report->unchanged = unchanged;
+  return Status::OK();
+}
+
 Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
   PgDeliveryReport report;
   if (store_ == nullptr) return Status::FailedPrecondition("this PostgreSQL sink has no store (checks only)");
@@ -316,35 +345,17 @@ Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
   if (!ready.empty() && !config_.sessions) {
     report.failure = Status::FailedPrecondition("sessions = false, yet sessions are routed to it");
   } else if (!ready.empty()) {
+    const bool reused = sql_ != nullptr;
     if (!sql_) report.failure = Connect();
+    if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
+    // A connection kept from an earlier round may have died since (a server
+    // restart, a failover): one more try on a fresh one before backing off.
+    if (!report.failure.ok() && reused) {
+      report.failure = Connect();
+      if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
+    }
     if (report.failure.ok()) {
-      size_t inserted = 0, updated = 0, unchanged = 0;
-      try {
-        soci::transaction tx(*sql_);
-        Writer writer(*sql_, config_.schema, config_.site);
-        for (const Prepared& p : ready) {
-          int revision = 0;
-          if (!writer.Write(p.session, p.encoded, p.hash, &revision)) {
-            ++unchanged;
-          } else if (revision == 1) {
-            ++inserted;
-          } else {
-            ++updated;
-          }
-        }
-        if (config_.before_commit) config_.before_commit();
-        tx.commit();
-        report.inserted = inserted;
-        report.updated = updated;
-        report.unchanged = unchanged;
-        for (const Prepared& p : ready) acks.emplace_back(p.item, now);
-      } catch (const std::exception& e) {
-        // Rolled back (or the connection is gone): every item stays pending.
-        sql_.reset();
-        report.failure = Status::Unavailable(
-            Clean("writing " + std::to_string(ready.size()) + " session(s) to PostgreSQL (" + config_.conninfo +
-                  "): " + ErrorText(e)));
-      }
+      for (const Prepared& p : ready) acks.emplace_back(p.item, now);
     }
   }
   if (!report.failure.ok()) errors.push_back({config_.name, report.failure.message(), now});

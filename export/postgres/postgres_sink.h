@@ -13,7 +13,9 @@
 //     as a no-op: rows are never duplicated, and no write-ahead is needed;
 //   - any database failure (refused connection, dropped mid-transaction, read-
 //     only replica, full disk) rolls the whole batch back and leaves every item
-//     pending; the caller retries with backoff. Nothing is lost or half-written;
+//     pending; the caller retries with backoff. Nothing is lost or half-written.
+//     A connection kept from an earlier call is retried once on a fresh one
+//     first, so a server restart between rounds costs no backoff;
 //   - items that can never be written (session missing, not decodable, invalid,
 //     text PostgreSQL cannot hold) become dead letters carrying why.
 // Connect() opens the session and creates or migrates the schema (pg_schema.h);
@@ -103,6 +105,9 @@ class PostgresSink {
   Status Open();
   // Why `item` can never be written, or "" (and `out` filled).
   std::string Prepare(const OutboxItem& item, Prepared* out, Status* store_error);
+  // Writes `ready` in one transaction and counts the outcome in `report`; a
+  // database error drops the connection and is returned.
+  Status WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report);
   std::string Clean(std::string msg) const;
 
   Store* store_;

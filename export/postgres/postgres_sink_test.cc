@@ -269,6 +269,24 @@ TEST_F(PostgresSinkTest, AReadOnlyDatabaseKeepsItemsPendingUntilItIsWritable) {
   EXPECT_EQ(Count("sessions"), 5);
 }
 
+TEST_F(PostgresSinkTest, AServerRestartBetweenRoundsCostsNoFailedRound) {
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(store && sink);
+  Queue(*store, 0, 2);
+  EXPECT_EQ(DeliverAll(*sink).inserted, 2u);
+  ASSERT_TRUE(sink->connected());
+  ASSERT_TRUE(pg_->Stop().ok());
+  ASSERT_TRUE(pg_->Restart().ok());  // the kept connection is dead now
+  Queue(*store, 2, 4);
+  auto r = sink->DeliverOnce(kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->failure.ok()) << r->failure.ToString();
+  EXPECT_EQ(r->inserted, 2u);
+  EXPECT_EQ(Pending(*store), 0u);
+  EXPECT_EQ(Count("sessions"), 4);
+}
+
 TEST_F(PostgresSinkTest, AWrongPasswordIsRefusedAndNeverShown) {
   auto store = OpenStore("a");
   PostgresSinkConfig config = Config("site-a");
