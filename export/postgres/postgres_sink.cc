@@ -1,0 +1,370 @@
+#include "export/postgres/postgres_sink.h"
+
+#include <soci/soci.h>
+
+#include <exception>
+
+#include "export/postgres/pg_conninfo.h"
+#include "export/postgres/pg_schema.h"
+#include "store/content_hash.h"
+#include "store/derived.h"
+#include "store/text_util.h"
+
+// The backend is linked directly and reached through its factory function, as
+// the DQA3 source reaches its backends: its header would pull in libpq-fe.h.
+extern "C" {
+soci::backend_factory const* factory_postgresql();
+}
+
+namespace qcflow::postgres {
+namespace {
+
+std::string Trimmed(std::string msg) {
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+// SOCI's brief message: what() may add the statement and its bound values.
+std::string ErrorText(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const soci::soci_error*>(&e)) return Trimmed(s->get_error_message());
+  return Trimmed(e.what());
+}
+
+// Why PostgreSQL's text type cannot hold `s` ("" when it can).
+std::string BadText(const std::string& s) {
+  if (s.find('\0') != std::string::npos) return "contains a NUL character";
+  if (auto at = FirstInvalidUtf8(s)) return "is not UTF-8 (byte " + std::to_string(*at) + ")";
+  return "";
+}
+
+std::string BadSessionText(const QcSession& s) {
+  auto check = [](const std::string& what, const std::string& v) {
+    const std::string why = BadText(v);
+    return why.empty() ? std::string() : what + " " + why;
+  };
+  for (const auto& [what, v] :
+       std::vector<std::pair<std::string, const std::string*>>{
+           {"user_key", &s.user_key}, {"source_kind", &s.source_kind}, {"source_id", &s.source_id},
+           {"machine serial", &s.machine.serial}, {"machine name", &s.machine.name},
+           {"unit name", &s.unit_name}, {"test list", &s.test_list_name}, {"procedure", &s.procedure},
+           {"performer", &s.performer}, {"comment", &s.comment}}) {
+    if (std::string why = check(what, *v); !why.empty()) return why;
+  }
+  for (const TestResult& t : s.tests) {
+    for (const std::string* v : {&t.key, &t.name, &t.unit, &t.evaluation, &t.comment}) {
+      if (std::string why = check("test " + t.key, *v); !why.empty()) return why;
+    }
+    if (t.text) {
+      if (std::string why = check("the value of test " + t.key, *t.text); !why.empty()) return why;
+    }
+    if (t.file) {
+      if (std::string why = check("the file name of test " + t.key, t.file->filename); !why.empty()) return why;
+    }
+  }
+  return "";
+}
+
+// UTC µs as a timestamptz, exactly (no float seconds).
+constexpr const char* kTime = "(timestamptz 'epoch' + CAST(:%s AS bigint) * interval '1 microsecond')";
+
+std::string Time(const char* name) {
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), kTime, name);
+  return buf;
+}
+
+std::string S(std::string sql, const std::string& schema) {
+  const std::string quoted = "\"" + schema + "\"";
+  for (size_t at = sql.find("{s}"); at != std::string::npos; at = sql.find("{s}", at + quoted.size())) {
+    sql.replace(at, 3, quoted);
+  }
+  return sql;
+}
+
+// The statements of one batch, prepared once and bound to the fields below.
+class Writer {
+ public:
+  Writer(soci::session& sql, const std::string& schema, const std::string& site)
+      : site_(site),
+        upsert_(sql),
+        clear_(sql),
+        value_(sql),
+        revision_(sql) {
+    upsert_ = (sql.prepare << S(
+                   "INSERT INTO {s}.sessions (site, user_key, source_kind, source_id, machine_serial, "
+                   "machine_name, unit_name, test_list, procedure, performer, work_started, "
+                   "work_completed, amendment, comment, content_hash, base_user_key) VALUES (:site, :uk, :sk, :sid, "
+                   ":serial, :mname, :unit, :tl, :proc, :perf, " + Time("ws") + ", " + Time("wc") +
+                   ", CAST(:amend AS integer) <> 0, :comment, :hash, :base) "
+                   "ON CONFLICT (site, user_key) DO UPDATE SET source_kind = EXCLUDED.source_kind, "
+                   "source_id = EXCLUDED.source_id, machine_serial = EXCLUDED.machine_serial, "
+                   "machine_name = EXCLUDED.machine_name, unit_name = EXCLUDED.unit_name, "
+                   "test_list = EXCLUDED.test_list, procedure = EXCLUDED.procedure, "
+                   "performer = EXCLUDED.performer, work_started = EXCLUDED.work_started, "
+                   "work_completed = EXCLUDED.work_completed, amendment = EXCLUDED.amendment, "
+                   "comment = EXCLUDED.comment, content_hash = EXCLUDED.content_hash, "
+                   "base_user_key = EXCLUDED.base_user_key, "
+                   "revision = {s}.sessions.revision + 1, mirrored_at = now() "
+                   "WHERE {s}.sessions.content_hash <> EXCLUDED.content_hash RETURNING revision",
+                   schema),
+               soci::use(site_), soci::use(user_key_), soci::use(source_kind_), soci::use(source_id_),
+               soci::use(serial_), soci::use(machine_name_), soci::use(unit_name_), soci::use(test_list_),
+               soci::use(procedure_), soci::use(performer_), soci::use(started_), soci::use(completed_),
+               soci::use(amendment_), soci::use(comment_), soci::use(hash_), soci::use(base_),
+               soci::into(revision_no_));
+    clear_ = (sql.prepare << S("DELETE FROM {s}.session_values WHERE site = :site AND user_key = :uk", schema),
+              soci::use(site_), soci::use(user_key_));
+    value_ = (sql.prepare << S(
+                  "INSERT INTO {s}.session_values (site, user_key, key, name, number, text_value, "
+                  "skipped, unit, role, reference, tolerance, evaluation, comment, file_name) VALUES "
+                  "(:site, :uk, :key, :name, :num, :txt, CAST(:skip AS integer) <> 0, :unit, :role, "
+                  ":ref, :tol, :eval, :comment, :file)",
+                  schema),
+              soci::use(site_), soci::use(user_key_), soci::use(key_), soci::use(name_),
+              soci::use(number_, number_ind_), soci::use(text_, text_ind_), soci::use(skipped_),
+              soci::use(unit_), soci::use(role_), soci::use(reference_, reference_ind_),
+              soci::use(tolerance_, tolerance_ind_), soci::use(evaluation_), soci::use(test_comment_),
+              soci::use(file_, file_ind_));
+    revision_ = (sql.prepare << S("INSERT INTO {s}.session_revisions (site, user_key, revision, "
+                                  "content_hash, session) VALUES (:site, :uk, :rev, :hash, CAST(:js AS json))",
+                                  schema),
+                 soci::use(site_), soci::use(user_key_), soci::use(revision_no_), soci::use(hash_),
+                 soci::use(json_));
+  }
+
+  // True when the row was written (new or changed); `revision` says which.
+  bool Write(const QcSession& s, const std::string& encoded, const std::string& hash, int* revision) {
+    user_key_ = s.user_key;
+    source_kind_ = s.source_kind;
+    source_id_ = s.source_id;
+    serial_ = s.machine.serial;
+    machine_name_ = s.machine.name;
+    unit_name_ = s.unit_name;
+    test_list_ = s.test_list_name;
+    procedure_ = s.procedure;
+    performer_ = s.performer;
+    started_ = s.work_started;
+    completed_ = s.work_completed;
+    amendment_ = s.amendment ? 1 : 0;
+    comment_ = s.comment;
+    hash_ = hash;
+    base_ = BaseUserKey(s.user_key, s.amendment);
+    json_ = encoded;
+    upsert_.execute(true);
+    if (!upsert_.got_data()) return false;  // same content hash: nothing to change
+    *revision = revision_no_;
+    clear_.execute(true);
+    for (const TestResult& t : s.tests) {
+      key_ = t.key;
+      name_ = t.name;
+      number_ind_ = t.number ? soci::i_ok : soci::i_null;
+      number_ = t.number.value_or(0);
+      text_ind_ = t.text ? soci::i_ok : soci::i_null;
+      text_ = t.text.value_or("");
+      skipped_ = t.skipped ? 1 : 0;
+      unit_ = t.unit;
+      role_ = std::string(TestRoleName(t.role));
+      reference_ind_ = t.reference ? soci::i_ok : soci::i_null;
+      reference_ = t.reference.value_or(0);
+      tolerance_ind_ = t.tolerance ? soci::i_ok : soci::i_null;
+      tolerance_ = t.tolerance.value_or(0);
+      evaluation_ = t.evaluation;
+      test_comment_ = t.comment;
+      file_ind_ = t.file ? soci::i_ok : soci::i_null;
+      file_ = t.file ? t.file->filename : "";
+      value_.execute(true);
+    }
+    revision_.execute(true);
+    return true;
+  }
+
+ private:
+  std::string site_, user_key_, source_kind_, source_id_, serial_, machine_name_, unit_name_,
+      test_list_, procedure_, performer_, comment_, hash_, base_, json_;
+  long long started_ = 0, completed_ = 0;
+  int amendment_ = 0, revision_no_ = 0;
+  std::string key_, name_, text_, unit_, role_, evaluation_, test_comment_, file_;
+  double number_ = 0, reference_ = 0, tolerance_ = 0;
+  int skipped_ = 0;
+  soci::indicator number_ind_ = soci::i_null, text_ind_ = soci::i_null, reference_ind_ = soci::i_null,
+                  tolerance_ind_ = soci::i_null, file_ind_ = soci::i_null;
+  soci::statement upsert_, clear_, value_, revision_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresSink>> PostgresSink::Create(Store* store, PostgresSinkConfig config) {
+  if (config.name.empty()) return Status::InvalidArgument("PostgreSQL sink needs a name");
+  QCFLOW_RETURN_IF_ERROR(CheckConninfo(config.conninfo));
+  if (!IsPlainIdentifier(config.schema)) {
+    return Status::InvalidArgument("schema \"" + config.schema + "\" must be lowercase letters, digits and "
+                                   "_ (not starting with a digit), at most 63 characters");
+  }
+  if (config.site.empty()) return Status::InvalidArgument("site is required (this site's name)");
+  if (config.batch_limit == 0) config.batch_limit = 1;
+  return std::unique_ptr<PostgresSink>(new PostgresSink(store, std::move(config)));
+}
+
+PostgresSink::PostgresSink(Store* store, PostgresSinkConfig config) : store_(store), config_(std::move(config)) {}
+
+PostgresSink::~PostgresSink() = default;
+
+std::string PostgresSink::Clean(std::string msg) const { return RedactSecret(std::move(msg), config_.password); }
+
+void PostgresSink::Disconnect() { sql_.reset(); }
+
+Status PostgresSink::Open() {
+  sql_.reset();
+  auto sql = std::make_unique<soci::session>();
+  try {
+    sql->open(*factory_postgresql(),
+              ConnectString(config_.conninfo, config_.password, config_.connect_timeout_seconds));
+    // CREATE ... IF NOT EXISTS says NOTICE on stderr otherwise; a stuck statement must end.
+    *sql << "SET client_min_messages = warning";
+    *sql << "SET statement_timeout = '120s'";
+    // So a DBA sees which qcflow sink a connection is (pg_stat_activity).
+    const std::string app = "qcflow sink " + config_.name;
+    *sql << "SELECT set_config('application_name', :a, false)", soci::use(app);
+  } catch (const std::exception& e) {
+    return Status::Unavailable(Clean("connecting to PostgreSQL (" + config_.conninfo + "): " + ErrorText(e)));
+  }
+  sql_ = std::move(sql);
+  return Status::OK();
+}
+
+Status PostgresSink::Connect() {
+  QCFLOW_RETURN_IF_ERROR(Open());
+  Result<int> before = MigrateSchema(*sql_, config_.schema);
+  if (!before.ok()) {
+    sql_.reset();
+    return before.status();  // its messages carry no conninfo
+  }
+  try {
+    *sql_ << S("INSERT INTO {s}.sites (site) VALUES (:site) ON CONFLICT (site) DO UPDATE SET last_seen = now()",
+               config_.schema),
+        soci::use(config_.site);
+  } catch (const std::exception& e) {
+    sql_.reset();
+    return Status::Unavailable(Clean("recording site \"" + config_.site + "\": " + ErrorText(e)));
+  }
+  return Status::OK();
+}
+
+Result<std::string> PostgresSink::Describe() {
+  QCFLOW_RETURN_IF_ERROR(Open());
+  Result<SchemaState> state = InspectSchema(*sql_, config_.schema);
+  sql_.reset();
+  if (!state.ok()) return state.status();
+  std::string out = "schema \"" + config_.schema + "\" ";
+  if (state->would_do.empty()) return out + "is at version " + std::to_string(state->version) + " (current)";
+  out += state->version == 0 ? "does not exist yet" : "is at version " + std::to_string(state->version);
+  out += "; the first run will";
+  for (size_t i = 0; i < state->would_do.size(); ++i) out += (i ? "; then " : " ") + state->would_do[i];
+  return out;
+}
+
+std::string PostgresSink::Prepare(const OutboxItem& item, Prepared* out, Status* store_error) {
+  auto record = store_->derived().Get(item.ref_ns, item.ref_key);
+  if (!record.ok()) {
+    *store_error = record.status();
+    return "";
+  }
+  if (!record->has_value()) return "session record " + item.ref_ns + "/" + item.ref_key + " is missing";
+  auto session = DecodeQcSession(**record);
+  if (!session.ok()) return "session record does not decode: " + session.status().message();
+  if (auto m = config_.mappings.find(session->source_id); m != config_.mappings.end()) {
+    if (Status st = ApplySessionMapping(m->second, &*session); !st.ok()) return st.message();
+  }
+  if (Status v = ValidateQcSession(*session); !v.ok()) return v.message();
+  if (std::string why = BadSessionText(*session); !why.empty()) {
+    return "session " + session->user_key + ": " + why + ", which PostgreSQL cannot store";
+  }
+  out->item = item;
+  out->encoded = EncodeQcSession(*session);
+  out->hash = Fnv1a64Hex(out->encoded);
+  out->session = std::move(*session);
+  return "";
+}
+
+Status PostgresSink::WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report) {
+  size_t inserted = 0, updated = 0, unchanged = 0;
+  try {
+    soci::transaction tx(*sql_);
+    Writer writer(*sql_, config_.schema, config_.site);
+    for (const Prepared& p : ready) {
+      int revision = 0;
+      if (!writer.Write(p.session, p.encoded, p.hash, &revision)) {
+        ++unchanged;
+      } else if (revision == 1) {
+        ++inserted;
+      } else {
+        ++updated;
+      }
+    }
+    if (config_.before_commit) config_.before_commit();
+    tx.commit();
+  } catch (const std::exception& e) {
+    // Rolled back (or the connection is gone): every item stays pending.
+    sql_.reset();
+    return Status::Unavailable(Clean("writing " + std::to_string(ready.size()) + " session(s) to PostgreSQL (" +
+                                     config_.conninfo + "): " + ErrorText(e)));
+  }
+  report->inserted = inserted;
+  report->updated = updated;
+  report->unchanged = unchanged;
+  return Status::OK();
+}
+
+Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
+  PgDeliveryReport report;
+  if (store_ == nullptr) return Status::FailedPrecondition("this PostgreSQL sink has no store (checks only)");
+  auto items = store_->outbox().List(config_.name, config_.batch_limit);
+  if (!items.ok()) return items.status();
+  std::vector<Prepared> ready;
+  std::vector<OutboxItem> dead;
+  for (const OutboxItem& item : *items) {
+    ++report.attempted;
+    Prepared p;
+    Status store_error;
+    std::string why = Prepare(item, &p, &store_error);
+    if (!store_error.ok()) return store_error;
+    if (!why.empty()) {
+      OutboxItem d = item;
+      d.state = OutboxState::kDeadLetter;
+      d.attempts += 1;
+      d.last_error = why;
+      d.updated_at = now;
+      d.next_try_at = 0;
+      dead.push_back(std::move(d));
+      continue;
+    }
+    ready.push_back(std::move(p));
+  }
+  std::vector<std::pair<OutboxItem, MicrosUtc>> acks;
+  std::vector<Outbox::SinkError> errors;
+  if (!ready.empty() && !config_.sessions) {
+    report.failure = Status::FailedPrecondition("sessions = false, yet sessions are routed to it");
+  } else if (!ready.empty()) {
+    const bool reused = sql_ != nullptr;
+    if (!sql_) report.failure = Connect();
+    if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
+    // A connection kept from an earlier round may have died since (a server
+    // restart, a failover): one more try on a fresh one before backing off.
+    if (!report.failure.ok() && reused) {
+      report.failure = Connect();
+      if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
+    }
+    if (report.failure.ok()) {
+      for (const Prepared& p : ready) acks.emplace_back(p.item, now);
+    }
+  }
+  if (!report.failure.ok()) errors.push_back({config_.name, report.failure.message(), now});
+  if (!acks.empty() && config_.crash_before_ack && config_.crash_before_ack()) {
+    return Status::Internal("simulated crash after COMMIT, before the acks were written");
+  }
+  report.dead_lettered = dead.size();
+  QCFLOW_RETURN_IF_ERROR(store_->outbox().Settle(dead, acks, errors));
+  return report;
+}
+
+}  // namespace qcflow::postgres
