@@ -250,7 +250,7 @@ TEST(PostgresComponent, TheDaemonWaitsOutADatabaseThatIsDownAndThenMirrors) {
       << "the lag shows while the database is down:\n" << down;
   std::string left;
   for (const std::string& l : (*daemon)->Unfinished()) left += l + "\n";
-  EXPECT_NE(left.find("sink central: 2 session(s) not mirrored"), std::string::npos) << left;
+  EXPECT_NE(left.find("sink central: 2 session(s) not delivered"), std::string::npos) << left;
   EXPECT_EQ(left.find(pg.password()), std::string::npos);
 
   ASSERT_TRUE(pg.Restart().ok()) << pg.Diagnostics();

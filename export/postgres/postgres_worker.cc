@@ -82,16 +82,6 @@ SteadyTime PostgresWorker::Pass() {
   return Steady::now() + interval_;
 }
 
-std::string PostgresWorker::PendingNote(const SinkCounters& c) const {
-  const std::string why = State().last_error;
-  return std::to_string(c.pending) + " session(s) not mirrored to " + where_ + (why.empty() ? "" : " (" + why + ")");
-}
-
-std::string PostgresWorker::DeadLetterNote(const SinkCounters& c) const {
-  return std::to_string(c.dead_letters) + " dead letter(s) that can never be written" +
-         (c.last_error.empty() ? "" : " (latest error: " + c.last_error + ")");
-}
-
 void PostgresWorker::AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now,
                                 component::MetricFamilies* m) const {
   OutboxSinkWorker::AddMetrics(counts, now, m);

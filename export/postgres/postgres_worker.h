@@ -31,12 +31,9 @@ class PostgresWorker : public component::OutboxSinkWorker {
                   component::MetricFamilies* m) const override;
 
  protected:
-  // "not mirrored to <where_> (<latest error>)".
-  std::string PendingNote(const SinkCounters& c) const override;
-  // "that can never be written (latest error: ...)", the outbox's latest error.
-  std::string DeadLetterNote(const SinkCounters& c) const override;
-  // A database has no token to reject.
-  bool Pausable() const override { return false; }
+  DeadLetterWording DeadLetters() const override {
+    return {"that PostgreSQL can never hold", "see docs/postgres.md for what makes an item unwritable"};
+  }
 
  private:
   void Loop() override;

@@ -6,6 +6,7 @@
 
 #include "process/component/component_log.h"
 #include "process/component/metric_families.h"
+#include "store/outbox.h"
 
 namespace qcflow::component {
 
@@ -105,20 +106,6 @@ bool OutboxSinkWorker::Idle(MicrosUtc now) const {
   return c.ok() && c->pending == 0;  // due, or waiting out a retry delay
 }
 
-std::string OutboxSinkWorker::PendingNote(const SinkCounters& c) const {
-  std::string why = State().last_error;
-  if (why.empty()) why = HeadError();
-  return std::to_string(c.pending) + " session(s) not delivered (" + std::to_string(c.in_backoff) +
-         " waiting out a retry delay)" + (why.empty() ? "" : ": " + why);
-}
-
-std::string OutboxSinkWorker::DeadLetterNote(const SinkCounters& c) const {
-  const std::string why = NewestDeadLetterReason();
-  const DeadLetterWording w = DeadLetters();
-  return std::to_string(c.dead_letters) + " dead letter(s), " + w.refused_by +
-         (why.empty() ? "" : " (" + why + ")") + "; " + w.fix;
-}
-
 void OutboxSinkWorker::Unfinished(MicrosUtc now, std::vector<std::string>* left) const {
   const std::string who = "sink " + name_ + ": ";
   auto c = env_.store->outbox().Counters(name_, now);
@@ -126,8 +113,19 @@ void OutboxSinkWorker::Unfinished(MicrosUtc now, std::vector<std::string>* left)
     left->push_back(who + "its outbox cannot be read (" + c.status().message() + ")");
     return;
   }
-  if (c->pending > 0) left->push_back(who + PendingNote(*c) + "; they stay queued for the next run");
-  if (c->dead_letters > 0) left->push_back(who + DeadLetterNote(*c));
+  if (c->pending > 0) {
+    std::string why = State().last_error;
+    if (why.empty()) why = HeadError();
+    left->push_back(who + std::to_string(c->pending) + " session(s) not delivered (" +
+                    std::to_string(c->in_backoff) + " waiting out a retry delay)" +
+                    (why.empty() ? "" : ": " + why) + "; they stay queued for the next run");
+  }
+  if (c->dead_letters > 0) {
+    const std::string why = NewestDeadLetterReason();
+    const DeadLetterWording w = DeadLetters();
+    left->push_back(who + std::to_string(c->dead_letters) + " dead letter(s), " + w.refused_by +
+                    (why.empty() ? "" : " (" + why + ")") + "; " + w.fix);
+  }
 }
 
 void OutboxSinkWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc now,
@@ -152,9 +150,7 @@ void OutboxSinkWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc now
   sample("qcflow_sink_delivered_total", "counter", "Items delivered, ever.", double(c.delivered));
   sample("qcflow_sink_last_success_timestamp_seconds", "gauge", "Time of the latest delivery (0: never).",
          double(c.last_success) / kMicrosPerSecond);
-  if (Pausable()) {
-    sample("qcflow_sink_paused", "gauge", "1 while the server rejects the token.", double(paused));
-  }
+  sample("qcflow_sink_paused", "gauge", "1 while the server rejects the token.", double(paused));
   sample("qcflow_sink_up", "gauge", "1 when the destination is reachable and deliveries succeed.",
          double(up));
 }

@@ -2,8 +2,7 @@
 // and QUIP archives): one log line per change of state, its state persisted
 // for `qcflow status` after each pass, Idle and Unfinished from the outbox
 // counters, and the qcflow_sink_* metrics. A kind's worker adds its loop
-// (Part::Loop) and says how its dead letters are fixed; one whose wording
-// differs (PostgreSQL) overrides the notes Unfinished builds from.
+// (Part::Loop) and says how its dead letters are fixed.
 #ifndef QCFLOW_PROCESS_COMPONENT_OUTBOX_SINK_WORKER_H_
 #define QCFLOW_PROCESS_COMPONENT_OUTBOX_SINK_WORKER_H_
 
@@ -13,7 +12,6 @@
 
 #include "process/component/worker.h"
 #include "process/component/worker_state.h"
-#include "store/outbox.h"
 
 namespace qcflow::component {
 
@@ -29,11 +27,10 @@ class OutboxSinkWorker : public Part {
   void PersistStopped() override;
   // Nothing pending in its outbox (items waiting out a backoff are pending).
   bool Idle(MicrosUtc now) const override;
-  // Pending items (PendingNote) and dead letters (DeadLetterNote).
+  // Pending items (with the latest error) and dead letters (with the reason).
   void Unfinished(MicrosUtc now, std::vector<std::string>* left) const override;
   // qcflow_sink_pending, _in_backoff, _dead_letters, _delivered_total,
-  // _last_success_timestamp_seconds, _paused (when Pausable), _up. A kind
-  // adds its own families after calling this.
+  // _last_success_timestamp_seconds, _paused, _up.
   void AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now,
                   MetricFamilies* m) const override;
   size_t sources() const override { return 0; }
@@ -48,23 +45,11 @@ class OutboxSinkWorker : public Part {
  protected:
   // Who refuses a dead letter and how a person fixes it, for Unfinished:
   // {"refused by the server", "fix the cause in QATrack+, then run ..."}.
-  // Only the default DeadLetterNote uses it.
   struct DeadLetterWording {
     std::string refused_by;
     std::string fix;
   };
-  virtual DeadLetterWording DeadLetters() const {
-    return {"refused by the destination", "fix the cause, then run qcflow replay --dead-letters"};
-  }
-  // What Unfinished says after "sink NAME: " of `c`'s pending items, before
-  // "; they stay queued for the next run". REQUIRES: c.pending > 0.
-  virtual std::string PendingNote(const SinkCounters& c) const;
-  // What Unfinished says after "sink NAME: " of `c`'s dead letters.
-  // REQUIRES: c.dead_letters > 0.
-  virtual std::string DeadLetterNote(const SinkCounters& c) const;
-  // false leaves out the qcflow_sink_paused sample: for a kind that has no
-  // token to reject and never exported one (the archives keep theirs at 0).
-  virtual bool Pausable() const { return true; }
+  virtual DeadLetterWording DeadLetters() const = 0;
   // `msg` as logs and status may show it (a URL's credentials removed).
   virtual std::string Clean(std::string msg) const { return msg; }
   // Logs `line` (info for "ok", else warn) when the state changed since the
