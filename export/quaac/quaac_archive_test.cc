@@ -4,6 +4,8 @@
 
 #include "export/quaac/quaac_reader.h"
 #include "process/common/sample_sessions_testing.h"
+#include "process/icom/delivery_session.h"
+#include "process/icom/delivery_session_testing.h"
 
 namespace qcflow::quaac {
 namespace {
@@ -42,6 +44,22 @@ TEST(QuaacArchiveTest, AWrittenDocumentReadBackHoldsItsSessionsAndNoOther) {
 TEST(QuaacArchiveTest, ADocumentThatIsNotValidQuaacIsRefused) {
   EXPECT_FALSE(Format().open(std::string_view("{\"version\": \"1.0\"}")).ok());
   EXPECT_FALSE(Format().open(std::string_view("not json")).ok());
+}
+
+TEST(QuaacArchiveTest, AnIcomDeliveryIsAValidDocumentWithoutThePatient) {
+  const icom::Delivery d = qcflow::testing::SampleClosedDelivery();
+  const QcSession s = icom::DeliverySession(d, "Europe/Berlin");
+  ASSERT_TRUE(ValidateQcSession(s).ok()) << ValidateQcSession(s).ToString();
+  auto doc = Format().open(std::nullopt);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_TRUE((*doc)->Append(s).ok());
+  EXPECT_TRUE((*doc)->Holds(s));
+  auto text = (*doc)->Text();
+  ASSERT_TRUE(text.ok());
+  EXPECT_TRUE(CheckQuaacJson(*text).empty()) << *text;
+  EXPECT_NE(text->find("101.5"), std::string::npos) << "the delivered MU";
+  EXPECT_EQ(text->find(d.patient_id), std::string::npos);
+  EXPECT_EQ(text->find("DOE"), std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "export/quip/quip_reader.h"
 #include "process/common/sample_sessions_testing.h"
+#include "process/icom/delivery_session.h"
+#include "process/icom/delivery_session_testing.h"
 
 namespace qcflow::quip {
 namespace {
@@ -40,6 +42,22 @@ TEST(QuipArchiveTest, AWrittenDocumentReadBackHoldsExactlyTheSessionsWritten) {
 TEST(QuipArchiveTest, ADocumentThatIsNotValidQuipIsRefused) {
   EXPECT_FALSE(QuipArchiveFormat().open(std::string_view("{\"machines\": [{}]}")).ok());
   EXPECT_FALSE(QuipArchiveFormat().open(std::string_view("[")).ok());
+}
+
+TEST(QuipArchiveTest, AnIcomDeliveryIsAValidDocumentWithoutThePatient) {
+  const icom::Delivery d = qcflow::testing::SampleClosedDelivery();
+  const QcSession s = icom::DeliverySession(d, "Europe/Berlin");
+  ASSERT_TRUE(ValidateQcSession(s).ok()) << ValidateQcSession(s).ToString();
+  auto doc = QuipArchiveFormat().open(std::nullopt);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_TRUE((*doc)->Append(s).ok());
+  EXPECT_TRUE((*doc)->Holds(s));
+  auto text = (*doc)->Text();
+  ASSERT_TRUE(text.ok());
+  ASSERT_TRUE(ReadQuipJson(*text).ok()) << *text;
+  EXPECT_NE(text->find("101.5"), std::string::npos) << "the delivered MU";
+  EXPECT_EQ(text->find(d.patient_id), std::string::npos);
+  EXPECT_EQ(text->find("DOE"), std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "process/component/component_log.h"
 #include "process/component/metric_families.h"
@@ -349,16 +350,16 @@ Result<std::vector<std::unique_ptr<component::Part>>> BuildIcomGroup(
     const std::vector<const component::Component*>& all, component::PartEnv& env) {
   std::vector<IcomSourceSettings> sources;
   std::map<std::string, DeliveryRoute> routes;
-  std::vector<std::string> sink_names;
+  std::set<std::string> sink_names;  // each kicked once, however many linacs route to it
   for (const component::Component* c : all) {
     sources.push_back(static_cast<const IcomComponent*>(c)->settings());
     if (!c->sinks().empty()) {
       routes[c->name()] = {sources.back().capture.zone, c->sinks()};
-      sink_names.insert(sink_names.end(), c->sinks().begin(), c->sinks().end());
+      sink_names.insert(c->sinks().begin(), c->sinks().end());
     }
   }
   std::vector<component::Part*> sinks;
-  if (!sink_names.empty() && env.sinks_named) sinks = env.sinks_named(sink_names);
+  if (!sink_names.empty() && env.sinks_named) sinks = env.sinks_named({sink_names.begin(), sink_names.end()});
   std::vector<std::unique_ptr<component::Part>> out;
   if (!sources.empty()) {
     out.push_back(std::make_unique<IcomWorker>(std::move(sources), env, std::move(routes), std::move(sinks)));

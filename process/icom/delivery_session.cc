@@ -19,6 +19,10 @@ QcSession DeliverySession(const Delivery& d, const std::string& zone) {
   s.machine = {.serial = "", .name = d.linac, .id = d.machine_id, .type = "linac",
                .manufacturer = "Elekta", .model = ""};
   s.procedure = "iCom delivery";
+  // Every session names its unit and list (ValidateQcSession, which the
+  // PostgreSQL sink applies): the linac is the unit, the procedure the list.
+  s.unit_name = d.linac;
+  s.test_list_name = s.procedure;
   s.zone = zone;
   s.work_started = d.start;
   s.work_completed = std::max(d.end, d.start);
@@ -29,13 +33,14 @@ QcSession DeliverySession(const Delivery& d, const std::string& zone) {
   if (!d.radiation_type.empty()) beam["radiation_type"] = d.radiation_type;
   if (!d.beam_description.empty()) beam["beam"] = d.beam_description;
   auto number = [&](const std::string& key, const std::string& name, std::optional<double> v,
-                    const std::string& unit) {
+                    const std::string& unit, std::optional<double> reference = std::nullopt) {
     if (!v) return;
     TestResult t;
     t.key = key;
     t.name = name;
     t.number = *v;
     t.unit = unit;
+    t.reference = reference;
     t.parameters = beam;
     s.tests.push_back(std::move(t));
   };
@@ -51,8 +56,7 @@ QcSession DeliverySession(const Delivery& d, const std::string& zone) {
     t.role = TestRole::kContext;
     s.tests.push_back(std::move(t));
   }
-  number("mu", "Delivered MU", d.mu, "MU");
-  if (d.prescribed_mu) s.tests.back().reference = d.prescribed_mu;
+  number("mu", "Delivered MU", d.mu, "MU", d.prescribed_mu);
   number("segments", "Segments", double(d.segments), "");
   s.comment = d.close_reason.empty() ? "" : "closed: " + d.close_reason;
   return s;  // tests in key order, as ValidateQcSession's callers expect

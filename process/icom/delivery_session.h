@@ -16,7 +16,8 @@ namespace qcflow::icom {
 inline constexpr const char* kDeliverySessionNs = "icom.session";
 
 // machine: name = linac, id = the linac's machine id, type "linac",
-// manufacturer "Elekta"; procedure "iCom delivery"; work times = the first and
+// manufacturer "Elekta"; procedure and test_list_name "iCom delivery",
+// unit_name = linac (so ValidateQcSession accepts it); work times = the first and
 // last message; user_key "qcflow/icom/<linac>/<first seq>". Tests: "mu" (MU;
 // reference = the prescribed MU when known), gantry/collimator min and max
 // (°), "segments", "interlocks" (text) — each with parameters field_id,

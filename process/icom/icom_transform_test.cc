@@ -374,17 +374,20 @@ TEST_F(IcomTransformTest, RoutedLinacsQueueEachClosedDeliveryOnceAsASession) {
       ASSERT_TRUE(v.ok() && v->has_value());
       auto s = DecodeQcSession(**v);
       ASSERT_TRUE(s.ok()) << s.status().ToString();
+      EXPECT_TRUE(ValidateQcSession(*s).ok()) << ValidateQcSession(*s).ToString();
       const Delivery& d = closed[item.item_id];
+      ASSERT_FALSE(d.patient_id.empty());
+      EXPECT_EQ(v->value().find(d.patient_id), std::string::npos) << "no PHI reaches a sink";
+      if (!d.patient_name.empty()) EXPECT_EQ(v->value().find(d.patient_name), std::string::npos);
       EXPECT_EQ(s->source_id, "LA1");
       EXPECT_EQ(s->zone, "Europe/Berlin");
       EXPECT_EQ(s->work_started, d.start);
       EXPECT_EQ(s->machine.name, "LA1");
-      double mu = -1;
-      for (const TestResult& t : s->tests) {
-        if (t.key == "mu") mu = t.number.value_or(-2);
-        EXPECT_EQ(t.parameters.count("patient_id"), 0u) << "no PHI reaches a sink";
-      }
-      EXPECT_NEAR(mu, d.mu, 1e-9);
+      const TestResult* mu = nullptr;
+      for (const TestResult& t : s->tests) mu = t.key == "mu" ? &t : mu;
+      ASSERT_NE(mu, nullptr);
+      EXPECT_NEAR(mu->number.value_or(-1), d.mu, 1e-9);
+      EXPECT_EQ(mu->reference, d.prescribed_mu);
     }
   }
   // Indexed by source, so `qcflow export --kind icom` finds them; LA2 is not routed.
