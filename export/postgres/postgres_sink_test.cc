@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "export/postgres/postgres_test_fixture.h"
+#include "process/icom/delivery_session.h"
+#include "process/icom/delivery_session_testing.h"
+#include "process/icom/icom_transform.h"
 #include "store/derived.h"
 #include "store/write_set.h"
 
@@ -301,6 +304,26 @@ TEST_F(PostgresSinkTest, AWrongPasswordIsRefusedAndNeverShown) {
       << r->failure.message();
   EXPECT_EQ(r->failure.message().find("not-the-password-x9"), std::string::npos) << r->failure.message();
   EXPECT_EQ(Pending(*store), 1u);
+}
+
+TEST_F(PostgresSinkTest, AnIcomDeliveryIsMirroredAsASessionWithoutThePatient) {
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(store && sink);
+  const icom::Delivery d = qcflow::testing::SampleClosedDelivery();
+  const QcSession s = icom::DeliverySession(d, "Europe/Berlin");
+  WriteSet ws;
+  ws.ReplaceDerived(icom::kDeliverySessionNs, s.user_key, EncodeQcSession(s));
+  ws.Enqueue(kSink, s.user_key, icom::kDeliverySessionNs, s.user_key, SessionGroup(s));
+  ASSERT_TRUE(store->Commit(ws).ok());
+  PgDeliveryReport r = DeliverAll(*sink);
+  EXPECT_EQ(r.inserted, 1u);
+  EXPECT_EQ(r.dead_lettered, 0u);
+  EXPECT_EQ(Sql("SELECT source_kind || '|' || machine_name || '|' || test_list FROM qcflow.sessions"),
+            "icom|LA1|iCom delivery");
+  EXPECT_EQ(Sql("SELECT number FROM qcflow.session_values WHERE key = 'mu'"), "101.5");
+  EXPECT_EQ(Count("session_revisions", "session::text LIKE '%" + d.patient_id + "%'"), 0);
+  EXPECT_EQ(Count("session_revisions"), 1);
 }
 
 }  // namespace
