@@ -70,7 +70,8 @@ void CheckRoutes(const config::Config& c, Checklist* list) {
   std::set<std::string> routed_sinks;
   for (const component::Component* s : c.Sources()) {
     routed_sinks.insert(s->sinks().begin(), s->sinks().end());
-    if (s->sinks().empty() && s->RouteRefusal().empty()) {
+    // Only sources that exist to send sessions (an iCom linac's routes are optional).
+    if (s->sinks().empty() && s->Sessions()) {
       list->Warn("source " + Quote(s->name()) + " is not routed to any sink: its sessions are kept "
                  "in the store but sent nowhere; add [[route]] from = \"" + s->name() + "\".");
     }

@@ -124,6 +124,17 @@ TEST_F(ValidateReplayTest, ValidateSkipsDisabledComponentsAndSaysSo) {
   EXPECT_TRUE(Has(r.out, "all checks passed (4 warnings)")) << r.out;
 }
 
+// A source that exists to send sessions warns when routed nowhere; an iCom
+// linac, whose routes to archives are optional, does not.
+TEST_F(ValidateReplayTest, ValidateWarnsOfUnroutedSessionSourcesOnly) {
+  const std::string unrouted = "[[source.mpc]]\nname = \"tds2\"\ntds = \"" + std::string(QCFLOW_DEMO_TDS) +
+                               "\"\n[[source.icom]]\nname = \"LA9\"\nhost = \"127.0.0.1\"\nport = 1\n";
+  auto r = Qcflow("validate --config " + Config(server_->token(), QCFLOW_DEMO_TDS, unrouted));
+  EXPECT_TRUE(Has(r.out, "source 'tds2' is not routed to any sink")) << r.out;
+  EXPECT_FALSE(Has(r.out, "source 'LA9' is not routed")) << r.out;
+  EXPECT_FALSE(Has(r.out, "source 'tds' is not routed")) << r.out;
+}
+
 TEST_F(ValidateReplayTest, ValidateReportsUnreachableThingsWithExitOne) {
   const std::string wrong = "ffffffffffffffffffffffffffffffffffffffff";
   auto r = Qcflow("validate --config " + Config(wrong, dir_.Sub("no-such-tds")));
