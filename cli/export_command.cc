@@ -17,6 +17,7 @@
 #include "export/quip/quip_archive.h"
 #include "export/quip/quip_reader.h"
 #include "process/common/session_index.h"
+#include "process/icom/icom_transform.h"
 #include "store/derived.h"
 #include "store/durable_file.h"
 
@@ -67,10 +68,9 @@ int RunExport(const GlobalOptions& global, const ExportOptions& o) {
   // Group the matching sessions by document; each document is read and written once.
   Tally t;
   std::map<std::string, std::vector<QcSession>> by_document;
-  Status scan = ForEachSession((*store)->derived(), range->from, [&](const StoredSession& s) {
-    const QcSession& q = s.session;
-    if (q.work_started >= range->until || (!o.kind.empty() && q.source_kind != o.kind) ||
-        !MachineMatches(q.machine, o.machine)) {
+  auto add = [&](const QcSession& q) {
+    if (q.work_started < range->from || q.work_started >= range->until ||
+        (!o.kind.empty() && q.source_kind != o.kind) || !MachineMatches(q.machine, o.machine)) {
       return true;
     }
     ++t.sessions;
@@ -81,7 +81,15 @@ int RunExport(const GlobalOptions& global, const ExportOptions& o) {
       by_document[*path].push_back(q);
     }
     return true;
+  };
+  // iCom deliveries come from the deliveries themselves (a routed linac's
+  // sessions among them), so every closed delivery is exported, routed or not.
+  Status scan = ForEachSession((*store)->derived(), range->from, [&](const StoredSession& s) {
+    return s.session.source_kind == "icom" || add(s.session);
   });
+  if (scan.ok() && (o.kind.empty() || o.kind == "icom")) {
+    scan = icom::ForEachDeliverySession((*store)->derived(), o.zone, add);
+  }
   if (!scan.ok()) return ReportError(scan);
 
   Progress progress("export " + format->name);
@@ -159,8 +167,8 @@ void AddExportOptions(CLI::App* cmd, const std::shared_ptr<ExportOptions>& o, bo
       ->required();
   cmd->add_option("--since", o->since, "Sessions starting at or after this time: YYYY-MM-DD[ HH:MM[:SS]]");
   cmd->add_option("--until", o->until, "Sessions starting before this time");
-  cmd->add_option("--tz", o->zone, "Zone for --since/--until (default UTC)");
-  cmd->add_option("--kind", o->kind, "Only sessions of this source kind: mpc, dqa3, files");
+  cmd->add_option("--tz", o->zone, "Zone for --since/--until, and the clock of iCom deliveries whose linac is not routed to a sink (default UTC)");
+  cmd->add_option("--kind", o->kind, "Only sessions of this source kind: mpc, dqa3, files, icom (closed deliveries)");
   cmd->add_option("--machine", o->machine, "Only this machine (serial, name or source id)");
   cmd->add_option("--period", o->period, "day (default) or month: what one document holds");
   cmd->add_option("--format", o->format, "json (default); YAML is not built yet");

@@ -335,4 +335,33 @@ Result<IcomStepReport> IcomTransform::RunUntilCaughtUp() {
   return StepUntilCaughtUp<IcomStepReport>([&] { return impl_->Step(); });
 }
 
+Status ForEachDeliverySession(Derived& derived, const std::string& zone,
+                              const std::function<bool(const QcSession&)>& visit) {
+  Status bad;
+  Status scan = derived.Scan(kDeliveryNs, "", [&](std::string_view, std::string_view value) {
+    auto d = DecodeDelivery(value);
+    if (!d.ok()) {
+      bad = d.status().WithContext("a stored iCom delivery");
+      return false;
+    }
+    if (d->open) return true;
+    QcSession s = DeliverySession(*d, zone);
+    auto routed = derived.Get(kDeliverySessionNs, s.user_key);
+    if (!routed.ok()) {
+      bad = routed.status();
+      return false;
+    }
+    if (routed->has_value()) {
+      auto stored = DecodeQcSession(**routed);
+      if (!stored.ok()) {
+        bad = stored.status().WithContext("the stored session " + s.user_key);
+        return false;
+      }
+      s = std::move(*stored);
+    }
+    return visit(s);
+  });
+  return bad.ok() ? scan : bad;
+}
+
 }  // namespace qcflow::icom

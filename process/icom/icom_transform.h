@@ -32,6 +32,7 @@
 #define QCFLOW_PROCESS_ICOM_ICOM_TRANSFORM_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,7 +42,9 @@
 #include "store/status.h"
 
 namespace qcflow {
+class Derived;
 class Store;
+struct QcSession;
 }
 
 namespace qcflow::icom {
@@ -122,6 +125,13 @@ class IcomTransform {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Every closed delivery of the store as a session (`qcflow export`): the
+// session a routed sink got (kDeliverySessionNs) where there is one, else
+// DeliverySession(d, zone). In delivery-key (linac, start) order; stops when
+// `visit` returns false.
+Status ForEachDeliverySession(Derived& derived, const std::string& zone,
+                              const std::function<bool(const QcSession&)>& visit);
 
 }  // namespace qcflow::icom
 
