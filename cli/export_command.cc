@@ -18,6 +18,7 @@
 #include "export/quip/quip_reader.h"
 #include "process/common/session_index.h"
 #include "process/icom/icom_transform.h"
+#include "process/trf/trf_session.h"
 #include "store/derived.h"
 #include "store/durable_file.h"
 
@@ -82,13 +83,16 @@ int RunExport(const GlobalOptions& global, const ExportOptions& o) {
     }
     return true;
   };
-  // iCom deliveries come from the deliveries themselves (a routed linac's
-  // sessions among them), so every closed delivery is exported, routed or not.
+  // iCom and TRF deliveries come from the deliveries themselves (a routed
+  // source's sessions among them), so every one is exported, routed or not.
   Status scan = ForEachSession((*store)->derived(), range->from, [&](const StoredSession& s) {
-    return s.session.source_kind == "icom" || add(s.session);
+    return s.session.source_kind == "icom" || s.session.source_kind == "trf" || add(s.session);
   });
   if (scan.ok() && (o.kind.empty() || o.kind == "icom")) {
     scan = icom::ForEachDeliverySession((*store)->derived(), o.zone, add);
+  }
+  if (scan.ok() && (o.kind.empty() || o.kind == "trf")) {
+    scan = trf::ForEachTrfDeliverySession((*store)->derived(), add);
   }
   if (!scan.ok()) return ReportError(scan);
 
@@ -168,7 +172,7 @@ void AddExportOptions(CLI::App* cmd, const std::shared_ptr<ExportOptions>& o, bo
   cmd->add_option("--since", o->since, "Sessions starting at or after this time: YYYY-MM-DD[ HH:MM[:SS]]");
   cmd->add_option("--until", o->until, "Sessions starting before this time");
   cmd->add_option("--tz", o->zone, "Zone for --since/--until, and the clock of iCom deliveries whose linac is not routed to a sink (default UTC)");
-  cmd->add_option("--kind", o->kind, "Only sessions of this source kind: mpc, dqa3, files, icom (closed deliveries)");
+  cmd->add_option("--kind", o->kind, "Only sessions of this source kind: mpc, dqa3, files, icom (closed deliveries), trf (delivery logs)");
   cmd->add_option("--machine", o->machine, "Only this machine (serial, name or source id)");
   cmd->add_option("--period", o->period, "day (default) or month: what one document holds");
   cmd->add_option("--format", o->format, "json (default); YAML is not built yet");

@@ -10,10 +10,12 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "export/quaac/quaac_reader.h"
 #include "ingest/trf/decoder.h"
 #include "process/icom/icom_transform.h"
 #include "store/store.h"
 #include "store/write_set.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/run_qcflow.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/trf_fixtures.h"
@@ -266,6 +268,43 @@ TEST(BackfillTrfTest, AFileThatIsNotATrfLogIsQuarantinedAndReported) {
   testing::Run missing = Qcflow("--store " + Quoted(dir.Sub("store")) + " backfill trf --from " +
                                 Quoted(dir.Sub("nowhere")) + " --linac LA1");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+}  // namespace
+}  // namespace qcflow
+
+namespace qcflow {
+namespace {
+
+// `qcflow export --kind trf`: one session per log (the copy is the same log),
+// its MU as `query trf` says, in documents the checking reader accepts; a
+// repeat adds nothing.
+TEST_F(QueryTrfTest, ExportWritesEachLogOnceAsItsDelivery) {
+  ASSERT_EQ(Backfill().exit_code, 0);
+  const std::string out = dir_->Sub("quaac");
+  testing::Run r = Qcflow(Store() + "export quaac --kind trf --out " + Quoted(out) + " --user-email qa@clinic.org");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("Exported " + std::to_string(Fixtures()) + " of " + std::to_string(Fixtures())),
+            std::string::npos) << r.out;
+  std::multiset<long long> exported, queried;
+  for (auto& e : fs::recursive_directory_iterator(out)) {
+    if (!e.is_regular_file()) continue;
+    EXPECT_EQ(e.path().parent_path().filename(), "LA1") << e.path();
+    const std::string text = testing::ReadAll(e.path().string());
+    EXPECT_TRUE(quaac::CheckQuaacJson(text).empty()) << e.path();
+    auto doc = quaac::ReadQuaacJson(text);
+    ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+    for (const auto& dp : doc->datapoints) {
+      if (dp.measurement_unit == "MU") exported.insert(std::llround(std::get<double>(dp.measurement_value) * 1000));
+    }
+  }
+  for (const auto& row : Json("")) queried.insert(std::llround(row["mu"].get<double>() * 1000));
+  EXPECT_EQ(exported, queried);
+  EXPECT_EQ(exported.size(), Fixtures());
+
+  testing::Run again = Qcflow(Store() + "export quaac --kind trf --out " + Quoted(out) + " --user-email qa@clinic.org");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("Exported 0 of " + std::to_string(Fixtures())), std::string::npos) << again.out;
 }
 
 }  // namespace

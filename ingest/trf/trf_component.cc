@@ -68,7 +68,11 @@ Result<std::unique_ptr<component::Part>> TrfComponent::Build(component::PartEnv&
   // Its records' kind: a name the store gives a code (no edit of store/record.h).
   auto kind = env.store->RegisterKind(kTrfKindName);
   if (!kind.ok()) return kind.status();
-  return std::unique_ptr<component::Part>(std::make_unique<TrfWorker>(settings_, *kind, env));
+  TrfSourceSettings settings = settings_;
+  settings.sinks = sinks();
+  std::vector<component::Part*> parts;
+  if (!settings.sinks.empty() && env.sinks_named) parts = env.sinks_named(settings.sinks);
+  return std::unique_ptr<component::Part>(std::make_unique<TrfWorker>(settings, *kind, env, std::move(parts)));
 }
 
 }  // namespace qcflow::trf

@@ -9,13 +9,16 @@
 // [""; an IANA zone, kept with each log]; settle [10s]; history ["all", or a
 // duration: logs last modified longer ago than that before the first start
 // are not taken]; plus the common keys. Capture: trf_capture.h.
-// TRF deliveries are not sent to sinks yet: a [[route]] from it is refused.
+// Routed ([[route]] or `sinks`) to archives or PostgreSQL, each new delivery
+// goes to them as a session (process/trf/trf_session.h); QATrack+ refuses it
+// (no test list).
 #ifndef QCFLOW_INGEST_TRF_TRF_COMPONENT_H_
 #define QCFLOW_INGEST_TRF_TRF_COMPONENT_H_
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ingest/trf/trf_capture.h"
 #include "process/component/component.h"
@@ -29,6 +32,7 @@ struct TrfSourceSettings {
   std::string backups;  // "" = no diagnostic backups
   TrfCaptureSettings capture;  // source_id = name; dirs = {dir} when set
   std::optional<std::chrono::milliseconds> history;  // nullopt = "all"
+  std::vector<std::string> sinks;  // the routed sinks, filled by Build
 };
 
 class TrfComponent : public component::Component {
@@ -37,9 +41,6 @@ class TrfComponent : public component::Component {
                TrfSourceSettings settings)
       : Component(kind, std::move(common)), settings_(std::move(settings)) {}
   const TrfSourceSettings& settings() const { return settings_; }
-  std::string RouteRefusal() const override {
-    return "TRF deliveries are stored and queried (qcflow query trf), not sent to sinks yet";
-  }
   void Check(component::CheckContext& ctx) const override;  // trf_checks.cc
   Result<std::unique_ptr<component::Part>> Build(component::PartEnv& env) const override;
 

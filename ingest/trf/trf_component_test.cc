@@ -14,7 +14,9 @@
 #include "process/component/worker_state.h"
 #include "process/trf/trf_delivery.h"
 #include "store/derived.h"
+#include "store/outbox.h"
 #include "store/store.h"
+#include "store/time_util.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/trf_fixtures.h"
 
@@ -88,9 +90,40 @@ TEST(TrfComponent, ErrorsNameTheKey) {
       << ParseError(Toml("s", "/d", "zone = \"Mars/Olympus\"\n"));
   EXPECT_NE(ParseError(Toml("s", "/d", "recursiv = true\n")).find("did you mean 'recursive'"), std::string::npos)
       << ParseError(Toml("s", "/d", "recursiv = true\n"));
-  EXPECT_NE(ParseError(Toml("s", "/d", "\n[[route]]\nfrom = \"la1-trf\"\nto = [\"x\"]\n")).find("not sent to sinks"),
+  EXPECT_NE(ParseError(Toml("s", "/d", "\n[[route]]\nfrom = \"la1-trf\"\nto = [\"x\"]\n")).find("no sink has that name"),
             std::string::npos)
       << ParseError(Toml("s", "/d", "\n[[route]]\nfrom = \"la1-trf\"\nto = [\"x\"]\n"));
+}
+
+// Routed to an archive: every log's delivery is written once, and a restart
+// over the same logs writes nothing more.
+TEST(TrfComponent, ARoutedSourceSendsEachDeliveryToItsSinksOnce) {
+  ::setenv("QCFLOW_DATA_DIR", QCFLOW_TEST_DATA_DIR, 1);
+  testing::TempDir tmp;
+  const std::string store = tmp.Sub("store"), dir = tmp.Sub("logs"), out = tmp.Sub("quip");
+  fs::create_directories(dir);
+  const auto fixtures = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  for (const std::string& f : fixtures) fs::copy_file(f, dir + "/" + fs::path(f).filename().string());
+  const std::string routed = Toml(store, dir, "\n[[sink.quip]]\nname = \"archive\"\ndir = \"" + out +
+                                                  "\"\ninterval = \"100ms\"\n\n[[route]]\nfrom = "
+                                                  "\"la1-trf\"\nto = [\"archive\"]\n");
+  RunUntilIdle(routed);
+  RunUntilIdle(routed);
+
+  auto opened = Store::Open(store, StoreOptions{});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto counters = (*opened)->outbox().Counters("archive", NowMicros());
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ(counters->delivered, fixtures.size());
+  EXPECT_EQ(counters->pending, 0u);
+  EXPECT_EQ(counters->dead_letters, 0u);
+  size_t documents = 0;
+  for (auto& e : fs::recursive_directory_iterator(out)) {
+    if (!e.is_regular_file()) continue;
+    ++documents;
+    EXPECT_EQ(e.path().parent_path().filename(), "LA1") << e.path();
+  }
+  EXPECT_GE(documents, 1u);
 }
 
 TEST(TrfComponent, TheDaemonJournalsDerivesAndShowsTheLogs) {

@@ -15,8 +15,9 @@ using component::HumanDuration;
 using component::IsoOrEmpty;
 using component::LogProblems;
 
-TrfWorker::TrfWorker(const TrfSourceSettings& config, Kind kind, component::PartEnv env)
-    : PollingWorker(config.name, kind, config.interval, std::move(env), {}), config_(config) {}
+TrfWorker::TrfWorker(const TrfSourceSettings& config, Kind kind, component::PartEnv env,
+                     std::vector<component::Part*> sinks)
+    : PollingWorker(config.name, kind, config.interval, std::move(env), std::move(sinks)), config_(config) {}
 
 TrfWorker::~TrfWorker() {
   Stop();
@@ -42,7 +43,8 @@ Status TrfWorker::Init() {
     backups_ = std::make_unique<TrfBackupReader>(BackupOptionsFor(capture, config_.backups, kind_), env_.store);
   }
   transform_ = std::make_unique<TrfTransform>(env_.store, &table_,
-                                              TrfTransformConfig{config_.name, kind_});
+                                              TrfTransformConfig{.source_id = config_.name, .kind = kind_,
+                                                                 .sinks = config_.sinks});
   return Status::OK();
 }
 
@@ -82,6 +84,7 @@ bool TrfWorker::Pass() {
                zips.ok() ? zips->appended : 0, quarantined_now, total.deliveries_written, total.damaged);
   }
   deliveries_total_ += total.deliveries_written;
+  if (total.sessions_queued > 0) KickSinks();
 
   const uint64_t quarantined = QuarantinedTotal(config_.name);
   std::lock_guard<std::mutex> lock(mu_);

@@ -19,8 +19,10 @@ namespace qcflow::trf {
 
 class TrfWorker : public component::PollingWorker {
  public:
-  // `kind`: the store's code of kTrfKindName.
-  TrfWorker(const TrfSourceSettings& config, Kind kind, component::PartEnv env);
+  // `kind`: the store's code of kTrfKindName; `sinks`: the parts of
+  // config.sinks, kicked when a pass queued deliveries for them.
+  TrfWorker(const TrfSourceSettings& config, Kind kind, component::PartEnv env,
+            std::vector<component::Part*> sinks);
   ~TrfWorker() override;
   // Loads the installed columns table, restores the counters of earlier runs
   // and fixes the history window.

@@ -128,6 +128,7 @@ std::string EncodeTrfDelivery(const TrfDelivery& d) {
                       {"id", d.id},
                       {"seq", d.seq},
                       {"linac", d.linac},
+                      {"source", d.source_id},
                       {"file", d.file},
                       {"zone", d.zone},
                       {"date_text", d.date_text},
@@ -168,6 +169,7 @@ Result<TrfDelivery> DecodeTrfDelivery(std::string_view json) {
     d.id = j.at("id").get<std::string>();
     d.seq = j.at("seq").get<uint64_t>();
     d.linac = j.at("linac").get<std::string>();
+    d.source_id = j.value("source", "");  // absent in deliveries derived before it was kept
     d.file = j.at("file").get<std::string>();
     d.zone = j.at("zone").get<std::string>();
     d.date_text = j.at("date_text").get<std::string>();

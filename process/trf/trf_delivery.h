@@ -32,6 +32,7 @@ struct TrfDelivery {
   // The source's linac; where the log was found first (a path, or
   // "<backups>/<zip>!/<member>" for a log inside a diagnostic backup).
   std::string linac, file;
+  std::string source_id;      // the [[source.trf]]'s name ("" in stores before it was kept)
   std::string zone;           // the source's zone setting ("" = none given)
   std::string date_text, utc_offset;  // the header's, as written
   std::optional<MicrosUtc> start;     // the header date; empty when it does not read

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process/common/session_index.h"
 #include "process/trf/trf_delivery.h"
+#include "process/trf/trf_session.h"
 #include "store/journal.h"
 #include "store/store.h"
 #include "store/write_set.h"
@@ -43,6 +45,7 @@ void TrfStepReport::Add(const TrfStepReport& r) {
   records_read += r.records_read;
   deliveries_written += r.deliveries_written;
   damaged += r.damaged;
+  sessions_queued += r.sessions_queued;
   caught_up = r.caught_up;
   problems.insert(problems.end(), r.problems.begin(), r.problems.end());
 }
@@ -73,6 +76,7 @@ Result<TrfStepReport> TrfTransform::Step() {
     d.id = std::string(rec.dedup_key);
     d.seq = seq;
     d.linac = where.linac;
+    d.source_id = config_.source_id;
     d.file = where.file;
     d.zone = where.zone;
     d.indexed_at = d.start ? *d.start : rec.event_time;
@@ -84,6 +88,18 @@ Result<TrfStepReport> TrfTransform::Step() {
     ws.PutDerived(kTrfDeliveryNs, d.id, EncodeTrfDelivery(d));
     ws.PutDerivedIndex(kTrfDeliveryByTime, TrfTimeIndexKey(d), kTrfDeliveryNs, d.id);
     ++report.deliveries_written;
+    if (!config_.sinks.empty()) {
+      // A repeated step rewrites the same session; the outbox queues an id once, ever.
+      const QcSession session = TrfDeliverySession(d);
+      ws.ReplaceDerived(kTrfSessionNs, session.user_key, EncodeQcSession(session));
+      ws.PutDerivedIndex(kSessionsBySource,
+                         SessionIndexKey(session.source_id, session.work_started, session.user_key),
+                         kTrfSessionNs, session.user_key);
+      for (const std::string& sink : config_.sinks) {
+        ws.Enqueue(sink, session.user_key, kTrfSessionNs, session.user_key, SessionGroup(session));
+      }
+      ++report.sessions_queued;
+    }
     return true;
   });
   if (!next.ok()) return next.status().WithContext("reading the journal for the TRF transform");

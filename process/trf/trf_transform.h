@@ -8,6 +8,8 @@
 // at all, and re-running over the same journal writes nothing new.
 // Quarantined records (not a TRF log) and other sources' records are passed
 // over; a damaged log is derived from what decodes, with its issues counted.
+// With sinks configured, each delivery's session is stored, indexed by source
+// and queued for every sink in the same commit, so a delivery is sent once.
 #ifndef QCFLOW_PROCESS_TRF_TRF_TRANSFORM_H_
 #define QCFLOW_PROCESS_TRF_TRF_TRANSFORM_H_
 
@@ -30,12 +32,16 @@ struct TrfTransformConfig {
   std::string source_id;       // whose records it reads
   Kind kind = Kind::kEvent;    // the store's code of "trf" (Store::RegisterKind)
   size_t records_per_step = 64;  // logs are a few MB: a bounded step holds few
+  // Sinks the source is routed to: each new delivery becomes a session
+  // (trf_session.h) queued for every one of them in the step's commit.
+  std::vector<std::string> sinks;
 };
 
 struct TrfStepReport {
   size_t records_read = 0;
   size_t deliveries_written = 0;
   size_t damaged = 0;  // of those, logs the decoder reported problems in
+  size_t sessions_queued = 0;  // deliveries queued for the routed sinks
   bool caught_up = false;
   std::vector<std::string> problems;
 

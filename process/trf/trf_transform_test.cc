@@ -6,7 +6,11 @@
 #include <set>
 
 #include "process/common/step_loop.h"
+#include "process/common/qc_session.h"
 #include "process/trf/trf_delivery.h"
+#include "process/trf/trf_session.h"
+#include "store/outbox.h"
+#include "store/write_set.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -40,8 +44,8 @@ class TrfTransformTest : public ::testing::Test {
              std::filesystem::path(path).filename().string() + "\"}";
     return r;
   }
-  Result<TrfStepReport> Run() {
-    TrfTransform t(store_.get(), &Table(), {"la1-trf", kind_, 4});
+  Result<TrfStepReport> Run(std::vector<std::string> sinks = {}) {
+    TrfTransform t(store_.get(), &Table(), {"la1-trf", kind_, 4, std::move(sinks)});
     return StepUntilCaughtUp<TrfStepReport>([&] { return t.Step(); });
   }
   std::vector<TrfDelivery> ByTime(const std::string& linac, MicrosUtc since, MicrosUtc until) {
@@ -119,6 +123,67 @@ TEST_F(TrfTransformTest, ADamagedLogIsReportedAndStillDerived) {
   EXPECT_EQ(report->damaged, 1u);
   ASSERT_EQ(report->problems.size(), 1u);
   EXPECT_NE(report->problems[0].find("damaged"), std::string::npos) << report->problems[0];
+}
+
+}  // namespace
+}  // namespace qcflow::trf
+
+namespace qcflow::trf {
+namespace {
+
+TEST_F(TrfTransformTest, ARoutedSourceQueuesEachDeliveryOnceAsAValidSessionForEverySink) {
+  const auto files = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  for (const std::string& f : files) ASSERT_TRUE(store_->journal().Append(Log(f)).ok());
+  auto first = Run({"archive", "central"});
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->sessions_queued, files.size());
+
+  std::map<std::string, double> mu_by_key;  // delivery mu by its session's key
+  for (const TrfDelivery& d : ByTime("LA1", 0, std::numeric_limits<MicrosUtc>::max())) {
+    mu_by_key["qcflow/trf/la1-trf/" + std::to_string(d.seq)] = d.mu;
+  }
+  ASSERT_EQ(mu_by_key.size(), files.size());
+  for (const std::string sink : {"archive", "central"}) {
+    auto items = store_->outbox().List(sink, 100);
+    ASSERT_TRUE(items.ok());
+    ASSERT_EQ(items->size(), files.size()) << sink;
+    for (const OutboxItem& item : *items) {
+      auto stored = store_->derived().Get(kTrfSessionNs, item.item_id);
+      ASSERT_TRUE(stored.ok() && stored->has_value()) << item.item_id;
+      auto session = DecodeQcSession(**stored);
+      ASSERT_TRUE(session.ok());
+      EXPECT_TRUE(ValidateQcSession(*session).ok()) << ValidateQcSession(*session).ToString();
+      EXPECT_EQ(session->source_kind, "trf");
+      EXPECT_EQ(session->machine.name, "LA1");
+      ASSERT_TRUE(mu_by_key.count(item.item_id)) << item.item_id;
+      auto mu = std::find_if(session->tests.begin(), session->tests.end(),
+                             [](const TestResult& t) { return t.key == "mu"; });
+      ASSERT_NE(mu, session->tests.end());
+      EXPECT_DOUBLE_EQ(*mu->number, mu_by_key[item.item_id]);
+      EXPECT_EQ(mu->unit, "MU");
+    }
+  }
+
+  // Re-deriving the same journal (a lost cursor) queues nothing twice.
+  WriteSet rewind;
+  rewind.SetCursor("transform.trf/la1-trf", 1);
+  ASSERT_TRUE(store_->Commit(rewind).ok());
+  ASSERT_TRUE(Run({"archive", "central"}).ok());
+  auto again = store_->outbox().List("archive", 100);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), files.size());
+}
+
+TEST_F(TrfTransformTest, AnUnroutedSourceQueuesNothing) {
+  const auto files = testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES);
+  ASSERT_TRUE(store_->journal().Append(Log(files[0])).ok());
+  auto r = Run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->deliveries_written, 1u);
+  EXPECT_EQ(r->sessions_queued, 0u);
+  auto sinks = store_->outbox().Sinks();
+  ASSERT_TRUE(sinks.ok());
+  EXPECT_TRUE(sinks->empty());
 }
 
 }  // namespace

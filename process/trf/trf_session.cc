@@ -1,0 +1,87 @@
+#include "process/trf/trf_session.h"
+
+#include <cmath>
+
+#include "store/derived.h"
+
+namespace qcflow::trf {
+
+QcSession TrfDeliverySession(const TrfDelivery& d) {
+  const std::string& source_id = d.source_id.empty() ? d.linac : d.source_id;
+  QcSession s;
+  s.source_kind = "trf";
+  s.source_id = source_id;
+  s.source_seqs = {d.seq};
+  s.machine = {.serial = "", .name = d.linac, .id = d.machine_id, .type = "linac",
+               .manufacturer = "Elekta", .model = ""};
+  s.procedure = "TRF delivery";
+  // Every session names its unit and list (ValidateQcSession): the linac is
+  // the unit, the procedure the list, as for iCom deliveries.
+  s.unit_name = d.linac;
+  s.test_list_name = s.procedure;
+  s.zone = d.zone.empty() ? "UTC" : d.zone;
+  s.work_started = d.indexed_at;
+  s.work_completed = d.indexed_at + static_cast<MicrosUtc>(std::llround(d.duration_s * 1e6));
+  s.user_key = "qcflow/trf/" + source_id + "/" + std::to_string(d.seq);
+  std::map<std::string, std::string> beam;
+  if (!d.field_label.empty()) beam["field_label"] = d.field_label;
+  if (!d.field_name.empty()) beam["field_name"] = d.field_name;
+  auto add = [&](TestResult t) {
+    t.parameters = beam;
+    s.tests.push_back(std::move(t));
+  };
+  auto number = [&](const std::string& key, const std::string& name, std::optional<double> v,
+                    const std::string& unit, std::optional<double> reference = std::nullopt) {
+    if (!v) return;
+    TestResult t;
+    t.key = key;
+    t.name = name;
+    t.number = *v;
+    t.unit = unit;
+    t.reference = reference;
+    add(std::move(t));
+  };
+  auto text = [&](const std::string& key, const std::string& name, const std::string& value) {
+    TestResult t;
+    t.key = key;
+    t.name = name;
+    t.text = value;
+    t.role = TestRole::kContext;
+    add(std::move(t));
+  };
+  auto range = [&](const std::string& key, const std::string& name, const AxisRange& r,
+                   const std::string& unit) {
+    number(key + "_max", name + " max", r.max, unit);
+    number(key + "_min", name + " min", r.min, unit);
+  };
+  // In key order, as ValidateQcSession's callers expect.
+  range("collimator", "Collimator", d.collimator, "°");
+  number("duration", "Duration", d.duration_s, "s");
+  range("gantry", "Gantry", d.gantry, "°");
+  text("interrupted", "Interrupted", d.interrupted ? "yes" : "no");
+  text("last_state", "Last linac state", d.last_state);
+  number("mu", "Delivered MU", d.mu, "MU",
+         d.header_mu > 0 ? std::optional<double>(d.header_mu) : std::nullopt);
+  number("rows", "Rows", double(d.rows), "");
+  range("x1", "Jaw X1", d.x1, "mm");
+  range("x2", "Jaw X2", d.x2, "mm");
+  range("y1", "Jaw Y1", d.y1, "mm");
+  range("y2", "Jaw Y2", d.y2, "mm");
+  s.comment = "log " + d.file + (d.issues > 0 ? "; damaged: " + d.first_issue : "");
+  return s;
+}
+
+Status ForEachTrfDeliverySession(Derived& derived, const std::function<bool(const QcSession&)>& visit) {
+  Status bad;
+  Status scan = derived.Scan(kTrfDeliveryNs, "", [&](std::string_view key, std::string_view value) {
+    auto d = DecodeTrfDelivery(value);
+    if (!d.ok()) {
+      bad = d.status().WithContext("the stored TRF delivery " + std::string(key));
+      return false;
+    }
+    return visit(TrfDeliverySession(*d));
+  });
+  return bad.ok() ? scan : bad;
+}
+
+}  // namespace qcflow::trf
