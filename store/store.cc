@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
@@ -300,6 +301,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   db_options.create_if_missing = is_new;
   db_options.create_missing_column_families = is_new;
   db_options.max_background_jobs = 2;
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   db_options.bytes_per_sync = 1 << 20;
   // The small families (dedup, index, meta) fill their write buffers slowly;
   // without a cap their memtables are only flushed when the WAL reaches

@@ -43,7 +43,12 @@ struct StoreOptions {
   bool read_only = false;
   Durability durability = Durability::kSyncEveryWrite;
   std::chrono::milliseconds group_commit_interval{20};
-  size_t block_cache_bytes = 64 << 20;
+  // Memory: RocksDB's block cache, and every family's memtables together
+  // (a write buffer manager flushes the largest when they pass the budget).
+  // Without the shared budget each of the six families could hold 64 MiB of
+  // memtable, so a backfill's RSS grew with the tree (docs/benchmarks.md).
+  size_t block_cache_bytes = 16 << 20;
+  size_t memtable_budget_bytes = 16 << 20;
   // Test hook: asked before every write, sync or creation of a store file
   // (its path); a non-zero errno (ENOSPC, EIO) fails it inside RocksDB as the
   // disk would. Empty: the plain filesystem.

@@ -57,9 +57,9 @@ Result<MpcGrouper::Added> MpcGrouper::Add(const MpcRun& run) {
   return Added::kPending;
 }
 
-std::vector<RunGroup> MpcGrouper::TakeReady(NaiveMicros now) {
+std::vector<RunGroup> MpcGrouper::TakeReady(NaiveMicros now, size_t max_groups) {
   std::vector<RunGroup> ready;
-  for (WindowGroup& w : grouper_.TakeReady(now)) {
+  for (WindowGroup& w : grouper_.TakeReady(now, max_groups)) {
     RunGroup& g = ready.emplace_back();
     g.serial = w.key.substr(0, w.key.size() - 2);
     g.check_type = TypeOfKey(w.key);

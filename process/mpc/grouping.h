@@ -136,7 +136,8 @@ class MpcGrouper {
 
   // Removes and returns the groups ready at `now` (site wall clock, naive),
   // sorted by (serial, check type, open, amendment); they count as emitted.
-  std::vector<RunGroup> TakeReady(NaiveMicros now);
+  // At most max_groups: the first ones in that order; the rest stay ready.
+  std::vector<RunGroup> TakeReady(NaiveMicros now, size_t max_groups = SIZE_MAX);
 
   // Earliest `now` at which TakeReady would return something, if anything is pending.
   std::optional<NaiveMicros> NextReadyTime() const;

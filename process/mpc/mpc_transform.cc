@@ -50,11 +50,15 @@ using internal::WindowRecordKey;
 
 // Records per graph message.
 constexpr size_t kBatchSize = 16;
-// Parsed tables kept in memory for pending runs. A backfill holds its whole
-// backlog pending until caught up; beyond this many runs (~2 KB each without
-// per-leaf rows, measured) tables are re-read from the journal when their
-// group is built, which costs a second parse.
-constexpr size_t kMaxCachedRuns = 32768;
+// Parsed tables are kept in memory for pending runs up to
+// config.cache_budget_bytes, counted in the Results.csv bytes they came from
+// (a parsed table takes 2-3x that). A backfill holds its whole backlog pending
+// until caught up; beyond the budget tables are re-read from the journal when
+// their group is built (a second parse, cheap next to the read), so memory is
+// bounded whatever the tree's size. A live source's few pending runs fit.
+// Batches in flight between the journal reader and the classifier: bounds the
+// payloads held while parse nodes work (kBatchSize records each).
+constexpr size_t kBatchesInFlight = 8;
 
 // What the transform reads from an MPC record's meta JSON (the scanner's).
 struct MpcMeta {
@@ -129,6 +133,7 @@ struct Work {
   uint64_t seq = 0;
   bool candidate = false; // a non-quarantined MPC record
   std::string dedup_key, meta, payload;
+  size_t payload_bytes = 0;  // payload.size() before the parse node drops it
   std::optional<ParsedRun> parsed;
   Status error;           // why it could not be parsed
 };
@@ -187,10 +192,16 @@ struct MpcTransform::Impl {
   bool restored = false;
   // Parsed tables of runs whose group is not emitted yet (bounded by the
   // pending runs); a miss (after a restart) re-reads the journal.
-  std::unordered_map<uint64_t, ParsedRun> cache;
+  struct CachedRun {
+    ParsedRun run;
+    size_t bytes = 0;  // its Results.csv's size (config.cache_budget_bytes)
+  };
+  std::unordered_map<uint64_t, CachedRun> cache;
+  size_t cache_bytes = 0;
 
   Impl(Store* s, MpcTransformConfig c) : store(s), config(std::move(c)), grouper(config.grouping) {
     if (config.records_per_step == 0) config.records_per_step = 1;
+    if (config.groups_per_step == 0) config.groups_per_step = 1;
     target = SessionTarget{kSessionNs, kSessionBySerial, config.sinks};
     scope = config.session.source_id + '\0';
     cursor_name = config.session.source_id.empty()
@@ -212,6 +223,7 @@ struct MpcTransform::Impl {
   void Reset() {
     grouper = MpcGrouper(config.grouping);
     cache.clear();
+    cache_bytes = 0;
     restored = false;
   }
 
@@ -285,7 +297,10 @@ void MpcTransform::Impl::Classify(Work& w, WriteSet* ws, StepReport* report) {
   ws->PutDerived(kRunNs, scope + BigEndian64(w.seq), EncodeRun(run, *t, p.path));
   const bool needed_later = *added == MpcGrouper::Added::kPending ||
                             config.grouping.late_policy == LatePolicy::kAmend;
-  if (needed_later && cache.size() < kMaxCachedRuns) cache.emplace(w.seq, std::move(p));
+  if (needed_later && cache_bytes + w.payload_bytes <= config.cache_budget_bytes) {
+    cache_bytes += w.payload_bytes;
+    cache.emplace(w.seq, CachedRun{std::move(p), w.payload_bytes});
+  }
 }
 
 Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, StepReport* report,
@@ -311,6 +326,7 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
                                 w.dedup_key.assign(rec.dedup_key);
                                 w.meta.assign(rec.meta);
                                 w.payload.assign(rec.payload);
+                                w.payload_bytes = rec.payload.size();
                               }
                               return true;
                             });
@@ -343,12 +359,16 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
     return batch;
   });
   flow::sequencer_node<BatchPtr> in_order(g, [](const BatchPtr& b) { return b->pos; });
+  flow::limiter_node<BatchPtr> in_flight(g, kBatchesInFlight);
   flow::function_node<BatchPtr, flow::continue_msg> classifier(
       g, flow::serial, [&](BatchPtr batch) {
         for (Work& w : batch->items) Classify(w, ws, report);
         return flow::continue_msg();
       });
-  flow::make_edge(reader, parser);
+  // Each classified batch lets the reader read one more.
+  flow::make_edge(reader, in_flight);
+  flow::make_edge(in_flight, parser);
+  flow::make_edge(classifier, in_flight.decrementer());
   flow::make_edge(parser, in_order);
   flow::make_edge(in_order, classifier);
   try {
@@ -369,7 +389,7 @@ MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(const RunGroup& g) {
   for (const MpcRun& run : g.runs) {
     ParsedRun p;
     if (auto it = cache.find(run.seq); it != cache.end()) {
-      p = std::move(it->second);  // each run is in one group only; erased after the build
+      p = std::move(it->second.run);  // each run is in one group only; erased after the build
     } else {
       auto rec = store->journal().Get(run.seq);
       if (!rec.ok()) {
@@ -467,7 +487,10 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
   // emitting from a partial read would make runs late by arrival order.
   const bool caught_up = at_end || *next > store->journal().last_seq();
   std::vector<RunGroup> groups;
-  if (caught_up) groups = grouper.TakeReady(*now_naive);
+  // At most groups_per_step: a backfill's thousands of ready windows are built
+  // and committed a bounded batch per step, not all in one WriteSet.
+  if (caught_up) groups = grouper.TakeReady(*now_naive, config.groups_per_step);
+  report.groups_taken = groups.size();
   std::vector<LateRun> late = grouper.TakeLate();
   // Building sessions (slugs, JSON) costs as much as parsing: spread it too.
   std::vector<BuiltGroup> built(groups.size());
@@ -490,7 +513,12 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
       Reset();
       return s;
     }
-    for (const MpcRun& run : groups[i].runs) cache.erase(run.seq);  // emitted: not needed again
+    for (const MpcRun& run : groups[i].runs) {  // emitted: not needed again
+      if (auto it = cache.find(run.seq); it != cache.end()) {
+        cache_bytes -= it->second.bytes;
+        cache.erase(it);
+      }
+    }
   }
   const std::vector<EmittedWindow> emitted =
       late.empty() ? std::vector<EmittedWindow>() : grouper.EmittedState();
@@ -562,7 +590,8 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
     }
   }
   report.pending_runs = grouper.pending_runs();
-  report.caught_up = caught_up;
+  const std::optional<NaiveMicros> next_ready = grouper.NextReadyTime();
+  report.caught_up = caught_up && !(next_ready && *next_ready <= *now_naive);
   return report;
 }
 
@@ -571,6 +600,7 @@ void StepReport::Add(const StepReport& step) {
   runs_added += step.runs_added;
   runs_unreadable += step.runs_unreadable;
   sessions_emitted += step.sessions_emitted;
+  groups_taken += step.groups_taken;
   amendments_emitted += step.amendments_emitted;
   late_runs += step.late_runs;
   pending_runs = step.pending_runs;

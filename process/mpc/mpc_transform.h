@@ -42,6 +42,12 @@ struct MpcTransformConfig {
   SessionOptions session;            // template, site zone, comments
   std::vector<std::string> sinks;    // outbox names each session is queued for
   size_t records_per_step = 4096;    // journal records read per step
+  // Ready groups built and committed per step (a step's memory is bounded by
+  // this and records_per_step, not by the backlog). REQUIRES: > 0.
+  size_t groups_per_step = 64;
+  // Parsed tables of pending runs kept in memory, in Results.csv bytes; runs
+  // beyond it are re-read from the journal when their group is built.
+  size_t cache_budget_bytes = 8 << 20;
 };
 
 // Derived namespaces and index names (for queries and sinks).
@@ -58,17 +64,22 @@ struct StepReport {
   size_t runs_added = 0;        // MPC runs fed to the grouper
   size_t runs_unreadable = 0;   // non-quarantined records that failed to parse
   size_t sessions_emitted = 0;
+  size_t groups_taken = 0;      // ready groups handled (emitted, or left out with a problem)
   size_t amendments_emitted = 0;
   size_t late_runs = 0;
   size_t pending_runs = 0;      // waiting in open windows after this step
-  bool caught_up = false;       // the cursor reached the end of the journal
+  // The cursor reached the end of the journal and no group ready at `now` is
+  // left for another step.
+  bool caught_up = false;
   std::vector<std::string> problems;  // readable sentences (no PHI in MPC data)
 
   // Folds a later step into this sum: adds the counts, appends the problems,
   // takes pending_runs and caught_up from `step` (they describe the latest state).
   void Add(const StepReport& step);
   // Read a record or emitted a session: another step may do more (step_loop.h).
-  bool progressed() const { return records_read > 0 || sessions_emitted > 0 || amendments_emitted > 0; }
+  bool progressed() const {
+    return records_read > 0 || groups_taken > 0 || sessions_emitted > 0 || amendments_emitted > 0;
+  }
 };
 
 class MpcTransform {
@@ -82,7 +93,8 @@ class MpcTransform {
   Status Restore();
 
   // Consumes up to records_per_step journal records after the cursor and emits
-  // every group ready at `now` (UTC; converted to the site wall clock).
+  // up to groups_per_step groups ready at `now` (UTC; converted to the site
+  // wall clock); further ready groups wait for the next step (not caught up).
   // Groups are emitted only by a step that caught up with the journal: journal
   // order is not run-time order, so a window must not close while journaled
   // runs are still unread (they would turn late by arrival order).

@@ -1,0 +1,84 @@
+// The bounded step (groups_per_step, cache_budget_bytes) changes memory, not
+// results: a synthetic TDS tree transformed in one unbounded step and in many
+// small ones, with every parsed table re-read from the journal, gives the same
+// sessions, byte for byte.
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "bench/synthetic_tds.h"
+#include "ingest/mpc/tds_scanner.h"
+#include "process/common/qc_session.h"
+#include "process/common/stored_sessions_testing.h"
+#include "process/mpc/mpc_transform.h"
+#include "store/store.h"
+#include "store/time_util.h"
+#include "tests/testing/temp_dir.h"
+
+namespace qcflow::mpc {
+namespace {
+
+std::map<std::string, std::string> Transformed(const std::string& tds, const std::string& dir,
+                                               MpcTransformConfig config, size_t* steps) {
+  auto store = qcflow::testing::OpenTestStore(dir);
+  EXPECT_NE(store, nullptr);
+  if (!store) return {};
+  TdsScanConfig scan;
+  scan.root = tds;
+  scan.source_id = "tds";
+  scan.site_zone = "Europe/Berlin";
+  TdsScanner scanner(scan, store.get());
+  const MicrosUtc now = NowMicros() + 3600 * kMicrosPerSecond;  // everything settled and due
+  EXPECT_TRUE(scanner.Scan(now).ok());
+  config.session.source_id = "tds";
+  config.session.site_zone = "Europe/Berlin";
+  MpcTransform transform(store.get(), config);
+  EXPECT_TRUE(transform.Restore().ok());
+  *steps = 0;
+  for (;;) {
+    auto r = transform.Step(now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    ++*steps;
+    if (!r.ok() || r->caught_up || !r->progressed()) break;
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [key, s] : qcflow::testing::StoredSessions(store.get(), kSessionNs)) {
+    out[key] = EncodeQcSession(s);
+  }
+  return out;
+}
+
+TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedStep) {
+  testing::TempDir tmp;
+  synthetic::SyntheticTdsOptions o;
+  o.folders = 300;
+  auto written = synthetic::WriteSyntheticTds(tmp.Sub("TDS"), o);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+
+  MpcTransformConfig unbounded;
+  unbounded.records_per_step = std::numeric_limits<size_t>::max();
+  unbounded.groups_per_step = std::numeric_limits<size_t>::max();
+  unbounded.cache_budget_bytes = std::numeric_limits<size_t>::max();
+  size_t unbounded_steps = 0;
+  const auto one = Transformed(tmp.Sub("TDS"), tmp.Sub("a"), unbounded, &unbounded_steps);
+
+  MpcTransformConfig bounded;
+  bounded.records_per_step = 37;
+  bounded.groups_per_step = 5;
+  bounded.cache_budget_bytes = 0;  // every table re-read when its group is built
+  size_t bounded_steps = 0;
+  const auto many = Transformed(tmp.Sub("TDS"), tmp.Sub("b"), bounded, &bounded_steps);
+
+  EXPECT_EQ(one.size(), written->sessions);
+  EXPECT_EQ(unbounded_steps, 1u);
+  EXPECT_GT(bounded_steps, written->sessions / 5) << "the groups were emitted 5 per step";
+  ASSERT_EQ(many.size(), one.size());
+  for (const auto& [key, encoded] : one) {
+    auto it = many.find(key);
+    ASSERT_NE(it, many.end()) << key;
+    EXPECT_EQ(it->second, encoded) << key;
+  }
+}
+
+}  // namespace
+}  // namespace qcflow::mpc
