@@ -1,13 +1,16 @@
 // The flow graph of one Step (TBB stays inside this file):
 //
-//   input_node ──► function_node (unlimited) ──► sequencer_node ──► function_node (serial)
-//   journal reader    parse folder + CSV          journal order      classify, MpcGrouper::Add
+//   input_node ──► limiter_node ──► function_node (unlimited) ──► sequencer_node ──► function_node (serial)
+//   journal reader  batches in flight  parse folder + CSV      journal order     classify, MpcGrouper::Add
+//        ▲                                                                              │
+//        └──────────────────────── decrement (one batch classified) ◄───────────────────┘
 //
 // The reader pulls records after the cursor in chunks, so parsing starts while
 // later records are still being read. Parsing is the only expensive part and
 // runs on every core; the sequencer restores journal order before the serial
 // node, so the grouper state, the WriteSet and the report do not depend on
-// thread timing. After the graph: TakeReady, build sessions, one Commit.
+// thread timing. After the graph: TakeReady (at most groups_per_step), build
+// those sessions, one Commit.
 #include "process/mpc/mpc_transform.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -28,6 +31,7 @@
 #include "process/common/qc_session.h"
 #include "process/common/session_stage.h"
 #include "process/common/step_loop.h"
+#include "process/mpc/transform_problems.h"
 #include "process/mpc/transform_records.h"
 #include "store/coding.h"
 #include "store/derived.h"
@@ -40,12 +44,14 @@ namespace {
 
 using coding::BigEndian64;
 using internal::CheckTypeCode;
+using internal::ConflictProblem;
 using internal::DecodeRun;
 using internal::DecodeWindow;
 using internal::EncodeRun;
 using internal::EncodeWindow;
 using internal::kRunNs;
 using internal::kWindowNs;
+using internal::LateProblem;
 using internal::WindowRecordKey;
 
 // Records per graph message.
@@ -149,38 +155,6 @@ std::string Describe(const Work& w) {
   const std::string path = ReadMeta(w.meta).path;
   return "MPC journal record " + std::to_string(w.seq) + " (" +
          (path.empty() ? w.dedup_key : path) + ")";
-}
-
-// A readable sentence for a derived conflict "ns/key" reported by Commit.
-std::string ConflictProblem(const std::string& conflict) {
-  const size_t slash = conflict.find('/');
-  const std::string ns = conflict.substr(0, slash);
-  const std::string key = slash == std::string::npos ? "" : conflict.substr(slash + 1);
-  if (ns == kSessionNs) {
-    return "MPC session " + key + " is another group's QCPump user_key (two groups in the "
-           "same minute, or changed grouping settings); the stored session was kept and this "
-           "group is stored and queued under " + key + "/2 (or the next free number)";
-  }
-  std::string what = key;
-  if (key.size() == 8) what = "journal seq " + std::to_string(coding::GetBigEndian64(key));
-  return "derived record " + ns + " for " + what +
-         " was already stored with different content; kept the stored one";
-}
-
-// The log line for a late run. A run folder already in the emitted session
-// means its Results.csv was rewritten after upload (`earlier`: that record).
-std::string LateProblem(const LateRun& l, std::optional<uint64_t> earlier) {
-  const std::string done = l.amended ? "uploaded as an amendment of " + l.user_key
-                                     : "recorded in mpc.late, not uploaded (set late = \"amend\" "
-                                       "to upload such runs as amendments)";
-  if (!earlier) {
-    return "MPC run " + l.run.folder + " arrived after session " + l.user_key + " was emitted; " +
-           done;
-  }
-  return "MPC run " + l.run.folder + ": its Results.csv changed after session " + l.user_key +
-         " was uploaded (journal seq " + std::to_string(*earlier) + " was uploaded, seq " +
-         std::to_string(l.run.seq) + " is the new content; compare them with `qcflow query "
-         "records --kind mpc`); the new content is " + done;
 }
 
 }  // namespace
