@@ -1,5 +1,7 @@
 #include "process/icom/delivery_session.h"
 
+#include "process/common/test_appender.h"
+
 namespace qcflow::icom {
 namespace {
 
@@ -32,32 +34,14 @@ QcSession DeliverySession(const Delivery& d, const std::string& zone) {
   if (!d.energies.empty()) beam["energy"] = Joined(d.energies);
   if (!d.radiation_type.empty()) beam["radiation_type"] = d.radiation_type;
   if (!d.beam_description.empty()) beam["beam"] = d.beam_description;
-  auto number = [&](const std::string& key, const std::string& name, std::optional<double> v,
-                    const std::string& unit, std::optional<double> reference = std::nullopt) {
-    if (!v) return;
-    TestResult t;
-    t.key = key;
-    t.name = name;
-    t.number = *v;
-    t.unit = unit;
-    t.reference = reference;
-    t.parameters = beam;
-    s.tests.push_back(std::move(t));
-  };
-  number("collimator_max", "Collimator max", d.collimator_max, "°");
-  number("collimator_min", "Collimator min", d.collimator_min, "°");
-  number("gantry_max", "Gantry max", d.gantry_max, "°");
-  number("gantry_min", "Gantry min", d.gantry_min, "°");
-  if (!d.interlocks.empty()) {
-    TestResult t;
-    t.key = "interlocks";
-    t.name = "Interlocks";
-    t.text = Joined(d.interlocks);
-    t.role = TestRole::kContext;
-    s.tests.push_back(std::move(t));
-  }
-  number("mu", "Delivered MU", d.mu, "MU", d.prescribed_mu);
-  number("segments", "Segments", double(d.segments), "");
+  TestAppender add(&s.tests, std::move(beam));
+  add.Number("collimator_max", "Collimator max", d.collimator_max, "°");
+  add.Number("collimator_min", "Collimator min", d.collimator_min, "°");
+  add.Number("gantry_max", "Gantry max", d.gantry_max, "°");
+  add.Number("gantry_min", "Gantry min", d.gantry_min, "°");
+  if (!d.interlocks.empty()) add.Text("interlocks", "Interlocks", Joined(d.interlocks));
+  add.Number("mu", "Delivered MU", d.mu, "MU", d.prescribed_mu);
+  add.Number("segments", "Segments", double(d.segments), "");
   s.comment = d.close_reason.empty() ? "" : "closed: " + d.close_reason;
   return s;  // tests in key order, as ValidateQcSession's callers expect
 }

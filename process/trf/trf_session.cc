@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "process/common/test_appender.h"
 #include "store/derived.h"
 
 namespace qcflow::trf {
@@ -26,43 +27,21 @@ QcSession TrfDeliverySession(const TrfDelivery& d) {
   std::map<std::string, std::string> beam;
   if (!d.field_label.empty()) beam["field_label"] = d.field_label;
   if (!d.field_name.empty()) beam["field_name"] = d.field_name;
-  auto add = [&](TestResult t) {
-    t.parameters = beam;
-    s.tests.push_back(std::move(t));
-  };
-  auto number = [&](const std::string& key, const std::string& name, std::optional<double> v,
-                    const std::string& unit, std::optional<double> reference = std::nullopt) {
-    if (!v) return;
-    TestResult t;
-    t.key = key;
-    t.name = name;
-    t.number = *v;
-    t.unit = unit;
-    t.reference = reference;
-    add(std::move(t));
-  };
-  auto text = [&](const std::string& key, const std::string& name, const std::string& value) {
-    TestResult t;
-    t.key = key;
-    t.name = name;
-    t.text = value;
-    t.role = TestRole::kContext;
-    add(std::move(t));
-  };
+  TestAppender add(&s.tests, std::move(beam));
   auto range = [&](const std::string& key, const std::string& name, const AxisRange& r,
                    const std::string& unit) {
-    number(key + "_max", name + " max", r.max, unit);
-    number(key + "_min", name + " min", r.min, unit);
+    add.Number(key + "_max", name + " max", r.max, unit);
+    add.Number(key + "_min", name + " min", r.min, unit);
   };
   // In key order, as ValidateQcSession's callers expect.
   range("collimator", "Collimator", d.collimator, "°");
-  number("duration", "Duration", d.duration_s, "s");
+  add.Number("duration", "Duration", d.duration_s, "s");
   range("gantry", "Gantry", d.gantry, "°");
-  text("interrupted", "Interrupted", d.interrupted ? "yes" : "no");
-  text("last_state", "Last linac state", d.last_state);
-  number("mu", "Delivered MU", d.mu, "MU",
-         d.header_mu > 0 ? std::optional<double>(d.header_mu) : std::nullopt);
-  number("rows", "Rows", double(d.rows), "");
+  add.Text("interrupted", "Interrupted", d.interrupted ? "yes" : "no");
+  add.Text("last_state", "Last linac state", d.last_state);
+  add.Number("mu", "Delivered MU", d.mu, "MU",
+             d.header_mu > 0 ? std::optional<double>(d.header_mu) : std::nullopt);
+  add.Number("rows", "Rows", double(d.rows), "");
   range("x1", "Jaw X1", d.x1, "mm");
   range("x2", "Jaw X2", d.x2, "mm");
   range("y1", "Jaw Y1", d.y1, "mm");

@@ -30,8 +30,8 @@ inline constexpr const char* kTrfSessionNs = "trf.session";
 // The same delivery always gives the same session, so `qcflow export` of an
 // unrouted source writes what a routed sink would have. Tests: "mu" (MU; reference = the header's
 // MU), gantry/collimator min and max (°), jaws X1/X2/Y1/Y2 min and max (mm),
-// "rows", "duration" (s), "interrupted" and "last_state" (text) — each with
-// parameters field_label, field_name; the file in the comment.
+// "rows", "duration" (s) — each with parameters field_label, field_name —
+// and the context texts "interrupted", "last_state"; the file in the comment.
 QcSession TrfDeliverySession(const TrfDelivery& d);
 
 // Every stored TRF delivery as its session (`qcflow export`), routed or not,
