@@ -46,7 +46,8 @@ struct StoreOptions {
   // Memory: RocksDB's block cache, and every family's memtables together
   // (a write buffer manager flushes the largest when they pass the budget).
   // Without the shared budget each of the six families could hold 64 MiB of
-  // memtable, so a backfill's RSS grew with the tree (docs/benchmarks.md).
+  // memtable, so a backfill's RSS grew with the tree (docs/benchmarks.md,
+  // "Backfill memory").
   size_t block_cache_bytes = 16 << 20;
   size_t memtable_budget_bytes = 16 << 20;
   // Test hook: asked before every write, sync or creation of a store file
