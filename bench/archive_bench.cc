@@ -82,7 +82,7 @@ void BM_Export(benchmark::State& state) {
     bytes = 0;
     state.ResumeTiming();
     for (const auto& [path, writes] : groups) {
-      auto u = archive::UpdateDocument(format, path, writes);
+      auto u = archive::UpdateDocument(format, path, writes, archive::NoSources());
       if (!u.ok()) Die(u.status());
       bytes += u->bytes;
     }
@@ -104,7 +104,7 @@ void BM_DurableWriteFloor(benchmark::State& state) {
   for (const auto& [path, writes] : Group(sessions, seed.Sub("out"), format)) {
     auto doc = format.open(std::nullopt);
     for (const auto& w : writes) {
-      if (Status s = (*doc)->Append(*w.session); !s.ok()) Die(s);
+      if (Status s = (*doc)->Append(*w.session, archive::NoSources()); !s.ok()) Die(s);
     }
     texts.push_back(*(*doc)->Text());
   }

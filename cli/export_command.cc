@@ -14,6 +14,7 @@
 #include "export/archive/document_update.h"
 #include "export/quaac/quaac_archive.h"
 #include "export/quaac/quaac_reader.h"
+#include "export/quaac/quaac_yaml.h"
 #include "export/quip/quip_archive.h"
 #include "export/quip/quip_reader.h"
 #include "process/common/session_index.h"
@@ -29,6 +30,7 @@ struct ExportOptions {
   std::string format_name;  // "quaac" | "quip"
   std::string out, since, until, zone = "UTC", kind, machine, period = "day", format = "json";
   std::string user_name = "qcflow", user_email;
+  bool attach_source = false;
 };
 
 struct Tally {
@@ -42,17 +44,23 @@ bool MachineMatches(const MachineIdentity& m, const std::string& wanted) {
 }
 
 Result<archive::ArchiveFormat> FormatOf(const ExportOptions& o) {
-  if (o.format != "json") {
-    return Status::InvalidArgument("--format " + o.format +
-                                   ": only json is written so far (YAML output is not built yet)");
+  if (o.format != "json" && o.format != "yaml") {
+    return Status::InvalidArgument("--format " + o.format + ": choose json or yaml");
   }
-  if (o.format_name == "quip") return quip::QuipArchiveFormat();
+  if (o.format_name == "quip") {
+    if (o.format == "yaml") {
+      return Status::InvalidArgument("--format yaml: QUIP documents are JSON (its repository defines no YAML); "
+                                     "YAML is for QuAAC (qcflow export quaac --format yaml)");
+    }
+    return quip::QuipArchiveFormat();
+  }
   if (o.user_email.empty()) {
     return Status::InvalidArgument(
         "--user-email is required for QuAAC: its performer needs an address, e.g. --user-email qa@clinic.org");
   }
   QCFLOW_RETURN_IF_ERROR(quaac::ValidateEmail(o.user_email).WithContext("--user-email"));
-  return quaac::QuaacArchiveFormat({.site_user = {o.user_name, o.user_email}});
+  return quaac::QuaacArchiveFormat({.site_user = {o.user_name, o.user_email}, .attach_source = o.attach_source},
+                                   o.format == "yaml" ? quaac::Encoding::kYaml : quaac::Encoding::kJson);
 }
 
 int RunExport(const GlobalOptions& global, const ExportOptions& o) {
@@ -96,6 +104,7 @@ int RunExport(const GlobalOptions& global, const ExportOptions& o) {
   }
   if (!scan.ok()) return ReportError(scan);
 
+  const archive::SourceReader sources = archive::JournalSources((*store)->journal());
   Progress progress("export " + format->name);
   Status failed;
   size_t done = 0;
@@ -104,7 +113,7 @@ int RunExport(const GlobalOptions& global, const ExportOptions& o) {
               [](const QcSession& a, const QcSession& b) { return a.work_started < b.work_started; });
     std::vector<archive::SessionToWrite> writes;
     for (const QcSession& q : sessions) writes.push_back({&q, /*check_held=*/true});
-    auto update = archive::UpdateDocument(*format, path, writes);
+    auto update = archive::UpdateDocument(*format, path, writes, sources);
     if (!update.ok()) {
       failed = update.status();
       break;
@@ -155,8 +164,12 @@ int RunCheck(const std::vector<std::string>& files) {
       if (!doc.ok()) problems.push_back(doc.status().message());
     } else if (f.ends_with(quaac::kQuaacExtension)) {
       problems = quaac::CheckQuaacJson(**text);
+    } else if (f.ends_with(quaac::kQuaacYamlExtension)) {
+      auto json = quaac::QuaacYamlToJson(**text);
+      problems = json.ok() ? quaac::CheckQuaacJson(*json) : std::vector<std::string>{json.status().message()};
     } else {
-      problems.push_back(std::string("not a ") + quaac::kQuaacExtension + " or " + quip::kQuipExtension + " file");
+      problems.push_back(std::string("not a ") + quaac::kQuaacExtension + ", " + quaac::kQuaacYamlExtension + " or " +
+                         quip::kQuipExtension + " file");
     }
     bad += !problems.empty();
     std::cout << (problems.empty() ? "ok    " : "FAIL  ") << f << "\n";
@@ -175,10 +188,14 @@ void AddExportOptions(CLI::App* cmd, const std::shared_ptr<ExportOptions>& o, bo
   cmd->add_option("--kind", o->kind, "Only sessions of this source kind: mpc, dqa3, files, icom (closed deliveries), trf (delivery logs)");
   cmd->add_option("--machine", o->machine, "Only this machine (serial, name or source id)");
   cmd->add_option("--period", o->period, "day (default) or month: what one document holds");
-  cmd->add_option("--format", o->format, "json (default); YAML is not built yet");
+  cmd->add_option("--format", o->format,
+                  quaac ? "json (default) or yaml (<date>.quaac.yaml: the same objects and hashes)" : "json (QUIP is JSON only)");
   if (quaac) {
     cmd->add_option("--user-email", o->user_email, "The performer's e-mail (required: QuAAC needs one)");
     cmd->add_option("--user-name", o->user_name, "The performer when a session names none (default qcflow)");
+    cmd->add_flag("--attach-source", o->attach_source,
+                  "Attach each session's source records (MPC Results.csv files, the DQA3 row, the TRF log)\n"
+                  "gzipped to its datapoints; sessions a document already holds are not rewritten");
   }
 }
 
@@ -205,7 +222,8 @@ void RegisterExportCommand(CLI::App& app, const GlobalOptions& global, Action* a
   }
   auto files = std::make_shared<std::vector<std::string>>();
   auto* check = exp->add_subcommand(
-      "check", "Validate QuAAC (*.quaac.json: keys, references, hashes) and QUIP (*.quip.json) documents.\n"
+      "check", "Validate QuAAC (*.quaac.json / *.quaac.yaml: keys, references, hashes) and QUIP (*.quip.json)\n"
+               "documents.\n"
                "Example: qcflow export check /srv/qa-archive/H191157/2024-05-01.quaac.json");
   check->add_option("files", *files, "Documents to check")->required();
   check->callback([action, files] { *action = [files] { return RunCheck(*files); }; });

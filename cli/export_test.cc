@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <set>
 
+#include "export/quaac/attachment_testing.h"
 #include "export/quaac/quaac_reader.h"
+#include "export/quaac/quaac_yaml.h"
 #include "export/quip/quip_reader.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/mpc_runs.h"
@@ -68,6 +70,60 @@ TEST_F(ExportTest, QuaacOneDocumentPerMachineAndDayAndASecondRunAddsNothing) {
   EXPECT_EQ(check.exit_code, 0) << check.out;
 }
 
+TEST_F(ExportTest, AttachSourceCarriesEveryResultsCsvByteForByte) {
+  const std::string out = dir_.Sub("attached");
+  testing::Run r = Qcflow("export quaac --attach-source --out " + out + " --user-email qa@clinic.org");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::set<std::string> attached, on_disk;
+  for (auto& e : fs::recursive_directory_iterator(dir_.Sub("TDS"))) {
+    if (e.path().filename() == "Results.csv") on_disk.insert(fs::canonical(e.path()).string());
+  }
+  ASSERT_FALSE(on_disk.empty());
+  for (const std::string& f : Files(out)) {
+    const std::string text = testing::ReadAll(out + "/" + f);
+    EXPECT_TRUE(quaac::CheckQuaacJson(text).empty()) << f;
+    auto doc = quaac::ReadQuaacJson(text);
+    ASSERT_TRUE(doc.ok()) << f;
+    for (const quaac::DataPoint& dp : doc->datapoints) EXPECT_FALSE(dp.attachments.empty()) << dp.name;
+    for (const quaac::Attachment& a : doc->attachments) {
+      // The name is the path the capture journaled; the bytes are that file's.
+      fs::path p(a.name);
+      if (p.is_relative()) p = fs::path(dir_.Sub("TDS")) / p;
+      ASSERT_TRUE(fs::exists(p)) << a.name;
+      EXPECT_EQ(testing::AttachmentBytes(a), testing::ReadAll(p.string())) << a.name;
+      attached.insert(fs::canonical(p).string());
+    }
+  }
+  EXPECT_EQ(attached, on_disk);
+}
+
+TEST_F(ExportTest, QuaacAsYamlHoldsWhatTheJsonHoldsAndASecondRunAddsNothing) {
+  const std::string json_out = dir_.Sub("json"), yaml_out = dir_.Sub("yaml");
+  ASSERT_EQ(Qcflow("export quaac --out " + json_out + " --user-email qa@clinic.org").exit_code, 0);
+  testing::Run r = Qcflow("export quaac --format yaml --out " + yaml_out + " --user-email qa@clinic.org");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> expected;
+  for (std::string f : Files(json_out)) expected.push_back(f.replace(f.find(".json"), 5, ".yaml"));
+  ASSERT_EQ(Files(yaml_out), expected);
+  for (const std::string& f : Files(yaml_out)) {
+    auto yaml = quaac::ReadQuaacYaml(testing::ReadAll(yaml_out + "/" + f));
+    ASSERT_TRUE(yaml.ok()) << f << ": " << yaml.status().ToString();
+    std::string json_name = f;
+    auto json = quaac::ReadQuaacJson(testing::ReadAll(json_out + "/" + json_name.replace(f.find(".yaml"), 5, ".json")));
+    ASSERT_TRUE(json.ok());
+    EXPECT_EQ(*yaml, *json) << f;
+    EXPECT_FALSE(yaml->datapoints.empty()) << f;
+  }
+  const std::string first = yaml_out + "/" + Files(yaml_out)[0];
+  const std::string before = testing::ReadAll(first);
+  testing::Run again = Qcflow("export quaac --format yaml --out " + yaml_out + " --user-email qa@clinic.org");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("Exported 0 of"), std::string::npos) << again.out;
+  EXPECT_EQ(testing::ReadAll(first), before);
+  testing::Run check = Qcflow("export check " + first);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+}
+
 TEST_F(ExportTest, QuipByMonthWithFiltersAndCheck) {
   const std::string out = dir_.Sub("quip");
   testing::Run r = Qcflow("export quip --out " + out + " --period month --since 2024-04-02 --kind mpc --machine 1234");
@@ -102,7 +158,7 @@ TEST_F(ExportTest, MistakesSayWhatToDo) {
   EXPECT_NE(no_email.out.find("--user-email is required"), std::string::npos) << no_email.out;
   testing::Run yaml = Qcflow("export quip --out " + dir_.Sub("x") + " --format yaml");
   EXPECT_EQ(yaml.exit_code, 2) << yaml.out;
-  EXPECT_NE(yaml.out.find("YAML output is not built yet"), std::string::npos) << yaml.out;
+  EXPECT_NE(yaml.out.find("QUIP documents are JSON"), std::string::npos) << yaml.out;
   testing::Run period = Qcflow("export quip --out " + dir_.Sub("x") + " --period week");
   EXPECT_EQ(period.exit_code, 2) << period.out;
   EXPECT_FALSE(fs::exists(dir_.Sub("x")));

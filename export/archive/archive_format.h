@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,18 @@
 
 namespace qcflow::archive {
 
+// The journal bytes of a record a session was built from (one of its
+// source_seqs), for a format that attaches a session's sources; an error when
+// the record cannot be read.
+using SourceReader = std::function<Result<std::string>(uint64_t seq)>;
+
+// For callers with no journal at hand (tests of a format): every read fails.
+inline SourceReader NoSources() {
+  return [](uint64_t seq) -> Result<std::string> {
+    return Status::NotFound("no journal to read record " + std::to_string(seq) + " from");
+  };
+}
+
 class ArchiveDocument {
  public:
   virtual ~ArchiveDocument() = default;
@@ -23,8 +36,9 @@ class ArchiveDocument {
   // cut off before its outbox ack. The sink asks only for items attempted before.
   virtual bool Holds(const QcSession& session) const = 0;
   // Adds `session`; on error the document is unchanged and the error says why
-  // (the item becomes a dead letter).
-  virtual Status Append(const QcSession& session) = 0;
+  // (the item becomes a dead letter). `sources` reads the records it was built
+  // from; a format that attaches none ignores it. REQUIRES: `sources` callable.
+  virtual Status Append(const QcSession& session, const SourceReader& sources) = 0;
   // The document's text as written to its file.
   virtual Result<std::string> Text() const = 0;
 };

@@ -94,7 +94,7 @@ Result<ArchiveReport> ArchiveSink::DeliverOnce(MicrosUtc now) {
     const std::vector<Entry>& entries = by_document[path];
     std::vector<SessionToWrite> writes;
     for (const Entry& e : entries) writes.push_back({&e.session, /*check_held=*/e.item.attempts > 0});
-    auto update = UpdateDocument(config_.format, path, writes);
+    auto update = UpdateDocument(config_.format, path, writes, JournalSources(store_->journal()));
     if (!update.ok()) {
       if (report.first_error.empty()) report.first_error = update.status().message();
       errors.push_back({config_.name, update.status().message(), now});

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "store/durable_file.h"
+#include "store/journal.h"
 
 namespace qcflow::archive {
 
@@ -41,8 +42,17 @@ Result<std::string> DocumentPath(const std::string& dir, const QcSession& sessio
   return (std::filesystem::path(dir) / MachineFolder(session.machine) / (date + extension)).string();
 }
 
+SourceReader JournalSources(Journal& journal) {
+  return [&journal](uint64_t seq) -> Result<std::string> {
+    auto r = journal.Get(seq);
+    if (!r.ok()) return r.status().WithContext("journal record " + std::to_string(seq));
+    return std::move(r->payload);
+  };
+}
+
 Result<DocumentUpdate> UpdateDocument(const ArchiveFormat& format, const std::string& path,
-                                      const std::vector<SessionToWrite>& sessions) {
+                                      const std::vector<SessionToWrite>& sessions,
+                                      const SourceReader& sources) {
   auto existing = ReadFileIfExists(path);
   if (!existing.ok()) return existing.status();
   std::optional<std::string_view> text;
@@ -63,7 +73,7 @@ Result<DocumentUpdate> UpdateDocument(const ArchiveFormat& format, const std::st
       update.refusals.emplace_back();
       continue;
     }
-    Status added = (*doc)->Append(*s.session);
+    Status added = (*doc)->Append(*s.session, sources);
     update.outcomes.push_back(added.ok() ? WriteOutcome::kWritten : WriteOutcome::kRefused);
     update.refusals.push_back(added.ok() ? "" : added.message());
     if (added.ok()) ++appended;

@@ -12,6 +12,10 @@
 #include "store/status.h"
 #include "store/time_util.h"
 
+namespace qcflow {
+class Journal;
+}
+
 namespace qcflow::archive {
 
 enum class Period { kDay, kMonth };
@@ -29,6 +33,9 @@ std::string MachineFolder(const MachineIdentity& machine);
 // unknown zone.
 Result<std::string> DocumentPath(const std::string& dir, const QcSession& session, Period period,
                                  const std::string& extension);
+
+// Reads a record's payload from `journal`. REQUIRES: `journal` outlives the reader.
+SourceReader JournalSources(Journal& journal);
 
 struct SessionToWrite {
   const QcSession* session = nullptr;
@@ -51,9 +58,12 @@ struct DocumentUpdate {
 // its folder). Non-OK, with nothing written, when the file cannot be read, is
 // not a valid document of the format (it is left as it is: the message says
 // to move it aside), or cannot be written (disk full, permissions).
-// REQUIRES: every session non-null.
+// `sources` reads the journal records the sessions were built from (for a
+// format that attaches them). REQUIRES: every session non-null; `sources`
+// callable.
 Result<DocumentUpdate> UpdateDocument(const ArchiveFormat& format, const std::string& path,
-                                      const std::vector<SessionToWrite>& sessions);
+                                      const std::vector<SessionToWrite>& sessions,
+                                      const SourceReader& sources);
 
 }  // namespace qcflow::archive
 

@@ -41,12 +41,12 @@ TEST(UpdateDocumentTest, AppendsOnlyWhatTheDocumentDoesNotHold) {
   qcflow::testing::TempDir dir;
   const std::string path = dir.Sub("H1/2020-01-01.txt");
   QcSession a = LineSession("a", "H1", 0), b = LineSession("b", "H1", 0);
-  auto first = UpdateDocument(LineFormat(), path, {{&a, true}});
+  auto first = UpdateDocument(LineFormat(), path, {{&a, true}}, NoSources());
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_TRUE(first->created);
   EXPECT_EQ(first->outcomes, std::vector<WriteOutcome>{WriteOutcome::kWritten});
 
-  auto second = UpdateDocument(LineFormat(), path, {{&a, true}, {&b, true}});
+  auto second = UpdateDocument(LineFormat(), path, {{&a, true}, {&b, true}}, NoSources());
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->created);
   EXPECT_EQ(second->outcomes, (std::vector<WriteOutcome>{WriteOutcome::kHeld, WriteOutcome::kWritten}));
@@ -54,7 +54,7 @@ TEST(UpdateDocumentTest, AppendsOnlyWhatTheDocumentDoesNotHold) {
   EXPECT_EQ(second->bytes, 4u);
 
   // Not checked: known never written, appended again.
-  auto unchecked = UpdateDocument(LineFormat(), path, {{&a, false}});
+  auto unchecked = UpdateDocument(LineFormat(), path, {{&a, false}}, NoSources());
   ASSERT_TRUE(unchecked.ok());
   EXPECT_EQ(**ReadFileIfExists(path), "a\nb\na\n");
 }
@@ -63,14 +63,14 @@ TEST(UpdateDocumentTest, ARefusedSessionIsReportedAndTheOthersAreWritten) {
   qcflow::testing::TempDir dir;
   const std::string path = dir.Sub("d.txt");
   QcSession bad = LineSession("refuse-me", "H1", 0), good = LineSession("good", "H1", 0);
-  auto u = UpdateDocument(LineFormat(), path, {{&bad, true}, {&good, true}});
+  auto u = UpdateDocument(LineFormat(), path, {{&bad, true}, {&good, true}}, NoSources());
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->outcomes, (std::vector<WriteOutcome>{WriteOutcome::kRefused, WriteOutcome::kWritten}));
   EXPECT_EQ(u->refusals[0], "refused refuse-me");
   EXPECT_EQ(**ReadFileIfExists(path), "good\n");
 
   // Only refusals: no file is created.
-  auto none = UpdateDocument(LineFormat(), dir.Sub("e.txt"), {{&bad, true}});
+  auto none = UpdateDocument(LineFormat(), dir.Sub("e.txt"), {{&bad, true}}, NoSources());
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(ReadFileIfExists(dir.Sub("e.txt"))->has_value());
 }
@@ -80,7 +80,7 @@ TEST(UpdateDocumentTest, AnInvalidDocumentIsLeftAsItIs) {
   const std::string path = dir.Sub("d.txt");
   qcflow::testing::WriteFile(path, "a\n!broken\n");
   QcSession b = LineSession("b", "H1", 0);
-  auto u = UpdateDocument(LineFormat(), path, {{&b, true}});
+  auto u = UpdateDocument(LineFormat(), path, {{&b, true}}, NoSources());
   ASSERT_FALSE(u.ok());
   EXPECT_NE(u.status().message().find("is not a valid Lines document"), std::string::npos);
   EXPECT_NE(u.status().message().find("move it aside"), std::string::npos);

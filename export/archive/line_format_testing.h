@@ -18,7 +18,7 @@ class LineDocument : public ArchiveDocument {
     for (std::string line; std::getline(in, line);) keys_.insert(line);
   }
   bool Holds(const QcSession& s) const override { return keys_.count(s.user_key) > 0; }
-  Status Append(const QcSession& s) override {
+  Status Append(const QcSession& s, const SourceReader&) override {
     if (s.user_key.rfind("refuse", 0) == 0) return Status::InvalidArgument("refused " + s.user_key);
     text_ += s.user_key + "\n";
     keys_.insert(s.user_key);

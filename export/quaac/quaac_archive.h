@@ -11,8 +11,19 @@ namespace qcflow::quaac {
 
 inline constexpr const char* kQuaacExtension = ".quaac.json";
 
+// With options.attach_source, a session's source records (read through the
+// document's SourceReader) go on its datapoints, named by the session's
+// source_files (MPC: the Results.csv paths) or "<kind>-record-<seq>" with
+// ".json" for a DQA3 row and ".trf" for a log; an iCom delivery attaches
+// none (its hundreds of binary messages are not a file a reader could use).
+// A source record that cannot be read refuses the session (a dead letter
+// saying which record).
+// `encoding`: JSON documents (kQuaacExtension) or YAML ones (kQuaacYamlExtension,
+// quaac_yaml.h); the same objects and hashes either way.
+enum class Encoding { kJson, kYaml };
+
 // REQUIRES: ValidateEmail(options.site_user.email).ok().
-archive::ArchiveFormat QuaacArchiveFormat(SessionOptions options);
+archive::ArchiveFormat QuaacArchiveFormat(SessionOptions options, Encoding encoding = Encoding::kJson);
 
 }  // namespace qcflow::quaac
 

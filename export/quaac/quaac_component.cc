@@ -15,6 +15,9 @@ std::shared_ptr<component::Component> Read(component::ConfigTable& r, component:
   options.site_user.name = "qcflow";
   r.Str("user_name", &options.site_user.name);
   r.Str("user_email", &options.site_user.email, true);
+  r.Bool("attach_source", &options.attach_source);
+  std::string format = "json";
+  r.Str("format", &format);
   r.Finish();
   const toml::node* email = r.table().get("user_email");
   if (email && email->value<std::string>()) {
@@ -23,7 +26,11 @@ std::shared_ptr<component::Component> Read(component::ConfigTable& r, component:
                          " (QuAAC needs a valid address for the performer, e.g. \"qa@clinic.org\")");
     }
   }
-  s.sink.format = QuaacArchiveFormat(options);
+  if (format != "json" && format != "yaml") {
+    r.Error(r.table().get("format"), "[[sink.quaac]] " + component::Quote(common.name) + ".format: \"" + format +
+                                         "\" is not \"json\" or \"yaml\"");
+  }
+  s.sink.format = QuaacArchiveFormat(options, format == "yaml" ? Encoding::kYaml : Encoding::kJson);
   return std::make_shared<archive::ArchiveComponent>(QuaacSinkKind(), std::move(common), std::move(s));
 }
 

@@ -17,6 +17,10 @@ struct SessionOptions {
   // The performer when a session names none; its email is also the named
   // performer's (a DQA3 signature has no address). REQUIRES: a valid email.
   User site_user;
+  // `attach_source`: each datapoint carries the records its session was built
+  // from (the Results.csv files of an MPC session, a DQA3 row, a TRF log) as
+  // gzip attachments (quaac_archive.h).
+  bool attach_source = false;
 };
 
 // Parameters every datapoint carries, so a document can be searched for an

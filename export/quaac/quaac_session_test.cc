@@ -1,8 +1,8 @@
 #include "export/quaac/quaac_session.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
+#include "export/quaac/attachment_testing.h"
 #include "export/quaac/quaac_reader.h"
 #include "process/common/sample_sessions_testing.h"
 #include "tests/testing/run_qcflow.h"
@@ -15,6 +15,8 @@ const User kSite{"QA team", "qa@clinic.org"};
 
 using testing::SampleDqa3Session;
 using testing::SampleMpcSession;
+using testing::Gunzip;
+using testing::Unbase64;
 
 TEST(QuaacSession, MpcSessionMapsMeasuredValuesWithThresholdAsReference) {
   Document doc;
@@ -125,38 +127,6 @@ TEST(QuaacSession, PythonRecomputesEveryWrittenHash) {
   // Python's gzip reads the attachment; 2 MPC + 10 DQA3 datapoints, 3
   // equipment, 2 users, 1 attachment.
   EXPECT_EQ(run.out, "'Name,Value\\n°,1\\n'\nchecked 18\n");
-}
-
-std::string Gunzip(const std::string& gz) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 16);
-  std::string out(1 << 16, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? out : "<inflate failed>";
-}
-
-std::string Unbase64(const std::string& in) {
-  static const std::string kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int bits = 0, acc = 0;
-  for (char c : in) {
-    const size_t v = kAlphabet.find(c);
-    if (v == std::string::npos) continue;  // '=' padding
-    acc = (acc << 6) | int(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
 }
 
 TEST(QuaacSession, AttachmentsAreGzipBase64OnEveryDatapointAndFileTestsAttachTheirFile) {

@@ -26,7 +26,7 @@ class QuipArchiveDocument : public archive::ArchiveDocument {
              std::find(m.tests.begin(), m.tests.end(), wanted.tests[0]) != m.tests.end();
     });
   }
-  Status Append(const QcSession& s) override { return AppendSession(s, &doc_); }
+  Status Append(const QcSession& s, const archive::SourceReader&) override { return AppendSession(s, &doc_); }
   Result<std::string> Text() const override { return WriteQuipJson(doc_); }
 
  private:

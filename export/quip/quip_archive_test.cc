@@ -22,7 +22,7 @@ TEST(QuipArchiveTest, AWrittenDocumentReadBackHoldsExactlyTheSessionsWritten) {
   }
   auto doc = QuipArchiveFormat().open(std::nullopt);
   ASSERT_TRUE(doc.ok());
-  ASSERT_TRUE((*doc)->Append(dqa3).ok());
+  ASSERT_TRUE((*doc)->Append(dqa3, archive::NoSources()).ok());
   auto text = (*doc)->Text();
   ASSERT_TRUE(text.ok());
   ASSERT_TRUE(ReadQuipJson(*text).ok());
@@ -32,7 +32,7 @@ TEST(QuipArchiveTest, AWrittenDocumentReadBackHoldsExactlyTheSessionsWritten) {
   EXPECT_TRUE((*again)->Holds(dqa3));
   EXPECT_FALSE((*again)->Holds(later));
   EXPECT_FALSE((*again)->Holds(changed));
-  ASSERT_TRUE((*again)->Append(later).ok());
+  ASSERT_TRUE((*again)->Append(later, archive::NoSources()).ok());
   auto both = ReadQuipJson(*(*again)->Text());
   ASSERT_TRUE(both.ok());
   ASSERT_EQ(both->machines.size(), 1u);  // same machine and configuration: one entry
@@ -50,7 +50,7 @@ TEST(QuipArchiveTest, AnIcomDeliveryIsAValidDocumentWithoutThePatient) {
   ASSERT_TRUE(ValidateQcSession(s).ok()) << ValidateQcSession(s).ToString();
   auto doc = QuipArchiveFormat().open(std::nullopt);
   ASSERT_TRUE(doc.ok());
-  ASSERT_TRUE((*doc)->Append(s).ok());
+  ASSERT_TRUE((*doc)->Append(s, archive::NoSources()).ok());
   EXPECT_TRUE((*doc)->Holds(s));
   auto text = (*doc)->Text();
   ASSERT_TRUE(text.ok());
