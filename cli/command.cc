@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+
+#include "cli/progress.h"
 
 namespace qcflow::cli {
 
@@ -15,6 +18,20 @@ Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& global, bool read_
   StoreOptions options;
   options.read_only = read_only;
   options.create_if_missing = !read_only;
+  // An old store's format upgrade reads its whole journal (minutes for years of
+  // iCom): say so on stderr rather than look hung. Short upgrades print nothing.
+  std::shared_ptr<Progress> progress;
+  options.on_upgrade = [&progress](const StoreUpgradeProgress& p) {
+    const std::string label = "upgrading the store to format " + std::to_string(p.to_version);
+    if (!progress) progress = std::make_shared<Progress>(label);
+    const std::string text = std::to_string(p.done) + "/" + std::to_string(p.total) + " records";
+    if (!p.finished) {
+      progress->Update(text);
+    } else {
+      if (progress->seconds() >= 1) progress->Done(text + " in " + std::to_string(int(progress->seconds())) + " s");
+      progress.reset();
+    }
+  };
   return Store::Open(ResolveStoreDir(global), options);
 }
 

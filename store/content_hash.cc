@@ -1,5 +1,7 @@
 #include "store/content_hash.h"
 
+#include <xxhash.h>
+
 #include <cstdio>
 
 namespace qcflow {
@@ -21,5 +23,9 @@ std::string HashHex(uint64_t h) {
 }
 
 std::string Fnv1a64Hex(std::string_view bytes) { return HashHex(Fnv1a64(bytes)); }
+
+uint64_t Xxh3_64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+std::string Xxh3Hex(std::string_view bytes) { return HashHex(Xxh3_64(bytes)); }
 
 }  // namespace qcflow

@@ -20,5 +20,14 @@ TEST(ContentHash, UpdateOverPiecesIsTheHashOfTheWhole) {
   EXPECT_EQ(HashHex(Fnv1a64("a")), Fnv1a64Hex("a"));
 }
 
+// XXH3_64bits("") is the published 0x2D06800538D394C2; a persisted iCom key
+// depends on the library computing exactly XXH3 (not XXH64, not a seeded variant).
+TEST(ContentHash, MatchesXxh3Vectors) {
+  EXPECT_EQ(Xxh3_64(""), 0x2d06800538d394c2ull);
+  EXPECT_EQ(Xxh3Hex(""), "2d06800538d394c2");
+  EXPECT_NE(Xxh3_64("a"), Xxh3_64("b"));
+  EXPECT_NE(Xxh3_64("a"), Fnv1a64("a"));
+}
+
 }  // namespace
 }  // namespace qcflow

@@ -308,7 +308,7 @@ Result<uint64_t> Journal::ScanKindsByJournal(uint64_t from_seq, size_t limit,
   return end + 1;
 }
 
-Result<uint64_t> Journal::BuildKindIndex() {
+Result<uint64_t> Journal::BuildKindIndex(const std::function<void(uint64_t)>& progress) {
   auto use = core_->Use();
   if (!use.ok()) return use.status();
   std::unique_ptr<rocksdb::Iterator> it(core_->db->NewIterator({}, core_->journal));
@@ -325,6 +325,7 @@ Result<uint64_t> Journal::BuildKindIndex() {
     if (++indexed % 65536 == 0) {
       QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "indexing the journal by kind"));
       batch.Clear();
+      if (progress) progress(indexed);
     }
   }
   QCFLOW_RETURN_IF_ERROR(FromRocks(it->status(), "reading the journal to index it"));

@@ -81,9 +81,10 @@ class Journal {
 
   // Writes the kind-seq entry of every record (the format 2 -> 3 migration),
   // in batches; returns how many records it indexed. Idempotent: an
-  // interrupted build is simply run again.
+  // interrupted build is simply run again. `progress` (if set) is told the
+  // records indexed so far after each batch.
   // REQUIRES: the store is writable; no concurrent appends (Store::Open).
-  Result<uint64_t> BuildKindIndex();
+  Result<uint64_t> BuildKindIndex(const std::function<void(uint64_t indexed)>& progress = {});
 
   // Visits records matching `q` by event time (ties by seq), using the index.
   Status Query(const IndexQuery& q, const Visitor& visit);

@@ -343,7 +343,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   std::unique_ptr<Store> store(new Store(dir, std::move(core)));
   QCFLOW_RETURN_IF_ERROR(store->LoadRegisteredKinds());
   QCFLOW_RETURN_IF_ERROR(store->journal_->Load());
-  QCFLOW_RETURN_IF_ERROR(store->UseKindIndex());
+  QCFLOW_RETURN_IF_ERROR(store->UseKindIndex(options));
+  QCFLOW_RETURN_IF_ERROR(store->UseXxh3Keys(options));
   DbCore* c = store->core_.get();
   Journal* journal = store->journal_.get();
   c->reload = [c, journal] {
@@ -367,27 +368,6 @@ Status DbCore::OpenDb() {
   derived = handles[4];
   outbox = handles[5];
   meta = handles[6];
-  return Status::OK();
-}
-
-Status Store::UseKindIndex() {
-  if (format_version() >= kStoreFormatVersionKindIndex) {
-    core_->kind_index = true;
-    return Status::OK();
-  }
-  if (core_->read_only) return Status::OK();  // ScanKinds reads the journal instead
-  auto indexed = journal_->BuildKindIndex();
-  if (!indexed.ok()) return indexed.status().WithContext("upgrading the store at " + dir_ + " to format 3");
-  // After the index entries in the WAL, so a crash before it only repeats the build.
-  rocksdb::WriteBatch batch;
-  batch.Put(core_->meta, rocksdb::Slice(keys::kFormatVersionKey.data(), keys::kFormatVersionKey.size()),
-            std::to_string(kStoreFormatVersionKindIndex));
-  {
-    auto use = core_->Use();
-    if (!use.ok()) return use.status();
-    QCFLOW_RETURN_IF_ERROR(core_->Write(&batch, "raising the store format to 3"));
-  }
-  core_->kind_index = true;
   return Status::OK();
 }
 

@@ -38,6 +38,14 @@ enum class Durability {
   kGroupCommit,
 };
 
+// How far an upgrade of an older store's format (Store::Open) has got.
+struct StoreUpgradeProgress {
+  int to_version = 0;     // the format being built
+  uint64_t done = 0;      // journal records read so far
+  uint64_t total = 0;     // journal records to read
+  bool finished = false;  // the last report of this step
+};
+
 struct StoreOptions {
   bool create_if_missing = true;
   bool read_only = false;
@@ -54,6 +62,10 @@ struct StoreOptions {
   // (its path); a non-zero errno (ENOSPC, EIO) fails it inside RocksDB as the
   // disk would. Empty: the plain filesystem.
   std::function<int(const std::string& file)> fail_write;
+  // Told the progress of each format upgrade Open runs (at its start, every
+  // few thousand records, and when it finishes); never called on a current
+  // store. Called on the opening thread. Empty: nobody is told.
+  std::function<void(const StoreUpgradeProgress&)> on_upgrade;
 };
 
 // Whether writes work. A failed write (disk full, EIO) is an error value; the
@@ -70,10 +82,15 @@ struct StoreHealth {
 // family. 1: the built-in record kinds only; 2: it also holds registered kinds
 // (Store::RegisterKind), which a qcflow that reads only 1 must not guess at;
 // 3: the journal is also indexed by kind and seq (Journal::ScanKinds), which
-// a qcflow that reads only 1 or 2 would not keep up to date. A new store starts
-// at 3; opening a 1 or 2 store for writing builds the index and raises it to 3
-// (read-only opens leave it, and ScanKinds reads the whole journal instead).
-constexpr int kStoreFormatVersion = 3;
+// a qcflow that reads only 1 or 2 would not keep up to date; 4: iCom dedup keys
+// end in the message's XXH3 hash, not its FNV-1a (ingest/icom/icom_record.h), and
+// every iCom record journaled before 4 also holds its XXH3 key, so a message
+// captured before and after the upgrade is one record. A new store starts at 4;
+// opening an older store for writing builds what it lacks (the kind index, the
+// XXH3 keys) and raises it to 4 (read-only opens leave it as it is; ScanKinds
+// then reads the whole journal).
+constexpr int kStoreFormatVersion = 4;
+constexpr int kStoreFormatVersionXxh3Keys = 4;
 constexpr int kStoreFormatVersionKindIndex = 3;
 constexpr int kStoreFormatVersionBuiltInKinds = 1;  // the oldest this build reads
 
@@ -138,7 +155,13 @@ class Store {
   Status LoadRegisteredKinds();
   // Format 3's kind-seq index: in use when the format has it; on a writable
   // store of format 1 or 2, built first and the format raised. Part of Open.
-  Status UseKindIndex();
+  Status UseKindIndex(const StoreOptions& options);
+  // Format 4's XXH3 iCom keys: on a writable store of format 3, added for every
+  // iCom record and the format raised. Part of Open, after UseKindIndex.
+  Status UseXxh3Keys(const StoreOptions& options);
+  // Persists format `version` after the upgrade's writes (so a crash before it
+  // only repeats the upgrade, which is idempotent).
+  Status RaiseFormat(int version);
   Store(std::string dir, std::unique_ptr<DbCore> core);
   // REQUIRES: core_->commit_mu held.
   Result<CommitResult> StageAndWrite(const WriteSet& ws);

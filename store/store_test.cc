@@ -10,12 +10,14 @@
 
 #include "store/derived.h"
 #include "store/journal.h"
+#include "store/raw_db_for_test.h"
 #include "tests/testing/temp_dir.h"
 
 namespace qcflow {
 namespace {
 
 using testing::TempDir;
+using testing::RawDb;
 using testing::WriteFile;
 
 TEST(StoreOpen, CreatesNewStoreAndReopens) {
@@ -147,36 +149,6 @@ TEST(StoreOpen, NewerFormatVersionIsIncompatible) {
   EXPECT_EQ(s.status().code(), Status::Code::kIncompatible);
   EXPECT_NE(s.status().message().find("upgrade qcflow"), std::string::npos);
 }
-
-// Opens the store's RocksDB directly (what a test needs to fake an older qcflow).
-class RawDb {
- public:
-  explicit RawDb(const std::string& dir) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}};
-    for (const char* n : {"journal", "dedup", "index", "derived", "outbox", "meta"}) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    ok_ = rocksdb::DB::Open(rocksdb::DBOptions(), dir, cfs, &handles_, &db_).ok();
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    delete db_;
-  }
-  bool ok() const { return ok_; }
-  rocksdb::DB* db() { return db_; }
-  rocksdb::ColumnFamilyHandle* index() { return handles_[3]; }
-  rocksdb::ColumnFamilyHandle* meta() { return handles_[6]; }
-  // Keys of the index family that start with byte 0 (the kind-seq index).
-  std::vector<std::string> KindSeqKeys() {
-    std::vector<std::string> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, index()));
-    for (it->SeekToFirst(); it->Valid() && it->key()[0] == '\0'; it->Next()) out.push_back(it->key().ToString());
-    return out;
-  }
-
- private:
-  bool ok_ = false;
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
 
 std::vector<uint64_t> MpcSeqs(Store& store) {
   std::vector<uint64_t> out;

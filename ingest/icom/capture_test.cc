@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include "store/content_hash.h"
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -189,6 +191,10 @@ TEST_F(CaptureTest, DedupKeyDependsOnLinacCounterAndContent) {
   changed.back() ^= 1;
   EXPECT_NE(IcomDedupKey("LA1", m[0]), IcomDedupKey("LA1", changed));
   EXPECT_EQ(IcomDedupKey("LA1", m[0]).rfind("LA1|" + m[0].substr(8, 18) + "|", 0), 0u);
+  // Store format 4's upgrade relies on this layout: the old key with its
+  // trailing FNV-1a hex replaced by the message's XXH3 hex.
+  EXPECT_EQ(IcomDedupKey("LA1", m[0]), "LA1|" + m[0].substr(8, 18) + "|" +
+                                           std::to_string(uint8_t(m[0][26])) + "|" + Xxh3Hex(m[0]));
 }
 
 TEST_F(CaptureTest, MidMessageCloseAndResentBurstJournalNothingTwice) {

@@ -15,7 +15,7 @@ std::string IcomDedupKey(std::string_view linac, std::string_view message) {
   char tail[40];
   std::snprintf(tail, sizeof(tail), "|%u|%016llx",
                 static_cast<unsigned>(static_cast<uint8_t>(message[kCounterOffset])),
-                static_cast<unsigned long long>(Fnv1a64(message)));
+                static_cast<unsigned long long>(Xxh3_64(message)));
   std::string key(linac);
   key += '|';
   key += IcomTimestampText(message);

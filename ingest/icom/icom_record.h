@@ -20,8 +20,10 @@
 
 namespace qcflow::icom {
 
-// dedup_key of a message: "linac|timestamp|counter|hash16hex" (FNV-1a 64 of
-// the whole message).
+// dedup_key of a message: "linac|timestamp|counter|hash16hex", the hash the
+// XXH3 64 of the whole message (Xxh3Hex). Stores before format 4 keyed the
+// same text with Fnv1a64Hex; the store's format 4 upgrade adds this key for
+// each such record, so a message captured before and after is one record.
 // REQUIRES: message.size() >= kHeaderSize.
 std::string IcomDedupKey(std::string_view linac, std::string_view message);
 
