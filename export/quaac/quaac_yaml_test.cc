@@ -19,9 +19,15 @@ Document Sample() {
   Document doc;
   QcSession mpc = qcflow::testing::SampleMpcSession();
   mpc.machine.serial = "1234";
-  mpc.tests[0].number = 100.0;
-  mpc.tests[1].number = 1e-9;
-  mpc.tests[1].comment = "yes";  // a YAML 1.1 boolean when plain
+  // By key, not position: the sample's tests are sorted by key and include a
+  // skipped one, which is not a datapoint.
+  for (TestResult& t : mpc.tests) {
+    if (t.key == "beamgroup_beamoutputchange_per_6xfff") t.number = 100.0;
+    if (t.key == "isocentergroup_isocentersize_mm_6x") {
+      t.number = 1e-9;
+      t.comment = "yes";  // a YAML 1.1 boolean when plain
+    }
+  }
   auto csv = MakeGzipAttachment("Results.csv", "Name,Value\n°,1\n", "csv");
   EXPECT_TRUE(csv.ok());
   const SessionOptions options{.site_user = {"QA team", "qa@clinic.org"}};
@@ -51,7 +57,7 @@ TEST(QuaacYaml, StringsStayStringsAndFloatsCarryADot) {
   EXPECT_NE(yaml->find("\"version\": \"1.0\""), std::string::npos) << *yaml;
   EXPECT_NE(yaml->find("\"1234\""), std::string::npos);
   EXPECT_NE(yaml->find(": 100.0\n"), std::string::npos);
-  EXPECT_NE(yaml->find(": 1.0e-09\n"), std::string::npos) << "never 1e-09 (a string to the reference)";
+  EXPECT_NE(yaml->find(": 1.0e-09\n"), std::string::npos) << "never 1e-09 (a string to the reference):\n" << *yaml;
   auto j = nlohmann::json::parse(*QuaacYamlToJson(*yaml));
   EXPECT_TRUE(j["version"].is_string());
   EXPECT_TRUE(j["equipment"][0]["serial number"].is_string());
