@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "export/postgres/pg_connection.h"
+
 namespace qcflow::postgres {
 namespace {
 
@@ -58,16 +60,31 @@ const std::vector<Step>& Steps() {
            "ALTER TABLE {s}.sessions ALTER COLUMN base_user_key SET NOT NULL",
            "CREATE INDEX sessions_base ON {s}.sessions (site, base_user_key)",
        }},
+      // Version 3: delivery sessions (iCom, TRF) as columns, for a linac's
+      // deliveries over time. No foreign key to sessions: a sink may mirror
+      // deliveries only (sessions = false). patient_id stays NULL: sessions carry
+      // no patient identity (no PHI leaves the site); the column is there so a
+      // site that decides otherwise needs no migration.
+      {3,
+       "create the table deliveries and its indexes by linac and time (version 3; deliveries mirrored "
+       "before it get their rows from `qcflow backfill postgres`)",
+       {
+           "CREATE TABLE {s}.deliveries (site text NOT NULL REFERENCES {s}.sites (site), "
+           "user_key text NOT NULL, source_kind text NOT NULL CHECK (source_kind IN ('icom', 'trf')), "
+           "source_id text NOT NULL, linac text NOT NULL, machine_id text NOT NULL, "
+           "field text NOT NULL, field_name text NOT NULL, energy text NOT NULL, "
+           "mu double precision, prescribed_mu double precision, "
+           "started timestamptz NOT NULL, ended timestamptz NOT NULL, "
+           "gantry_min double precision, gantry_max double precision, "
+           "collimator_min double precision, collimator_max double precision, interlocks text, "
+           "patient_id text, content_hash text NOT NULL, "
+           "mirrored_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (site, user_key))",
+           "CREATE INDEX deliveries_site_linac_time ON {s}.deliveries (site, linac, started)",
+           "CREATE INDEX deliveries_linac_time ON {s}.deliveries (linac, started)",
+           "CREATE INDEX deliveries_time ON {s}.deliveries (started)",
+       }},
   };
   return kSteps;
-}
-
-std::string WithSchema(std::string sql, const std::string& schema) {
-  const std::string quoted = "\"" + schema + "\"";
-  for (size_t at = sql.find("{s}"); at != std::string::npos; at = sql.find("{s}", at + quoted.size())) {
-    sql.replace(at, 3, quoted);
-  }
-  return sql;
 }
 
 std::string Trimmed(std::string msg) {

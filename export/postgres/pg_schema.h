@@ -22,7 +22,7 @@ class session;
 namespace qcflow::postgres {
 
 // The version this binary writes. Raise it with a new step in pg_schema.cc.
-inline constexpr int kPgSchemaVersion = 2;
+inline constexpr int kPgSchemaVersion = 3;
 
 struct SchemaState {
   int version = 0;                     // 0: the schema or its version table is absent

@@ -25,7 +25,7 @@ TEST_F(PgSchemaTest, ConnectCreatesTheSchemaOnceAtTheCurrentVersion) {
   ASSERT_TRUE(sink->Connect().ok());
   EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), std::to_string(kPgSchemaVersion));
   EXPECT_EQ(Sql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'qcflow'"),
-            "schema_version,session_revisions,session_values,sessions,sites");
+            "deliveries,schema_version,session_revisions,session_values,sessions,sites");
   EXPECT_EQ(Sql("SELECT site FROM qcflow.sites"), "site-a");
 
   sink->Disconnect();
@@ -57,9 +57,12 @@ TEST_F(PgSchemaTest, AVersionOneSchemaWithRowsIsMigratedKeepingThem) {
   auto plan = sink->Describe();
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(*plan, "schema \"qcflow\" is at version 1; the first run will add sessions.base_user_key (an "
-                   "amended result's first session) and its index (version 2)");
+                   "amended result's first session) and its index (version 2); then create the table "
+                   "deliveries and its indexes by linac and time (version 3; deliveries mirrored before it "
+                   "get their rows from `qcflow backfill postgres`)");
   ASSERT_TRUE(sink->Connect().ok());
-  EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), "2");
+  EXPECT_EQ(Sql("SELECT version FROM qcflow.schema_version"), "3");
+  EXPECT_EQ(Count("deliveries"), 0) << "the version 3 table exists";
   EXPECT_EQ(Count("sessions"), 2) << "rows kept";
   EXPECT_EQ(Count("sessions", "base_user_key = 'QCPump/MPC/1234/2020-06-25-07-10/Beam'"), 2)
       << "the amendment names its first session";

@@ -65,8 +65,7 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   r.Str("schema", &k.schema);
   r.Str("site", &k.site, true);
   r.Bool("sessions", &k.sessions);
-  bool deliveries = false;
-  r.Bool("deliveries", &deliveries);
+  r.Bool("deliveries", &k.deliveries);
   r.Size("batch_size", &k.batch_limit, 1, 10'000);
   // A duration like every connect_timeout; libpq takes whole seconds (rounded up).
   std::chrono::milliseconds timeout = std::chrono::seconds(k.connect_timeout_seconds);
@@ -83,13 +82,8 @@ std::shared_ptr<component::Component> Read(ConfigTable& r, component::CommonOpti
   if (t.get("site") && component::Trim(k.site).empty()) {
     r.Error(t.get("site"), where + ": site must name this site, e.g. \"north-campus\"");
   }
-  if (deliveries) {
-    r.Error(t.get("deliveries"), where + ": deliveries = true is not built yet; only sessions are mirrored "
-                                         "(docs/postgres.md)");
-  }
-  if (!k.sessions && !deliveries) {
-    r.Error(t.get("sessions"), where + ": sessions = false leaves nothing to mirror (deliveries are not built "
-                                       "yet)");
+  if (!k.sessions && !k.deliveries) {
+    r.Error(t.get("sessions"), where + ": sessions = false and deliveries = false leave nothing to mirror");
   }
   return std::make_shared<PostgresComponent>(kKind, std::move(common), std::move(s));
 }

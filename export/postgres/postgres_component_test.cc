@@ -9,6 +9,7 @@
 
 #include "cli/runtime/config.h"
 #include "cli/runtime/daemon.h"
+#include "export/postgres/pg_schema.h"
 #include "process/component/worker_state.h"
 #include "tests/testing/mpc_runs.h"
 #include "tests/testing/postgres_server.h"
@@ -49,6 +50,7 @@ TEST(PostgresComponent, ReadsItsKeysWithDefaults) {
   EXPECT_EQ(s.sink.password, "s3cret-pw");
   EXPECT_EQ(s.password_origin, "password_file " + pw);
   EXPECT_TRUE(s.sink.sessions);
+  EXPECT_TRUE(s.sink.deliveries) << "the default";
   EXPECT_EQ(s.sink.batch_limit, 50u);
   EXPECT_EQ(s.interval, std::chrono::milliseconds(2000));
   EXPECT_EQ(s.sink.connect_timeout_seconds, 2) << "whole seconds, rounded up";
@@ -82,8 +84,8 @@ TEST(PostgresComponent, ExplainsEveryMistakeAndNeverQuotesThePassword) {
   EXPECT_NE(Error("[[sink.postgres]]\nname = \"c\"\nsite = \"n\"\n").find("'conninfo' is required"),
             std::string::npos);
   EXPECT_NE(Error(Section("site = \"n\"\nschema = \"Bad-Name\"\n")).find("lowercase letters"), std::string::npos);
-  EXPECT_NE(Error(Section("site = \"n\"\ndeliveries = true\n")).find("not built yet"), std::string::npos);
-  EXPECT_NE(Error(Section("site = \"n\"\nsessions = false\n")).find("nothing to mirror"), std::string::npos);
+  EXPECT_NE(Error(Section("site = \"n\"\nsessions = false\ndeliveries = false\n")).find("nothing to mirror"),
+            std::string::npos);
   EXPECT_NE(Error(Section("site = \"n\"\nbatch_size = 0\n")).find("from 1 to 10000"), std::string::npos);
   EXPECT_NE(Error(Section("site = \"n\"\nconnect_timeout = \"0s\"\n")).find("from 1s to 10m"), std::string::npos);
   std::string typo = Error(Section("site = \"n\"\nshema = \"x\"\n"));
@@ -128,7 +130,7 @@ TEST(PostgresComponent, ValidateSaysTheSchemaVersionOrWhatTheFirstRunWillCreate)
   ASSERT_TRUE(real.ok());
   ASSERT_TRUE((*real)->Connect().ok());
   std::string after = CheckLines(sink, &failures);
-  EXPECT_NE(after.find("schema \"qcflow\" is at version 2 (current)"), std::string::npos) << after;
+  EXPECT_NE(after.find("schema \"qcflow\" is at version " + std::to_string(kPgSchemaVersion) + " (current)"), std::string::npos) << after;
 
   ASSERT_TRUE(pg.Stop().ok());
   std::string down = CheckLines(sink, &failures);

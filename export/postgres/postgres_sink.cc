@@ -5,30 +5,15 @@
 #include <exception>
 
 #include "export/postgres/pg_conninfo.h"
+#include "export/postgres/pg_connection.h"
+#include "export/postgres/pg_delivery.h"
 #include "export/postgres/pg_schema.h"
 #include "store/content_hash.h"
 #include "store/derived.h"
 #include "store/text_util.h"
 
-// The backend is linked directly and reached through its factory function, as
-// the DQA3 source reaches its backends: its header would pull in libpq-fe.h.
-extern "C" {
-soci::backend_factory const* factory_postgresql();
-}
-
 namespace qcflow::postgres {
 namespace {
-
-std::string Trimmed(std::string msg) {
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  return msg;
-}
-
-// SOCI's brief message: what() may add the statement and its bound values.
-std::string ErrorText(const std::exception& e) {
-  if (const auto* s = dynamic_cast<const soci::soci_error*>(&e)) return Trimmed(s->get_error_message());
-  return Trimmed(e.what());
-}
 
 // Why PostgreSQL's text type cannot hold `s` ("" when it can).
 std::string BadText(const std::string& s) {
@@ -73,13 +58,7 @@ std::string Time(const char* name) {
   return buf;
 }
 
-std::string S(std::string sql, const std::string& schema) {
-  const std::string quoted = "\"" + schema + "\"";
-  for (size_t at = sql.find("{s}"); at != std::string::npos; at = sql.find("{s}", at + quoted.size())) {
-    sql.replace(at, 3, quoted);
-  }
-  return sql;
-}
+std::string S(std::string sql, const std::string& schema) { return WithSchema(std::move(sql), schema); }
 
 // The statements of one batch, prepared once and bound to the fields below.
 class Writer {
@@ -89,7 +68,8 @@ class Writer {
         upsert_(sql),
         clear_(sql),
         value_(sql),
-        revision_(sql) {
+        revision_(sql),
+        delivery_(sql) {
     upsert_ = (sql.prepare << S(
                    "INSERT INTO {s}.sessions (site, user_key, source_kind, source_id, machine_serial, "
                    "machine_name, unit_name, test_list, procedure, performer, work_started, "
@@ -130,10 +110,78 @@ class Writer {
                                   schema),
                  soci::use(site_), soci::use(user_key_), soci::use(revision_no_), soci::use(hash_),
                  soci::use(json_));
+    // Keyed like its session; unchanged content writes nothing. Run even when the
+    // session row is unchanged, so a session mirrored before schema version 3
+    // gets its delivery row from a backfill or replay.
+    delivery_ = (sql.prepare << S(
+                     "INSERT INTO {s}.deliveries (site, user_key, source_kind, source_id, linac, machine_id, "
+                     "field, field_name, energy, mu, prescribed_mu, started, ended, gantry_min, gantry_max, "
+                     "collimator_min, collimator_max, interlocks, patient_id, content_hash) VALUES (:site, :uk, "
+                     ":dk, :sid, :linac, :mid, :field, :fname, :energy, :mu, :pmu, " + Time("ws") + ", " +
+                     Time("wc") + ", :gmin, :gmax, :cmin, :cmax, :il, NULL, :hash) "
+                     "ON CONFLICT (site, user_key) DO UPDATE SET source_kind = EXCLUDED.source_kind, "
+                     "source_id = EXCLUDED.source_id, linac = EXCLUDED.linac, machine_id = EXCLUDED.machine_id, "
+                     "field = EXCLUDED.field, field_name = EXCLUDED.field_name, energy = EXCLUDED.energy, "
+                     "mu = EXCLUDED.mu, prescribed_mu = EXCLUDED.prescribed_mu, started = EXCLUDED.started, "
+                     "ended = EXCLUDED.ended, gantry_min = EXCLUDED.gantry_min, gantry_max = EXCLUDED.gantry_max, "
+                     "collimator_min = EXCLUDED.collimator_min, collimator_max = EXCLUDED.collimator_max, "
+                     "interlocks = EXCLUDED.interlocks, content_hash = EXCLUDED.content_hash, mirrored_at = now() "
+                     "WHERE {s}.deliveries.content_hash <> EXCLUDED.content_hash "
+                     "RETURNING CAST((xmax = 0) AS integer)",
+                     schema),
+                 soci::use(site_), soci::use(user_key_), soci::use(delivery_kind_), soci::use(source_id_),
+                 soci::use(linac_), soci::use(machine_id_), soci::use(field_), soci::use(field_name_),
+                 soci::use(energy_), soci::use(d_[0], d_ind_[0]), soci::use(d_[1], d_ind_[1]),
+                 soci::use(started_), soci::use(completed_), soci::use(d_[2], d_ind_[2]),
+                 soci::use(d_[3], d_ind_[3]), soci::use(d_[4], d_ind_[4]), soci::use(d_[5], d_ind_[5]),
+                 soci::use(interlocks_, interlocks_ind_), soci::use(hash_), soci::into(delivery_new_));
   }
 
-  // True when the row was written (new or changed); `revision` says which.
-  bool Write(const QcSession& s, const std::string& encoded, const std::string& hash, int* revision) {
+  enum class Outcome { kUnchanged, kInserted, kUpdated };
+  struct Written {
+    Outcome session = Outcome::kUnchanged;  // the session (or, with sessions off, its delivery row)
+    bool delivery = false;                  // a deliveries row written
+  };
+
+  // Writes what `sessions`/`deliveries` ask for of one session.
+  Written Write(const QcSession& s, const std::string& encoded, const std::string& hash, bool sessions,
+                bool deliveries) {
+    Bind(s, encoded, hash);
+    Written w;
+    if (sessions) {
+      int revision = 0;
+      if (WriteSession(s, &revision)) w.session = revision == 1 ? Outcome::kInserted : Outcome::kUpdated;
+    }
+    if (deliveries) {
+      if (std::optional<DeliveryRow> row = DeliveryRowOf(s)) {
+        w.delivery = WriteDelivery(*row);
+        if (!sessions && w.delivery) w.session = delivery_new_ ? Outcome::kInserted : Outcome::kUpdated;
+      }
+    }
+    return w;
+  }
+
+ private:
+  bool WriteDelivery(const DeliveryRow& r) {
+    delivery_kind_ = r.source_kind;
+    linac_ = r.linac;
+    machine_id_ = r.machine_id;
+    field_ = r.field;
+    field_name_ = r.field_name;
+    energy_ = r.energy;
+    const std::optional<double>* v[6] = {&r.mu, &r.prescribed_mu, &r.gantry_min, &r.gantry_max,
+                                         &r.collimator_min, &r.collimator_max};
+    for (int i = 0; i < 6; ++i) {
+      d_ind_[i] = v[i]->has_value() ? soci::i_ok : soci::i_null;
+      d_[i] = v[i]->value_or(0);
+    }
+    interlocks_ind_ = r.interlocks ? soci::i_ok : soci::i_null;
+    interlocks_ = r.interlocks.value_or("");
+    delivery_.execute(true);
+    return delivery_.got_data();
+  }
+
+  void Bind(const QcSession& s, const std::string& encoded, const std::string& hash) {
     user_key_ = s.user_key;
     source_kind_ = s.source_kind;
     source_id_ = s.source_id;
@@ -150,6 +198,10 @@ class Writer {
     hash_ = hash;
     base_ = BaseUserKey(s.user_key, s.amendment);
     json_ = encoded;
+  }
+
+  // True when the row was written (new or changed); `revision` says which.
+  bool WriteSession(const QcSession& s, int* revision) {
     upsert_.execute(true);
     if (!upsert_.got_data()) return false;  // same content hash: nothing to change
     *revision = revision_no_;
@@ -178,7 +230,11 @@ class Writer {
     return true;
   }
 
- private:
+  std::string delivery_kind_, linac_, machine_id_, field_, field_name_, energy_, interlocks_;
+  double d_[6] = {};
+  soci::indicator d_ind_[6] = {soci::i_null, soci::i_null, soci::i_null, soci::i_null, soci::i_null, soci::i_null};
+  soci::indicator interlocks_ind_ = soci::i_null;
+  int delivery_new_ = 0;
   std::string site_, user_key_, source_kind_, source_id_, serial_, machine_name_, unit_name_,
       test_list_, procedure_, performer_, comment_, hash_, base_, json_;
   long long started_ = 0, completed_ = 0;
@@ -188,7 +244,7 @@ class Writer {
   int skipped_ = 0;
   soci::indicator number_ind_ = soci::i_null, text_ind_ = soci::i_null, reference_ind_ = soci::i_null,
                   tolerance_ind_ = soci::i_null, file_ind_ = soci::i_null;
-  soci::statement upsert_, clear_, value_, revision_;
+  soci::statement upsert_, clear_, value_, revision_, delivery_;
 };
 
 }  // namespace
@@ -215,20 +271,11 @@ void PostgresSink::Disconnect() { sql_.reset(); }
 
 Status PostgresSink::Open() {
   sql_.reset();
-  auto sql = std::make_unique<soci::session>();
-  try {
-    sql->open(*factory_postgresql(),
-              ConnectString(config_.conninfo, config_.password, config_.connect_timeout_seconds));
-    // CREATE ... IF NOT EXISTS says NOTICE on stderr otherwise; a stuck statement must end.
-    *sql << "SET client_min_messages = warning";
-    *sql << "SET statement_timeout = '120s'";
-    // So a DBA sees which qcflow sink a connection is (pg_stat_activity).
-    const std::string app = "qcflow sink " + config_.name;
-    *sql << "SELECT set_config('application_name', :a, false)", soci::use(app);
-  } catch (const std::exception& e) {
-    return Status::Unavailable(Clean("connecting to PostgreSQL (" + config_.conninfo + "): " + ErrorText(e)));
-  }
-  sql_ = std::move(sql);
+  // So a DBA sees which qcflow sink a connection is (pg_stat_activity).
+  auto sql = OpenPg({config_.conninfo, config_.password, config_.connect_timeout_seconds,
+                     "qcflow sink " + config_.name});
+  if (!sql.ok()) return sql.status();
+  sql_ = std::move(*sql);
   return Status::OK();
 }
 
@@ -272,33 +319,40 @@ std::string PostgresSink::Prepare(const OutboxItem& item, Prepared* out, Status*
   if (!record->has_value()) return "session record " + item.ref_ns + "/" + item.ref_key + " is missing";
   auto session = DecodeQcSession(**record);
   if (!session.ok()) return "session record does not decode: " + session.status().message();
-  if (auto m = config_.mappings.find(session->source_id); m != config_.mappings.end()) {
-    if (Status st = ApplySessionMapping(m->second, &*session); !st.ok()) return st.message();
-  }
-  if (Status v = ValidateQcSession(*session); !v.ok()) return v.message();
-  if (std::string why = BadSessionText(*session); !why.empty()) {
-    return "session " + session->user_key + ": " + why + ", which PostgreSQL cannot store";
-  }
   out->item = item;
-  out->encoded = EncodeQcSession(*session);
+  return PrepareSession(std::move(*session), out);
+}
+
+std::string PostgresSink::PrepareSession(QcSession session, Prepared* out) const {
+  if (auto m = config_.mappings.find(session.source_id); m != config_.mappings.end()) {
+    if (Status st = ApplySessionMapping(m->second, &session); !st.ok()) return st.message();
+  }
+  if (Status v = ValidateQcSession(session); !v.ok()) return v.message();
+  if (std::string why = BadSessionText(session); !why.empty()) {
+    return "session " + session.user_key + ": " + why + ", which PostgreSQL cannot store";
+  }
+  if (!config_.sessions && !(config_.deliveries && IsDeliverySession(session))) {
+    return "session " + session.user_key + " is no delivery and this sink mirrors deliveries only "
+           "(sessions = false); route only iCom and TRF sources to it";
+  }
+  out->encoded = EncodeQcSession(session);
   out->hash = Fnv1a64Hex(out->encoded);
-  out->session = std::move(*session);
+  out->session = std::move(session);
   return "";
 }
 
 Status PostgresSink::WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report) {
-  size_t inserted = 0, updated = 0, unchanged = 0;
+  size_t inserted = 0, updated = 0, unchanged = 0, deliveries = 0;
   try {
     soci::transaction tx(*sql_);
     Writer writer(*sql_, config_.schema, config_.site);
     for (const Prepared& p : ready) {
-      int revision = 0;
-      if (!writer.Write(p.session, p.encoded, p.hash, &revision)) {
-        ++unchanged;
-      } else if (revision == 1) {
-        ++inserted;
-      } else {
-        ++updated;
+      const Writer::Written w = writer.Write(p.session, p.encoded, p.hash, config_.sessions, config_.deliveries);
+      deliveries += w.delivery;
+      switch (w.session) {
+        case Writer::Outcome::kUnchanged: ++unchanged; break;
+        case Writer::Outcome::kInserted: ++inserted; break;
+        case Writer::Outcome::kUpdated: ++updated; break;
       }
     }
     if (config_.before_commit) config_.before_commit();
@@ -309,10 +363,42 @@ Status PostgresSink::WriteBatch(const std::vector<Prepared>& ready, PgDeliveryRe
     return Status::Unavailable(Clean("writing " + std::to_string(ready.size()) + " session(s) to PostgreSQL (" +
                                      config_.conninfo + "): " + ErrorText(e)));
   }
-  report->inserted = inserted;
-  report->updated = updated;
-  report->unchanged = unchanged;
+  report->inserted += inserted;
+  report->updated += updated;
+  report->unchanged += unchanged;
+  report->deliveries += deliveries;
   return Status::OK();
+}
+
+Status PostgresSink::WriteWithRetry(const std::vector<Prepared>& ready, PgDeliveryReport* report) {
+  const bool reused = sql_ != nullptr;
+  Status st = reused ? Status::OK() : Connect();
+  if (st.ok()) st = WriteBatch(ready, report);
+  // A connection kept from an earlier round may have died since (a server
+  // restart, a failover): one more try on a fresh one before backing off.
+  if (!st.ok() && reused) {
+    st = Connect();
+    if (st.ok()) st = WriteBatch(ready, report);
+  }
+  return st;
+}
+
+PgDeliveryReport PostgresSink::Mirror(std::vector<QcSession> sessions) {
+  PgDeliveryReport report;
+  std::vector<Prepared> ready;
+  for (QcSession& s : sessions) {
+    ++report.attempted;
+    Prepared p;
+    const std::string key = s.user_key;
+    if (std::string why = PrepareSession(std::move(s), &p); !why.empty()) {
+      ++report.dead_lettered;
+      report.refused.push_back(key + ": " + why);
+      continue;
+    }
+    ready.push_back(std::move(p));
+  }
+  if (!ready.empty()) report.failure = WriteWithRetry(ready, &report);
+  return report;
 }
 
 Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
@@ -342,18 +428,8 @@ Result<PgDeliveryReport> PostgresSink::DeliverOnce(MicrosUtc now) {
   }
   std::vector<std::pair<OutboxItem, MicrosUtc>> acks;
   std::vector<Outbox::SinkError> errors;
-  if (!ready.empty() && !config_.sessions) {
-    report.failure = Status::FailedPrecondition("sessions = false, yet sessions are routed to it");
-  } else if (!ready.empty()) {
-    const bool reused = sql_ != nullptr;
-    if (!sql_) report.failure = Connect();
-    if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
-    // A connection kept from an earlier round may have died since (a server
-    // restart, a failover): one more try on a fresh one before backing off.
-    if (!report.failure.ok() && reused) {
-      report.failure = Connect();
-      if (report.failure.ok()) report.failure = WriteBatch(ready, &report);
-    }
+  if (!ready.empty()) {
+    report.failure = WriteWithRetry(ready, &report);
     if (report.failure.ok()) {
       for (const Prepared& p : ready) acks.emplace_back(p.item, now);
     }

@@ -49,7 +49,8 @@ struct PostgresSinkConfig {
   std::string password;           // from password_file / password_env; never logged
   std::string schema = "qcflow";  // REQUIRES: IsPlainIdentifier
   std::string site;               // this site's name; REQUIRES: non-empty
-  bool sessions = true;           // mirror sessions
+  bool sessions = true;           // mirror sessions (rows in sessions, session_values, session_revisions)
+  bool deliveries = true;         // and delivery sessions (iCom, TRF) as rows in deliveries too
   size_t batch_limit = 100;       // items per transaction
   int connect_timeout_seconds = 10;
   // Source id -> its current units map and test list template (as for QATrack+).
@@ -67,7 +68,9 @@ struct PgDeliveryReport {
   size_t inserted = 0;       // sessions new to the database
   size_t updated = 0;        // sessions whose content changed (revision + 1)
   size_t unchanged = 0;      // already there with the same content (replay, crash before ack)
-  size_t dead_lettered = 0;
+  size_t deliveries = 0;     // deliveries rows written (new or changed)
+  size_t dead_lettered = 0;  // DeliverOnce: dead letters; Mirror: sessions refused
+  std::vector<std::string> refused;  // Mirror: why each refused session cannot be written
   Status failure;            // the database failed; the batch is pending, retry with backoff
 };
 
@@ -93,6 +96,13 @@ class PostgresSink {
   // the items stay pending).
   Result<PgDeliveryReport> DeliverOnce(MicrosUtc now);
 
+  // Writes `sessions` in one transaction as DeliverOnce would, bypassing the
+  // outbox (`qcflow backfill postgres`: the store is only read). A session that
+  // can never be written is counted in dead_lettered with its reason in refused;
+  // a database failure is report.failure (nothing of the batch committed).
+  // The mapping of each session's source applies, as for queued items.
+  PgDeliveryReport Mirror(std::vector<QcSession> sessions);
+
  private:
   struct Prepared {  // a session ready to write
     OutboxItem item;
@@ -105,6 +115,11 @@ class PostgresSink {
   Status Open();
   // Why `item` can never be written, or "" (and `out` filled).
   std::string Prepare(const OutboxItem& item, Prepared* out, Status* store_error);
+  // The same for a loaded session (`out->item` left as it is).
+  std::string PrepareSession(QcSession session, Prepared* out) const;
+  // Connects when needed and writes `ready`; a kept connection that fails is
+  // retried once on a fresh one.
+  Status WriteWithRetry(const std::vector<Prepared>& ready, PgDeliveryReport* report);
   // Writes `ready` in one transaction and counts the outcome in `report`; a
   // database error drops the connection and is returned.
   Status WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report);

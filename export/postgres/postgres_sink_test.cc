@@ -324,6 +324,21 @@ TEST_F(PostgresSinkTest, AnIcomDeliveryIsMirroredAsASessionWithoutThePatient) {
   EXPECT_EQ(Sql("SELECT number FROM qcflow.session_values WHERE key = 'mu'"), "101.5");
   EXPECT_EQ(Count("session_revisions", "session::text LIKE '%" + d.patient_id + "%'"), 0);
   EXPECT_EQ(Count("session_revisions"), 1);
+  // Schema version 3: the delivery as a deliveries row, patient_id NULL.
+  EXPECT_EQ(r.deliveries, 1u);
+  EXPECT_EQ(Sql("SELECT source_kind || '|' || linac || '|' || field || '|' || energy || '|' || mu || '|' || "
+                "prescribed_mu || '|' || gantry_min || '|' || gantry_max || '|' || interlocks FROM qcflow.deliveries"),
+            "icom|LA1|" + d.field_id + "|6 MV|101.5|101.6|178|182.5|DOSE1");
+  EXPECT_EQ(Count("deliveries", "patient_id IS NULL"), 1);
+  EXPECT_EQ(Count("deliveries", "deliveries::text LIKE '%" + d.patient_id + "%' OR deliveries::text LIKE '%DOE%'"), 0);
+  // A replay writes no row again.
+  WriteSet again;
+  again.Requeue(kSink, s.user_key, icom::kDeliverySessionNs, s.user_key, SessionGroup(s));
+  ASSERT_TRUE(store->Commit(again).ok());
+  PgDeliveryReport replay = DeliverAll(*sink);
+  EXPECT_EQ(replay.unchanged, 1u);
+  EXPECT_EQ(replay.deliveries, 0u);
+  EXPECT_EQ(Count("deliveries"), 1);
 }
 
 }  // namespace

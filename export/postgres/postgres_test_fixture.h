@@ -97,6 +97,7 @@ class PostgresSinkTest : public ::testing::Test {
       total.inserted += r->inserted;
       total.updated += r->updated;
       total.unchanged += r->unchanged;
+      total.deliveries += r->deliveries;
       total.dead_lettered += r->dead_lettered;
     }
     return total;

@@ -1,0 +1,39 @@
+#include "cli/session_output.h"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+namespace qcflow::cli {
+
+void PrintSessions(const std::vector<QcSession>& sessions, const std::vector<std::string>& sites,
+                   Format format, const std::string& zone, std::ostream& out) {
+  const bool with_site = !sites.empty();
+  if (format == Format::kJson) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (size_t i = 0; i < sessions.size(); ++i) {
+      nlohmann::json j = nlohmann::json::parse(EncodeQcSession(sessions[i]));
+      if (with_site) j["site"] = sites[i];
+      arr.push_back(std::move(j));
+    }
+    out << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
+  std::vector<std::string> columns = {"work_started", "serial", "test_list", "tests", "skipped", "runs", "user_key"};
+  if (with_site) columns.insert(columns.begin(), "site");
+  Table table(columns);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const QcSession& q = sessions[i];
+    size_t skipped = 0;
+    for (const TestResult& t : q.tests) skipped += t.skipped;
+    std::vector<Cell> row = {Cell::Text(LocalTime(q.work_started, zone)), Cell::Text(q.machine.serial),
+                             Cell::Text(q.test_list_name), Cell::Number(q.tests.size()),
+                             Cell::Number(skipped), Cell::Number(q.source_seqs.size()), Cell::Text(q.user_key)};
+    if (with_site) row.insert(row.begin(), Cell::Text(sites[i]));
+    table.AddRow(std::move(row));
+  }
+  table.Render(format, out);
+  if (format == Format::kTable && sessions.empty()) std::cerr << "No sessions match.\n";
+}
+
+}  // namespace qcflow::cli
