@@ -162,10 +162,12 @@ int RunMpcBackfill(const GlobalOptions& global, const MpcBackfillOptions& o) {
 void RegisterBackfillIcomCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
 // backfill_trf_command.cc
 void RegisterBackfillTrfCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
+// backfill_postgres_command.cc
+void RegisterBackfillPostgresCommand(CLI::App* backfill, const GlobalOptions& global, Action* action);
 
 void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
   auto* backfill = app.add_subcommand("backfill", "Import history into the store");
-  backfill->require_subcommand(1);
+  backfill->require_subcommand(0, 1);  // bare: main prints its help
   auto o = std::make_shared<MpcBackfillOptions>();
   auto* mpc = backfill->add_subcommand(
       "mpc",
@@ -194,6 +196,7 @@ void RegisterBackfillCommand(CLI::App& app, const GlobalOptions& global, Action*
   });
   RegisterBackfillIcomCommand(backfill, global, action);
   RegisterBackfillTrfCommand(backfill, global, action);
+  RegisterBackfillPostgresCommand(backfill, global, action);
 }
 
 }  // namespace qcflow::cli

@@ -1,5 +1,8 @@
 #include "cli/command.h"
 
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -50,6 +53,19 @@ Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& un
     r.until = *t;
   }
   return r;
+}
+
+void AddLimitOption(CLI::App& cmd, size_t* limit, const std::string& what) {
+  cmd.add_option_function<size_t>(
+         "--limit", [limit](const size_t& n) { *limit = n == 0 ? SIZE_MAX : n; },
+         "At most this many " + what + " (default " + std::to_string(*limit) + "; 0: no limit)")
+      ->type_name("N");
+}
+
+void HintLimit(size_t shown, size_t limit, const std::string& also) {
+  if (shown != limit) return;
+  std::cerr << "(showing the first " << limit << ": --limit N shows more, --limit 0 all"
+            << (also.empty() ? "" : ", " + also + " narrows") << ")\n";
 }
 
 int ReportError(const Status& status) {

@@ -54,6 +54,17 @@ int ReportBackfillError(const Store& store, const Status& status);
 // A command's body; its return value is the process exit code.
 using Action = std::function<int()>;
 
+// `--limit N` on a list command, with one help text everywhere: 0 means no
+// limit (stored as SIZE_MAX, so "shown == limit" never claims a cut). `what`
+// names the items ("records"); `*limit` keeps its default when not given.
+void AddLimitOption(CLI::App& cmd, size_t* limit, const std::string& what);
+// On stderr, when a table stopped at the limit: how to see the rest.
+// `also` adds another way ("--since").
+void HintLimit(size_t shown, size_t limit, const std::string& also = "");
+
+// What `qcflow version` and `qcflow --version` print (ends with a newline).
+std::string VersionText();
+
 void RegisterVersionCommand(CLI::App& app, Action* action);
 void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action);

@@ -207,7 +207,7 @@ void RegisterExportCommand(CLI::App& app, const GlobalOptions& global, Action* a
       "Write the store's QA history as open-format documents (QuAAC, QUIP), one per machine and day,\n"
       "as [[sink.quaac]] / [[sink.quip]] do. Safe to repeat: sessions already in a document are not\n"
       "written again. Safe next to a running daemon (the store is opened read-only).");
-  exp->require_subcommand(1);
+  exp->require_subcommand(0, 1);  // bare: main prints its help
   for (const char* name : {"quaac", "quip"}) {
     const bool quaac = std::string(name) == "quaac";
     auto o = std::make_shared<ExportOptions>();

@@ -6,6 +6,16 @@
 
 #include "cli/command.h"
 
+namespace {
+
+// The command the user stopped at: `qcflow query` without `records` is `query`.
+const CLI::App* DeepestParsed(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return DeepestParsed(*sub);
+  return &app;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace qcflow::cli;
   CLI::App app{
@@ -13,8 +23,17 @@ int main(int argc, char** argv) {
       "Captures Varian MPC results, Sun Nuclear DQA3 rows and Elekta iCom streams into an\n"
       "append-only journal, groups them into QA sessions and delivers them to QATrack+\n"
       "exactly once. Run `qcflow <command> --help` for each command."};
-  app.require_subcommand(1);
-  app.fallthrough();  // --store may follow the subcommand
+  app.footer(
+      "Without a command (`qcflow`, `qcflow query`) this help is printed on stdout and the\n"
+      "exit code is 2 (usage). Exit codes: 0 done, 1 failed, 2 usage or configuration\n"
+      "error, 3 partly done. List commands take --limit N (0: no limit).");
+  app.require_subcommand(0, 1);  // bare: its help (below)
+  app.fallthrough();             // --store may follow the subcommand
+  app.set_version_flag("--version", [] {
+    std::string text = VersionText();
+    text.pop_back();  // CLI11 ends the line itself
+    return text;
+  });
   GlobalOptions global;
   app.add_option("--store", global.store_dir,
                  "Store directory (default: $QCFLOW_STORE, else ./qcflow-store)")
@@ -38,5 +57,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  return action ? action() : kExitUsage;
+  if (action) return action();
+  // No command, or a command group without its command: show what there is.
+  std::cout << DeepestParsed(app)->help();
+  return kExitUsage;
 }

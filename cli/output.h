@@ -36,6 +36,7 @@ class Table {
   // REQUIRES: row.size() == number of columns.
   void AddRow(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
   size_t rows() const { return rows_.size(); }
+  const std::vector<std::vector<Cell>>& cells() const { return rows_; }
   void Render(Format format, std::ostream& out) const;
   // The rows as a JSON array of objects (numeric cells stay numbers).
   nlohmann::json ToJson() const;

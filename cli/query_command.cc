@@ -7,14 +7,14 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/query_postgres.h"
+#include "cli/session_output.h"
 #include "process/common/qc_session.h"
 #include "process/mpc/mpc_transform.h"
 #include "store/coding.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/text_util.h"
-
-#include <nlohmann/json.hpp>
 
 namespace qcflow::cli {
 namespace {
@@ -70,18 +70,12 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   });
   if (!s.ok()) return ReportError(s);
   table.Render(*format, std::cout);
-  if (*format == Format::kTable && table.rows() == o.limit) {
-    std::cerr << "(showing the first " << o.limit << "; use --limit to see more)\n";
-  }
+  if (*format == Format::kTable) HintLimit(table.rows(), o.limit);
   return kExitOk;
 }
 
-struct SessionsOptions {
-  std::string serial, since, until, format = "table", zone = "UTC";
-  size_t limit = 100;
-};
-
 int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
+  if (!o.central.db.empty()) return RunCentralSessions(o);
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);
@@ -130,24 +124,8 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
   if (!bad.ok()) return ReportError(bad);
   if (sessions.size() > o.limit) sessions.resize(o.limit);
 
-  if (*format == Format::kJson) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const QcSession& q : sessions) arr.push_back(nlohmann::json::parse(EncodeQcSession(q)));
-    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    return kExitOk;
-  }
-  Table table({"work_started", "serial", "test_list", "tests", "skipped", "runs", "user_key"});
-  for (const QcSession& q : sessions) {
-    size_t skipped = 0;
-    for (const TestResult& t : q.tests) skipped += t.skipped;
-    auto when = FormatInZone(q.work_started, o.zone, "%Y-%m-%d %H:%M:%S");
-    table.AddRow({Cell::Text(when.ok() ? *when : FormatUtcIso(q.work_started)),
-                  Cell::Text(q.machine.serial), Cell::Text(q.test_list_name),
-                  Cell::Number(q.tests.size()), Cell::Number(skipped),
-                  Cell::Number(q.source_seqs.size()), Cell::Text(q.user_key)});
-  }
-  table.Render(*format, std::cout);
-  if (*format == Format::kTable && sessions.empty()) std::cerr << "No sessions match.\n";
+  PrintSessions(sessions, {}, *format, o.zone, std::cout);
+  if (*format == Format::kTable) HintLimit(sessions.size(), o.limit);
   return kExitOk;
 }
 
@@ -155,7 +133,7 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
 
 void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
   auto* query = app.add_subcommand("query", "Read what the store holds: records, sessions, iCom deliveries and messages");
-  query->require_subcommand(1);
+  query->require_subcommand(0, 1);  // bare: main prints its help
   auto o = std::make_shared<RecordsOptions>();
   auto* records = query->add_subcommand(
       "records",
@@ -166,7 +144,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   records->add_option("--since", o->since, "From this time (inclusive): YYYY-MM-DD[ HH:MM[:SS]]");
   records->add_option("--until", o->until, "Up to this time (exclusive)");
   records->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
-  records->add_option("--limit", o->limit, "At most this many records (default 100)");
+  AddLimitOption(*records, &o->limit, "records");
   records->add_option("--format", o->format, "table (default), json or csv");
   records->add_flag("--payload", o->payload, "Include the raw payload (base64 when binary)");
   records->callback([action, &global, o] {
@@ -182,8 +160,10 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   sessions->add_option("--since", so->since, "Sessions starting at or after this time");
   sessions->add_option("--until", so->until, "Sessions starting before this time");
   sessions->add_option("--tz", so->zone, "Zone for --since/--until and shown times (default UTC)");
-  sessions->add_option("--limit", so->limit, "At most this many sessions (default 100)");
+  AddLimitOption(*sessions, &so->limit, "sessions");
   sessions->add_option("--format", so->format, "table (default), json (full payloads) or csv");
+  sessions->add_option("--source-kind", so->source_kind, "With --db postgres: only this kind (mpc, dqa3, icom, trf)");
+  AddCentralDbOptions(*sessions, &so->central, /*for_backfill=*/false);
   sessions->callback([action, &global, so] {
     *action = [&global, so] { return RunSessions(global, *so); };
   });

@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "cli/query_postgres.h"
 #include "ingest/icom/decoder.h"
 #include "process/icom/icom_transform.h"
 #include "store/derived.h"
@@ -33,11 +34,6 @@ std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
 std::string When(MicrosUtc t, const std::string& zone) { return LocalTime(t, zone); }
 
 // ---- query deliveries ------------------------------------------------------
-
-struct DeliveriesOptions {
-  std::string linac, patient, field, since, until, format = "table", zone = "UTC";
-  size_t limit = 100;
-};
 
 // Reads deliveries through the most selective index: patient, else field,
 // else time. A field filter with a patient is checked on each delivery.
@@ -79,11 +75,12 @@ nlohmann::json DeliveryJson(const Delivery& d, const std::string& zone) {
 }
 
 int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
+  if (!o.central.db.empty()) return RunCentralDeliveries(o);
+  if (o.linac.empty()) return ReportError(Status::InvalidArgument("--linac is required (except with --db postgres)"));
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
-  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
   std::vector<Delivery> deliveries;
@@ -113,9 +110,8 @@ int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
     if (deliveries.empty()) {
       std::cerr << "No deliveries match. (Deliveries appear once `qcflow run` or `qcflow "
                    "backfill icom` has processed the linac's messages.)\n";
-    } else if (deliveries.size() == o.limit) {
-      std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
     }
+    HintLimit(deliveries.size(), o.limit, "--since");
   }
   return kExitOk;
 }
@@ -327,15 +323,16 @@ void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Act
       "  qcflow query deliveries --linac LA1 --since 2026-01-05 --until 2026-01-06\n"
       "  qcflow query deliveries --linac LA1 --patient QC123456 --format json\n"
       "  qcflow query deliveries --linac LA1 --field 2 --format csv > field2.csv");
-  deliveries->add_option("--linac", o->linac, "The linac (the [[source.icom]] name)")->required();
+  deliveries->add_option("--linac", o->linac, "The linac (the [[source.icom]] name; required for the local store)");
   deliveries->add_option("--patient", o->patient, "Only this Patient ID");
   deliveries->add_option("--field", o->field, "Only this Field ID");
   deliveries->add_option("--since", o->since,
                          "Deliveries starting at or after this time: YYYY-MM-DD[ HH:MM[:SS]]");
   deliveries->add_option("--until", o->until, "Deliveries starting before this time");
   deliveries->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
-  deliveries->add_option("--limit", o->limit, "At most this many deliveries (default 100)");
+  AddLimitOption(*deliveries, &o->limit, "deliveries");
   deliveries->add_option("--format", o->format, "table (default), json (every field) or csv");
+  AddCentralDbOptions(*deliveries, &o->central, /*for_backfill=*/false);
   deliveries->callback([action, &global, o] {
     *action = [&global, o] { return RunDeliveries(global, *o); };
   });

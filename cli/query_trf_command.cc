@@ -113,7 +113,6 @@ int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
-  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
   if (o.tolerance_s < 0 || o.tolerance_s > 86400) {
     return ReportError(Status::InvalidArgument("--match-tolerance must be 0 to 86400 seconds"));
   }
@@ -157,9 +156,7 @@ int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
     } else {
       std::cerr << matched << " of " << deliveries.size()
                 << " matched to an iCom delivery of the same linac and time (icom_mu, icom_delivery).\n";
-      if (deliveries.size() == o.limit) {
-        std::cerr << "(showing the first " << o.limit << "; use --limit or --since to see more)\n";
-      }
+      HintLimit(deliveries.size(), o.limit, "--since");
     }
   }
   return kExitOk;
@@ -181,7 +178,7 @@ void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Actio
   cmd->add_option("--until", o->until, "Logs starting before this time");
   cmd->add_option("--field", o->field, "Only this field: its label (1-1), name (DIR E) or both (1-1/DIR E)");
   cmd->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
-  cmd->add_option("--limit", o->limit, "At most this many deliveries (default 100)");
+  AddLimitOption(*cmd, &o->limit, "deliveries");
   cmd->add_option("--format", o->format, "table (default), json or csv");
   cmd->add_option("--icom-linac", o->match.icom_linac,
                   "The linac's name in its [[source.icom]] when it differs from the TRF source's");

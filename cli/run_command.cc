@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/console/console.h"
 #include "cli/runtime/config.h"
 #include "cli/runtime/daemon.h"
 #include "cli/runtime/logging.h"
@@ -106,6 +107,26 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// [console]: the web console and read API, reading the daemon's snapshots. The
+// daemon keeps the server and closes it before its store.
+Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
+  if (section.listen.empty()) return Status::OK();
+  console::ConsoleBackend backend;
+  backend.status = [&daemon] { return daemon.Snapshot(); };
+  backend.dead_letters = [&daemon](const std::string& sink, size_t offset, size_t limit) {
+    return daemon.DeadLetters(sink, offset, limit);
+  };
+  backend.retry = [&daemon](const std::string& sink) { return daemon.RetryDeadLetters(sink); };
+  std::string pages;
+  auto server = console::StartConsole(section, std::move(backend), &pages);
+  if (!server.ok()) return server.status();
+  spdlog::info("console: http://{}/ ({}; {})", (*server)->address(),
+               section.token.empty() ? "read-only: no [console].token_file" : "retry with the write token",
+               pages);
+  daemon.Attach(std::shared_ptr<console::ConsoleServer>(std::move(*server)));
+  return Status::OK();
+}
+
 int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
   auto cfg = config::LoadConfig(o.config);
   if (!cfg.ok()) return ReportError(cfg.status());
@@ -123,6 +144,7 @@ int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
   }
   if (Status s = SetUpLogging(opts.config.log); !s.ok()) return ReportError(s);
   const std::string log_file = opts.config.log.file;
+  const config::ConsoleSection console_section = opts.config.console;
 
   // Block the stop signals before any thread exists, so every thread inherits
   // the mask and only the watcher receives them. SIGPIPE: a peer closing a
@@ -144,6 +166,11 @@ int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
                      c == Status::Code::kIncompatible
                  ? kExitUsage
                  : kExitFailed;
+    }
+    if (Status s = StartConsole(**daemon, console_section); !s.ok()) {
+      spdlog::error("not started: {}", s.message());
+      ShutDownLogging();
+      return kExitFailed;
     }
     SignalWatcher watcher(daemon->get());
     auto summary = (*daemon)->Run();

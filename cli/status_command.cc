@@ -108,7 +108,39 @@ nlohmann::json SinkJson(const SinkState& s) {
           {"dead_lettered_last_run", s.dead_lettered_last_run}};
 }
 
-int RunStatus(const GlobalOptions& global, const std::string& format_name) {
+// One part of what status shows: a table with a name (`--section`, the CSV's
+// "# <name>" line) and the sentence above it in the table format.
+struct Section {
+  std::string name, title;
+  Table table;
+};
+
+// "source.file_mover" -> "file_mover": a kind's section name.
+std::string KindSectionName(const component::ComponentKind& kind) {
+  return kind.section.substr(kind.section.find('.') + 1);
+}
+
+// The table format: the store's lines, then every non-empty table under its title.
+void RenderPeople(const std::vector<Section>& sections, std::ostream& out) {
+  for (const Section& s : sections) {
+    if (s.name == "store") continue;  // printed by the caller, as lines
+    if (s.name == "notes") {
+      if (s.table.rows() > 0) out << "\n";
+      for (const std::vector<Cell>& row : s.table.cells()) out << row[0].text << "\n";
+      continue;
+    }
+    if (s.name == "sources") {  // right after the store's lines, also when empty
+      if (s.table.rows() == 0) out << "No records yet.\n";
+      else s.table.Render(Format::kTable, out);
+      continue;
+    }
+    if (s.table.rows() == 0) continue;
+    out << "\n" << (s.title.empty() ? "" : s.title + "\n");
+    s.table.Render(Format::kTable, out);
+  }
+}
+
+int RunStatus(const GlobalOptions& global, const std::string& format_name, const std::string& only) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return ReportError(format.status());
   auto store = OpenStore(global, /*read_only=*/true);
@@ -119,14 +151,22 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
   if (!source_states.ok()) return ReportError(source_states.status());
   // Each kind's hook may add states (a linac only imported) and shows its own.
   component::StatusReport report;
+  std::vector<std::string> kind_table_names;  // report.tables[i] is named kind_table_names[i]
   for (const component::ComponentKind* kind : component::BuiltInComponents().kinds()) {
     if (!kind->status) continue;
     if (Status st = kind->status(**store, &*source_states, &report); !st.ok()) return ReportError(st);
+    for (size_t i = kind_table_names.size(), n = 1; i < report.tables.size(); ++i, ++n) {
+      kind_table_names.push_back(KindSectionName(*kind) + (n > 1 ? "_" + std::to_string(n) : ""));
+    }
   }
   auto sink_states = component::LoadSinkStates(**store);
   if (!sink_states.ok()) return ReportError(sink_states.status());
   const DaemonLine daemon = DescribeDaemon(**store);
 
+  Table summary({"store", "records", "bytes_on_disk", "daemon_state", "daemon"});
+  summary.AddRow({Cell::Text((*store)->dir()), Cell::Number((long long)stats->last_seq),
+                  Cell::Number((long long)stats->bytes_on_disk), Cell::Text(daemon.state),
+                  Cell::Text(daemon.text)});
   Table sources({"kind", "source", "records", "quarantined"});
   for (const SourceCount& c : stats->sources) {
     sources.AddRow({Cell::Text(KindName(c.kind)), Cell::Text(c.source_id),
@@ -180,43 +220,47 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name) {
                            Cell::Number(s.records_last_run), Cell::Text(Or(s.next_run, "-")),
                            Cell::Text(s.last_error)});
   }
+  Table notes({"note"});
+  for (const std::string& note : report.notes) notes.AddRow({Cell::Text(note)});
 
+  // In the order the table format prints them.
+  std::vector<Section> sections;
+  sections.push_back({"store", "", summary});
+  sections.push_back({"sources", "", sources});
+  sections.push_back({"daemon_sources", "Sources, as `qcflow run` last saw them:", daemon_sources});
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    sections.push_back({kind_table_names[i], report.tables[i].title, ToTable(report.tables[i])});
+  }
+  sections.push_back({"sinks", "", sink_table});
+  sections.push_back({"daemon_sinks", "Sinks, as `qcflow run` last saw them:", sink_workers});
+  sections.push_back(
+      {"dead_letters", "Dead letters (fix the cause, then `qcflow replay --dead-letters`):", dead});
+  sections.push_back({"notes", "", notes});
+
+  if (!only.empty()) {  // one section: its table alone, in the asked format
+    std::string names;
+    for (const Section& s : sections) {
+      if (s.name == only) {
+        s.table.Render(*format, std::cout);
+        return kExitOk;
+      }
+      names += (names.empty() ? "" : ", ") + s.name;
+    }
+    return ReportError(Status::InvalidArgument("--section '" + only + "': this store's status has " + names));
+  }
   if (*format == Format::kTable) {
     std::cout << "store    " << (*store)->dir() << "\n"
               << "records  " << stats->last_seq << "\n"
               << "on disk  " << HumanBytes(stats->bytes_on_disk) << "\n"
               << "daemon   " << daemon.text << "\n\n";
-    if (sources.rows() == 0) {
-      std::cout << "No records yet.\n";
-    } else {
-      sources.Render(Format::kTable, std::cout);
-    }
-    if (daemon_sources.rows() > 0) {
-      std::cout << "\nSources, as `qcflow run` last saw them:\n";
-      daemon_sources.Render(Format::kTable, std::cout);
-    }
-    for (const component::StatusTable& t : report.tables) {
-      std::cout << "\n" << t.title << "\n";
-      ToTable(t).Render(Format::kTable, std::cout);
-    }
-    if (sink_table.rows() > 0) {
-      std::cout << "\n";
-      sink_table.Render(Format::kTable, std::cout);
-    }
-    if (sink_workers.rows() > 0) {
-      std::cout << "\nSinks, as `qcflow run` last saw them:\n";
-      sink_workers.Render(Format::kTable, std::cout);
-    }
-    if (dead.rows() > 0) {
-      std::cout << "\nDead letters (fix the cause, then `qcflow replay --dead-letters`):\n";
-      dead.Render(Format::kTable, std::cout);
-    }
-    if (!report.notes.empty()) std::cout << "\n";
-    for (const std::string& note : report.notes) std::cout << note << "\n";
+    RenderPeople(sections, std::cout);
     return kExitOk;
   }
-  if (*format == Format::kCsv) {
-    sources.Render(Format::kCsv, std::cout);
+  if (*format == Format::kCsv) {  // every section, each after a "# <name>" line
+    for (const Section& s : sections) {
+      std::cout << "# " << s.name << "\n";
+      s.table.Render(Format::kCsv, std::cout);
+    }
     return kExitOk;
   }
   nlohmann::json daemon_sources_json = nlohmann::json::array();
@@ -247,9 +291,17 @@ void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* a
       "last recorded about each source (last pass, errors, next scan) and sink (paused?).\n"
       "Safe to run while `qcflow run` is running (opens the store read-only).");
   auto format = std::make_shared<std::string>("table");
-  cmd->add_option("--format", *format, "table (default), json or csv");
-  cmd->callback([action, &global, format] {
-    *action = [&global, format] { return RunStatus(global, *format); };
+  cmd->add_option("--format", *format,
+                  "table (default), json or csv (every section as a CSV table after a line "
+                  "\"# <section>\")");
+  auto section = std::make_shared<std::string>();
+  cmd->add_option("--section", *section,
+                  "Only this section, as one table in --format: store, sources, daemon_sources, "
+                  "one per source kind the store has (mpc, dqa3, icom, files, file_mover, trf), "
+                  "sinks, daemon_sinks, dead_letters, notes")
+      ->type_name("NAME");
+  cmd->callback([action, &global, format, section] {
+    *action = [&global, format, section] { return RunStatus(global, *format, *section); };
   });
 }
 

@@ -113,7 +113,7 @@ int RunTable(const TrfTableOptions& o) {
 
 void RegisterTrfCommand(CLI::App& app, Action* action) {
   auto* trf = app.add_subcommand("trf", "Elekta TRF delivery logs (.trf files)");
-  trf->require_subcommand(1);
+  trf->require_subcommand(0, 1);  // bare: main prints its help
   auto o = std::make_shared<TrfTableOptions>();
   auto* table = trf->add_subcommand(
       "table", "Write one TRF log's whole table, as Elekta's own TRF tool writes it");

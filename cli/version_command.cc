@@ -8,13 +8,17 @@
 
 namespace qcflow::cli {
 
+std::string VersionText() {
+  return std::string("qcflow ") + kQcflowVersion + "\nstore format " +
+         std::to_string(kStoreFormatVersion) + ", envelope version " +
+         std::to_string(int(kEnvelopeVersion)) + "\n";
+}
+
 void RegisterVersionCommand(CLI::App& app, Action* action) {
   auto* cmd = app.add_subcommand("version", "Print qcflow's version and the store/envelope formats it uses");
   cmd->callback([action] {
     *action = [] {
-      std::cout << "qcflow " << kQcflowVersion << "\n"
-                << "store format " << kStoreFormatVersion << ", envelope version "
-                << int(kEnvelopeVersion) << "\n";
+      std::cout << VersionText();
       return kExitOk;
     };
   });

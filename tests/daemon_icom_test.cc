@@ -185,7 +185,7 @@ TEST_F(DaemonIcomTest, SigtermClosesWithAFinAndARestartAbsorbsTheResentBurst) {
          {"qcflow_icom_connected{linac=\"LA1\"} 1", "qcflow_icom_messages_total{linac=\"LA1\"} 59",
           "qcflow_icom_reconnects_total{linac=\"LA1\"} 0",
           "qcflow_icom_dropped_total{linac=\"LA1\"} 0",
-          "qcflow_icom_counter_gaps_total{linac=\"LA1\"} 0",
+          "qcflow_icom_sequence_gaps_total{linac=\"LA1\"} 0",
           "qcflow_icom_bytes_total{linac=\"LA1\"} ",
           "qcflow_icom_last_message_timestamp_seconds{linac=\"LA1\"} ",
           "qcflow_icom_deliveries{linac=\"LA1\"} "}) {

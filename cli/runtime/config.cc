@@ -201,6 +201,22 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
       if (auto l = ParseLoopbackListen(c.metrics.listen); !l.ok()) r.Error(t.get("listen"), l.status().message());
     }
   });
+  section("console", [&](const toml::table& t) {
+    ConfigTable r(t, "[console]", file, &errors);
+    r.Str("listen", &c.console.listen, true);
+    r.Str("token_file", &c.console.token_file);
+    r.Bool("show_patient_names", &c.console.show_patient_names);
+    r.Finish();
+    if (!c.console.listen.empty()) {
+      auto l = ParseLoopbackListen(c.console.listen, "[console].listen");
+      if (!l.ok()) r.Error(t.get("listen"), l.status().message());
+    }
+    // The write token: a 0600 file, so the retry action is never open to other local users.
+    if (!c.console.token_file.empty()) {
+      Status st = component::ReadSecretFile("[console].token_file", c.console.token_file, &c.console.token);
+      if (!st.ok()) r.Error(t.get("token_file"), st.message());
+    }
+  });
   // [[source.<kind>]] and [[sink.<kind>]]: each registered kind reads its own.
   // Read kind by kind, so components come sources first, in registry order.
   std::vector<std::shared_ptr<component::Component>> all;

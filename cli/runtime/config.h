@@ -44,6 +44,14 @@ struct MetricsSection {
   std::string listen;           // "127.0.0.1:9187"; "" = off. Loopback only.
 };
 
+// The web console and read API (cli/console/), served by `qcflow run`.
+struct ConsoleSection {
+  std::string listen;            // "127.0.0.1:8080"; "" = off. Loopback only.
+  std::string token_file;        // "" = read-only console (no retry)
+  std::string token;             // its content; never logged or served
+  bool show_patient_names = false;
+};
+
 // A component section written with `enabled = false` (QCPump's inactive
 // pumps): neither validated nor run, and only `name` of it is read, so a
 // half-written section can wait there. Routes naming it are set aside too.
@@ -65,6 +73,7 @@ struct Config {
   StoreSection store;
   LogSection log;
   MetricsSection metrics;
+  ConsoleSection console;
   // The kinds it was read with (component/component.h).
   const component::Registry* registry = nullptr;
   // Every enabled [[source.*]] and [[sink.*]], sources first, each kind in

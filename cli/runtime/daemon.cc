@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "cli/runtime/metrics_server.h"
+#include "cli/runtime/process_metrics.h"
+#include "cli/runtime/systemd_notify.h"
 #include "process/component/metric_families.h"
 #include "cli/version.h"
 #include "store/journal.h"
@@ -47,6 +49,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 
 Daemon::~Daemon() {
   // Run() was never called (or returned): workers never started or are joined.
+  services_.clear();
   metrics_.reset();
   sources_.clear();
   sinks_.clear();
@@ -110,7 +113,8 @@ Status Daemon::Init() {
     for (auto& p : *list) QCFLOW_RETURN_IF_ERROR(p->Init());
   }
   if (!c.metrics.listen.empty()) {
-    auto m = MetricsServer::Start(c.metrics.listen, [this] { return RenderMetrics(); });
+    auto m = MetricsServer::Start(
+        c.metrics.listen, [this] { return RenderMetrics(); }, [this] { return NotReady(); });
     if (!m.ok()) return m.status();
     metrics_ = std::move(*m);
     metrics_port_ = metrics_->port();
@@ -120,6 +124,16 @@ Status Daemon::Init() {
 }
 
 int Daemon::metrics_port() const { return metrics_port_; }
+
+std::string Daemon::NotReady() {
+  std::lock_guard<std::mutex> lock(readiness_mu_);
+  return not_ready_;
+}
+
+void Daemon::SetNotReady(std::string why) {
+  std::lock_guard<std::mutex> lock(readiness_mu_);
+  not_ready_ = std::move(why);
+}
 
 void Daemon::RequestStop(const std::string& why) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -200,6 +214,10 @@ Result<RunSummary> Daemon::Run() {
   PersistProcess(false);
   for (auto& k : sinks_) k->Begin();
   for (auto& s : sources_) s->Begin();
+  SystemdNotifier systemd;
+  SetNotReady("");
+  systemd.Ready("running: " + std::to_string(sources) + " source(s), " +
+                std::to_string(options_.config.Sinks().size()) + " sink(s)");
 
   RunSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
@@ -211,6 +229,7 @@ Result<RunSummary> Daemon::Run() {
       cv_.wait_for(lock, kSupervisorTick, [&] { return stop_requested_; });
       if (stop_requested_) break;
       lock.unlock();
+      systemd.Tick();
       WatchStore();
       const bool deadline = options_.max_duration &&
                             std::chrono::steady_clock::now() - t0 >= *options_.max_duration;
@@ -239,6 +258,8 @@ Result<RunSummary> Daemon::Run() {
   }
 
   spdlog::info("stopping ({}): no new scans or uploads; finishing the ones in flight", why);
+  SetNotReady("stopping (" + why + ")");
+  systemd.Stopping("stopping (" + why + "): finishing the work in flight");
   // Sources first (a stream closes its sockets with a FIN and hands what it
   // received to the journal), then sinks; the work in flight finishes.
   for (auto& s : sources_) s->BeginStop();
@@ -254,6 +275,7 @@ Result<RunSummary> Daemon::Run() {
     for (const std::string& item : summary.left) spdlog::warn("not done: {}", item);
   }
   metrics_.reset();  // closes the listening socket and open connections
+  services_.clear();  // the console: its server thread is joined here
   PersistProcess(true);
   WatchStore();
   Status synced = store_->Sync();
@@ -285,7 +307,44 @@ std::string Daemon::RenderMetrics() {
   auto stats = store_->Stats();
   m.Family("qcflow_store_bytes", "gauge", "Store size on disk (SST and WAL files).");
   m.Sample("qcflow_store_bytes", "", stats.ok() ? double(stats->bytes_on_disk) : 0);
+  m.Family("qcflow_build_info", "gauge", "Always 1; the labels say which qcflow this is.");
+  m.Sample("qcflow_build_info", component::PromLabelPair("version", kQcflowVersion), 1);
+  AddProcessMetrics(&m);
   return m.Render();
 }
+
+}  // namespace qcflow::cli
+
+namespace qcflow::cli {
+
+Result<StatusSnapshot> Daemon::Snapshot() {
+  return TakeStatusSnapshot(*store_, options_.config, options_.clock());
+}
+
+Result<DeadLetterPage> Daemon::DeadLetters(const std::string& sink, size_t offset, size_t limit) {
+  return ListDeadLetters(*store_, sink, offset, limit);
+}
+
+Result<size_t> Daemon::RetryDeadLetters(const std::string& sink) {
+  std::vector<std::string> names;
+  for (const component::Component* c : options_.config.Sinks()) {
+    if (sink.empty() || c->name() == sink) names.push_back(c->name());
+  }
+  if (names.empty()) return Status::NotFound("no sink is named '" + sink + "'");
+  size_t moved = 0;
+  for (const std::string& name : names) {
+    auto n = store_->outbox().RequeueDeadLetters(name, options_.clock());
+    if (!n.ok()) return n.status();
+    moved += *n;
+  }
+  if (moved > 0) {
+    spdlog::info("console: {} dead letter(s) moved back to pending{}", moved,
+                 sink.empty() ? "" : " for sink " + sink);
+    for (auto& k : sinks_) k->Kick();
+  }
+  return moved;
+}
+
+void Daemon::Attach(std::shared_ptr<void> service) { services_.push_back(std::move(service)); }
 
 }  // namespace qcflow::cli

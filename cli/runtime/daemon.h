@@ -20,6 +20,9 @@
 //   - RequestStop drains: no new pass or delivery starts; the ones in flight
 //     (a scan, a transform step, one DeliverOnce batch) finish; state is
 //     persisted; the metrics socket closes; the store is synced and closed.
+//   - /readyz (metrics listener) is 503 until Run started every part, 200 while
+//     running, 503 again once a stop began; systemd (Type=notify) hears
+//     READY=1 and STOPPING=1 at the same moments (systemd_notify.h).
 //   - After each pass, worker state is persisted in the store ("daemon.source",
 //     "daemon.sink", see process/component/worker_state.h) for `qcflow status`.
 //
@@ -39,6 +42,7 @@
 #include <vector>
 
 #include "cli/runtime/config.h"
+#include "cli/runtime/status_snapshot.h"
 #include "store/status.h"
 #include "store/store.h"
 #include "store/time_util.h"
@@ -111,9 +115,27 @@ class Daemon {
   // capture loss. A stream that is simply stopped is not undone.
   std::vector<std::string> Unfinished();
 
+  // What /readyz says: "" once Run started every part, else why not
+  // ("starting: ...", "stopping (...)"). Any thread.
+  std::string NotReady();
+
   // The Prometheus text the metrics endpoint serves, from any thread.
   // REQUIRES: Run has not returned (the parts and the store are open).
   std::string RenderMetrics();
+
+  // For the console and read API (cli/console/), from any thread; the same
+  // REQUIRES as RenderMetrics. What `qcflow status` would show now:
+  Result<StatusSnapshot> Snapshot();
+  // The dead letters of `sink` ("" = every sink), a page of them.
+  Result<DeadLetterPage> DeadLetters(const std::string& sink, size_t offset, size_t limit);
+  // What `qcflow replay --dead-letters` does, without stopping the daemon:
+  // moves the dead letters of `sink` ("" = every sink) back to pending and
+  // wakes the sinks. How many moved; NotFound for a name that is no sink.
+  Result<size_t> RetryDeadLetters(const std::string& sink);
+  // Keeps `service` (the console server) while the daemon runs. Run destroys
+  // it after the workers stopped and before the store closes, so the service
+  // may call the methods above until its destructor returns.
+  void Attach(std::shared_ptr<void> service);
 
  private:
   explicit Daemon(DaemonOptions options);
@@ -121,6 +143,7 @@ class Daemon {
   void PersistProcess(bool stopped);
   // Logs the store's writability when it changes (one line each way).
   void WatchStore();
+  void SetNotReady(std::string why);
 
   DaemonOptions options_;
   std::unique_ptr<Store> store_;
@@ -128,9 +151,12 @@ class Daemon {
   std::vector<std::unique_ptr<component::Part>> sinks_;
   std::vector<std::unique_ptr<component::Part>> sources_;
   std::unique_ptr<MetricsServer> metrics_;
+  std::vector<std::shared_ptr<void>> services_;  // Attach; before the store in ~Daemon
   MicrosUtc started_at_ = 0;
   int metrics_port_ = 0;
   bool store_writable_ = true;  // as last logged; supervisor thread only
+  std::mutex readiness_mu_;
+  std::string not_ready_ = "starting: the sources and sinks have not started yet";  // guarded by readiness_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

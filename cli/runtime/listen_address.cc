@@ -7,8 +7,8 @@
 
 namespace qcflow::config {
 
-Result<ListenAddress> ParseLoopbackListen(std::string_view text) {
-  const std::string usage = "[metrics].listen '" + std::string(text) +
+Result<ListenAddress> ParseLoopbackListen(std::string_view text, std::string_view key) {
+  const std::string usage = std::string(key) + " '" + std::string(text) +
                             "' must be a loopback address and port such as 127.0.0.1:9187, "
                             "[::1]:9187 or localhost:9187 (an IP address or localhost, no host "
                             "names; port 1 to 65535); put a reverse proxy in front to expose it";

@@ -1,6 +1,6 @@
-// [metrics].listen: the one parser of a loopback listen address, used by
-// LoadConfig (so `qcflow validate` refuses what `qcflow run` would) and by
-// MetricsServer::Start.
+// [metrics].listen and [console].listen: the one parser of a loopback listen
+// address, used by LoadConfig (so `qcflow validate` refuses what `qcflow run`
+// would), by MetricsServer::Start and by the console server.
 #ifndef QCFLOW_CLI_RUNTIME_LISTEN_ADDRESS_H_
 #define QCFLOW_CLI_RUNTIME_LISTEN_ADDRESS_H_
 
@@ -20,8 +20,9 @@ struct ListenAddress {
 // Accepts "HOST:PORT" where HOST is a loopback IP literal (127.0.0.0/8, or ::1
 // written "[::1]") or "localhost", and PORT is a number from 1 to 65535. No
 // name lookup: "127.0.0.1.nip.io" is refused. InvalidArgument (saying what is
-// accepted) for anything else.
-Result<ListenAddress> ParseLoopbackListen(std::string_view text);
+// accepted) for anything else; `key` names the setting in that message.
+Result<ListenAddress> ParseLoopbackListen(std::string_view text,
+                                          std::string_view key = "[metrics].listen");
 
 }  // namespace qcflow::config
 

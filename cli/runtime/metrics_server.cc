@@ -52,18 +52,29 @@ struct MetricsServer::Impl {
       std::string method, target;
       in >> method >> target;
       target = target.substr(0, target.find('?'));
-      if (method != "GET" && method != "HEAD") {
-        out = Response(405, "Method Not Allowed", "text/plain; charset=utf-8",
-                       "only GET /metrics is served here\n");
-      } else if (target != "/metrics") {
-        out = Response(404, "Not Found", "text/plain; charset=utf-8",
-                       "not found; Prometheus metrics are at /metrics\n");
-      } else {
-        out = Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", impl->render());
-        if (method == "HEAD") out.resize(out.find("\r\n\r\n") + 4);
-      }
+      out = Answer(method, target);
+      if (method == "HEAD") out.resize(out.find("\r\n\r\n") + 4);
       auto self = shared_from_this();
       asio::async_write(sock, asio::buffer(out), [self](const error_code&, size_t) { self->Close(); });
+    }
+
+    std::string Answer(const std::string& method, const std::string& target) {
+      constexpr const char* kText = "text/plain; charset=utf-8";
+      if (method != "GET" && method != "HEAD") {
+        return Response(405, "Method Not Allowed", kText,
+                        "only GET /metrics, /healthz and /readyz are served here\n");
+      }
+      if (target == "/metrics") {
+        return Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", impl->render());
+      }
+      if (target == "/healthz") return Response(200, "OK", kText, "ok\n");
+      if (target == "/readyz") {
+        const std::string why = impl->not_ready ? impl->not_ready() : "";
+        return why.empty() ? Response(200, "OK", kText, "ready\n")
+                           : Response(503, "Service Unavailable", kText, "not ready: " + why + "\n");
+      }
+      return Response(404, "Not Found", kText,
+                      "not found; Prometheus metrics are at /metrics, probes at /healthz and /readyz\n");
     }
 
     void Close() {
@@ -102,12 +113,13 @@ struct MetricsServer::Impl {
   tcp::acceptor acceptor{io};
   tcp::endpoint bound;
   Render render;
+  Readiness not_ready;
   std::set<std::shared_ptr<Conn>> conns;  // touched only on the io thread
   std::thread thread;
 };
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
-                                                            Render render) {
+                                                            Render render, Readiness not_ready) {
   auto parsed = config::ParseLoopbackListen(listen);
   if (!parsed.ok()) return parsed.status();
   error_code ec;
@@ -117,6 +129,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
 
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);
+  impl->not_ready = std::move(not_ready);
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   impl->acceptor.open(ep.protocol(), ec);
   if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);

@@ -1,13 +1,17 @@
-// MetricsServer: a minimal HTTP/1.1 endpoint for Prometheus scrapes.
+// MetricsServer: a minimal HTTP/1.1 endpoint for Prometheus scrapes and
+// health probes.
 //
 // GET /metrics answers 200 with whatever `render` returns (Prometheus text
-// format 0.0.4); any other path is 404, any other method 405. One request per
+// format 0.0.4). GET /healthz answers 200 "ok" while the process serves at
+// all (liveness). GET /readyz answers 200 "ready" when `not_ready` returns ""
+// and 503 with its reason otherwise ("starting: ...", "stopping: ..."). Any
+// other path is 404, any other method 405. One request per
 // connection (Connection: close). Requests are read with a size limit (8 KiB)
 // and a deadline (5 s), so a stuck or hostile client cannot hold the server.
 // Loopback addresses only: Start refuses anything else.
 //
 // Boost.Asio stays inside metrics_server.cc; one thread runs the io_context.
-// `render` runs on that thread and must be thread-safe with respect to the
+// `render` and `not_ready` run on that thread and must be thread-safe with respect to the
 // rest of the program.
 #ifndef QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_
 #define QCFLOW_CLI_RUNTIME_METRICS_SERVER_H_
@@ -23,12 +27,15 @@ namespace qcflow::cli {
 class MetricsServer {
  public:
   using Render = std::function<std::string()>;
+  // "" when ready, else why not (one line, for people and probes).
+  using Readiness = std::function<std::string()>;
 
   // Binds `listen` ("127.0.0.1:9187", "[::1]:9187", "localhost:9187"; parsed
   // by config::ParseLoopbackListen, as LoadConfig does) and starts serving.
   // InvalidArgument for a malformed or non-loopback address; Unavailable when
-  // the port is taken.
-  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen, Render render);
+  // the port is taken. Without `not_ready`, /readyz is always ready.
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen, Render render,
+                                                      Readiness not_ready = nullptr);
 
   // Stops accepting, closes every open connection and joins the thread.
   ~MetricsServer();

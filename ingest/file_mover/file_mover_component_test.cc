@@ -127,7 +127,7 @@ TEST(FileMoverComponent, TheDaemonMovesPersistsMetersAndShowsIt) {
   o.max_duration = milliseconds(60'000);
   auto daemon = cli::Daemon::Create(std::move(o));
   ASSERT_TRUE(daemon.ok()) << daemon.status().message();
-  const std::string moved = "qcflow_file_mover_files{source=\"mv\",action=\"moved\"} 5";
+  const std::string moved = "qcflow_file_mover_files_total{source=\"mv\",action=\"moved\"} 5";
   Result<cli::RunSummary> summary = Status::Unavailable("not run");
   std::thread run([&] { summary = (*daemon)->Run(); });
   std::string metrics;  // as Prometheus would scrape them
@@ -139,7 +139,7 @@ TEST(FileMoverComponent, TheDaemonMovesPersistsMetersAndShowsIt) {
   run.join();
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   EXPECT_NE(metrics.find(moved), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("qcflow_file_mover_bytes{source=\"mv\"} 30"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("qcflow_file_mover_bytes_total{source=\"mv\"} 30"), std::string::npos) << metrics;
   daemon->reset();
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(fs::exists(dir.Sub("out/f" + std::to_string(i))));
 

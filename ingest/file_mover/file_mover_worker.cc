@@ -97,15 +97,15 @@ void FileMoverWorker::AddMetrics(const std::vector<SourceCount>& counts, MicrosU
   PollingWorker::AddMetrics(counts, now, m);
   std::lock_guard<std::mutex> lock(mu_);
   const std::string labels = component::PromLabelPair("source", name_);
-  m->Family("qcflow_file_mover_files", "counter", "Files transferred by a file mover, by action.");
-  m->Sample("qcflow_file_mover_files", labels + ",action=\"moved\"", double(totals_.moved));
-  m->Sample("qcflow_file_mover_files", labels + ",action=\"copied\"", double(totals_.copied));
-  m->Family("qcflow_file_mover_bytes", "counter", "Bytes of the files a file mover transferred.");
-  m->Sample("qcflow_file_mover_bytes", labels, double(totals_.bytes));
-  m->Family("qcflow_file_mover_conflicts", "counter", "Files a file mover left in place (on_conflict).");
-  m->Sample("qcflow_file_mover_conflicts", labels, double(totals_.conflicts));
-  m->Family("qcflow_file_mover_errors", "counter", "Files a file mover could not read or write (once each).");
-  m->Sample("qcflow_file_mover_errors", labels, double(totals_.errors));
+  m->Family("qcflow_file_mover_files_total", "counter", "Files transferred by a file mover, by action.");
+  m->Sample("qcflow_file_mover_files_total", labels + ",action=\"moved\"", double(totals_.moved));
+  m->Sample("qcflow_file_mover_files_total", labels + ",action=\"copied\"", double(totals_.copied));
+  m->Family("qcflow_file_mover_bytes_total", "counter", "Bytes of the files a file mover transferred.");
+  m->Sample("qcflow_file_mover_bytes_total", labels, double(totals_.bytes));
+  m->Family("qcflow_file_mover_conflicts_total", "counter", "Files a file mover left in place (on_conflict).");
+  m->Sample("qcflow_file_mover_conflicts_total", labels, double(totals_.conflicts));
+  m->Family("qcflow_file_mover_errors_total", "counter", "Files a file mover could not read or write (once each).");
+  m->Sample("qcflow_file_mover_errors_total", labels, double(totals_.errors));
   m->Family("qcflow_file_mover_unreadable", "gauge", "Files a file mover cannot read now.");
   m->Sample("qcflow_file_mover_unreadable", labels, double(mover_.unreadable()));
 }

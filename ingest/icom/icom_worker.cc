@@ -333,7 +333,7 @@ void IcomWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc,
          [](const S& s) { return double(s.capture.bytes); });
   family("qcflow_icom_reconnects_total", "counter", "Connections after the first.",
          [](const S& s) { return double(s.capture.reconnects); });
-  family("qcflow_icom_counter_gaps_total", "counter",
+  family("qcflow_icom_sequence_gaps_total", "counter",
          "Counter discontinuities within a connection.",
          [](const S& s) { return double(s.capture.gaps); });
   family("qcflow_icom_dropped_total", "counter",

@@ -146,7 +146,7 @@ TEST(TrfComponent, TheDaemonJournalsDerivesAndShowsTheLogs) {
     ASSERT_TRUE(daemon.ok()) << daemon.status().message();
     Result<cli::RunSummary> summary = Status::Unavailable("not run");
     std::thread run([&] { summary = (*daemon)->Run(); });
-    const std::string want = "qcflow_trf_deliveries{source=\"la1-trf\"} " + std::to_string(fixtures.size());
+    const std::string want = "qcflow_trf_deliveries_total{source=\"la1-trf\"} " + std::to_string(fixtures.size());
     std::string metrics;
     for (int i = 0; i < 400 && metrics.find(want) == std::string::npos; ++i) {
       std::this_thread::sleep_for(milliseconds(50));

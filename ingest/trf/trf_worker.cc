@@ -116,8 +116,8 @@ void TrfWorker::AddMetrics(const std::vector<SourceCount>& counts, MicrosUtc now
             "TRF logs of the latest pass still being written (taken by a later pass).");
   m->Sample("qcflow_trf_unsettled", component::PromLabelPair("source", name_),
             double(s.extra.Number("unsettled")));
-  m->Family("qcflow_trf_deliveries", "counter", "TRF deliveries derived, over every run.");
-  m->Sample("qcflow_trf_deliveries", component::PromLabelPair("source", name_),
+  m->Family("qcflow_trf_deliveries_total", "counter", "TRF deliveries derived, over every run.");
+  m->Sample("qcflow_trf_deliveries_total", component::PromLabelPair("source", name_),
             double(s.extra.Number("deliveries")));
 }
 

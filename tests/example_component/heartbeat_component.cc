@@ -28,8 +28,8 @@ class HeartbeatWorker : public component::PollingWorker {
                   component::MetricFamilies* m) const override {
     PollingWorker::AddMetrics(counts, now, m);
     std::lock_guard<std::mutex> lock(mu_);
-    m->Family("qcflow_heartbeat_beats", "counter", "Beats since the daemon started.");
-    m->Sample("qcflow_heartbeat_beats", component::PromLabelPair("source", name_), double(beats_));
+    m->Family("qcflow_heartbeat_beats_total", "counter", "Beats since the daemon started.");
+    m->Sample("qcflow_heartbeat_beats_total", component::PromLabelPair("source", name_), double(beats_));
   }
 
  private:

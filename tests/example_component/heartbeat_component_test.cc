@@ -77,14 +77,14 @@ TEST(HeartbeatComponent, TheDaemonRunsPersistsMetersAndShowsIt) {
   std::string metrics;
   for (int i = 0; i < 400; ++i) {
     metrics = (*daemon)->RenderMetrics();
-    if (metrics.find("qcflow_heartbeat_beats{source=\"hb\"} 2") != std::string::npos) break;
+    if (metrics.find("qcflow_heartbeat_beats_total{source=\"hb\"} 2") != std::string::npos) break;
     std::this_thread::sleep_for(milliseconds(50));
   }
   (*daemon)->RequestStop("test done");
   run.join();
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   EXPECT_EQ(summary->reason, StopReason::kRequested);
-  EXPECT_NE(metrics.find("qcflow_heartbeat_beats{source=\"hb\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("qcflow_heartbeat_beats_total{source=\"hb\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("qcflow_source_up{source=\"hb\"} 1"), std::string::npos) << metrics;
   daemon->reset();
 

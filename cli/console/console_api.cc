@@ -1,0 +1,204 @@
+#include "cli/console/console_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace qcflow::console {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kDefaultLimit = 100;
+constexpr size_t kMaxLimit = 1000;
+
+json TimeOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
+
+template <typename T>
+json NumberOrNull(const std::optional<T>& n) {
+  return n ? json(*n) : json(nullptr);
+}
+
+json ComponentJson(const cli::ComponentSnapshot& c) {
+  return {{"name", c.name},
+          {"role", c.role},
+          {"kind", c.kind},
+          {"state", c.state},
+          {"paused", c.paused},
+          {"last_run", TimeOrNull(c.last_run)},
+          {"last_ok", TimeOrNull(c.last_ok)},
+          {"next_run", TimeOrNull(c.next_run)},
+          {"last_error", c.last_error.empty() ? json(nullptr) : json(c.last_error)},
+          {"last_error_at", TimeOrNull(c.last_error_at)},
+          {"records", NumberOrNull(c.records)},
+          {"quarantined", NumberOrNull(c.quarantined)},
+          {"records_last_run", NumberOrNull(c.records_last_run)},
+          {"pending", NumberOrNull(c.pending)},
+          {"in_backoff", NumberOrNull(c.in_backoff)},
+          {"dead_letters", NumberOrNull(c.dead_letters)},
+          {"delivered", NumberOrNull(c.delivered)},
+          {"last_success", TimeOrNull(c.last_success)}};
+}
+
+HttpAnswer JsonAnswer(int status, json doc) {
+  doc["v"] = 1;
+  HttpAnswer a;
+  a.status = status;
+  a.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  return a;
+}
+
+struct Page {
+  size_t offset = 0, limit = kDefaultLimit;
+  std::string error;  // "" = valid
+};
+
+bool ParseCount(const std::string& text, size_t* out) {
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return !text.empty() && err == std::errc() && end == text.data() + text.size();
+}
+
+Page ParsePage(const ParsedTarget& t) {
+  Page p;
+  if (auto it = t.query.find("limit"); it != t.query.end()) {
+    if (!ParseCount(it->second, &p.limit) || p.limit < 1 || p.limit > kMaxLimit) {
+      p.error = "limit must be a whole number from 1 to " + std::to_string(kMaxLimit);
+    }
+  }
+  if (auto it = t.query.find("offset"); it != t.query.end()) {
+    if (!ParseCount(it->second, &p.offset)) p.error = "offset must be a whole number (0 or more)";
+  }
+  return p;
+}
+
+// total, offset, limit and next_offset beside `items`.
+json PageJson(const Page& p, uint64_t total, json items) {
+  const uint64_t next = p.offset + items.size();
+  return {{"total", total},
+          {"offset", p.offset},
+          {"limit", p.limit},
+          {"next_offset", next < total ? json(next) : json(nullptr)},
+          {"items", std::move(items)}};
+}
+
+// Constant time in the length of `given`, so timing tells nothing of the token.
+bool SameToken(const std::string& given, const std::string& token) {
+  if (token.empty()) return false;
+  unsigned diff = given.size() != token.size();
+  for (size_t i = 0; i < given.size(); ++i) diff |= unsigned(given[i] ^ token[i % token.size()]);
+  return diff == 0;
+}
+
+HttpAnswer Status(const ConsoleBackend& b) {
+  auto s = b.status();
+  if (!s.ok()) return ErrorAnswer(503, "cannot read the status: " + s.status().message());
+  json components = json::array();
+  uint64_t pending = 0, dead = 0;
+  for (const cli::ComponentSnapshot& c : s->components) {
+    components.push_back(ComponentJson(c));
+    pending += c.pending.value_or(0);
+    dead += c.dead_letters.value_or(0);
+  }
+  return JsonAnswer(200, {{"taken_at", s->taken_at},
+                          {"store", s->store_dir},
+                          {"records", s->records},
+                          {"bytes_on_disk", s->bytes_on_disk},
+                          {"daemon", {{"state", "running"},
+                                      {"started_at", TimeOrNull(s->daemon_started_at)},
+                                      {"version", s->version}}},
+                          {"pending", pending},
+                          {"dead_letters", dead},
+                          {"console", {{"write_enabled", !b.token.empty()},
+                                       {"show_patient_names", b.show_patient_names}}},
+                          {"components", std::move(components)}});
+}
+
+HttpAnswer Components(const ConsoleBackend& b, const ParsedTarget& t) {
+  const Page p = ParsePage(t);
+  if (!p.error.empty()) return ErrorAnswer(400, p.error);
+  auto s = b.status();
+  if (!s.ok()) return ErrorAnswer(503, "cannot read the status: " + s.status().message());
+  json items = json::array();
+  for (size_t i = p.offset; i < s->components.size() && items.size() < p.limit; ++i) {
+    items.push_back(ComponentJson(s->components[i]));
+  }
+  return JsonAnswer(200, PageJson(p, s->components.size(), std::move(items)));
+}
+
+HttpAnswer DeadLetters(const ConsoleBackend& b, const ParsedTarget& t) {
+  const Page p = ParsePage(t);
+  if (!p.error.empty()) return ErrorAnswer(400, p.error);
+  const auto sink = t.query.find("sink");
+  auto page = b.dead_letters(sink == t.query.end() ? "" : sink->second, p.offset, p.limit);
+  if (!page.ok()) return ErrorAnswer(503, "cannot list dead letters: " + page.status().message());
+  json items = json::array();
+  for (const cli::DeadLetter& d : page->items) {
+    items.push_back({{"sink", d.sink},
+                     {"item", d.item},
+                     {"attempts", d.attempts},
+                     {"since", TimeOrNull(d.since)},
+                     {"reason", d.reason}});
+  }
+  return JsonAnswer(200, PageJson(p, page->total, std::move(items)));
+}
+
+HttpAnswer Retry(const ConsoleBackend& b, const HttpExchange& r, const ParsedTarget& t) {
+  if (b.token.empty()) {
+    return ErrorAnswer(403, "the console is read-only: set [console].token_file to allow retries");
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (r.authorization.compare(0, kBearer.size(), kBearer) != 0 ||
+      !SameToken(r.authorization.substr(kBearer.size()), b.token)) {
+    return ErrorAnswer(403, "retry needs the console's write token: Authorization: Bearer <token>");
+  }
+  std::string sink;
+  if (auto it = t.query.find("sink"); it != t.query.end()) sink = it->second;
+  if (!r.body.empty()) {
+    json body = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || (body.contains("sink") && !body["sink"].is_string())) {
+      return ErrorAnswer(400, "the body must be a JSON object such as {\"sink\": \"qatrack\"} (or empty)");
+    }
+    if (body.contains("sink")) sink = body["sink"].get<std::string>();
+  }
+  auto n = b.retry(sink);
+  if (!n.ok()) {
+    return ErrorAnswer(n.status().IsNotFound() ? 404 : 503, "retry failed: " + n.status().message());
+  }
+  return JsonAnswer(200, {{"requeued", *n}, {"sink", sink.empty() ? json(nullptr) : json(sink)}});
+}
+
+}  // namespace
+
+HttpAnswer ErrorAnswer(int status, const std::string& message) {
+  return JsonAnswer(status, {{"error", message}});
+}
+
+HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request) {
+  const ParsedTarget t = ParseTarget(request.target);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  struct Route {
+    const char* path;
+    bool post;
+  };
+  static const Route kRoutes[] = {{"/api/v1/status", false},
+                                  {"/api/v1/components", false},
+                                  {"/api/v1/dead-letters", false},
+                                  {"/api/v1/dead-letters/retry", true}};
+  for (const Route& route : kRoutes) {
+    if (t.path != route.path) continue;
+    if (route.post ? request.method != "POST" : !get) {
+      HttpAnswer a = ErrorAnswer(405, std::string(route.path) + " takes " + (route.post ? "POST" : "GET"));
+      a.headers.emplace_back("Allow", route.post ? "POST" : "GET, HEAD");
+      return a;
+    }
+    if (t.path == "/api/v1/status") return Status(backend);
+    if (t.path == "/api/v1/components") return Components(backend, t);
+    if (t.path == "/api/v1/dead-letters") return DeadLetters(backend, t);
+    return Retry(backend, request, t);
+  }
+  return ErrorAnswer(404, "no such endpoint: " + t.path +
+                              " (see docs/api.md: /api/v1/status, /api/v1/components, "
+                              "/api/v1/dead-letters, /api/v1/dead-letters/retry)");
+}
+
+}  // namespace qcflow::console

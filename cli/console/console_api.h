@@ -1,0 +1,48 @@
+// The read API (/api/v1/...): JSON documents built from the runtime's status
+// snapshots (cli/runtime/status_snapshot.h), never from CLI output. Shapes and
+// examples: docs/api.md.
+//
+// Promises:
+//   - Every document has "v": 1; errors are {"v": 1, "error": "<sentence>"}
+//     with a 4xx/5xx status. Booleans are booleans, counts are numbers, a time
+//     that never happened is null.
+//   - Lists take limit (1..1000, default 100) and offset, and say total and
+//     next_offset (null on the last page); limit=0 is an error, not "none".
+//   - POST /api/v1/dead-letters/retry needs "Authorization: Bearer <token>"
+//     ([console].token_file). Without a configured token, or with a wrong one:
+//     403. The console sets no cookie and answers no CORS preflight, so another
+//     site's page cannot make a browser send the header (CSRF-safe).
+//   - The token is compared in constant time and never appears in an answer.
+#ifndef QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
+#define QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
+
+#include <functional>
+#include <string>
+
+#include "cli/console/http_types.h"
+#include "cli/runtime/status_snapshot.h"
+#include "store/status.h"
+
+namespace qcflow::console {
+
+// What the API reads and does; the daemon provides it (cli/run_command.cc),
+// tests may provide fakes. Each function may be called from the server thread.
+struct ConsoleBackend {
+  std::function<Result<cli::StatusSnapshot>()> status;
+  std::function<Result<cli::DeadLetterPage>(const std::string& sink, size_t offset, size_t limit)>
+      dead_letters;
+  // Moves dead letters of `sink` ("" = all) back to pending; how many.
+  std::function<Result<size_t>(const std::string& sink)> retry;
+  std::string token;  // "" = read-only console
+  bool show_patient_names = false;
+};
+
+// Answers a request whose path starts with "/api/".
+HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request);
+
+// {"v":1,"error":message} with `status`.
+HttpAnswer ErrorAnswer(int status, const std::string& message);
+
+}  // namespace qcflow::console
+
+#endif  // QCFLOW_CLI_CONSOLE_CONSOLE_API_H_

@@ -1,0 +1,161 @@
+// The read API as plain functions, over a fake backend: shapes, pagination,
+// errors and the write token.
+#include "cli/console/console_api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/console/console.h"
+
+namespace qcflow::console {
+namespace {
+
+using nlohmann::json;
+
+struct Fake {
+  cli::StatusSnapshot snapshot;
+  std::vector<cli::DeadLetter> dead;
+  std::vector<std::string> retried;  // sinks retry was called with
+  ConsoleBackend backend;
+
+  Fake() {
+    cli::ComponentSnapshot src;
+    src.name = "tds";
+    src.role = "source";
+    src.kind = "source.mpc";
+    src.state = "ok";
+    src.last_run = "2026-01-02T03:04:05Z";
+    src.records = 12;
+    src.quarantined = 1;
+    cli::ComponentSnapshot sink;
+    sink.name = "qatrack";
+    sink.role = "sink";
+    sink.kind = "sink.qatrack";
+    sink.state = "paused";
+    sink.paused = true;
+    sink.pending = 2;
+    sink.dead_letters = 3;
+    sink.last_error = "HTTP 403: forbidden";
+    snapshot.components = {src, sink};
+    snapshot.records = 12;
+    snapshot.version = "9.9";
+    for (int i = 0; i < 5; ++i) dead.push_back({"qatrack", "item" + std::to_string(i), "", "HTTP 403", 1});
+    backend.status = [this] { return Result<cli::StatusSnapshot>(snapshot); };
+    backend.dead_letters = [this](const std::string& sink, size_t offset, size_t limit) {
+      cli::DeadLetterPage p;
+      for (const auto& d : dead) {
+        if (!sink.empty() && d.sink != sink) continue;
+        if (p.total++ >= offset && p.items.size() < limit) p.items.push_back(d);
+      }
+      return Result<cli::DeadLetterPage>(p);
+    };
+    backend.retry = [this](const std::string& sink) -> Result<size_t> {
+      if (sink == "nope") return Status::NotFound("no sink is named 'nope'");
+      retried.push_back(sink);
+      return size_t(dead.size());
+    };
+  }
+
+  std::pair<int, json> Call(const std::string& method, const std::string& target,
+                            const std::string& auth = "", const std::string& body = "") {
+    HttpAnswer a = HandleApi(backend, HttpExchange{method, target, auth, body});
+    EXPECT_EQ(a.content_type, "application/json");
+    json j = json::parse(a.body, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << a.body;
+    EXPECT_EQ(j.value("v", 0), 1) << a.body;  // every document, errors too
+    return {a.status, j};
+  }
+};
+
+TEST(ConsoleApi, StatusHasEveryComponentWithTypedFields) {
+  Fake f;
+  auto [code, j] = f.Call("GET", "/api/v1/status");
+  ASSERT_EQ(code, 200) << j;
+  ASSERT_EQ(j["components"].size(), 2u);
+  const json& src = j["components"][0];
+  EXPECT_EQ(src["name"], "tds");
+  EXPECT_EQ(src["records"], 12);
+  EXPECT_TRUE(src["pending"].is_null());  // not a sink's field
+  EXPECT_TRUE(src["next_run"].is_null());  // never
+  EXPECT_TRUE(src["paused"].is_boolean());
+  const json& sink = j["components"][1];
+  EXPECT_EQ(sink["paused"], true);
+  EXPECT_EQ(sink["dead_letters"], 3);
+  EXPECT_EQ(sink["last_error"], "HTTP 403: forbidden");
+  EXPECT_EQ(j["dead_letters"], 3);
+  EXPECT_EQ(j["pending"], 2);
+  EXPECT_EQ(j["console"]["write_enabled"], false);
+}
+
+TEST(ConsoleApi, ListsArePagedAndLimitsChecked) {
+  Fake f;
+  auto [code, j] = f.Call("GET", "/api/v1/dead-letters?limit=2&offset=1");
+  ASSERT_EQ(code, 200) << j;
+  EXPECT_EQ(j["total"], 5);
+  ASSERT_EQ(j["items"].size(), 2u);
+  EXPECT_EQ(j["items"][0]["item"], "item1");
+  EXPECT_EQ(j["next_offset"], 3);
+  std::tie(code, j) = f.Call("GET", "/api/v1/dead-letters?offset=3&limit=2");
+  EXPECT_TRUE(j["next_offset"].is_null()) << j;  // the last page
+  std::tie(code, j) = f.Call("GET", "/api/v1/components?limit=1&offset=1");
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_EQ(j["items"][0]["name"], "qatrack");
+  for (const char* bad : {"limit=0", "limit=1001", "limit=x", "offset=-1"}) {
+    std::tie(code, j) = f.Call("GET", std::string("/api/v1/dead-letters?") + bad);
+    EXPECT_EQ(code, 400) << bad;
+    EXPECT_TRUE(j["error"].is_string()) << j;
+  }
+}
+
+TEST(ConsoleApi, RetryNeedsTheWriteToken) {
+  Fake f;
+  auto [code, j] = f.Call("POST", "/api/v1/dead-letters/retry", "Bearer anything");
+  EXPECT_EQ(code, 403);  // no token configured: read-only
+  EXPECT_NE(j["error"].get<std::string>().find("read-only"), std::string::npos) << j;
+  f.backend.token = "s3cret";
+  for (const char* auth : {"", "Bearer s3cre", "Bearer s3cret2", "Token s3cret", "s3cret"}) {
+    std::tie(code, j) = f.Call("POST", "/api/v1/dead-letters/retry", auth);
+    EXPECT_EQ(code, 403) << auth;
+    EXPECT_EQ(j.dump().find("s3cret"), std::string::npos);
+  }
+  EXPECT_TRUE(f.retried.empty());
+  std::tie(code, j) = f.Call("GET", "/api/v1/dead-letters/retry", "Bearer s3cret");
+  EXPECT_EQ(code, 405);
+  std::tie(code, j) = f.Call("POST", "/api/v1/dead-letters/retry", "Bearer s3cret");
+  EXPECT_EQ(code, 200) << j;
+  EXPECT_EQ(j["requeued"], 5);
+  std::tie(code, j) = f.Call("POST", "/api/v1/dead-letters/retry", "Bearer s3cret", R"({"sink":"qatrack"})");
+  EXPECT_EQ(code, 200) << j;
+  std::tie(code, j) = f.Call("POST", "/api/v1/dead-letters/retry?sink=nope", "Bearer s3cret");
+  EXPECT_EQ(code, 404) << j;
+  std::tie(code, j) = f.Call("POST", "/api/v1/dead-letters/retry", "Bearer s3cret", "[1]");
+  EXPECT_EQ(code, 400) << j;
+  EXPECT_EQ(f.retried, (std::vector<std::string>{"", "qatrack"}));
+}
+
+TEST(ConsoleApi, UnknownEndpointsAndMethodsAreJsonErrors) {
+  Fake f;
+  auto [code, j] = f.Call("GET", "/api/v1/nothing");
+  EXPECT_EQ(code, 404);
+  EXPECT_TRUE(j["error"].is_string());
+  std::tie(code, j) = f.Call("DELETE", "/api/v1/status");
+  EXPECT_EQ(code, 405);
+  f.backend.status = [] { return Result<cli::StatusSnapshot>(Status::IOError("disk gone")); };
+  std::tie(code, j) = f.Call("GET", "/api/v1/status");
+  EXPECT_EQ(code, 503);
+  EXPECT_NE(j["error"].get<std::string>().find("disk gone"), std::string::npos);
+}
+
+TEST(ConsoleApi, TargetsAreDecoded) {
+  ParsedTarget t = ParseTarget("/api/v1/dead-letters?sink=my%20sink&limit=5&x&sink2=a+b&bad=%zz");
+  EXPECT_EQ(t.path, "/api/v1/dead-letters");
+  EXPECT_EQ(t.query["sink"], "my sink");
+  EXPECT_EQ(t.query["limit"], "5");
+  EXPECT_EQ(t.query["x"], "");
+  EXPECT_EQ(t.query["sink2"], "a b");
+  EXPECT_EQ(t.query["bad"], "%zz");
+}
+
+}  // namespace
+}  // namespace qcflow::console

@@ -1,0 +1,70 @@
+#include "cli/console/pages.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace qcflow::console {
+namespace fs = std::filesystem;
+
+Result<std::string> FindConsolePages() {
+  std::vector<fs::path> candidates;
+  if (const char* data = std::getenv("QCFLOW_DATA_DIR"); data && *data) {
+    candidates.push_back(fs::path(data) / "console");
+  }
+  std::error_code ec;
+  const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  if (!ec) {
+    candidates.push_back(bin.parent_path() / "share/qcflow/console");
+    candidates.push_back(bin / "share/qcflow/console");
+  }
+  std::string tried;
+  for (const fs::path& dir : candidates) {
+    if (fs::is_regular_file(dir / "index.html", ec)) return dir.lexically_normal().string();
+    tried += (tried.empty() ? "" : ", ") + dir.lexically_normal().string();
+  }
+  return Status::NotFound("the console's pages are not installed (looked in " + tried +
+                          "); run cmake --install, or set QCFLOW_DATA_DIR to a folder holding "
+                          "console/index.html");
+}
+
+namespace {
+
+bool Servable(const std::string& name, std::string* type) {
+  const size_t dot = name.rfind('.');
+  if (dot == 0 || dot == std::string::npos) return false;
+  for (size_t i = 0; i < dot; ++i) {
+    const char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  const std::string ext = name.substr(dot);
+  if (ext == ".html") *type = "text/html; charset=utf-8";
+  else if (ext == ".js") *type = "text/javascript; charset=utf-8";
+  else if (ext == ".css") *type = "text/css; charset=utf-8";
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+HttpAnswer ServePage(const std::string& dir, const std::string& path) {
+  const std::string name = path == "/" ? "index.html" : path.substr(path.empty() ? 0 : 1);
+  HttpAnswer a;
+  // An ifstream that was never opened is not in a failed state: test is_open().
+  std::ifstream in;
+  if (Servable(name, &a.content_type)) in.open(fs::path(dir) / name, std::ios::binary);
+  if (!in.is_open() || !in) {
+    a.status = 404;
+    a.content_type = "text/plain; charset=utf-8";
+    a.body = "not found: " + path + " (the console's pages are /, /dead-letters.html)\n";
+    return a;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  a.body = ss.str();
+  return a;
+}
+
+}  // namespace qcflow::console

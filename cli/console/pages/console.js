@@ -1,0 +1,48 @@
+// Shared by the console's pages: fetching the read API and building table rows.
+// Plain JS, no build step; the pages use only /api/v1/ (docs/api.md).
+"use strict";
+
+const qcflow = {
+  // GETs (or POSTs) `path`; resolves to the JSON document, rejects with its "error".
+  async api(path, options) {
+    const res = await fetch(path, Object.assign({ cache: "no-store", credentials: "omit" }, options || {}));
+    let doc;
+    try {
+      doc = await res.json();
+    } catch (e) {
+      throw new Error(path + ": HTTP " + res.status + " without a JSON body");
+    }
+    if (!res.ok) throw new Error(doc.error || path + ": HTTP " + res.status);
+    return doc;
+  },
+
+  // A <td> holding `value` as text ("—" for null); numbers right-aligned.
+  cell(value, className) {
+    const td = document.createElement("td");
+    if (value === null || value === undefined || value === "") {
+      td.textContent = "—";
+    } else {
+      td.textContent = String(value);
+      if (typeof value === "number") td.className = "num";
+    }
+    if (className) td.classList.add(className);
+    return td;
+  },
+
+  stateCell(state) {
+    const td = document.createElement("td");
+    const span = document.createElement("span");
+    const calm = ["ok", "disabled", "stopped", "starting", "paused"];
+    span.className = "state " + (calm.includes(state) ? "state-" + state : "state-bad");
+    span.textContent = state;
+    td.appendChild(span);
+    return td;
+  },
+
+  // Shows (or, with null, hides) a problem line above the table.
+  problem(message) {
+    const el = document.getElementById("problem");
+    el.hidden = message === null;
+    el.textContent = message || "";
+  },
+};
