@@ -37,33 +37,24 @@ int RunPgBackfill(const GlobalOptions& global, const PgBackfillOptions& o) {
   Progress progress("sessions");
   postgres::PgDeliveryReport total;
   std::vector<QcSession> batch;
-  Status failure;
   auto flush = [&] {
-    postgres::PgDeliveryReport r = (*sink)->Mirror(std::move(batch));
+    total.Add((*sink)->Mirror(std::move(batch)));
     batch.clear();
-    total.attempted += r.attempted;
-    total.inserted += r.inserted;
-    total.updated += r.updated;
-    total.unchanged += r.unchanged;
-    total.deliveries += r.deliveries;
-    total.dead_lettered += r.dead_lettered;
-    for (std::string& why : r.refused) total.refused.push_back(std::move(why));
-    failure = r.failure;
     progress.Update(std::to_string(total.attempted) + " read, " + std::to_string(total.inserted + total.updated) +
                     " written (" + PerSecond(total.attempted, progress.seconds()) + ")");
-    return failure.ok();
+    return total.failure.ok();
   };
   Status scan = ForEachSession((*store)->derived(), std::numeric_limits<MicrosUtc>::min(),
                                [&](const StoredSession& s) {
                                  batch.push_back(s.session);
                                  return batch.size() < o.batch || flush();
                                });
-  if (scan.ok() && failure.ok() && !batch.empty()) flush();
+  if (scan.ok() && total.failure.ok() && !batch.empty()) flush();
   progress.Done(std::to_string(total.attempted) + " sessions read in " +
                 std::to_string(static_cast<long long>(progress.seconds())) + " s");
   if (!scan.ok()) return ReportError(scan);
-  if (!failure.ok()) {
-    std::cerr << "qcflow: " << failure.message() << "\n"
+  if (!total.failure.ok()) {
+    std::cerr << "qcflow: " << total.failure.message() << "\n"
               << "qcflow: what was committed before is kept; run the same command again to continue.\n";
     return kExitFailed;
   }

@@ -383,6 +383,17 @@ Status PostgresSink::WriteWithRetry(const std::vector<Prepared>& ready, PgDelive
   return st;
 }
 
+void PgDeliveryReport::Add(PgDeliveryReport later) {
+  attempted += later.attempted;
+  inserted += later.inserted;
+  updated += later.updated;
+  unchanged += later.unchanged;
+  deliveries += later.deliveries;
+  dead_lettered += later.dead_lettered;
+  for (std::string& why : later.refused) refused.push_back(std::move(why));
+  failure = std::move(later.failure);
+}
+
 PgDeliveryReport PostgresSink::Mirror(std::vector<QcSession> sessions) {
   PgDeliveryReport report;
   std::vector<Prepared> ready;

@@ -72,6 +72,10 @@ struct PgDeliveryReport {
   size_t dead_lettered = 0;  // DeliverOnce: dead letters; Mirror: sessions refused
   std::vector<std::string> refused;  // Mirror: why each refused session cannot be written
   Status failure;            // the database failed; the batch is pending, retry with backoff
+
+  // Sums the counts of a later report into this one, appends its refusals
+  // and takes its failure: a pass or a backfill as one report.
+  void Add(PgDeliveryReport later);
 };
 
 class PostgresSink {

@@ -93,12 +93,7 @@ class PostgresSinkTest : public ::testing::Test {
       if (!r.ok()) break;
       EXPECT_TRUE(r->failure.ok()) << r->failure.ToString();
       if (!r->failure.ok() || r->attempted == 0) break;
-      total.attempted += r->attempted;
-      total.inserted += r->inserted;
-      total.updated += r->updated;
-      total.unchanged += r->unchanged;
-      total.deliveries += r->deliveries;
-      total.dead_lettered += r->dead_lettered;
+      total.Add(std::move(*r));
     }
     return total;
   }

@@ -59,9 +59,7 @@ SteadyTime PostgresWorker::Pass() {
       // Not StoreFailed: this sink's lines say "mirroring" and that nothing is lost.
       return Failed("error", "the store failed while mirroring (" + r.status().message() + ")");
     }
-    total.dead_lettered += r->dead_lettered;
-    total.inserted += r->inserted;
-    total.updated += r->updated;
+    total.Add(*r);
     if (!r->failure.ok()) {
       return Failed(r->failure.code() == Status::Code::kIncompatible ? "error" : "failing", r->failure.message());
     }
