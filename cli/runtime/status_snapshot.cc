@@ -11,6 +11,16 @@ namespace {
 
 using component::IsoOrEmpty;
 
+// What a source's and a sink's persisted state have in common.
+template <typename State>
+void CopyPassFacts(const State& p, ComponentSnapshot* s) {
+  s->state = p.state;
+  s->last_run = p.last_run;
+  s->last_ok = p.last_ok;
+  s->next_run = p.next_run;
+  s->last_error = p.last_error;
+}
+
 void AddSource(const component::Component& c, const std::map<std::string, component::SourceState>& states,
                const StoreStats& stats, StatusSnapshot* out) {
   ComponentSnapshot s;
@@ -27,13 +37,8 @@ void AddSource(const component::Component& c, const std::map<std::string, compon
   s.records = records;
   s.quarantined = quarantined;
   if (auto it = states.find(c.name()); it != states.end()) {
-    const component::SourceState& p = it->second;
-    s.state = p.state;
-    s.last_run = p.last_run;
-    s.last_ok = p.last_ok;
-    s.next_run = p.next_run;
-    s.last_error = p.last_error;
-    s.records_last_run = p.records_last_run;
+    CopyPassFacts(it->second, &s);
+    s.records_last_run = it->second.records_last_run;
   }
   out->components.push_back(std::move(s));
 }
@@ -46,13 +51,8 @@ Status AddSink(const component::Component& c, const std::map<std::string, compon
   s.kind = c.kind().section;
   s.state = "starting";
   if (auto it = states.find(c.name()); it != states.end()) {
-    const component::SinkState& p = it->second;
-    s.state = p.state;
-    s.paused = p.paused;
-    s.last_run = p.last_run;
-    s.last_ok = p.last_ok;
-    s.next_run = p.next_run;
-    s.last_error = p.last_error;
+    CopyPassFacts(it->second, &s);
+    s.paused = it->second.paused;
   }
   auto counters = store.outbox().Counters(c.name(), now);
   if (!counters.ok()) return counters.status();
