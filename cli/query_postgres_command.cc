@@ -30,7 +30,6 @@ int RunCentralSessions(const SessionsOptions& o) {
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
-  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
   auto source = Source(o.central);
   if (!source.ok()) return ReportError(source.status());
   postgres::PgSessionQuery q{o.central.site, o.serial, o.source_kind, range->from, range->until, o.limit};
@@ -43,6 +42,7 @@ int RunCentralSessions(const SessionsOptions& o) {
     sessions.push_back(std::move(r.session));
   }
   PrintSessions(sessions, sites, *format, o.zone, std::cout);
+  if (*format == Format::kTable) HintLimit(sessions.size(), o.limit, "--site");
   return kExitOk;
 }
 
@@ -55,7 +55,6 @@ int RunCentralDeliveries(const DeliveriesOptions& o) {
   }
   auto range = ParseTimeRange(o.since, o.until, o.zone);
   if (!range.ok()) return ReportError(range.status());
-  if (o.limit == 0) return ReportError(Status::InvalidArgument("--limit must be at least 1"));
   auto source = Source(o.central);
   if (!source.ok()) return ReportError(source.status());
   postgres::PgDeliveryQuery q{o.central.site, o.linac, o.field, range->from, range->until, o.limit};
@@ -76,6 +75,7 @@ int RunCentralDeliveries(const DeliveriesOptions& o) {
   }
   table.Render(*format, std::cout);
   if (*format == Format::kTable && rows->empty()) std::cerr << "No deliveries match.\n";
+  if (*format == Format::kTable) HintLimit(rows->size(), o.limit, "--site");
   return kExitOk;
 }
 

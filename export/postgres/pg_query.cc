@@ -61,6 +61,11 @@ Status Failed(const std::string& what, const PgSource& source, const std::except
                                           source.connect.password));
 }
 
+// PostgreSQL's LIMIT is a bigint: SIZE_MAX would be "bigint out of range".
+std::string Limit(size_t n) {
+  return n > size_t(std::numeric_limits<int64_t>::max()) ? " LIMIT ALL" : " LIMIT " + std::to_string(n);
+}
+
 }  // namespace
 
 Result<std::vector<SiteSession>> QuerySessions(const PgSource& source, const PgSessionQuery& q) {
@@ -73,8 +78,7 @@ Result<std::vector<SiteSession>> QuerySessions(const PgSource& source, const PgS
         "ON r.site = s.site AND r.user_key = s.user_key AND r.revision = s.revision "
         "WHERE (:site = '' OR s.site = :site) AND (:serial = '' OR s.machine_serial = :serial) "
         "AND (:kind = '' OR s.source_kind = :kind)" + TimeRange("s.work_started", q.from, q.until) +
-        " ORDER BY s.work_started, s.user_key COLLATE \"C\", s.site COLLATE \"C\" LIMIT " +
-        std::to_string(q.limit),
+        " ORDER BY s.work_started, s.user_key COLLATE \"C\", s.site COLLATE \"C\"" + Limit(q.limit),
         source.schema);
     soci::rowset<soci::row> rows = ((*sql)->prepare << text, soci::use(q.site, "site"),
                                     soci::use(q.serial, "serial"), soci::use(q.source_kind, "kind"));
@@ -100,7 +104,7 @@ Result<std::vector<SiteDelivery>> QueryDeliveries(const PgSource& source, const 
         "collimator_min, collimator_max, interlocks, patient_id FROM {s}.deliveries "
         "WHERE (:site = '' OR site = :site) AND (:linac = '' OR linac = :linac) "
         "AND (:field = '' OR field = :field)" + TimeRange("started", q.from, q.until) +
-        " ORDER BY started, site COLLATE \"C\", user_key COLLATE \"C\" LIMIT " + std::to_string(q.limit),
+        " ORDER BY started, site COLLATE \"C\", user_key COLLATE \"C\"" + Limit(q.limit),
         source.schema);
     soci::rowset<soci::row> rows = ((*sql)->prepare << text, soci::use(q.site, "site"),
                                     soci::use(q.linac, "linac"), soci::use(q.field, "field"));

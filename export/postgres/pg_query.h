@@ -27,7 +27,7 @@ struct PgSessionQuery {
   std::string site, serial, source_kind;
   MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
   MicrosUtc until = std::numeric_limits<MicrosUtc>::max();
-  size_t limit = 100;  // REQUIRES: >= 1
+  size_t limit = 100;  // REQUIRES: >= 1; SIZE_MAX (the CLI's --limit 0) = no limit
 };
 
 struct SiteSession {
@@ -44,7 +44,7 @@ struct PgDeliveryQuery {
   std::string site, linac, field;
   MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
   MicrosUtc until = std::numeric_limits<MicrosUtc>::max();
-  size_t limit = 100;  // REQUIRES: >= 1
+  size_t limit = 100;  // REQUIRES: >= 1; SIZE_MAX (the CLI's --limit 0) = no limit
 };
 
 struct SiteDelivery {
