@@ -117,6 +117,8 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
     return daemon.DeadLetters(sink, offset, limit);
   };
   backend.retry = [&daemon](const std::string& sink) { return daemon.RetryDeadLetters(sink); };
+  backend.trend_series = [&daemon] { return daemon.ListTrends(); };
+  backend.trend = [&daemon](const TrendQuery& q) { return daemon.Trend(q); };
   std::string pages;
   auto server = console::StartConsole(section, std::move(backend), &pages);
   if (!server.ok()) return server.status();

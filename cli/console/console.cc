@@ -4,7 +4,7 @@
 
 namespace qcflow::console {
 
-HttpAnswer HandleConsole(const ConsoleBackend& backend, const std::string& pages_dir,
+HttpAnswer HandleConsole(const ConsoleBackend& backend, const ConsoleFiles& files,
                          const HttpExchange& request) {
   if (request.target.rfind("/api/", 0) == 0) return HandleApi(backend, request);
   if (request.method != "GET" && request.method != "HEAD") {
@@ -12,27 +12,35 @@ HttpAnswer HandleConsole(const ConsoleBackend& backend, const std::string& pages
     a.headers.emplace_back("Allow", "GET, HEAD");
     return a;
   }
-  if (pages_dir.empty()) {
+  const std::string path = ParseTarget(request.target).path;
+  if (path == "/vendor/chart.js") return ServeChartJs(files.chart_js);
+  if (files.pages_dir.empty()) {
     return HttpAnswer{404, "text/plain; charset=utf-8",
                       "the console's pages are not installed; the API is at /api/v1/status\n", {}};
   }
-  return ServePage(pages_dir, ParseTarget(request.target).path);
+  return ServePage(files.pages_dir, path);
 }
 
 Result<std::unique_ptr<ConsoleServer>> StartConsole(const config::ConsoleSection& section,
                                                     ConsoleBackend backend, std::string* pages_note) {
-  std::string dir;
+  ConsoleFiles files;
   if (auto found = FindConsolePages(); found.ok()) {
-    dir = *found;
-    *pages_note = "pages from " + dir;
+    files.pages_dir = *found;
+    *pages_note = "pages from " + files.pages_dir;
   } else {
     *pages_note = found.status().message();
+  }
+  if (auto chart = FindChartJs(); chart.ok()) {
+    files.chart_js = *chart;
+    *pages_note += "; charts from " + files.chart_js;
+  } else {
+    *pages_note += "; " + chart.status().message();
   }
   backend.token = section.token;
   backend.show_patient_names = section.show_patient_names;
   auto shared = std::make_shared<const ConsoleBackend>(std::move(backend));
-  return ConsoleServer::Start(section.listen, [shared, dir](const HttpExchange& x) {
-    return HandleConsole(*shared, dir, x);
+  return ConsoleServer::Start(section.listen, [shared, files](const HttpExchange& x) {
+    return HandleConsole(*shared, files, x);
   });
 }
 

@@ -12,14 +12,20 @@
 
 namespace qcflow::console {
 
-// Routes one request: /api/... to HandleApi, GET of anything else to the
-// pages in `pages_dir` ("" = not installed: a page saying so).
-HttpAnswer HandleConsole(const ConsoleBackend& backend, const std::string& pages_dir,
+// The files the console serves besides the API ("" = not installed).
+struct ConsoleFiles {
+  std::string pages_dir;  // FindConsolePages()
+  std::string chart_js;   // FindChartJs()
+};
+
+// Routes one request: /api/... to HandleApi, /vendor/chart.js to Chart.js,
+// GET of anything else to the pages (missing: a page saying what to install).
+HttpAnswer HandleConsole(const ConsoleBackend& backend, const ConsoleFiles& files,
                          const HttpExchange& request);
 
 // Finds the pages and serves the console on section.listen. A missing pages
 // folder is not fatal (the API still serves; the pages say what to install);
-// `pages_note` gets a sentence about it. REQUIRES: section.listen is set.
+// `pages_note` gets a sentence about it and about Chart.js. REQUIRES: section.listen is set.
 Result<std::unique_ptr<ConsoleServer>> StartConsole(const config::ConsoleSection& section,
                                                     ConsoleBackend backend, std::string* pages_note);
 

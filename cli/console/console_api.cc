@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "process/common/utc_offset.h"
+
 namespace qcflow::console {
 namespace {
 
@@ -167,6 +169,75 @@ HttpAnswer Retry(const ConsoleBackend& b, const HttpExchange& r, const ParsedTar
   return JsonAnswer(200, {{"requeued", *n}, {"sink", sink.empty() ? json(nullptr) : json(sink)}});
 }
 
+// RFC 3339 in `zone` with its offset: the wall clock the source read.
+json LocalInstant(MicrosUtc t, const std::string& zone) {
+  auto clock = FormatInZone(t, zone, "%Y-%m-%dT%H:%M:%S");
+  auto offset = UtcOffsetMinutes(t, zone);
+  if (!clock.ok() || !offset.ok()) return FormatUtcIso(t);  // a zone this machine lacks
+  return *clock + FormatUtcOffset(*offset, /*colon=*/true);
+}
+
+HttpAnswer TrendCatalog(const ConsoleBackend& b, const ParsedTarget& t) {
+  const Page p = ParsePage(t);
+  if (!p.error.empty()) return ErrorAnswer(400, p.error);
+  auto all = b.trend_series();
+  if (!all.ok()) return ErrorAnswer(503, "cannot list the trends: " + all.status().message());
+  json items = json::array();
+  for (size_t i = p.offset; i < all->size() && items.size() < p.limit; ++i) {
+    const TrendSeriesInfo& s = (*all)[i];
+    items.push_back({{"machine", s.machine}, {"test", s.test}, {"name", s.name},
+                     {"unit", s.unit}, {"kind", s.source_kind}, {"points", s.points},
+                     {"first", FormatUtcIso(s.first)}, {"last", FormatUtcIso(s.last)}});
+  }
+  return JsonAnswer(200, PageJson(p, all->size(), std::move(items)));
+}
+
+// since / until as `qcflow query` reads them ("2024-05-01", "...T07:30Z"; UTC
+// without a Z); "" leaves the bound open.
+std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out) {
+  auto it = t.query.find(name);
+  if (it == t.query.end() || it->second.empty()) return "";
+  auto v = ParseTimeArg(it->second);
+  if (!v.ok()) return std::string(name) + ": " + v.status().message();
+  *out = *v;
+  return "";
+}
+
+HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
+  Page p = ParsePage(t);
+  if (!p.error.empty()) return ErrorAnswer(400, p.error);
+  TrendQuery q;
+  for (auto [name, field] : {std::pair{"machine", &q.machine}, std::pair{"test", &q.test}}) {
+    if (auto it = t.query.find(name); it != t.query.end()) *field = it->second;
+    if (field->empty()) {
+      return ErrorAnswer(400, std::string("a series needs ?machine=<serial or name>&test=<test key>; "
+                                          "GET /api/v1/trends lists them (missing: ") + name + ")");
+    }
+  }
+  for (auto [name, bound] : {std::pair{"since", &q.from}, std::pair{"until", &q.until}}) {
+    if (std::string e = ParseBound(t, name, bound); !e.empty()) return ErrorAnswer(400, e);
+  }
+  auto series = b.trend(q);
+  if (!series.ok()) return ErrorAnswer(503, "cannot read the trend: " + series.status().message());
+  json items = json::array();
+  for (size_t i = p.offset; i < series->points.size() && items.size() < p.limit; ++i) {
+    const TrendPoint& pt = series->points[i];
+    items.push_back({{"at", LocalInstant(pt.at, pt.zone)},
+                     {"value", pt.value},
+                     {"reference", NumberOrNull(pt.reference)},
+                     {"tolerance", NumberOrNull(pt.tolerance)},
+                     {"evaluation", pt.evaluation.empty() ? json(nullptr) : json(pt.evaluation)},
+                     {"session", pt.session},
+                     {"amendment", pt.amendment}});
+  }
+  json doc = PageJson(p, series->points.size(), std::move(items));
+  doc["machine"] = series->machine;
+  doc["test"] = series->test;
+  doc["name"] = series->name;
+  doc["unit"] = series->unit;
+  return JsonAnswer(200, std::move(doc));
+}
+
 }  // namespace
 
 HttpAnswer ErrorAnswer(int status, const std::string& message) {
@@ -183,7 +254,9 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
   static const Route kRoutes[] = {{"/api/v1/status", false},
                                   {"/api/v1/components", false},
                                   {"/api/v1/dead-letters", false},
-                                  {"/api/v1/dead-letters/retry", true}};
+                                  {"/api/v1/dead-letters/retry", true},
+                                  {"/api/v1/trends", false},
+                                  {"/api/v1/trends/series", false}};
   for (const Route& route : kRoutes) {
     if (t.path != route.path) continue;
     if (route.post ? request.method != "POST" : !get) {
@@ -194,11 +267,14 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
     if (t.path == "/api/v1/status") return Status(backend);
     if (t.path == "/api/v1/components") return Components(backend, t);
     if (t.path == "/api/v1/dead-letters") return DeadLetters(backend, t);
+    if (t.path == "/api/v1/trends") return TrendCatalog(backend, t);
+    if (t.path == "/api/v1/trends/series") return TrendPoints(backend, t);
     return Retry(backend, request, t);
   }
   return ErrorAnswer(404, "no such endpoint: " + t.path +
                               " (see docs/api.md: /api/v1/status, /api/v1/components, "
-                              "/api/v1/dead-letters, /api/v1/dead-letters/retry)");
+                              "/api/v1/dead-letters, /api/v1/dead-letters/retry, /api/v1/trends, "
+                              "/api/v1/trends/series)");
 }
 
 }  // namespace qcflow::console

@@ -12,6 +12,8 @@
 //     ([console].token_file). Without a configured token, or with a wrong one:
 //     403. The console sets no cookie and answers no CORS preflight, so another
 //     site's page cannot make a browser send the header (CSRF-safe).
+//   - Instants of sessions (trends) are RFC 3339 with the offset of the
+//     source's zone ("2024-07-01T07:30:00+02:00"), as the source's clock read.
 //   - The token is compared in constant time and never appears in an answer.
 #ifndef QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
 #define QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
@@ -21,6 +23,7 @@
 
 #include "cli/console/http_types.h"
 #include "cli/runtime/status_snapshot.h"
+#include "process/common/trend.h"
 #include "store/status.h"
 
 namespace qcflow::console {
@@ -33,6 +36,9 @@ struct ConsoleBackend {
       dead_letters;
   // Moves dead letters of `sink` ("" = all) back to pending; how many.
   std::function<Result<size_t>(const std::string& sink)> retry;
+  // Trends (process/common/trend.h): the series there are, and one series.
+  std::function<Result<std::vector<TrendSeriesInfo>>()> trend_series;
+  std::function<Result<TrendSeries>(const TrendQuery&)> trend;
   std::string token;  // "" = read-only console
   bool show_patient_names = false;
 };

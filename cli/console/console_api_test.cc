@@ -54,7 +54,27 @@ struct Fake {
       retried.push_back(sink);
       return size_t(dead.size());
     };
+    backend.trend_series = [] {
+      TrendSeriesInfo a{"H191157", "output_6x", "BeamGroup/BeamOutputChange", "%", "mpc", 3,
+                        1'700'000'000'000'000, 1'700'100'000'000'000};
+      TrendSeriesInfo b{"Room 1/TrueBeam", "dose", "", "", "dqa3", 1, 1'600'000'000'000'000,
+                        1'600'000'000'000'000};
+      return Result<std::vector<TrendSeriesInfo>>(std::vector<TrendSeriesInfo>{a, b});
+    };
+    backend.trend = [this](const TrendQuery& q) {
+      queries.push_back(q);
+      TrendSeries s;
+      s.machine = q.machine;
+      s.test = q.test;
+      s.unit = "%";
+      // 2024-07-01 05:30 UTC, in Berlin's summer; then one in winter; one with no band.
+      s.points.push_back({1'719'811'800'000'000, "Europe/Berlin", 0.12, std::nullopt, 2.0, "Pass", "k1"});
+      s.points.push_back({1'735'716'600'000'000, "Europe/Berlin", -0.5, 0.0, 2.0, "Pass", "k2", true});
+      s.points.push_back({1'735'716'600'000'000, "", 3.5, std::nullopt, std::nullopt, "", "k3"});
+      return Result<TrendSeries>(s);
+    };
   }
+  std::vector<TrendQuery> queries;  // what trend was called with
 
   std::pair<int, json> Call(const std::string& method, const std::string& target,
                             const std::string& auth = "", const std::string& body = "") {
@@ -145,6 +165,53 @@ TEST(ConsoleApi, UnknownEndpointsAndMethodsAreJsonErrors) {
   std::tie(code, j) = f.Call("GET", "/api/v1/status");
   EXPECT_EQ(code, 503);
   EXPECT_NE(j["error"].get<std::string>().find("disk gone"), std::string::npos);
+}
+
+TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
+  Fake f;
+  auto [code, j] = f.Call("GET", "/api/v1/trends?limit=1&offset=1");
+  ASSERT_EQ(code, 200) << j;
+  EXPECT_EQ(j["total"], 2);
+  ASSERT_EQ(j["items"].size(), 1u);
+  EXPECT_EQ(j["items"][0]["machine"], "Room 1/TrueBeam");
+  EXPECT_EQ(j["items"][0]["kind"], "dqa3");
+  EXPECT_EQ(j["items"][0]["points"], 1);
+
+  std::tie(code, j) = f.Call("GET", "/api/v1/trends/series?machine=H191157&test=output_6x"
+                                    "&since=2024-01-01&until=2025-06-01T00:00:00Z&limit=2");
+  ASSERT_EQ(code, 200) << j;
+  ASSERT_EQ(f.queries.size(), 1u);
+  EXPECT_EQ(f.queries[0].machine, "H191157");
+  EXPECT_EQ(f.queries[0].test, "output_6x");
+  EXPECT_EQ(f.queries[0].from, *ParseTimeArg("2024-01-01"));
+  EXPECT_EQ(f.queries[0].until, *ParseTimeArg("2025-06-01T00:00:00Z"));
+  EXPECT_EQ(j["unit"], "%");
+  EXPECT_EQ(j["total"], 3);
+  EXPECT_EQ(j["next_offset"], 2);
+  ASSERT_EQ(j["items"].size(), 2u);
+  const json& summer = j["items"][0];
+  EXPECT_EQ(summer["at"], "2024-07-01T07:30:00+02:00");
+  EXPECT_EQ(summer["value"], 0.12);
+  EXPECT_TRUE(summer["reference"].is_null());
+  EXPECT_EQ(summer["tolerance"], 2.0);
+  EXPECT_EQ(summer["amendment"], false);
+  const json& winter = j["items"][1];
+  EXPECT_EQ(winter["at"], "2025-01-01T08:30:00+01:00");
+  EXPECT_EQ(winter["reference"], 0.0);
+  EXPECT_EQ(winter["amendment"], true);
+  std::tie(code, j) = f.Call("GET", "/api/v1/trends/series?machine=H191157&test=output_6x&offset=2");
+  ASSERT_EQ(j["items"].size(), 1u);
+  EXPECT_EQ(j["items"][0]["at"], "2025-01-01T07:30:00+00:00");  // no zone: UTC
+  EXPECT_TRUE(j["items"][0]["evaluation"].is_null());
+  EXPECT_TRUE(j["next_offset"].is_null());
+
+  for (const char* bad : {"?machine=H191157", "?test=output_6x", "?machine=&test=x",
+                          "?machine=H&test=x&since=yesterday", "?machine=H&test=x&limit=0"}) {
+    std::tie(code, j) = f.Call("GET", std::string("/api/v1/trends/series") + bad);
+    EXPECT_EQ(code, 400) << bad;
+    EXPECT_TRUE(j["error"].is_string()) << j;
+  }
+  EXPECT_EQ(f.queries.size(), 2u);  // no bad request reached the store
 }
 
 TEST(ConsoleApi, TargetsAreDecoded) {

@@ -58,11 +58,45 @@ HttpAnswer ServePage(const std::string& dir, const std::string& path) {
   if (!in.is_open() || !in) {
     a.status = 404;
     a.content_type = "text/plain; charset=utf-8";
-    a.body = "not found: " + path + " (the console's pages are /, /dead-letters.html)\n";
+    a.body = "not found: " + path +
+             " (the console's pages are /, /trends.html, /dead-letters.html)\n";
     return a;
   }
   std::stringstream ss;
   ss << in.rdbuf();
+  a.body = ss.str();
+  return a;
+}
+
+Result<std::string> FindChartJs() {
+  std::vector<fs::path> candidates;
+  if (const char* own = std::getenv("QCFLOW_CHARTJS"); own && *own) candidates.push_back(own);
+  // The names Debian's libjs-chart.js has shipped (UMD builds; the ESM
+  // builds cannot load from a plain <script>).
+  for (const char* name : {"chart.umd.min.js", "chart.umd.js", "chart.min.js", "chart.js"}) {
+    candidates.push_back(fs::path("/usr/share/javascript/chart.js") / name);
+  }
+  std::error_code ec;
+  for (const fs::path& file : candidates) {
+    if (fs::is_regular_file(file, ec)) return file.string();
+  }
+  return Status::NotFound(
+      "Chart.js not found (apt-get install libjs-chart.js, or set QCFLOW_CHARTJS to chart.min.js); "
+      "the trends page shows tables without charts");
+}
+
+HttpAnswer ServeChartJs(const std::string& path) {
+  std::ifstream in;
+  if (!path.empty()) in.open(path, std::ios::binary);
+  if (!in.is_open() || !in) {
+    return HttpAnswer{404, "text/plain; charset=utf-8",
+                      "Chart.js is not installed on this server: apt-get install libjs-chart.js\n",
+                      {}};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  HttpAnswer a;
+  a.content_type = "text/javascript; charset=utf-8";
   a.body = ss.str();
   return a;
 }

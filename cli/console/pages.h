@@ -22,6 +22,16 @@ Result<std::string> FindConsolePages();
 // `dir`); anything else is a 404 page.
 HttpAnswer ServePage(const std::string& dir, const std::string& path);
 
+// Chart.js for the trends page, from Debian's libjs-chart.js (never vendored):
+// $QCFLOW_CHARTJS if set, else the package's files under
+// /usr/share/javascript/chart.js/. NotFound says what to install; the trends
+// page then shows its table without a chart.
+Result<std::string> FindChartJs();
+
+// GET /vendor/chart.js: the file at `path` ("" = not found: a 404 naming the
+// package to install).
+HttpAnswer ServeChartJs(const std::string& path);
+
 }  // namespace qcflow::console
 
 #endif  // QCFLOW_CLI_CONSOLE_PAGES_H_

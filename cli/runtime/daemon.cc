@@ -345,6 +345,10 @@ Result<size_t> Daemon::RetryDeadLetters(const std::string& sink) {
   return moved;
 }
 
+Result<std::vector<TrendSeriesInfo>> Daemon::ListTrends() { return ListTrendSeries(store_->derived()); }
+
+Result<TrendSeries> Daemon::Trend(const TrendQuery& query) { return ReadTrend(store_->derived(), query); }
+
 void Daemon::Attach(std::shared_ptr<void> service) { services_.push_back(std::move(service)); }
 
 }  // namespace qcflow::cli
