@@ -22,9 +22,13 @@ async function loadCatalog() {
     opt.dataset.test = s.test;
     return opt;
   }));
+  // A series named in the address (a link from elsewhere), else the longest one.
   const wanted = new URLSearchParams(location.search);
   if (wanted.get("machine") && wanted.get("test")) {
     select.value = wanted.get("machine") + "\u0000" + wanted.get("test");
+  } else if (doc.items.length > 0) {
+    const longest = doc.items.reduce((a, b) => (b.points > a.points ? b : a));
+    select.value = seriesId(longest);
   }
   return doc.items.length;
 }
@@ -35,7 +39,8 @@ async function loadPoints(machine, test) {
   const since = document.getElementById("since").value;
   const until = document.getElementById("until").value;
   if (since) query.set("since", since);
-  if (until) query.set("until", until);
+  // The API's until is exclusive; the picked day belongs in the range.
+  if (until) query.set("until", new Date(Date.parse(until) + 86400000).toISOString().slice(0, 10));
   let doc = null, points = [];
   for (let page = 0, offset = 0; page < kMaxPages && offset !== null; ++page) {
     query.set("offset", offset);
@@ -64,10 +69,11 @@ function draw(doc, points) {
     datasets: [
       { label: doc.name || doc.test, data: xy((p) => p.value), borderColor: "#1f5fbf",
         backgroundColor: "#1f5fbf", pointRadius: 3, showLine: true },
+      // A dash at each point, so a band of one point still shows.
       { label: "upper tolerance", data: xy((p) => band(p, 1)), borderColor: "#c0392b",
-        borderDash: [4, 3], pointRadius: 0, showLine: true, spanGaps: false },
+        borderDash: [4, 3], pointStyle: "line", pointRadius: 6, showLine: true, spanGaps: false },
       { label: "lower tolerance", data: xy((p) => band(p, -1)), borderColor: "#c0392b",
-        borderDash: [4, 3], pointRadius: 0, showLine: true, spanGaps: false },
+        borderDash: [4, 3], pointStyle: "line", pointRadius: 6, showLine: true, spanGaps: false },
     ],
   };
   const options = {
