@@ -15,7 +15,7 @@
 #include "cli/output.h"
 #include "cli/query_postgres.h"
 #include "ingest/icom/decoder.h"
-#include "process/icom/icom_transform.h"
+#include "process/icom/delivery_query.h"
 #include "store/derived.h"
 #include "store/journal.h"
 
@@ -34,34 +34,6 @@ std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
 std::string When(MicrosUtc t, const std::string& zone) { return LocalTime(t, zone); }
 
 // ---- query deliveries ------------------------------------------------------
-
-// Reads deliveries through the most selective index: patient, else field,
-// else time. A field filter with a patient is checked on each delivery.
-Status ReadDeliveries(Store& store, const DeliveriesOptions& o, const TimeRange& range,
-                      std::vector<Delivery>* out) {
-  const char* index = icom::kDeliveryByTime;
-  std::optional<std::string> value;
-  if (!o.patient.empty()) {
-    index = icom::kDeliveryByPatient;
-    value = o.patient;
-  } else if (!o.field.empty()) {
-    index = icom::kDeliveryByField;
-    value = o.field;
-  }
-  icom::IndexRange r = icom::DeliveryIndexRange(o.linac, value, range.from, range.until);
-  Status bad;
-  QCFLOW_RETURN_IF_ERROR(store.derived().ScanIndexed(index, r.from, r.until, [&](std::string_view v) {
-    auto d = icom::DecodeDelivery(v);
-    if (!d.ok()) {
-      bad = d.status();
-      return false;
-    }
-    if (!o.field.empty() && d->field_id != o.field) return true;
-    out->push_back(std::move(*d));
-    return out->size() < o.limit;
-  }));
-  return bad;
-}
 
 nlohmann::json DeliveryJson(const Delivery& d, const std::string& zone) {
   nlohmann::json j = nlohmann::json::parse(icom::EncodeDelivery(d));
@@ -83,9 +55,10 @@ int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
   if (!range.ok()) return ReportError(range.status());
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
-  std::vector<Delivery> deliveries;
-  Status s = ReadDeliveries(**store, o, *range, &deliveries);
-  if (!s.ok()) return ReportError(s);
+  icom::DeliveryQuery q{o.linac, o.patient, o.field, range->from, range->until, o.limit};
+  auto read = icom::ReadDeliveries((*store)->derived(), q);
+  if (!read.ok()) return ReportError(read.status());
+  const std::vector<Delivery>& deliveries = *read;
 
   if (*format == Format::kJson) {
     nlohmann::json arr = nlohmann::json::array();

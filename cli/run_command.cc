@@ -117,8 +117,11 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
     return daemon.DeadLetters(sink, offset, limit);
   };
   backend.retry = [&daemon](const std::string& sink) { return daemon.RetryDeadLetters(sink); };
-  backend.trend_series = [&daemon] { return daemon.ListTrends(); };
-  backend.trend = [&daemon](const TrendQuery& q) { return daemon.Trend(q); };
+  backend.trend_series = [&daemon] { return ListTrendSeries(daemon.derived()); };
+  backend.trend = [&daemon](const TrendQuery& q) { return ReadTrend(daemon.derived(), q); };
+  backend.deliveries = [&daemon](const icom::DeliveryQuery& q) {
+    return icom::ReadDeliveries(daemon.derived(), q);
+  };
   std::string pages;
   auto server = console::StartConsole(section, std::move(backend), &pages);
   if (!server.ok()) return server.status();

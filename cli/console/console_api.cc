@@ -2,24 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
-
-#include "process/common/utc_offset.h"
+#include "cli/console/api_json.h"
+#include "cli/console/deliveries_api.h"
 
 namespace qcflow::console {
 namespace {
 
 using nlohmann::json;
-
-constexpr size_t kDefaultLimit = 100;
-constexpr size_t kMaxLimit = 1000;
-
-json TimeOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
-
-template <typename T>
-json NumberOrNull(const std::optional<T>& n) {
-  return n ? json(*n) : json(nullptr);
-}
 
 json ComponentJson(const cli::ComponentSnapshot& c) {
   return {{"name", c.name},
@@ -40,47 +29,6 @@ json ComponentJson(const cli::ComponentSnapshot& c) {
           {"dead_letters", NumberOrNull(c.dead_letters)},
           {"delivered", NumberOrNull(c.delivered)},
           {"last_success", TimeOrNull(c.last_success)}};
-}
-
-HttpAnswer JsonAnswer(int status, json doc) {
-  doc["v"] = 1;
-  HttpAnswer a;
-  a.status = status;
-  a.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
-  return a;
-}
-
-struct Page {
-  size_t offset = 0, limit = kDefaultLimit;
-  std::string error;  // "" = valid
-};
-
-bool ParseCount(const std::string& text, size_t* out) {
-  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return !text.empty() && err == std::errc() && end == text.data() + text.size();
-}
-
-Page ParsePage(const ParsedTarget& t) {
-  Page p;
-  if (auto it = t.query.find("limit"); it != t.query.end()) {
-    if (!ParseCount(it->second, &p.limit) || p.limit < 1 || p.limit > kMaxLimit) {
-      p.error = "limit must be a whole number from 1 to " + std::to_string(kMaxLimit);
-    }
-  }
-  if (auto it = t.query.find("offset"); it != t.query.end()) {
-    if (!ParseCount(it->second, &p.offset)) p.error = "offset must be a whole number (0 or more)";
-  }
-  return p;
-}
-
-// total, offset, limit and next_offset beside `items`.
-json PageJson(const Page& p, uint64_t total, json items) {
-  const uint64_t next = p.offset + items.size();
-  return {{"total", total},
-          {"offset", p.offset},
-          {"limit", p.limit},
-          {"next_offset", next < total ? json(next) : json(nullptr)},
-          {"items", std::move(items)}};
 }
 
 // Constant time in the length of `given`, so timing tells nothing of the token.
@@ -169,14 +117,6 @@ HttpAnswer Retry(const ConsoleBackend& b, const HttpExchange& r, const ParsedTar
   return JsonAnswer(200, {{"requeued", *n}, {"sink", sink.empty() ? json(nullptr) : json(sink)}});
 }
 
-// RFC 3339 in `zone` with its offset: the wall clock the source read.
-json LocalInstant(MicrosUtc t, const std::string& zone) {
-  auto clock = FormatInZone(t, zone, "%Y-%m-%dT%H:%M:%S");
-  auto offset = UtcOffsetMinutes(t, zone);
-  if (!clock.ok() || !offset.ok()) return FormatUtcIso(t);  // a zone this machine lacks
-  return *clock + FormatUtcOffset(*offset, /*colon=*/true);
-}
-
 HttpAnswer TrendCatalog(const ConsoleBackend& b, const ParsedTarget& t) {
   const Page p = ParsePage(t);
   if (!p.error.empty()) return ErrorAnswer(400, p.error);
@@ -190,17 +130,6 @@ HttpAnswer TrendCatalog(const ConsoleBackend& b, const ParsedTarget& t) {
                      {"first", FormatUtcIso(s.first)}, {"last", FormatUtcIso(s.last)}});
   }
   return JsonAnswer(200, PageJson(p, all->size(), std::move(items)));
-}
-
-// since / until as `qcflow query` reads them ("2024-05-01", "...T07:30Z"; UTC
-// without a Z); "" leaves the bound open.
-std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out) {
-  auto it = t.query.find(name);
-  if (it == t.query.end() || it->second.empty()) return "";
-  auto v = ParseTimeArg(it->second);
-  if (!v.ok()) return std::string(name) + ": " + v.status().message();
-  *out = *v;
-  return "";
 }
 
 HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
@@ -240,10 +169,6 @@ HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
 
 }  // namespace
 
-HttpAnswer ErrorAnswer(int status, const std::string& message) {
-  return JsonAnswer(status, {{"error", message}});
-}
-
 HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request) {
   const ParsedTarget t = ParseTarget(request.target);
   const bool get = request.method == "GET" || request.method == "HEAD";
@@ -256,7 +181,8 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
                                   {"/api/v1/dead-letters", false},
                                   {"/api/v1/dead-letters/retry", true},
                                   {"/api/v1/trends", false},
-                                  {"/api/v1/trends/series", false}};
+                                  {"/api/v1/trends/series", false},
+                                  {"/api/v1/deliveries", false}};
   for (const Route& route : kRoutes) {
     if (t.path != route.path) continue;
     if (route.post ? request.method != "POST" : !get) {
@@ -269,12 +195,13 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
     if (t.path == "/api/v1/dead-letters") return DeadLetters(backend, t);
     if (t.path == "/api/v1/trends") return TrendCatalog(backend, t);
     if (t.path == "/api/v1/trends/series") return TrendPoints(backend, t);
+    if (t.path == "/api/v1/deliveries") return Deliveries(backend, t);
     return Retry(backend, request, t);
   }
   return ErrorAnswer(404, "no such endpoint: " + t.path +
                               " (see docs/api.md: /api/v1/status, /api/v1/components, "
                               "/api/v1/dead-letters, /api/v1/dead-letters/retry, /api/v1/trends, "
-                              "/api/v1/trends/series)");
+                              "/api/v1/trends/series, /api/v1/deliveries)");
 }
 
 }  // namespace qcflow::console

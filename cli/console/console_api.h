@@ -14,6 +14,8 @@
 //     site's page cannot make a browser send the header (CSRF-safe).
 //   - Instants of sessions (trends) are RFC 3339 with the offset of the
 //     source's zone ("2024-07-01T07:30:00+02:00"), as the source's clock read.
+//     Deliveries are UTC ("...Z") with the linac clock's text beside.
+//   - Patient IDs are masked and names left out unless show_patient_names.
 //   - The token is compared in constant time and never appears in an answer.
 #ifndef QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
 #define QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
@@ -24,6 +26,7 @@
 #include "cli/console/http_types.h"
 #include "cli/runtime/status_snapshot.h"
 #include "process/common/trend.h"
+#include "process/icom/delivery_query.h"
 #include "store/status.h"
 
 namespace qcflow::console {
@@ -39,6 +42,8 @@ struct ConsoleBackend {
   // Trends (process/common/trend.h): the series there are, and one series.
   std::function<Result<std::vector<TrendSeriesInfo>>()> trend_series;
   std::function<Result<TrendSeries>(const TrendQuery&)> trend;
+  // An iCom linac's stored deliveries (process/icom/delivery_query.h).
+  std::function<Result<std::vector<icom::Delivery>>(const icom::DeliveryQuery&)> deliveries;
   std::string token;  // "" = read-only console
   bool show_patient_names = false;
 };

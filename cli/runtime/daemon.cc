@@ -11,6 +11,7 @@
 #include "cli/runtime/systemd_notify.h"
 #include "process/component/metric_families.h"
 #include "cli/version.h"
+#include "store/derived.h"
 #include "store/journal.h"
 #include "store/outbox.h"
 
@@ -345,9 +346,7 @@ Result<size_t> Daemon::RetryDeadLetters(const std::string& sink) {
   return moved;
 }
 
-Result<std::vector<TrendSeriesInfo>> Daemon::ListTrends() { return ListTrendSeries(store_->derived()); }
-
-Result<TrendSeries> Daemon::Trend(const TrendQuery& query) { return ReadTrend(store_->derived(), query); }
+Derived& Daemon::derived() { return store_->derived(); }
 
 void Daemon::Attach(std::shared_ptr<void> service) { services_.push_back(std::move(service)); }
 

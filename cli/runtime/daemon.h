@@ -43,7 +43,6 @@
 
 #include "cli/runtime/config.h"
 #include "cli/runtime/status_snapshot.h"
-#include "process/common/trend.h"
 #include "store/status.h"
 #include "store/store.h"
 #include "store/time_util.h"
@@ -133,9 +132,9 @@ class Daemon {
   // moves the dead letters of `sink` ("" = every sink) back to pending and
   // wakes the sinks. How many moved; NotFound for a name that is no sink.
   Result<size_t> RetryDeadLetters(const std::string& sink);
-  // The trends of every stored session, whatever its kind (process/common/trend.h).
-  Result<std::vector<TrendSeriesInfo>> ListTrends();
-  Result<TrendSeries> Trend(const TrendQuery& query);
+  // The store's derived records (sessions, deliveries), for read-only views
+  // such as the console's trends and deliveries; thread-safe as the store is.
+  Derived& derived();
   // Keeps `service` (the console server) while the daemon runs. Run destroys
   // it after the workers stopped and before the store closes, so the service
   // may call the methods above until its destructor returns.

@@ -4,7 +4,8 @@ A `qcflow run` daemon with the demo data (examples/demo-tds, the QATrack+ test
 double seeded as `make run` seeds it, one upload refused with HTTP 403) serves
 the console on a loopback port. Chromium then checks what a physicist sees:
 the overview lists every component in the state the API gives, a trend chart
-has as many points as the API returns, the dead letter is listed, a retry
+has as many points as the API returns, the iCom page shows the deliveries of
+a `qcflow simulate-linac` stream with patient IDs masked, the dead letter is listed, a retry
 with a wrong token is refused and leaves it there, and a retry with the token
 clears it and the session reaches QATrack+. Any JavaScript error on any page
 fails the test. Screenshots of each page go to --screenshots.
@@ -14,6 +15,7 @@ Usage: console_browser_test.py --qcflow BIN --root SRC --work DIR --screenshots 
 import argparse
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -28,6 +30,7 @@ import cdp  # noqa: E402
 
 ARGS = None
 MPC_SESSIONS = 14  # examples/demo-tds/README.md
+ICOM_DAY = "2026-01-05"  # the simulator's first message is 2026-01-05 08:00 UTC
 
 
 def free_port():
@@ -79,6 +82,17 @@ class ConsoleInBrowser(unittest.TestCase):
             {"method": "POST", "path_prefix": "/api/qa/testlistinstances/", "action": "status",
              "code": 403, "times": 1}).encode())
 
+        sim_log = os.path.join(work, "simulator.log")
+        cls.procs.append(subprocess.Popen(
+            [ARGS.qcflow, "simulate-linac", "--port", "0", "--rate", "0", "--messages", "1200",
+             "--seed", "4"], stdout=cls.log_file("simulator.log"), stderr=subprocess.STDOUT))
+
+        def sim_port():
+            with open(sim_log) as f:
+                m = re.search(r"listening on 127\.0\.0\.1:(\d+)", f.read())
+            return m and m.group(1)
+        linac_port = eventually(sim_port, "qcflow simulate-linac to listen")
+
         cls.write_token = secrets.token_hex(16)
         token_file = os.path.join(work, "console.token")
         with open(os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
@@ -102,6 +116,12 @@ zone = "Europe/Berlin"
 interval = "1s"
 settle = "0s"
 history = "all"
+[[source.icom]]
+name = "LA1"
+host = "127.0.0.1"
+port = {linac_port}
+zone = "Europe/Berlin"
+deliveries_interval = "1s"
 [[sink.qatrack]]
 name = "qatrack"
 url = "{cls.qatrack}/api"
@@ -122,7 +142,7 @@ to = ["qatrack"]
             except OSError:
                 return False
             return (s["dead_letters"] == 1 and s["pending"] == 0 and
-                    cls.stored() == MPC_SESSIONS - 1)
+                    cls.stored() == MPC_SESSIONS - 1 and cls.deliveries()["total"] > 0)
         eventually(settled, "the daemon to upload the demo's sessions, one refused "
                             f"(see {work}/daemon.log)", timeout=120)
         cls.browser = cdp.Browser(os.path.join(work, "chromium-profile"),
@@ -147,6 +167,11 @@ to = ["qatrack"]
         f = open(os.path.join(ARGS.work, name), "wb")
         cls.logs.append(f)
         return f
+
+    @classmethod
+    def deliveries(cls):
+        return get_json(cls.console + "/api/v1/deliveries?" + urllib.parse.urlencode(
+            {"linac": "LA1", "since": ICOM_DAY, "until": "2026-01-06", "limit": 1000}))
 
     @classmethod
     def stored(cls):
@@ -219,7 +244,26 @@ to = ["qatrack"]
             self.assertEqual(b.evaluate("Chart.getChart(document.getElementById('chart'))"
                                         ".data.datasets[0].data.length"), n)
 
-    def test_3_dead_letter_retry_needs_the_token_then_clears_it(self):
+    def test_3_icom_page_shows_the_linacs_deliveries_masked(self):
+        b = self.browser
+        b.open(self.console + f"/icom.html?linac=LA1&date={ICOM_DAY}")
+        b.wait_for("document.body.dataset.loaded === 'true'")
+        api = self.deliveries()
+        self.assertGreater(api["total"], 0)
+        self.assertEqual(int(b.evaluate("document.body.dataset.deliveries")), api["total"])
+        ids = b.evaluate("[...document.querySelectorAll('#deliveries tbody tr')].map(tr => tr.dataset.id)")
+        self.assertEqual(ids, [d["id"] for d in api["items"]])
+        self.assertEqual(b.evaluate("Chart.getChart(document.getElementById('chart'))"
+                                    ".data.datasets[0].data.length"), api["total"])
+        text = b.evaluate("document.body.innerText")
+        self.assertNotRegex(text, r"QC\d{6}", "a full patient ID on the page")
+        for name in ("SMITH", "JONES", "MARTIN", "DUBOIS", "MULLER", "ROSSI"):  # the simulator's
+            self.assertNotIn(name, text)
+        self.assertIn("***", b.evaluate("document.querySelector('#deliveries tbody tr').cells[3].textContent"))
+        self.assertIn(f"{api['total']} deliveries on LA1", text)
+        self.shot("icom")
+
+    def test_4_dead_letter_retry_needs_the_token_then_clears_it(self):
         b = self.browser
         b.open(self.console + "/dead-letters.html")
         b.wait_for("document.body.dataset.loaded === 'true'")

@@ -1,0 +1,49 @@
+// The read API's shared JSON vocabulary (internal to cli/console/): the answer
+// envelope with "v", list paging, nullable fields, time bounds and instants.
+// Each endpoint file builds its documents from these, so every list pages and
+// every error reads the same.
+#ifndef QCFLOW_CLI_CONSOLE_API_JSON_H_
+#define QCFLOW_CLI_CONSOLE_API_JSON_H_
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "cli/console/http_types.h"
+#include "store/time_util.h"
+
+namespace qcflow::console {
+
+// The document with "v": 1 added, as `status`.
+HttpAnswer JsonAnswer(int status, nlohmann::json doc);
+
+// null for "" (a time that never happened, a missing text).
+nlohmann::json TimeOrNull(const std::string& t);
+
+template <typename T>
+nlohmann::json NumberOrNull(const std::optional<T>& n) {
+  return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
+}
+
+// ?limit= (1..1000, default 100) and ?offset= (0 or more).
+struct Page {
+  size_t offset = 0, limit = 100;
+  std::string error;  // "" = valid
+};
+Page ParsePage(const ParsedTarget& t);
+
+// total, offset, limit and next_offset (null on the last page) beside `items`.
+nlohmann::json PageJson(const Page& p, uint64_t total, nlohmann::json items);
+
+// ?<name>= as `qcflow query` reads times ("2024-05-01", "...T07:30Z"; UTC
+// without a Z) into *out; absent or "" leaves *out. The error sentence, or "".
+std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out);
+
+// RFC 3339 in `zone` ("" = UTC) with its offset: the wall clock the source read.
+nlohmann::json LocalInstant(MicrosUtc t, const std::string& zone);
+
+}  // namespace qcflow::console
+
+#endif  // QCFLOW_CLI_CONSOLE_API_JSON_H_
