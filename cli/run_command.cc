@@ -122,6 +122,9 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
   backend.deliveries = [&daemon](const icom::DeliveryQuery& q) {
     return icom::ReadDeliveries(daemon.derived(), q);
   };
+  backend.log_lines = [](const std::string& component, int min_level) {
+    return RecentLog().Lines(component, min_level);
+  };
   std::string pages;
   auto server = console::StartConsole(section, std::move(backend), &pages);
   if (!server.ok()) return server.status();

@@ -167,6 +167,28 @@ HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
   return JsonAnswer(200, std::move(doc));
 }
 
+HttpAnswer Log(const ConsoleBackend& b, const ParsedTarget& t) {
+  const Page p = ParsePage(t);
+  if (!p.error.empty()) return ErrorAnswer(400, p.error);
+  std::string component;
+  if (auto it = t.query.find("component"); it != t.query.end()) component = it->second;
+  int level = 0;
+  if (auto it = t.query.find("level"); it != t.query.end() && !it->second.empty()) {
+    level = cli::ParseLogLevel(it->second);
+    if (level < 0) return ErrorAnswer(400, "level must be one of trace, debug, info, warn, error, critical");
+  }
+  const std::vector<cli::LogLine> lines = b.log_lines(component, level);
+  json items = json::array();
+  for (size_t i = p.offset; i < lines.size() && items.size() < p.limit; ++i) {
+    const cli::LogLine& l = lines[i];
+    items.push_back({{"at", FormatUtcIso(l.at)},
+                     {"level", cli::LogLevelName(l.level)},
+                     {"component", l.component},
+                     {"message", l.message}});
+  }
+  return JsonAnswer(200, PageJson(p, lines.size(), std::move(items)));
+}
+
 }  // namespace
 
 HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request) {
@@ -182,7 +204,8 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
                                   {"/api/v1/dead-letters/retry", true},
                                   {"/api/v1/trends", false},
                                   {"/api/v1/trends/series", false},
-                                  {"/api/v1/deliveries", false}};
+                                  {"/api/v1/deliveries", false},
+                                  {"/api/v1/log", false}};
   for (const Route& route : kRoutes) {
     if (t.path != route.path) continue;
     if (route.post ? request.method != "POST" : !get) {
@@ -196,12 +219,13 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
     if (t.path == "/api/v1/trends") return TrendCatalog(backend, t);
     if (t.path == "/api/v1/trends/series") return TrendPoints(backend, t);
     if (t.path == "/api/v1/deliveries") return Deliveries(backend, t);
+    if (t.path == "/api/v1/log") return Log(backend, t);
     return Retry(backend, request, t);
   }
   return ErrorAnswer(404, "no such endpoint: " + t.path +
                               " (see docs/api.md: /api/v1/status, /api/v1/components, "
                               "/api/v1/dead-letters, /api/v1/dead-letters/retry, /api/v1/trends, "
-                              "/api/v1/trends/series, /api/v1/deliveries)");
+                              "/api/v1/trends/series, /api/v1/deliveries, /api/v1/log)");
 }
 
 }  // namespace qcflow::console

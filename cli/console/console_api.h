@@ -24,6 +24,7 @@
 #include <string>
 
 #include "cli/console/http_types.h"
+#include "cli/runtime/log_tail.h"
 #include "cli/runtime/status_snapshot.h"
 #include "process/common/trend.h"
 #include "process/icom/delivery_query.h"
@@ -44,6 +45,9 @@ struct ConsoleBackend {
   std::function<Result<TrendSeries>(const TrendQuery&)> trend;
   // An iCom linac's stored deliveries (process/icom/delivery_query.h).
   std::function<Result<std::vector<icom::Delivery>>(const icom::DeliveryQuery&)> deliveries;
+  // The recent log (cli/runtime/log_tail.h): lines of a component ("" = all)
+  // at a level or above, newest first.
+  std::function<std::vector<cli::LogLine>(const std::string& component, int min_level)> log_lines;
   std::string token;  // "" = read-only console
   bool show_patient_names = false;
 };

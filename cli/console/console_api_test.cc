@@ -214,6 +214,29 @@ TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
   EXPECT_EQ(f.queries.size(), 2u);  // no bad request reached the store
 }
 
+TEST(ConsoleApi, LogServesAComponentAndALevelNewestFirst) {
+  Fake f;
+  cli::LogTail tail(10);
+  tail.Add({1'000'000, 2, "tds", "scan done"});
+  tail.Add({2'000'000, 4, "qatrack", "HTTP 403"});
+  tail.Add({3'000'000, 2, "qatrack", "uploaded 1 session"});
+  f.backend.log_lines = [&tail](const std::string& c, int level) { return tail.Lines(c, level); };
+  auto [code, j] = f.Call("GET", "/api/v1/log?level=warn");
+  ASSERT_EQ(code, 200) << j;
+  ASSERT_EQ(j["total"], 1);
+  EXPECT_EQ(j["items"][0]["component"], "qatrack");
+  EXPECT_EQ(j["items"][0]["level"], "error");
+  EXPECT_EQ(j["items"][0]["message"], "HTTP 403");
+  EXPECT_EQ(j["items"][0]["at"].get<std::string>().back(), 'Z');
+  std::tie(code, j) = f.Call("GET", "/api/v1/log?component=qatrack&limit=1");
+  ASSERT_EQ(code, 200) << j;
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_EQ(j["items"][0]["message"], "uploaded 1 session");
+  EXPECT_EQ(j["next_offset"], 1);
+  EXPECT_EQ(f.Call("GET", "/api/v1/log").second["total"], 3);
+  EXPECT_EQ(f.Call("GET", "/api/v1/log?level=loud").first, 400);
+}
+
 TEST(ConsoleApi, TargetsAreDecoded) {
   ParsedTarget t = ParseTarget("/api/v1/dead-letters?sink=my%20sink&limit=5&x&sink2=a+b&bad=%zz");
   EXPECT_EQ(t.path, "/api/v1/dead-letters");

@@ -59,7 +59,7 @@ HttpAnswer ServePage(const std::string& dir, const std::string& path) {
     a.status = 404;
     a.content_type = "text/plain; charset=utf-8";
     a.body = "not found: " + path +
-             " (the console's pages are /, /trends.html, /icom.html, /dead-letters.html)\n";
+             " (the console's pages are /, /trends.html, /icom.html, /log.html, /dead-letters.html)\n";
     return a;
   }
   std::stringstream ss;

@@ -19,6 +19,7 @@ Status SetUpLogging(const config::LogSection& log) {
   std::vector<spdlog::sink_ptr> sinks;
   // stderr, uncoloured: under systemd it lands in the journal as plain text.
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  sinks.push_back(RecentLog().Sink());
   if (!log.file.empty()) {
     std::error_code ec;
     std::filesystem::path parent = std::filesystem::path(log.file).parent_path();
@@ -40,6 +41,12 @@ Status SetUpLogging(const config::LogSection& log) {
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
   return Status::OK();
+}
+
+LogTail& RecentLog() {
+  // Never destroyed: loggers spdlog still holds at exit may point at its sink.
+  static LogTail* tail = new LogTail(200);
+  return *tail;
 }
 
 void ShutDownLogging() {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "cli/runtime/config.h"
+#include "cli/runtime/log_tail.h"
 #include "store/status.h"
 
 namespace spdlog {
@@ -26,6 +27,10 @@ namespace qcflow::cli {
 // InvalidArgument for an unknown level; IOError (with what to do) when the
 // file cannot be opened.
 Status SetUpLogging(const config::LogSection& log);
+
+// The last lines of each logger (200 per logger) since SetUpLogging, for the
+// console's log page. Lives until the process exits.
+LogTail& RecentLog();
 
 // Flushes and drops every logger (call once, at exit).
 void ShutDownLogging();

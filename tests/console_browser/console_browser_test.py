@@ -22,10 +22,12 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import api_schema  # noqa: E402
 import cdp  # noqa: E402
 
 ARGS = None
@@ -193,6 +195,39 @@ to = ["qatrack"]
     def shot(self, name):
         self.browser.screenshot(os.path.join(ARGS.screenshots, name + ".png"))
 
+    def test_0_every_endpoint_answers_as_docs_api_schema_says(self):
+        schema = api_schema.Schema(os.path.join(ARGS.root, "docs/api-schema.json"))
+        series = self.api("/api/v1/trends")["items"][0]
+        queries = {
+            "/api/v1/trends/series": {"machine": series["machine"], "test": series["test"]},
+            "/api/v1/deliveries": {"linac": "LA1", "since": ICOM_DAY},
+            "/api/v1/log": {"limit": 1000},
+        }
+        with open(os.path.join(ARGS.root, "docs/api.md")) as f:
+            doc = f.read()
+        for path, s in schema.endpoints().items():
+            method = s.get("method", "GET")
+            self.assertIn(f"`{method} {path}", doc, "docs/api.md documents every endpoint of the schema")
+            if method != "GET":
+                continue  # the retry's answer is checked where it is made (test_5)
+            url = path + ("?" + urllib.parse.urlencode(queries[path]) if path in queries else "")
+            answer = self.api(url)
+            self.assertEqual(schema.problems(answer, schema.for_endpoint(path)), [], url)
+            if "items" in answer:
+                self.assertGreater(len(answer["items"]), 0, f"{url}: an empty list checks no item")
+        try:
+            get_json(self.console + "/api/v1/no-such-thing")
+            self.fail("an unknown endpoint answered 200")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 404)
+            self.assertEqual(schema.problems(json.load(e), schema.error_schema()), [])
+        # The check can fail: a count as text, a stray field, a time without its zone.
+        status = self.api("/api/v1/status")
+        status["records"] = str(status["records"])
+        status["extra"] = 1
+        status["taken_at"] = "2026-01-05 08:00:00"
+        self.assertEqual(len(schema.problems(status, schema.for_endpoint("/api/v1/status"))), 3)
+
     def test_1_overview_lists_every_component_in_its_state(self):
         b = self.browser
         b.open(self.console + "/")
@@ -263,7 +298,31 @@ to = ["qatrack"]
         self.assertIn(f"{api['total']} deliveries on LA1", text)
         self.shot("icom")
 
-    def test_4_dead_letter_retry_needs_the_token_then_clears_it(self):
+    def test_4_log_page_shows_a_components_lines_by_level(self):
+        b = self.browser
+        b.open(self.console + "/log.html?component=qatrack&level=warn")
+        b.wait_for("document.body.dataset.loaded === 'true'")
+        api = self.api("/api/v1/log?component=qatrack&level=warn&limit=500")
+        self.assertGreater(api["total"], 0, "the refused upload is logged as a warning or error")
+        shown = b.evaluate("[...document.querySelectorAll('#log tbody tr')].map(tr => "
+                           "[...tr.cells].map(td => td.textContent))")
+        self.assertEqual(len(shown), len(api["items"]))
+        for row in shown:
+            self.assertEqual(row[2], "qatrack")
+            self.assertIn(row[1], ("warn", "error", "critical"))
+        self.assertTrue(any("403" in row[3] for row in shown), shown)
+        self.shot("log")
+        # Every component, every level: more lines, the daemon's own among them.
+        b.evaluate("(() => { const l = document.getElementById('level'); l.value = ''; "
+                   "const c = document.getElementById('component'); c.value = ''; "
+                   "c.dispatchEvent(new Event('change')); })()")
+        b.wait_for("document.body.dataset.loaded === 'true'")
+        components = b.evaluate("[...new Set([...document.querySelectorAll('#log tbody tr')]"
+                                ".map(tr => tr.cells[2].textContent))]")
+        self.assertIn("qcflow", components)
+        self.assertIn("demo-tds", components)
+
+    def test_5_dead_letter_retry_needs_the_token_then_clears_it(self):
         b = self.browser
         b.open(self.console + "/dead-letters.html")
         b.wait_for("document.body.dataset.loaded === 'true'")
@@ -290,6 +349,14 @@ to = ["qatrack"]
         b.wait_for(rows + " === 0", timeout=20)  # the page refreshes every 5 s
         self.assertEqual(self.api("/api/v1/status")["dead_letters"], 0)
         self.shot("dead-letters-after-retry")
+        # The retry's answer, by hand: nothing left to requeue.
+        req = urllib.request.Request(self.console + "/api/v1/dead-letters/retry", method="POST", data=b"",
+                                     headers={"Authorization": "Bearer " + self.write_token})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            answer = json.load(r)
+        self.assertEqual(answer["requeued"], 0)
+        schema = api_schema.Schema(os.path.join(ARGS.root, "docs/api-schema.json"))
+        self.assertEqual(schema.problems(answer, schema.for_endpoint("/api/v1/dead-letters/retry")), [])
 
 
 def main():
