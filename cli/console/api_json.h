@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/console/http_types.h"
 #include "store/time_util.h"
@@ -36,6 +37,14 @@ Page ParsePage(const ParsedTarget& t);
 
 // total, offset, limit and next_offset (null on the last page) beside `items`.
 nlohmann::json PageJson(const Page& p, uint64_t total, nlohmann::json items);
+
+// The page `p` of `all`, each element through `to_json`, in PageJson's envelope.
+template <typename T, typename ToJson>
+nlohmann::json PageOf(const Page& p, const std::vector<T>& all, ToJson to_json) {
+  nlohmann::json items = nlohmann::json::array();
+  for (size_t i = p.offset; i < all.size() && items.size() < p.limit; ++i) items.push_back(to_json(all[i]));
+  return PageJson(p, all.size(), std::move(items));
+}
 
 // ?<name>= as `qcflow query` reads times ("2024-05-01", "...T07:30Z"; UTC
 // without a Z) into *out; absent or "" leaves *out. The error sentence, or "".

@@ -68,11 +68,7 @@ HttpAnswer Components(const ConsoleBackend& b, const ParsedTarget& t) {
   if (!p.error.empty()) return ErrorAnswer(400, p.error);
   auto s = b.status();
   if (!s.ok()) return ErrorAnswer(503, "cannot read the status: " + s.status().message());
-  json items = json::array();
-  for (size_t i = p.offset; i < s->components.size() && items.size() < p.limit; ++i) {
-    items.push_back(ComponentJson(s->components[i]));
-  }
-  return JsonAnswer(200, PageJson(p, s->components.size(), std::move(items)));
+  return JsonAnswer(200, PageOf(p, s->components, ComponentJson));
 }
 
 HttpAnswer DeadLetters(const ConsoleBackend& b, const ParsedTarget& t) {
@@ -122,14 +118,11 @@ HttpAnswer TrendCatalog(const ConsoleBackend& b, const ParsedTarget& t) {
   if (!p.error.empty()) return ErrorAnswer(400, p.error);
   auto all = b.trend_series();
   if (!all.ok()) return ErrorAnswer(503, "cannot list the trends: " + all.status().message());
-  json items = json::array();
-  for (size_t i = p.offset; i < all->size() && items.size() < p.limit; ++i) {
-    const TrendSeriesInfo& s = (*all)[i];
-    items.push_back({{"machine", s.machine}, {"test", s.test}, {"name", s.name},
-                     {"unit", s.unit}, {"kind", s.source_kind}, {"points", s.points},
-                     {"first", FormatUtcIso(s.first)}, {"last", FormatUtcIso(s.last)}});
-  }
-  return JsonAnswer(200, PageJson(p, all->size(), std::move(items)));
+  return JsonAnswer(200, PageOf(p, *all, [](const TrendSeriesInfo& s) -> json {
+    return {{"machine", s.machine}, {"test", s.test}, {"name", s.name},
+            {"unit", s.unit}, {"kind", s.source_kind}, {"points", s.points},
+            {"first", FormatUtcIso(s.first)}, {"last", FormatUtcIso(s.last)}};
+  }));
 }
 
 HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
@@ -148,18 +141,15 @@ HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
   }
   auto series = b.trend(q);
   if (!series.ok()) return ErrorAnswer(503, "cannot read the trend: " + series.status().message());
-  json items = json::array();
-  for (size_t i = p.offset; i < series->points.size() && items.size() < p.limit; ++i) {
-    const TrendPoint& pt = series->points[i];
-    items.push_back({{"at", LocalInstant(pt.at, pt.zone)},
-                     {"value", pt.value},
-                     {"reference", NumberOrNull(pt.reference)},
-                     {"tolerance", NumberOrNull(pt.tolerance)},
-                     {"evaluation", pt.evaluation.empty() ? json(nullptr) : json(pt.evaluation)},
-                     {"session", pt.session},
-                     {"amendment", pt.amendment}});
-  }
-  json doc = PageJson(p, series->points.size(), std::move(items));
+  json doc = PageOf(p, series->points, [](const TrendPoint& pt) -> json {
+    return {{"at", LocalInstant(pt.at, pt.zone)},
+            {"value", pt.value},
+            {"reference", NumberOrNull(pt.reference)},
+            {"tolerance", NumberOrNull(pt.tolerance)},
+            {"evaluation", TimeOrNull(pt.evaluation)},
+            {"session", pt.session},
+            {"amendment", pt.amendment}};
+  });
   doc["machine"] = series->machine;
   doc["test"] = series->test;
   doc["name"] = series->name;
@@ -177,55 +167,48 @@ HttpAnswer Log(const ConsoleBackend& b, const ParsedTarget& t) {
     level = cli::ParseLogLevel(it->second);
     if (level < 0) return ErrorAnswer(400, "level must be one of trace, debug, info, warn, error, critical");
   }
-  const std::vector<cli::LogLine> lines = b.log_lines(component, level);
-  json items = json::array();
-  for (size_t i = p.offset; i < lines.size() && items.size() < p.limit; ++i) {
-    const cli::LogLine& l = lines[i];
-    items.push_back({{"at", FormatUtcIso(l.at)},
-                     {"level", cli::LogLevelName(l.level)},
-                     {"component", l.component},
-                     {"message", l.message}});
-  }
-  return JsonAnswer(200, PageJson(p, lines.size(), std::move(items)));
+  return JsonAnswer(200, PageOf(p, b.log_lines(component, level), [](const cli::LogLine& l) -> json {
+    return {{"at", FormatUtcIso(l.at)},
+            {"level", cli::LogLevelName(l.level)},
+            {"component", l.component},
+            {"message", l.message}};
+  }));
 }
 
 }  // namespace
 
 HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request) {
   const ParsedTarget t = ParseTarget(request.target);
-  const bool get = request.method == "GET" || request.method == "HEAD";
+  using Handler = HttpAnswer (*)(const ConsoleBackend&, const HttpExchange&, const ParsedTarget&);
   struct Route {
     const char* path;
     bool post;
+    Handler handle;
   };
-  static const Route kRoutes[] = {{"/api/v1/status", false},
-                                  {"/api/v1/components", false},
-                                  {"/api/v1/dead-letters", false},
-                                  {"/api/v1/dead-letters/retry", true},
-                                  {"/api/v1/trends", false},
-                                  {"/api/v1/trends/series", false},
-                                  {"/api/v1/deliveries", false},
-                                  {"/api/v1/log", false}};
+  // The one list of endpoints: routing, 405s and the 404's hint all read it.
+  static const Route kRoutes[] = {
+      {"/api/v1/status", false, [](auto& b, auto&, auto&) { return Status(b); }},
+      {"/api/v1/components", false, [](auto& b, auto&, auto& t) { return Components(b, t); }},
+      {"/api/v1/dead-letters", false, [](auto& b, auto&, auto& t) { return DeadLetters(b, t); }},
+      {"/api/v1/dead-letters/retry", true, Retry},
+      {"/api/v1/trends", false, [](auto& b, auto&, auto& t) { return TrendCatalog(b, t); }},
+      {"/api/v1/trends/series", false, [](auto& b, auto&, auto& t) { return TrendPoints(b, t); }},
+      {"/api/v1/deliveries", false, [](auto& b, auto&, auto& t) { return Deliveries(b, t); }},
+      {"/api/v1/log", false, [](auto& b, auto&, auto& t) { return Log(b, t); }},
+  };
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  std::string all;
   for (const Route& route : kRoutes) {
+    all += (all.empty() ? "" : ", ") + std::string(route.path);
     if (t.path != route.path) continue;
     if (route.post ? request.method != "POST" : !get) {
       HttpAnswer a = ErrorAnswer(405, std::string(route.path) + " takes " + (route.post ? "POST" : "GET"));
       a.headers.emplace_back("Allow", route.post ? "POST" : "GET, HEAD");
       return a;
     }
-    if (t.path == "/api/v1/status") return Status(backend);
-    if (t.path == "/api/v1/components") return Components(backend, t);
-    if (t.path == "/api/v1/dead-letters") return DeadLetters(backend, t);
-    if (t.path == "/api/v1/trends") return TrendCatalog(backend, t);
-    if (t.path == "/api/v1/trends/series") return TrendPoints(backend, t);
-    if (t.path == "/api/v1/deliveries") return Deliveries(backend, t);
-    if (t.path == "/api/v1/log") return Log(backend, t);
-    return Retry(backend, request, t);
+    return route.handle(backend, request, t);
   }
-  return ErrorAnswer(404, "no such endpoint: " + t.path +
-                              " (see docs/api.md: /api/v1/status, /api/v1/components, "
-                              "/api/v1/dead-letters, /api/v1/dead-letters/retry, /api/v1/trends, "
-                              "/api/v1/trends/series, /api/v1/deliveries, /api/v1/log)");
+  return ErrorAnswer(404, "no such endpoint: " + t.path + " (see docs/api.md: " + all + ")");
 }
 
 }  // namespace qcflow::console

@@ -70,12 +70,9 @@ HttpAnswer Deliveries(const ConsoleBackend& b, const ParsedTarget& t) {
   auto read = b.deliveries(q);
   if (!read.ok()) return ErrorAnswer(503, "cannot read deliveries: " + read.status().message());
   const bool cut = read->size() > kMaxRead;
-  const size_t total = cut ? kMaxRead : read->size();
-  json items = json::array();
-  for (size_t i = p.offset; i < total && items.size() < p.limit; ++i) {
-    items.push_back(DeliveryJson((*read)[i], b.show_patient_names));
-  }
-  json doc = PageJson(p, total, std::move(items));
+  if (cut) read->pop_back();  // read one more than kMaxRead only to know there are more
+  const bool names = b.show_patient_names;
+  json doc = PageOf(p, *read, [names](const icom::Delivery& d) { return DeliveryJson(d, names); });
   doc["linac"] = q.linac;
   doc["truncated"] = cut;  // more than kMaxRead in range: narrow since/until
   return JsonAnswer(200, std::move(doc));

@@ -47,24 +47,28 @@ bool Servable(const std::string& name, std::string* type) {
   return true;
 }
 
+// The whole file into *body; false when it cannot be opened or read. (An
+// ifstream that was never opened is not in a failed state: test is_open().)
+bool ReadFile(const fs::path& path, std::string* body) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open() || !in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *body = ss.str();
+  return true;
+}
+
 }  // namespace
 
 HttpAnswer ServePage(const std::string& dir, const std::string& path) {
   const std::string name = path == "/" ? "index.html" : path.substr(path.empty() ? 0 : 1);
   HttpAnswer a;
-  // An ifstream that was never opened is not in a failed state: test is_open().
-  std::ifstream in;
-  if (Servable(name, &a.content_type)) in.open(fs::path(dir) / name, std::ios::binary);
-  if (!in.is_open() || !in) {
+  if (!Servable(name, &a.content_type) || !ReadFile(fs::path(dir) / name, &a.body)) {
     a.status = 404;
     a.content_type = "text/plain; charset=utf-8";
     a.body = "not found: " + path +
              " (the console's pages are /, /trends.html, /icom.html, /log.html, /dead-letters.html)\n";
-    return a;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  a.body = ss.str();
   return a;
 }
 
@@ -82,22 +86,17 @@ Result<std::string> FindChartJs() {
   }
   return Status::NotFound(
       "Chart.js not found (apt-get install libjs-chart.js, or set QCFLOW_CHARTJS to chart.min.js); "
-      "the trends page shows tables without charts");
+      "the trends and iCom pages show tables without charts");
 }
 
 HttpAnswer ServeChartJs(const std::string& path) {
-  std::ifstream in;
-  if (!path.empty()) in.open(path, std::ios::binary);
-  if (!in.is_open() || !in) {
+  HttpAnswer a;
+  a.content_type = "text/javascript; charset=utf-8";
+  if (path.empty() || !ReadFile(path, &a.body)) {
     return HttpAnswer{404, "text/plain; charset=utf-8",
                       "Chart.js is not installed on this server: apt-get install libjs-chart.js\n",
                       {}};
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  HttpAnswer a;
-  a.content_type = "text/javascript; charset=utf-8";
-  a.body = ss.str();
   return a;
 }
 

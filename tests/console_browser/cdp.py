@@ -11,7 +11,6 @@ import base64
 import fcntl
 import json
 import os
-import queue
 import shutil
 import threading
 import time
@@ -48,7 +47,6 @@ class Browser:
         os.close(res_w_hi)
         self._next_id = 0
         self._answers = {}
-        self._events = queue.Queue()
         self._cond = threading.Condition()
         self._closed = False
         self.errors = []
@@ -94,7 +92,6 @@ class Browser:
         elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
             e = p["entry"]
             self.errors.append(f"log ({e.get('source')}): {e.get('text')} {e.get('url', '')}")
-        self._events.put(msg)
 
     def call(self, method, params=None, session=True, timeout=30):
         """Sends one command and returns its result; a CDP error raises CdpError."""

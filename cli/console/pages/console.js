@@ -16,6 +16,27 @@ const qcflow = {
     return doc;
   },
 
+  // Every item of a list endpoint, page by page (`query` is a URLSearchParams
+  // holding limit; at most maxPages pages): { doc: the last page, items }.
+  async allPages(path, query, maxPages) {
+    let doc = null, items = [];
+    for (let page = 0, offset = 0; page < maxPages && offset !== null; ++page) {
+      query.set("offset", offset);
+      doc = await qcflow.api(path + "?" + query);
+      items = items.concat(doc.items);
+      offset = doc.next_offset;
+    }
+    return { doc, items };
+  },
+
+  // True when Chart.js loaded; else says so in the element `boxId` instead of a `what`.
+  chartAvailable(boxId, what) {
+    if (typeof Chart !== "undefined") return true;
+    document.getElementById(boxId).textContent =
+        "No " + what + ": Chart.js is not installed on the server (apt-get install libjs-chart.js).";
+    return false;
+  },
+
   // A <td> holding `value` as text ("—" for null); numbers right-aligned.
   cell(value, className) {
     const td = document.createElement("td");

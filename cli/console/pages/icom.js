@@ -28,14 +28,7 @@ async function loadLinacs() {
 
 async function loadDeliveries(linac, since, until) {
   const query = new URLSearchParams({ linac, since, until, limit: kPageSize });
-  let items = [], offset = 0, doc = null;
-  for (let page = 0; page < kMaxPages && offset !== null; ++page) {
-    query.set("offset", offset);
-    doc = await qcflow.api("/api/v1/deliveries?" + query);
-    items = items.concat(doc.items);
-    offset = doc.next_offset;
-  }
-  return { doc, items };
+  return qcflow.allPages("/api/v1/deliveries", query, kMaxPages);
 }
 
 const range = (lo, hi) => (lo === null ? null : lo === hi ? String(lo) : lo + "–" + hi);
@@ -55,11 +48,7 @@ function row(d) {
 }
 
 function draw(items) {
-  if (typeof Chart === "undefined") {
-    document.getElementById("chart-box").textContent =
-        "No timeline: Chart.js is not installed on the server (apt-get install libjs-chart.js).";
-    return;
-  }
+  if (!qcflow.chartAvailable("chart-box", "timeline")) return;
   const fields = [...new Set(items.map((d) => "field " + d.field))];
   const data = {
     labels: fields,

@@ -41,14 +41,8 @@ async function loadPoints(machine, test) {
   if (since) query.set("since", since);
   // The API's until is exclusive; the picked day belongs in the range.
   if (until) query.set("until", new Date(Date.parse(until) + 86400000).toISOString().slice(0, 10));
-  let doc = null, points = [];
-  for (let page = 0, offset = 0; page < kMaxPages && offset !== null; ++page) {
-    query.set("offset", offset);
-    doc = await qcflow.api("/api/v1/trends/series?" + query);
-    points = points.concat(doc.items);
-    offset = doc.next_offset;
-  }
-  return { doc, points };
+  const { doc, items } = await qcflow.allPages("/api/v1/trends/series", query, kMaxPages);
+  return { doc, points: items };
 }
 
 // The band a value should stay in: reference ± tolerance (reference 0 when the
@@ -59,11 +53,7 @@ function band(p, sign) {
 }
 
 function draw(doc, points) {
-  if (typeof Chart === "undefined") {
-    document.getElementById("chart-box").textContent =
-        "No chart: Chart.js is not installed on the server (apt-get install libjs-chart.js).";
-    return;
-  }
+  if (!qcflow.chartAvailable("chart-box", "chart")) return;
   const xy = (f) => points.map((p) => ({ x: Date.parse(p.at), y: f(p) }));
   const data = {
     datasets: [
