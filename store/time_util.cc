@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace qcflow {
 namespace {
@@ -72,6 +75,68 @@ std::string FormatUtcIso(MicrosUtc t) {
                   c.hour, c.minute, c.second);
   }
   return buf;
+}
+
+std::string FormatRfc3339(MicrosUtc t, std::string_view zone) {
+  CivilTime c;
+  int offset_minutes = 0;
+  if (!IsUtcName(zone)) {
+    if (auto z = LookupZone(zone); z.ok()) {
+      const SysMicros st{Micros{t}};
+      const LocalMicros local = (*z)->to_local(st);
+      c = Split(local);
+      offset_minutes = int((local.time_since_epoch() - st.time_since_epoch()).count() / kMicrosPerMinute);
+    } else {
+      c = Split(LocalMicros{Micros{t}});
+    }
+  } else {
+    c = Split(LocalMicros{Micros{t}});
+  }
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day, c.hour,
+                        c.minute, c.second);
+  if (c.micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06d", c.micros);
+  const int m = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+  std::snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', m / 60, m % 60);
+  return buf;
+}
+
+std::string RezoneUtcText(std::string_view utc_text, std::string_view zone) {
+  if (utc_text.empty()) return "";
+  auto t = ParseTimeArg(utc_text, "UTC");
+  return t.ok() ? FormatRfc3339(*t, zone) : std::string(utc_text);
+}
+
+namespace {
+
+// "Europe/Berlin" from ":Europe/Berlin", "/usr/share/zoneinfo/Europe/Berlin\n"; "" if unknown.
+std::string UsableZoneName(std::string name) {
+  if (!name.empty() && name[0] == ':') name.erase(0, 1);
+  if (auto at = name.find("zoneinfo/"); at != std::string::npos) name = name.substr(at + 9);
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  return !name.empty() && CheckZone(name).ok() ? name : "";
+}
+
+}  // namespace
+
+std::string TzVariableZone() {
+  const char* tz = std::getenv("TZ");
+  return tz == nullptr ? "" : UsableZoneName(tz);
+}
+
+std::string SystemZone() {
+  if (std::string z = TzVariableZone(); !z.empty()) return z;
+  std::ifstream file("/etc/timezone");
+  std::string line;
+  if (std::getline(file, line)) {
+    if (std::string z = UsableZoneName(line); !z.empty()) return z;
+  }
+  std::error_code ec;
+  const auto target = std::filesystem::read_symlink("/etc/localtime", ec);
+  if (!ec) {
+    if (std::string z = UsableZoneName(target.string()); !z.empty()) return z;
+  }
+  return "UTC";
 }
 
 Result<CivilTime> UtcToCivil(MicrosUtc t, std::string_view zone) {
@@ -148,9 +213,20 @@ Result<MicrosUtc> ParseTimeArg(std::string_view text, std::string_view zone) {
   CivilTime c;
   std::string s(text);
   bool utc = false;
+  int offset_minutes = 0;
   if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) {
     utc = true;
     s.pop_back();
+  } else if (s.size() > 16 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') && s[s.size() - 3] == ':') {
+    // "+HH:MM" after a time of day (the date's own '-' sit earlier).
+    int hh = 0, mm = 0;
+    if (std::sscanf(s.c_str() + s.size() - 5, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) {
+      return Status::InvalidArgument("cannot read the UTC offset of '" + std::string(text) +
+                                     "'; write it as +HH:MM");
+    }
+    offset_minutes = (s[s.size() - 6] == '-' ? -1 : 1) * (hh * 60 + mm);
+    utc = true;
+    s.resize(s.size() - 6);
   }
   int n = 0;
   char sep = 0;
@@ -179,7 +255,9 @@ Result<MicrosUtc> ParseTimeArg(std::string_view text, std::string_view zone) {
       if (c.micros > 999999) c.micros = 999999;
     }
   }
-  return CivilToUtc(c, utc ? "UTC" : zone);
+  auto t = CivilToUtc(c, utc ? "UTC" : zone);
+  if (!t.ok()) return t;
+  return *t - offset_minutes * kMicrosPerMinute;
 }
 
 Status CheckZone(std::string_view zone) {

@@ -29,6 +29,23 @@ MicrosUtc NowMicros();
 // "2026-11-23T03:43:26.123456Z" (micros omitted when zero).
 std::string FormatUtcIso(MicrosUtc t);
 
+// RFC 3339 in `zone` with its offset at that instant: "2026-07-01T09:30:00+02:00"
+// (".ffffff" when micros != 0; "+00:00" in UTC). A zone this machine lacks
+// falls back to UTC, so a display never fails.
+std::string FormatRfc3339(MicrosUtc t, std::string_view zone);
+
+// The same instant as FormatRfc3339, from a stored UTC text ("...Z", as
+// FormatUtcIso writes); "" stays "", text that does not read is returned as is.
+std::string RezoneUtcText(std::string_view utc_text, std::string_view zone);
+
+// The IANA zone $TZ names ("Europe/Berlin", ":Europe/Berlin" and a zoneinfo
+// path are accepted); "" when TZ is unset or names no zone this machine knows.
+std::string TzVariableZone();
+
+// The zone this machine's clock shows: TzVariableZone(), else /etc/timezone,
+// else the /etc/localtime link, else "UTC".
+std::string SystemZone();
+
 // "YYYY-MM-DD HH:MM:SS", plus ".ffffff" when micros != 0 — as Python prints a
 // datetime, so DQA3 user_keys equal QCPump's and stored time texts match them.
 std::string FormatCivil(const CivilTime& c);
@@ -47,7 +64,8 @@ Result<CivilTime> UtcToCivil(MicrosUtc t, std::string_view zone);
 
 // Parses a user-supplied instant for CLI flags such as --since/--until:
 // "2024-05-01", "2024-05-01 07:30", "2024-05-01T07:30:15", with optional ".ffffff"
-// and optional trailing "Z". Times without "Z" are read in `zone` (default UTC).
+// and an optional "Z" or "+HH:MM"/"-HH:MM" (so any time qcflow prints reads
+// back). Times without either are read in `zone` (default UTC).
 Result<MicrosUtc> ParseTimeArg(std::string_view text, std::string_view zone = "UTC");
 
 // Returns OK when `zone` names an IANA time zone known to this machine.

@@ -1,5 +1,7 @@
 #include "store/time_util.h"
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 namespace qcflow {
@@ -57,6 +59,41 @@ TEST(TimeUtil, FormatDirectives) {
 TEST(TimeUtil, FormatCivilWholeSecondsAndMicros) {
   EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 0}), "2024-05-01 07:02:03");
   EXPECT_EQ(FormatCivil(CivilTime{2024, 5, 1, 7, 2, 3, 120}), "2024-05-01 07:02:03.000120");
+}
+
+TEST(TimeUtil, Rfc3339CarriesTheZonesOffset) {
+  const MicrosUtc summer = *ParseTimeArg("2024-07-01T07:30:00Z");
+  const MicrosUtc winter = *ParseTimeArg("2024-01-15T07:30:00.5Z");
+  EXPECT_EQ(FormatRfc3339(summer, "Europe/Berlin"), "2024-07-01T09:30:00+02:00");
+  EXPECT_EQ(FormatRfc3339(winter, "Europe/Berlin"), "2024-01-15T08:30:00.500000+01:00");
+  EXPECT_EQ(FormatRfc3339(summer, "America/New_York"), "2024-07-01T03:30:00-04:00");
+  EXPECT_EQ(FormatRfc3339(summer, "Asia/Kolkata"), "2024-07-01T13:00:00+05:30");
+  EXPECT_EQ(FormatRfc3339(summer, "UTC"), "2024-07-01T07:30:00+00:00");
+  EXPECT_EQ(FormatRfc3339(summer, "Mars/Olympus"), "2024-07-01T07:30:00+00:00");
+  // What it prints reads back to the same instant, offset included.
+  for (const char* zone : {"Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"}) {
+    EXPECT_EQ(*ParseTimeArg(FormatRfc3339(winter, zone), "Asia/Tokyo"), winter) << zone;
+  }
+  EXPECT_FALSE(ParseTimeArg("2024-07-01T09:30:00+25:00").ok());
+}
+
+TEST(TimeUtil, RezoneUtcTextKeepsEmptyAndUnreadable) {
+  EXPECT_EQ(RezoneUtcText("2024-07-01T07:30:00Z", "Europe/Berlin"), "2024-07-01T09:30:00+02:00");
+  EXPECT_EQ(RezoneUtcText("", "Europe/Berlin"), "");
+  EXPECT_EQ(RezoneUtcText("never", "Europe/Berlin"), "never");
+}
+
+TEST(TimeUtil, SystemZoneHonoursTz) {
+  const char* old = std::getenv("TZ");
+  const std::string saved = old ? old : "";
+  setenv("TZ", "Europe/Berlin", 1);
+  EXPECT_EQ(SystemZone(), "Europe/Berlin");
+  setenv("TZ", ":/usr/share/zoneinfo/America/Chicago", 1);
+  EXPECT_EQ(SystemZone(), "America/Chicago");
+  setenv("TZ", "Not/AZone", 1);  // unusable: the machine's zone, which is a real one
+  EXPECT_TRUE(CheckZone(SystemZone()).ok());
+  EXPECT_NE(SystemZone(), "Not/AZone");
+  if (old) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
 }
 
 }  // namespace

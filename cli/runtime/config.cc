@@ -11,6 +11,7 @@
 
 #include "process/component/config_table.h"
 #include "cli/runtime/listen_address.h"
+#include "store/time_util.h"
 
 namespace qcflow::config {
 
@@ -60,6 +61,15 @@ void ReadComponent(ConfigTable& parent, const toml::table& t, const component::C
       c->disabled.push_back(DisabledComponent{what, t["name"].value_or(std::string()),
                                               int(t.source().begin.line)});
       return;
+    }
+  }
+  // The site's clock for display: the first source (file order) that names a zone.
+  if (kind.role == component::Role::kSource) {
+    const int line = int(t.source().begin.line);
+    if (auto zone = t["zone"].value<std::string>(); zone && CheckZone(*zone).ok() &&
+                                                    (c->first_source_zone.empty() || line < c->first_source_line)) {
+      c->first_source_zone = *zone;
+      c->first_source_line = line;
     }
   }
   ConfigTable r(t, "[[" + what + "]]", file, errors);
@@ -215,6 +225,14 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
     if (!c.console.token_file.empty()) {
       Status st = component::ReadSecretFile("[console].token_file", c.console.token_file, &c.console.token);
       if (!st.ok()) r.Error(t.get("token_file"), st.message());
+    }
+  });
+  section("display", [&](const toml::table& t) {
+    ConfigTable r(t, "[display]", file, &errors);
+    r.Str("zone", &c.display.zone);
+    r.Finish();
+    if (Status z = CheckZone(c.display.zone); !c.display.zone.empty() && !z.ok()) {
+      r.Error(t.get("zone"), "[display].zone: " + z.message());
     }
   });
   // [[source.<kind>]] and [[sink.<kind>]]: each registered kind reads its own.

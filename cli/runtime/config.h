@@ -52,6 +52,11 @@ struct ConsoleSection {
   bool show_patient_names = false;
 };
 
+// How people are shown times (cli/runtime/display_zone.h).
+struct DisplaySection {
+  std::string zone;              // IANA name as written; "" = not written
+};
+
 // A component section written with `enabled = false` (QCPump's inactive
 // pumps): neither validated nor run, and only `name` of it is read, so a
 // half-written section can wait there. Routes naming it are set aside too.
@@ -74,6 +79,11 @@ struct Config {
   LogSection log;
   MetricsSection metrics;
   ConsoleSection console;
+  DisplaySection display;
+  // The `zone` of the first enabled source section (in file order) that
+  // writes a valid one: the site's clock when [display] names none.
+  std::string first_source_zone;
+  int first_source_line = 0;
   // The kinds it was read with (component/component.h).
   const component::Registry* registry = nullptr;
   // Every enabled [[source.*]] and [[sink.*]], sources first, each kind in
