@@ -78,20 +78,12 @@ std::string FormatUtcIso(MicrosUtc t) {
 }
 
 std::string FormatRfc3339(MicrosUtc t, std::string_view zone) {
-  CivilTime c;
-  int offset_minutes = 0;
+  LocalMicros local{Micros{t}};  // UTC, also for a zone this machine lacks
   if (!IsUtcName(zone)) {
-    if (auto z = LookupZone(zone); z.ok()) {
-      const SysMicros st{Micros{t}};
-      const LocalMicros local = (*z)->to_local(st);
-      c = Split(local);
-      offset_minutes = int((local.time_since_epoch() - st.time_since_epoch()).count() / kMicrosPerMinute);
-    } else {
-      c = Split(LocalMicros{Micros{t}});
-    }
-  } else {
-    c = Split(LocalMicros{Micros{t}});
+    if (auto z = LookupZone(zone); z.ok()) local = (*z)->to_local(SysMicros{Micros{t}});
   }
+  const int offset_minutes = int((local.time_since_epoch().count() - t) / kMicrosPerMinute);
+  const CivilTime c = Split(local);
   char buf[64];
   int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day, c.hour,
                         c.minute, c.second);

@@ -4,7 +4,6 @@
 
 #include <charconv>
 
-#include "process/common/utc_offset.h"
 
 namespace qcflow::console {
 namespace {
@@ -59,13 +58,6 @@ std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out) 
   if (!v.ok()) return std::string(name) + ": " + v.status().message();
   *out = *v;
   return "";
-}
-
-json LocalInstant(MicrosUtc t, const std::string& zone) {
-  auto clock = FormatInZone(t, zone, "%Y-%m-%dT%H:%M:%S");
-  auto offset = UtcOffsetMinutes(t, zone);
-  if (!clock.ok() || !offset.ok()) return FormatUtcIso(t);  // a zone this machine lacks
-  return *clock + FormatUtcOffset(*offset, /*colon=*/true);
 }
 
 HttpAnswer ErrorAnswer(int status, const std::string& message) {

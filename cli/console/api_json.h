@@ -50,9 +50,6 @@ nlohmann::json PageOf(const Page& p, const std::vector<T>& all, ToJson to_json) 
 // without a Z) into *out; absent or "" leaves *out. The error sentence, or "".
 std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out);
 
-// RFC 3339 in `zone` ("" = UTC) with its offset: the wall clock the source read.
-nlohmann::json LocalInstant(MicrosUtc t, const std::string& zone);
-
 }  // namespace qcflow::console
 
 #endif  // QCFLOW_CLI_CONSOLE_API_JSON_H_

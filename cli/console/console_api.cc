@@ -142,7 +142,7 @@ HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
   auto series = b.trend(q);
   if (!series.ok()) return ErrorAnswer(503, "cannot read the trend: " + series.status().message());
   json doc = PageOf(p, series->points, [](const TrendPoint& pt) -> json {
-    return {{"at", LocalInstant(pt.at, pt.zone)},
+    return {{"at", FormatRfc3339(pt.at, pt.zone)},
             {"value", pt.value},
             {"reference", NumberOrNull(pt.reference)},
             {"tolerance", NumberOrNull(pt.tolerance)},

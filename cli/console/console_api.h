@@ -48,9 +48,6 @@ struct ConsoleBackend {
   // The recent log (cli/runtime/log_tail.h): lines of a component ("" = all)
   // at a level or above, newest first.
   std::function<std::vector<cli::LogLine>(const std::string& component, int min_level)> log_lines;
-  // The display zone (cli/runtime/display_zone.h): every instant in an answer
-  // is RFC 3339 in it, with its offset (LocalInstant in api_json.h).
-  std::string zone = "UTC";
   std::string token;  // "" = read-only console
   bool show_patient_names = false;
 };

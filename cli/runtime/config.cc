@@ -63,15 +63,6 @@ void ReadComponent(ConfigTable& parent, const toml::table& t, const component::C
       return;
     }
   }
-  // The site's clock for display: the first source (file order) that names a zone.
-  if (kind.role == component::Role::kSource) {
-    const int line = int(t.source().begin.line);
-    if (auto zone = t["zone"].value<std::string>(); zone && CheckZone(*zone).ok() &&
-                                                    (c->first_source_zone.empty() || line < c->first_source_line)) {
-      c->first_source_zone = *zone;
-      c->first_source_line = line;
-    }
-  }
   ConfigTable r(t, "[[" + what + "]]", file, errors);
   r.Known("enabled");
   component::CommonOptions common;
@@ -156,6 +147,27 @@ void CrossCheck(const std::string& file, const std::vector<std::shared_ptr<compo
       source->AddSink(to);
     }
   }
+}
+
+// The site's clock for display: the valid `zone` of the first enabled source
+// section in file order (the reader visits kinds in registry order instead).
+std::string FirstSourceZone(const toml::table& root) {
+  std::string zone;
+  int first_line = 0;
+  const toml::table* sources = root["source"].as_table();
+  if (sources == nullptr) return zone;
+  for (const auto& [kind, sections] : *sources) {
+    const toml::array* list = sections.as_array();
+    if (list == nullptr) continue;
+    for (const toml::node& n : *list) {
+      const toml::table* t = n.as_table();
+      if (t == nullptr || !(*t)["enabled"].value_or(true)) continue;
+      const int line = int(t->source().begin.line);
+      auto z = (*t)["zone"].value<std::string>();
+      if (z && CheckZone(*z).ok() && (zone.empty() || line < first_line)) zone = *z, first_line = line;
+    }
+  }
+  return zone;
 }
 
 }  // namespace
@@ -275,6 +287,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file, mode_
   CheckInlineSecrets(root, file, file_mode, registry, &errors);
   for (auto& k : c.components) all.push_back(std::const_pointer_cast<component::Component>(k));
   if (errors.empty()) CrossCheck(file, all, &errors, &c);
+  c.first_source_zone = FirstSourceZone(root);
   if (!errors.empty()) {
     std::string msg = std::to_string(errors.size()) + " problem" + (errors.size() > 1 ? "s" : "") +
                       " in " + file + ":";

@@ -83,7 +83,6 @@ struct Config {
   // The `zone` of the first enabled source section (in file order) that
   // writes a valid one: the site's clock when [display] names none.
   std::string first_source_zone;
-  int first_source_line = 0;
   // The kinds it was read with (component/component.h).
   const component::Registry* registry = nullptr;
   // Every enabled [[source.*]] and [[sink.*]], sources first, each kind in

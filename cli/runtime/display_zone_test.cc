@@ -47,6 +47,10 @@ TEST(DisplayZone, FirstSourceThatNamesAZoneThenTheDisplaySection) {
   EXPECT_EQ(*ResolveDisplayZone("", &sources), "America/Chicago");
   Config display = Parse(std::string("[display]\nzone = \"Europe/Berlin\"\n") + kTwoSources);
   EXPECT_EQ(*ResolveDisplayZone("", &display), "Europe/Berlin");
+  // A disabled source's zone is not the site's clock.
+  Config disabled = Parse(std::string("[[source.mpc]]\nname = \"OLD\"\nenabled = false\nzone = \"Asia/Dubai\"\n") +
+                          kTwoSources);
+  EXPECT_EQ(disabled.first_source_zone, "America/Chicago");
   // Neither: the machine's zone.
   Config none = Parse("[store]\npath = \"s\"\n");
   EXPECT_EQ(*ResolveDisplayZone("", &none), SystemZone());
