@@ -15,6 +15,7 @@
 
 #include "cli/command.h"
 #include "cli/console/console.h"
+#include "cli/runtime/display_zone.h"
 #include "cli/runtime/config.h"
 #include "cli/runtime/daemon.h"
 #include "cli/runtime/logging.h"
@@ -26,6 +27,7 @@ struct RunOptions {
   std::string config;
   bool until_idle = false;
   std::string max_duration;
+  std::string zone;  // --tz; "" = ResolveDisplayZone's default
 };
 
 constexpr const char* kRunHelp = R"(
@@ -109,9 +111,10 @@ class SignalWatcher {
 
 // [console]: the web console and read API, reading the daemon's snapshots. The
 // daemon keeps the server and closes it before its store.
-Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
+Status StartConsole(Daemon& daemon, const config::ConsoleSection& section, std::string zone) {
   if (section.listen.empty()) return Status::OK();
   console::ConsoleBackend backend;
+  backend.zone = std::move(zone);
   backend.status = [&daemon] { return daemon.Snapshot(); };
   backend.dead_letters = [&daemon](const std::string& sink, size_t offset, size_t limit) {
     return daemon.DeadLetters(sink, offset, limit);
@@ -126,9 +129,10 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
     return RecentLog().Lines(component, min_level);
   };
   std::string pages;
+  const std::string backend_zone = backend.zone;
   auto server = console::StartConsole(section, std::move(backend), &pages);
   if (!server.ok()) return server.status();
-  spdlog::info("console: http://{}/ ({}; {})", (*server)->address(),
+  spdlog::info("console: http://{}/ (times in {}; {}; {})", (*server)->address(), backend_zone,
                section.token.empty() ? "read-only: no [console].token_file" : "retry with the write token",
                pages);
   daemon.Attach(std::shared_ptr<console::ConsoleServer>(std::move(*server)));
@@ -138,6 +142,8 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section) {
 int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
   auto cfg = config::LoadConfig(o.config);
   if (!cfg.ok()) return ReportError(cfg.status());
+  auto zone = config::ResolveDisplayZone(o.zone, &*cfg);
+  if (!zone.ok()) return ReportError(zone.status());
   DaemonOptions opts;
   opts.config = std::move(*cfg);
   opts.store_dir = global.store_dir;  // --store overrides [store].path
@@ -175,7 +181,7 @@ int RunDaemon(const GlobalOptions& global, const RunOptions& o) {
                  ? kExitUsage
                  : kExitFailed;
     }
-    if (Status s = StartConsole(**daemon, console_section); !s.ok()) {
+    if (Status s = StartConsole(**daemon, console_section, *zone); !s.ok()) {
       spdlog::error("not started: {}", s.message());
       ShutDownLogging();
       return kExitFailed;
@@ -212,6 +218,11 @@ void RegisterRunCommand(CLI::App& app, const GlobalOptions& global, Action* acti
                   "Stop (draining like SIGTERM) after this long: 90, 30s, 5m; exit 0 if nothing "
                   "was left undone, 3 if uploads are pending or dead-lettered or a source failed")
       ->type_name("DURATION");
+  cmd->add_option("--tz", o->zone,
+                  "The zone the console and read API show times in (IANA name such as "
+                  "Europe/Berlin); default: $TZ, else [display] zone, else the first source's "
+                  "zone, else this machine's")
+      ->type_name("ZONE");
   cmd->footer(kRunHelp);
   cmd->callback([action, &global, o] {
     *action = [&global, o] { return RunDaemon(global, *o); };

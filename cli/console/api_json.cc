@@ -27,7 +27,11 @@ HttpAnswer JsonAnswer(int status, json doc) {
   return a;
 }
 
-json TimeOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
+json TextOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
+
+json InstantOrNull(const std::string& utc_text, std::string_view zone) {
+  return utc_text.empty() ? json(nullptr) : json(RezoneUtcText(utc_text, zone));
+}
 
 Page ParsePage(const ParsedTarget& t) {
   Page p;
@@ -51,10 +55,10 @@ json PageJson(const Page& p, uint64_t total, json items) {
           {"items", std::move(items)}};
 }
 
-std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out) {
+std::string ParseBound(const ParsedTarget& t, const char* name, std::string_view zone, MicrosUtc* out) {
   auto it = t.query.find(name);
   if (it == t.query.end() || it->second.empty()) return "";
-  auto v = ParseTimeArg(it->second);
+  auto v = ParseTimeArg(it->second, zone);
   if (!v.ok()) return std::string(name) + ": " + v.status().message();
   *out = *v;
   return "";

@@ -20,8 +20,12 @@ namespace qcflow::console {
 // The document with "v": 1 added, as `status`.
 HttpAnswer JsonAnswer(int status, nlohmann::json doc);
 
-// null for "" (a time that never happened, a missing text).
-nlohmann::json TimeOrNull(const std::string& t);
+// null for "" (a missing text).
+nlohmann::json TextOrNull(const std::string& t);
+
+// A stored UTC text ("...Z") as RFC 3339 in `zone`; null for "" (a time that
+// never happened).
+nlohmann::json InstantOrNull(const std::string& utc_text, std::string_view zone);
 
 template <typename T>
 nlohmann::json NumberOrNull(const std::optional<T>& n) {
@@ -46,9 +50,10 @@ nlohmann::json PageOf(const Page& p, const std::vector<T>& all, ToJson to_json) 
   return PageJson(p, all.size(), std::move(items));
 }
 
-// ?<name>= as `qcflow query` reads times ("2024-05-01", "...T07:30Z"; UTC
-// without a Z) into *out; absent or "" leaves *out. The error sentence, or "".
-std::string ParseBound(const ParsedTarget& t, const char* name, MicrosUtc* out);
+// ?<name>= as `qcflow query` reads times ("2024-05-01", "...T07:30Z",
+// "...T07:30+02:00"; in `zone` without an offset, so a day is the display
+// zone's day) into *out; absent or "" leaves *out. The error sentence, or "".
+std::string ParseBound(const ParsedTarget& t, const char* name, std::string_view zone, MicrosUtc* out);
 
 }  // namespace qcflow::console
 

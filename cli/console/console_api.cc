@@ -10,17 +10,18 @@ namespace {
 
 using nlohmann::json;
 
-json ComponentJson(const cli::ComponentSnapshot& c) {
+json ComponentJson(const cli::ComponentSnapshot& c, std::string_view zone) {
+  auto at = [zone](const std::string& utc) { return InstantOrNull(utc, zone); };
   return {{"name", c.name},
           {"role", c.role},
           {"kind", c.kind},
           {"state", c.state},
           {"paused", c.paused},
-          {"last_run", TimeOrNull(c.last_run)},
-          {"last_ok", TimeOrNull(c.last_ok)},
-          {"next_run", TimeOrNull(c.next_run)},
-          {"last_error", c.last_error.empty() ? json(nullptr) : json(c.last_error)},
-          {"last_error_at", TimeOrNull(c.last_error_at)},
+          {"last_run", at(c.last_run)},
+          {"last_ok", at(c.last_ok)},
+          {"next_run", at(c.next_run)},
+          {"last_error", TextOrNull(c.last_error)},
+          {"last_error_at", at(c.last_error_at)},
           {"records", NumberOrNull(c.records)},
           {"quarantined", NumberOrNull(c.quarantined)},
           {"records_last_run", NumberOrNull(c.records_last_run)},
@@ -28,7 +29,7 @@ json ComponentJson(const cli::ComponentSnapshot& c) {
           {"in_backoff", NumberOrNull(c.in_backoff)},
           {"dead_letters", NumberOrNull(c.dead_letters)},
           {"delivered", NumberOrNull(c.delivered)},
-          {"last_success", TimeOrNull(c.last_success)}};
+          {"last_success", at(c.last_success)}};
 }
 
 // Constant time in the length of `given`, so timing tells nothing of the token.
@@ -45,16 +46,17 @@ HttpAnswer Status(const ConsoleBackend& b) {
   json components = json::array();
   uint64_t pending = 0, dead = 0;
   for (const cli::ComponentSnapshot& c : s->components) {
-    components.push_back(ComponentJson(c));
+    components.push_back(ComponentJson(c, b.zone));
     pending += c.pending.value_or(0);
     dead += c.dead_letters.value_or(0);
   }
-  return JsonAnswer(200, {{"taken_at", s->taken_at},
+  return JsonAnswer(200, {{"taken_at", InstantOrNull(s->taken_at, b.zone)},
+                          {"zone", b.zone},
                           {"store", s->store_dir},
                           {"records", s->records},
                           {"bytes_on_disk", s->bytes_on_disk},
                           {"daemon", {{"state", "running"},
-                                      {"started_at", TimeOrNull(s->daemon_started_at)},
+                                      {"started_at", InstantOrNull(s->daemon_started_at, b.zone)},
                                       {"version", s->version}}},
                           {"pending", pending},
                           {"dead_letters", dead},
@@ -68,7 +70,9 @@ HttpAnswer Components(const ConsoleBackend& b, const ParsedTarget& t) {
   if (!p.error.empty()) return ErrorAnswer(400, p.error);
   auto s = b.status();
   if (!s.ok()) return ErrorAnswer(503, "cannot read the status: " + s.status().message());
-  return JsonAnswer(200, PageOf(p, s->components, ComponentJson));
+  return JsonAnswer(200, PageOf(p, s->components, [&b](const cli::ComponentSnapshot& c) {
+    return ComponentJson(c, b.zone);
+  }));
 }
 
 HttpAnswer DeadLetters(const ConsoleBackend& b, const ParsedTarget& t) {
@@ -82,7 +86,7 @@ HttpAnswer DeadLetters(const ConsoleBackend& b, const ParsedTarget& t) {
     items.push_back({{"sink", d.sink},
                      {"item", d.item},
                      {"attempts", d.attempts},
-                     {"since", TimeOrNull(d.since)},
+                     {"since", InstantOrNull(d.since, b.zone)},
                      {"reason", d.reason}});
   }
   return JsonAnswer(200, PageJson(p, page->total, std::move(items)));
@@ -118,10 +122,10 @@ HttpAnswer TrendCatalog(const ConsoleBackend& b, const ParsedTarget& t) {
   if (!p.error.empty()) return ErrorAnswer(400, p.error);
   auto all = b.trend_series();
   if (!all.ok()) return ErrorAnswer(503, "cannot list the trends: " + all.status().message());
-  return JsonAnswer(200, PageOf(p, *all, [](const TrendSeriesInfo& s) -> json {
+  return JsonAnswer(200, PageOf(p, *all, [&b](const TrendSeriesInfo& s) -> json {
     return {{"machine", s.machine}, {"test", s.test}, {"name", s.name},
             {"unit", s.unit}, {"kind", s.source_kind}, {"points", s.points},
-            {"first", FormatUtcIso(s.first)}, {"last", FormatUtcIso(s.last)}};
+            {"first", FormatRfc3339(s.first, b.zone)}, {"last", FormatRfc3339(s.last, b.zone)}};
   }));
 }
 
@@ -137,16 +141,16 @@ HttpAnswer TrendPoints(const ConsoleBackend& b, const ParsedTarget& t) {
     }
   }
   for (auto [name, bound] : {std::pair{"since", &q.from}, std::pair{"until", &q.until}}) {
-    if (std::string e = ParseBound(t, name, bound); !e.empty()) return ErrorAnswer(400, e);
+    if (std::string e = ParseBound(t, name, b.zone, bound); !e.empty()) return ErrorAnswer(400, e);
   }
   auto series = b.trend(q);
   if (!series.ok()) return ErrorAnswer(503, "cannot read the trend: " + series.status().message());
-  json doc = PageOf(p, series->points, [](const TrendPoint& pt) -> json {
-    return {{"at", FormatRfc3339(pt.at, pt.zone)},
+  json doc = PageOf(p, series->points, [&b](const TrendPoint& pt) -> json {
+    return {{"at", FormatRfc3339(pt.at, b.zone)},
             {"value", pt.value},
             {"reference", NumberOrNull(pt.reference)},
             {"tolerance", NumberOrNull(pt.tolerance)},
-            {"evaluation", TimeOrNull(pt.evaluation)},
+            {"evaluation", TextOrNull(pt.evaluation)},
             {"session", pt.session},
             {"amendment", pt.amendment}};
   });
@@ -167,8 +171,8 @@ HttpAnswer Log(const ConsoleBackend& b, const ParsedTarget& t) {
     level = cli::ParseLogLevel(it->second);
     if (level < 0) return ErrorAnswer(400, "level must be one of trace, debug, info, warn, error, critical");
   }
-  return JsonAnswer(200, PageOf(p, b.log_lines(component, level), [](const cli::LogLine& l) -> json {
-    return {{"at", FormatUtcIso(l.at)},
+  return JsonAnswer(200, PageOf(p, b.log_lines(component, level), [&b](const cli::LogLine& l) -> json {
+    return {{"at", FormatRfc3339(l.at, b.zone)},
             {"level", cli::LogLevelName(l.level)},
             {"component", l.component},
             {"message", l.message}};

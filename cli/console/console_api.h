@@ -12,9 +12,10 @@
 //     ([console].token_file). Without a configured token, or with a wrong one:
 //     403. The console sets no cookie and answers no CORS preflight, so another
 //     site's page cannot make a browser send the header (CSRF-safe).
-//   - Instants of sessions (trends) are RFC 3339 with the offset of the
-//     source's zone ("2024-07-01T07:30:00+02:00"), as the source's clock read.
-//     Deliveries are UTC ("...Z") with the linac clock's text beside.
+//   - Every instant is RFC 3339 in the display zone (`zone`, named in
+//     /api/v1/status) with its offset: "2024-07-01T07:30:00+02:00". A source
+//     clock's own text is kept beside it (deliveries' source_start/_end).
+//     since/until without an offset are read in the display zone.
 //   - Patient IDs are masked and names left out unless show_patient_names.
 //   - The token is compared in constant time and never appears in an answer.
 #ifndef QCFLOW_CLI_CONSOLE_CONSOLE_API_H_
@@ -48,6 +49,8 @@ struct ConsoleBackend {
   // The recent log (cli/runtime/log_tail.h): lines of a component ("" = all)
   // at a level or above, newest first.
   std::function<std::vector<cli::LogLine>(const std::string& component, int min_level)> log_lines;
+  // The display zone (cli/runtime/display_zone.h) every instant is shown in.
+  std::string zone = "UTC";
   std::string token;  // "" = read-only console
   bool show_patient_names = false;
 };

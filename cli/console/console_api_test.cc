@@ -105,6 +105,20 @@ TEST(ConsoleApi, StatusHasEveryComponentWithTypedFields) {
   EXPECT_EQ(j["dead_letters"], 3);
   EXPECT_EQ(j["pending"], 2);
   EXPECT_EQ(j["console"]["write_enabled"], false);
+  EXPECT_EQ(j["zone"], "UTC");
+  EXPECT_EQ(src["last_run"], "2026-01-02T03:04:05+00:00");
+}
+
+TEST(ConsoleApi, StatusInstantsAreInTheDisplayZoneItNames) {
+  Fake f;
+  f.backend.zone = "Europe/Berlin";
+  auto [code, j] = f.Call("GET", "/api/v1/status");
+  ASSERT_EQ(code, 200) << j;
+  EXPECT_EQ(j["zone"], "Europe/Berlin");
+  EXPECT_EQ(j["components"][0]["last_run"], "2026-01-02T04:04:05+01:00");  // 03:04:05Z in winter
+  EXPECT_TRUE(j["components"][0]["last_ok"].is_null());                    // never: still null
+  std::tie(code, j) = f.Call("GET", "/api/v1/components?limit=1");
+  EXPECT_EQ(j["items"][0]["last_run"], "2026-01-02T04:04:05+01:00");
 }
 
 TEST(ConsoleApi, ListsArePagedAndLimitsChecked) {
@@ -169,6 +183,7 @@ TEST(ConsoleApi, UnknownEndpointsAndMethodsAreJsonErrors) {
 
 TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
   Fake f;
+  f.backend.zone = "Europe/Berlin";
   auto [code, j] = f.Call("GET", "/api/v1/trends?limit=1&offset=1");
   ASSERT_EQ(code, 200) << j;
   EXPECT_EQ(j["total"], 2);
@@ -183,7 +198,7 @@ TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
   ASSERT_EQ(f.queries.size(), 1u);
   EXPECT_EQ(f.queries[0].machine, "H191157");
   EXPECT_EQ(f.queries[0].test, "output_6x");
-  EXPECT_EQ(f.queries[0].from, *ParseTimeArg("2024-01-01"));
+  EXPECT_EQ(f.queries[0].from, *ParseTimeArg("2023-12-31T23:00:00Z"));  // Berlin's midnight
   EXPECT_EQ(f.queries[0].until, *ParseTimeArg("2025-06-01T00:00:00Z"));
   EXPECT_EQ(j["unit"], "%");
   EXPECT_EQ(j["total"], 3);
@@ -201,9 +216,12 @@ TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
   EXPECT_EQ(winter["amendment"], true);
   std::tie(code, j) = f.Call("GET", "/api/v1/trends/series?machine=H191157&test=output_6x&offset=2");
   ASSERT_EQ(j["items"].size(), 1u);
-  EXPECT_EQ(j["items"][0]["at"], "2025-01-01T07:30:00+00:00");  // no zone: UTC
+  EXPECT_EQ(j["items"][0]["at"], "2025-01-01T08:30:00+01:00");  // the display zone, not the source's
   EXPECT_TRUE(j["items"][0]["evaluation"].is_null());
   EXPECT_TRUE(j["next_offset"].is_null());
+  f.backend.zone = "UTC";
+  std::tie(code, j) = f.Call("GET", "/api/v1/trends/series?machine=H191157&test=output_6x&limit=1");
+  EXPECT_EQ(j["items"][0]["at"], "2024-07-01T05:30:00+00:00");
 
   for (const char* bad : {"?machine=H191157", "?test=output_6x", "?machine=&test=x",
                           "?machine=H&test=x&since=yesterday", "?machine=H&test=x&limit=0"}) {
@@ -211,7 +229,7 @@ TEST(ConsoleApi, TrendsListSeriesAndServePointsWithLocalTimes) {
     EXPECT_EQ(code, 400) << bad;
     EXPECT_TRUE(j["error"].is_string()) << j;
   }
-  EXPECT_EQ(f.queries.size(), 2u);  // no bad request reached the store
+  EXPECT_EQ(f.queries.size(), 3u);  // no bad request reached the store
 }
 
 TEST(ConsoleApi, LogServesAComponentAndALevelNewestFirst) {
@@ -227,7 +245,9 @@ TEST(ConsoleApi, LogServesAComponentAndALevelNewestFirst) {
   EXPECT_EQ(j["items"][0]["component"], "qatrack");
   EXPECT_EQ(j["items"][0]["level"], "error");
   EXPECT_EQ(j["items"][0]["message"], "HTTP 403");
-  EXPECT_EQ(j["items"][0]["at"].get<std::string>().back(), 'Z');
+  EXPECT_EQ(j["items"][0]["at"], "1970-01-01T00:00:02+00:00");
+  f.backend.zone = "Asia/Kolkata";
+  EXPECT_EQ(f.Call("GET", "/api/v1/log?level=warn").second["items"][0]["at"], "1970-01-01T05:30:02+05:30");
   std::tie(code, j) = f.Call("GET", "/api/v1/log?component=qatrack&limit=1");
   ASSERT_EQ(code, 200) << j;
   EXPECT_EQ(j["total"], 2);

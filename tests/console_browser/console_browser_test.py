@@ -13,6 +13,7 @@ fails the test. Screenshots of each page go to --screenshots.
 Usage: console_browser_test.py --qcflow BIN --root SRC --work DIR --screenshots DIR
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -25,6 +26,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_schema  # noqa: E402
@@ -134,8 +136,10 @@ interval = "1s"
 from = "demo-tds"
 to = ["qatrack"]
 """)
+        # No TZ: the display zone falls to the first source's (Berlin), which the pages must use.
+        env = {k: v for k, v in os.environ.items() if k != "TZ"}
         cls.procs.append(subprocess.Popen([ARGS.qcflow, "run", "--config", config],
-                                          stdout=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, env=env,
                                           stderr=cls.log_file("daemon.log")))
 
         def settled():
@@ -294,6 +298,18 @@ to = ["qatrack"]
             self.assertNotIn(name, text)
         self.assertIn("***", b.evaluate("document.querySelector('#deliveries tbody tr').cells[3].textContent"))
         self.assertIn(f"{api['total']} deliveries on LA1", text)
+        # Times in the display zone the status names, on the table, the label and the chart's axis.
+        self.assertEqual(self.api("/api/v1/status")["zone"], "Europe/Berlin")
+        first_start = b.evaluate("document.querySelector('#deliveries tbody tr').cells[0].textContent")
+        self.assertEqual(first_start, api["items"][0]["start"])
+        self.assertTrue(first_start.endswith("+01:00"), first_start)  # January in Berlin
+        chart = "Chart.getChart(document.getElementById('chart'))"
+        self.assertEqual(b.evaluate(chart + ".data.datasets[0].label"), "delivering (Europe/Berlin)")
+        ticks = b.evaluate(chart + ".scales.x.ticks.map(t => [t.value, t.label])")
+        self.assertGreater(len(ticks), 1)
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        for value, label in ticks:
+            self.assertEqual(label, datetime.datetime.fromtimestamp(value / 1000, berlin).strftime("%H:%M:%S"))
         self.shot("icom")
 
     def test_4_log_page_shows_a_components_lines_by_level(self):

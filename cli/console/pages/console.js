@@ -29,6 +29,22 @@ const qcflow = {
     return { doc, items };
   },
 
+  // The display zone every instant of the API is in (/api/v1/status names it);
+  // asked once per page.
+  async zone() {
+    if (!qcflow.zonePromise) qcflow.zonePromise = qcflow.api("/api/v1/status").then((s) => s.zone || "UTC");
+    return qcflow.zonePromise;
+  },
+
+  // `ms` since the epoch as the display zone's "YYYY-MM-DD" (part "date"),
+  // "HH:MM:SS" (part "time"); en-CA and en-GB write those orders.
+  inZone(ms, zone, part) {
+    const date = part === "date";
+    return new Intl.DateTimeFormat(date ? "en-CA" : "en-GB", Object.assign({ timeZone: zone },
+        date ? { year: "numeric", month: "2-digit", day: "2-digit" }
+             : { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })).format(ms);
+  },
+
   // True when Chart.js loaded; else says so in the element `boxId` instead of a `what`.
   chartAvailable(boxId, what) {
     if (typeof Chart !== "undefined") return true;

@@ -8,8 +8,10 @@ const kPageSize = 1000;
 const kMaxPages = 20;
 const kDayMs = 86400000;
 let chart = null;
+let zone = "UTC";  // the display zone: days and clock times are its
 
 async function loadLinacs() {
+  zone = await qcflow.zone();
   const doc = await qcflow.api("/api/v1/components?limit=1000");
   const names = doc.items.filter((c) => c.kind === "source.icom").map((c) => c.name);
   const select = document.getElementById("linac");
@@ -21,7 +23,7 @@ async function loadLinacs() {
   }));
   const wanted = new URLSearchParams(location.search);
   if (wanted.get("linac")) select.value = wanted.get("linac");
-  document.getElementById("day").value = wanted.get("date") || new Date().toISOString().slice(0, 10);
+  document.getElementById("day").value = wanted.get("date") || qcflow.inZone(Date.now(), zone, "date");
   if (wanted.get("span")) document.getElementById("span").value = wanted.get("span");
   return names.length;
 }
@@ -53,7 +55,7 @@ function draw(items) {
   const data = {
     labels: fields,
     datasets: [{
-      label: "delivering (UTC)",
+      label: "delivering (" + zone + ")",
       data: items.map((d) => ({ x: [Date.parse(d.start), Date.parse(d.end)], y: "field " + d.field })),
       backgroundColor: "#1f5fbf", borderSkipped: false, minBarLength: 3,
     }],
@@ -62,7 +64,7 @@ function draw(items) {
     indexAxis: "y", animation: false,
     // Bars start at zero by default: the x axis would reach back to 1970.
     scales: { x: { type: "linear", beginAtZero: false,
-                   ticks: { callback: (v) => new Date(v).toISOString().slice(11, 19) } } },
+                   ticks: { callback: (v) => qcflow.inZone(v, zone, "time") } } },
     plugins: { tooltip: { callbacks: { label: (c) => items[c.dataIndex].id + ": " + items[c.dataIndex].mu + " MU" } } },
   };
   if (chart) chart.destroy();
@@ -74,13 +76,14 @@ async function show() {
   const day = document.getElementById("day").value;
   if (!linac || !day) return;
   const days = Number(document.getElementById("span").value);
+  // Calendar arithmetic on the picked day; the API reads both days in the display zone.
   const until = new Date(Date.parse(day) + days * kDayMs).toISOString().slice(0, 10);
   try {
     const { doc, items } = await loadDeliveries(linac, day, until);
     document.querySelector("#deliveries tbody").replaceChildren(...items.map(row));
     const sum = (f) => items.reduce((a, d) => a + f(d), 0);
     document.getElementById("summary").textContent = items.length === 0
-        ? "No deliveries on " + linac + " from " + day + " (UTC) for " + days + " day(s)."
+        ? "No deliveries on " + linac + " from " + day + " (" + zone + ") for " + days + " day(s)."
         : items.length + " deliveries on " + linac + " · " + sum((d) => d.mu).toFixed(1) + " MU · " +
           sum((d) => d.messages) + " messages · " + sum((d) => d.counter_gaps) + " counter gaps · " +
           sum((d) => d.capture_losses) + " capture losses · " + sum((d) => d.continuations) +

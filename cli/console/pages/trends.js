@@ -7,10 +7,12 @@
 const kPageSize = 1000;
 const kMaxPages = 50;  // 50,000 points: years of daily QA for one test
 let chart = null;
+let zone = "UTC";  // the display zone: the chart's days are its
 
 function seriesId(s) { return s.machine + "\u0000" + s.test; }
 
 async function loadCatalog() {
+  zone = await qcflow.zone();
   const doc = await qcflow.api("/api/v1/trends?limit=" + kPageSize);
   const select = document.getElementById("series");
   select.replaceChildren(...doc.items.map((s) => {
@@ -39,7 +41,8 @@ async function loadPoints(machine, test) {
   const since = document.getElementById("since").value;
   const until = document.getElementById("until").value;
   if (since) query.set("since", since);
-  // The API's until is exclusive; the picked day belongs in the range.
+  // The API's until is exclusive; the picked day belongs in the range (both
+  // days are read in the display zone).
   if (until) query.set("until", new Date(Date.parse(until) + 86400000).toISOString().slice(0, 10));
   const { doc, items } = await qcflow.allPages("/api/v1/trends/series", query, kMaxPages);
   return { doc, points: items };
@@ -69,7 +72,7 @@ function draw(doc, points) {
   const options = {
     animation: false,
     scales: {
-      x: { type: "linear", ticks: { callback: (v) => new Date(v).toISOString().slice(0, 10) } },
+      x: { type: "linear", ticks: { callback: (v) => qcflow.inZone(v, zone, "date") } },
       y: { title: { display: !!doc.unit, text: doc.unit } },
     },
   };
