@@ -108,9 +108,12 @@ TEST_F(CliTest, StatusShowsASinkErrorWithItsTimeAndOkAfterRecovery) {
     ASSERT_TRUE((*store)->Commit(ws).ok());
     ASSERT_TRUE((*store)->outbox().RecordSinkError("qatrack", "HTTP 401: token rejected", failed_at).ok());
   }
-  auto failing = nlohmann::json::parse(Qcflow("status --format json " + store_flag()).out);
+  auto failing = nlohmann::json::parse(Qcflow("status --format json --tz Europe/Berlin " + store_flag()).out);
+  EXPECT_EQ(failing["v"], 1);
+  EXPECT_EQ(failing["zone"], "Europe/Berlin");
   EXPECT_EQ(failing["sinks"][0]["state"], "error") << failing.dump();
-  EXPECT_EQ(failing["sinks"][0]["last_error"], FormatUtcIso(failed_at) + ": HTTP 401: token rejected");
+  EXPECT_EQ(failing["sinks"][0]["last_error"], "2024-05-01T09:00:00+02:00: HTTP 401: token rejected");
+  EXPECT_TRUE(failing["sinks"][0]["last_success"].is_null()) << "never delivered: null, not \"never\"";
   {
     auto store = Store::Open(store_dir());
     ASSERT_TRUE(store.ok());
@@ -118,24 +121,44 @@ TEST_F(CliTest, StatusShowsASinkErrorWithItsTimeAndOkAfterRecovery) {
     ASSERT_TRUE(items.ok() && items->size() == 1u);
     ASSERT_TRUE((*store)->outbox().Ack(items->front(), delivered_at).ok());
   }
-  auto r = Qcflow("status --format json " + store_flag());
+  auto r = Qcflow("status --format json --tz UTC " + store_flag());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto recovered = nlohmann::json::parse(r.out);
   EXPECT_EQ(recovered["sinks"][0]["state"], "ok") << r.out;
-  EXPECT_EQ(recovered["sinks"][0]["last_error"], FormatUtcIso(failed_at) + ": HTTP 401: token rejected; "
-                                                 "delivering again since " + FormatUtcIso(delivered_at));
+  EXPECT_EQ(recovered["sinks"][0]["last_error"], FormatRfc3339(failed_at, "UTC") + ": HTTP 401: token rejected; "
+                                                 "delivering again since " + FormatRfc3339(delivered_at, "UTC"));
+  EXPECT_EQ(recovered["sinks"][0]["last_success"], FormatRfc3339(delivered_at, "UTC"));
+  auto table = Qcflow("status --tz Europe/Berlin " + store_flag());
+  EXPECT_NE(table.out.find("last_success (Europe/Berlin)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("2024-05-01T09:10:00+02:00"), std::string::npos) << table.out;
 }
 
 TEST_F(CliTest, QueryRecordsFiltersByTimeAndFormats) {
   Fill();
-  auto r = Qcflow("query records --kind mpc --since 2024-05-02 --until 2024-05-03 --format json " +
+  auto r = Qcflow("query records --kind mpc --since 2024-05-02 --until 2024-05-03 --tz UTC --format json " +
                   store_flag());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  auto j = nlohmann::json::parse(r.out);
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["v"], 1);
+  EXPECT_EQ(doc["zone"], "UTC");
+  const auto& j = doc["items"];
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["dedup_key"], "k1");
   EXPECT_EQ(j[0]["source_time"], "day 2");
-  EXPECT_EQ(j[0]["event_time"], "2024-05-02 00:00:00");
+  EXPECT_EQ(j[0]["event_time"], "2024-05-02T00:00:00+00:00");
+  EXPECT_EQ(j[0]["quarantined"], false);  // a boolean, not "no"
+
+  // The same day in Berlin starts two hours earlier: the record shows there at 02:00.
+  auto berlin = nlohmann::json::parse(
+      Qcflow("query records --kind mpc --since 2024-05-02 --until 2024-05-03 --tz Europe/Berlin --format json " +
+             store_flag()).out);
+  EXPECT_EQ(berlin["zone"], "Europe/Berlin");
+  ASSERT_EQ(berlin["items"].size(), 1u);
+  EXPECT_EQ(berlin["items"][0]["event_time"], "2024-05-02T02:00:00+02:00");
+  auto table = Qcflow("query records --kind mpc --tz Europe/Berlin " + store_flag());
+  EXPECT_NE(table.out.find("event_time (Europe/Berlin)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("2024-05-02T02:00:00+02:00"), std::string::npos) << table.out;
+  EXPECT_EQ(Qcflow("query records --kind mpc --tz Berlin " + store_flag()).exit_code, 2);
 
   auto csv = Qcflow("query records --kind icom --payload --format csv " + store_flag());
   ASSERT_EQ(csv.exit_code, 0) << csv.out;
@@ -164,14 +187,16 @@ TEST_F(CliTest, BackfillMpcIsRepeatableAndQueryable) {
   EXPECT_NE(first.out.find("quarantined           1"), std::string::npos) << first.out;
   auto sessions = Qcflow("query sessions --format json --limit 1000 " + store_flag());
   ASSERT_EQ(sessions.exit_code, 0) << sessions.out;
-  auto j = nlohmann::json::parse(sessions.out);
+  auto j = nlohmann::json::parse(sessions.out)["items"];
   ASSERT_GT(j.size(), 5u);
   for (const auto& s : j) {
     EXPECT_EQ(s["user_key"].get<std::string>().rfind("QCPump/MPC/", 0), 0u) << s.dump();
+    EXPECT_EQ(s["source_zone"], "Europe/Berlin");
+    EXPECT_TRUE(s["work_started"].is_string()) << s.dump();
   }
   auto again = Qcflow(args);
   EXPECT_NE(again.out.find("0 new"), std::string::npos) << again.out;
-  auto same = nlohmann::json::parse(Qcflow("query sessions --format json --limit 1000 " + store_flag()).out);
+  auto same = nlohmann::json::parse(Qcflow("query sessions --format json --limit 1000 " + store_flag()).out)["items"];
   EXPECT_EQ(same.size(), j.size()) << "a repeated backfill adds no session";
 }
 
@@ -185,7 +210,7 @@ TEST_F(CliTest, BackfillMpcFromConfigUsesTheDaemonsSourceAndStore) {
   EXPECT_NE(r.out.find("(source tb)"), std::string::npos) << r.out;
   auto records = Qcflow("query records --kind mpc --source tb --limit 1 --format json " + store_flag());
   ASSERT_EQ(records.exit_code, 0) << records.out;
-  EXPECT_EQ(nlohmann::json::parse(records.out).size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(records.out)["items"].size(), 1u);
   auto wrong = Qcflow("backfill mpc --config " + config + " --source nope");
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.out.find("no [[source.mpc]] named 'nope' (it has: tb)"), std::string::npos) << wrong.out;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/progress.h"
+#include "cli/runtime/display_zone.h"
 
 namespace qcflow::cli {
 
@@ -53,6 +54,15 @@ Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& un
     r.until = *t;
   }
   return r;
+}
+
+void AddZoneOption(CLI::App& cmd, std::string* zone, const std::string& reads) {
+  auto shown = config::ResolveDisplayZone("", nullptr);
+  *zone = shown.ok() ? *shown : "UTC";
+  const std::string what = reads.empty() ? "every time shown" : reads + " without an offset and for every time shown";
+  cmd.add_option("--tz", *zone,
+                 "IANA zone for " + what + " (default: $TZ, else this machine's zone; now " + *zone + ")")
+      ->type_name("ZONE");
 }
 
 void AddLimitOption(CLI::App& cmd, size_t* limit, const std::string& what) {

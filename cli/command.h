@@ -45,6 +45,12 @@ struct TimeRange {
 Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& until,
                                  const std::string& zone);
 
+// `--tz ZONE` on a command that reads --since/--until (or `reads`; "" for
+// none) and shows instants. *zone starts as the display zone a command without a config
+// knows: $TZ, else the machine's zone (cli/runtime/display_zone.h); the
+// flag replaces it. ParseTimeRange checks it.
+void AddZoneOption(CLI::App& cmd, std::string* zone, const std::string& reads = "--since/--until");
+
 // Prints "qcflow: <message>" to stderr and returns the exit code for `status`.
 int ReportError(const Status& status);
 // ReportError for a backfill's failure; when the store refused a write (disk

@@ -28,6 +28,14 @@ std::string LocalTime(int64_t t, const std::string& zone) {
   return s.ok() ? *s : FormatUtcIso(t);
 }
 
+std::string ZonedColumn(std::string_view name, std::string_view zone) {
+  return std::string(name) + " (" + std::string(zone) + ")";
+}
+
+void PrintJson(const nlohmann::json& doc, std::ostream& out) {
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
 Result<Format> ParseFormat(std::string_view name) {
   if (name == "table") return Format::kTable;
   if (name == "json") return Format::kJson;
@@ -50,15 +58,41 @@ std::string CsvField(const std::string& s) {
 
 }  // namespace
 
+Cell Cell::StoredInstant(const std::string& utc_text, const char* missing) {
+  if (utc_text.empty()) return Missing(missing);
+  auto t = ParseTimeArg(utc_text);
+  return t.ok() ? Instant(*t) : Text(utc_text);
+}
+
+std::string Table::Shown(const Cell& c) const {
+  return c.instant ? FormatRfc3339(*c.instant, zone_) : c.text;
+}
+
+std::vector<std::string> Table::Headers() const {
+  std::vector<std::string> headers = columns_;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const bool instants = std::any_of(rows_.begin(), rows_.end(), [i](const auto& row) {
+      return row[i].instant.has_value();
+    });
+    if (instants) headers[i] = ZonedColumn(columns_[i], zone_);
+  }
+  return headers;
+}
+
 nlohmann::json Table::ToJson() const {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& row : rows_) {
     nlohmann::json obj = nlohmann::json::object();
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (row[i].numeric) {
-        obj[columns_[i]] = std::stoll(row[i].text);
+      const Cell& c = row[i];
+      if (c.null) {
+        obj[columns_[i]] = nullptr;
+      } else if (c.numeric) {
+        obj[columns_[i]] = std::stoll(c.text);
+      } else if (c.boolean) {
+        obj[columns_[i]] = c.text == "yes";
       } else {
-        obj[columns_[i]] = row[i].text;
+        obj[columns_[i]] = Shown(c);
       }
     }
     arr.push_back(std::move(obj));
@@ -68,33 +102,42 @@ nlohmann::json Table::ToJson() const {
 
 void Table::Render(Format format, std::ostream& out) const {
   if (format == Format::kJson) {
-    out << ToJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintJson({{"v", 1}, {"zone", zone_}, {"items", ToJson()}}, out);
     return;
   }
+  const std::vector<std::string> headers = Headers();
   if (format == Format::kCsv) {
-    for (size_t i = 0; i < columns_.size(); ++i) out << (i ? "," : "") << CsvField(columns_[i]);
+    for (size_t i = 0; i < headers.size(); ++i) out << (i ? "," : "") << CsvField(headers[i]);
     out << "\n";
     for (const auto& row : rows_) {
-      for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << CsvField(row[i].text);
+      for (size_t i = 0; i < row.size(); ++i) {
+        const Cell& c = row[i];
+        out << (i ? "," : "") << (c.boolean ? (c.text == "yes" ? "true" : "false") : CsvField(Shown(c)));
+      }
       out << "\n";
     }
     return;
   }
-  std::vector<size_t> width(columns_.size());
-  for (size_t i = 0; i < columns_.size(); ++i) width[i] = columns_[i].size();
-  for (const auto& row : rows_)
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].text.size());
-  auto line = [&](auto get) {
+  std::vector<std::vector<std::string>> shown;
+  std::vector<size_t> width(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
+  for (const auto& row : rows_) {
+    std::vector<std::string>& texts = shown.emplace_back();
+    for (size_t i = 0; i < row.size(); ++i) {
+      texts.push_back(Shown(row[i]));
+      width[i] = std::max(width[i], texts.back().size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
     std::string s;
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      std::string cell = get(i);
-      s += cell;
-      if (i + 1 < columns_.size()) s += std::string(width[i] - cell.size() + 2, ' ');
+    for (size_t i = 0; i < cells.size(); ++i) {
+      s += cells[i];
+      if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
     }
     out << s << "\n";
   };
-  line([&](size_t i) { return columns_[i]; });
-  for (const auto& row : rows_) line([&](size_t i) { return row[i].text; });
+  line(headers);
+  for (const auto& texts : shown) line(texts);
 }
 
 bool IsPrintableUtf8(std::string_view s) {

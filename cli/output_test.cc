@@ -25,9 +25,32 @@ TEST(Output, TableRendersAlignedCsvAndJson) {
   t.Render(Format::kCsv, csv);
   EXPECT_EQ(csv.str(), "name,n\n\"a,b\",7\nlong name,-1\n");
   t.Render(Format::kJson, json);
-  auto parsed = nlohmann::json::parse(json.str());
+  auto doc = nlohmann::json::parse(json.str());
+  EXPECT_EQ(doc["v"], 1);
+  const auto& parsed = doc["items"];
   EXPECT_EQ(parsed[0]["name"], "a,b");
   EXPECT_EQ(parsed[1]["n"], -1);
+}
+
+TEST(Output, InstantsAndBooleansKeepOneTextAndTheirTypes) {
+  constexpr int64_t kJan5_0700Z = 1767596400LL * 1000000;  // 2026-01-05T07:00:00Z
+  Table t({"start", "open", "name"}, "Europe/Berlin");
+  t.AddRow({Cell::Instant(kJan5_0700Z), Cell::Bool(true), Cell::Text("x")});
+  t.AddRow({Cell::Text(""), Cell::Bool(false), Cell::Text("y")});  // no start: an empty cell
+  std::ostringstream text, csv, json;
+  t.Render(Format::kTable, text);
+  EXPECT_EQ(text.str(),
+            "start (Europe/Berlin)      open  name\n"
+            "2026-01-05T08:00:00+01:00  yes   x\n"
+            "                           no    y\n");
+  t.Render(Format::kCsv, csv);
+  EXPECT_EQ(csv.str(), "start (Europe/Berlin),open,name\n2026-01-05T08:00:00+01:00,true,x\n,false,y\n");
+  t.Render(Format::kJson, json);
+  auto doc = nlohmann::json::parse(json.str());
+  EXPECT_EQ(doc["zone"], "Europe/Berlin");
+  EXPECT_EQ(doc["items"][0]["start"], "2026-01-05T08:00:00+01:00");
+  EXPECT_EQ(doc["items"][0]["open"], true);
+  EXPECT_EQ(doc["items"][1]["open"], false);
 }
 
 TEST(Output, ParseFormatRejectsUnknown) {

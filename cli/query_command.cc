@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "cli/command.h"
+#include "cli/model/json_model.h"
 #include "cli/output.h"
 #include "cli/query_postgres.h"
 #include "cli/session_output.h"
@@ -16,11 +17,13 @@
 #include "store/journal.h"
 #include "store/text_util.h"
 
+#include <nlohmann/json.hpp>
+
 namespace qcflow::cli {
 namespace {
 
 struct RecordsOptions {
-  std::string kind, source, since, until, format = "table", zone = "UTC";
+  std::string kind, source, since, until, format = "table", zone;  // zone: AddZoneOption
   size_t limit = 100;
   bool payload = false;
 };
@@ -28,7 +31,7 @@ struct RecordsOptions {
 int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);  // also checks the zone
   if (!range.ok()) return ReportError(range.status());
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
@@ -45,26 +48,37 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   q.from = range->from;
   q.until = range->until;
 
-  std::vector<std::string> columns = {"seq",      "kind",  "source",    "event_time", "source_time",
+  auto payload_text = [](const RecordView& r) {
+    return IsPrintableUtf8(r.payload) ? std::string(r.payload) : "base64:" + Base64(r.payload);
+  };
+  if (*format == Format::kJson) {
+    nlohmann::json items = nlohmann::json::array();
+    Status s = (*store)->journal().Query(q, [&](uint64_t seq, const RecordView& r) {
+      nlohmann::json j = model::RecordJson(seq, r, o.zone);
+      if (o.payload) j["payload"] = payload_text(r);
+      items.push_back(std::move(j));
+      return true;
+    });
+    if (!s.ok()) return ReportError(s);
+    PrintJson(model::ItemsDocument(std::move(items), o.zone), std::cout);
+    return kExitOk;
+  }
+  std::vector<std::string> columns = {"seq",      "kind",  "source",    "event_time",  "source_time",
                                       "captured", "bytes", "dedup_key", "quarantined", "meta"};
   if (o.payload) columns.push_back("payload");
-  Table table(columns);
+  Table table(columns, o.zone);
   Status s = (*store)->journal().Query(q, [&](uint64_t seq, const RecordView& r) {
-    auto local = FormatInZone(r.event_time, o.zone, "%Y-%m-%d %H:%M:%S");
     std::vector<Cell> row = {Cell::Number(seq),
                              Cell::Text(KindName(r.kind)),
                              Cell::Text(std::string(r.source_id)),
-                             Cell::Text(local.ok() ? *local : FormatUtcIso(r.event_time)),
+                             Cell::Instant(r.event_time),
                              Cell::Text(std::string(r.event_time_text)),
-                             Cell::Text(FormatUtcIso(r.capture_time)),
+                             Cell::Instant(r.capture_time),
                              Cell::Number(r.payload.size()),
                              Cell::Text(std::string(r.dedup_key)),
-                             Cell::Text(r.quarantined() ? "yes" : "no"),
+                             Cell::Bool(r.quarantined()),
                              Cell::Text(std::string(r.meta))};
-    if (o.payload) {
-      row.push_back(Cell::Text(IsPrintableUtf8(r.payload) ? std::string(r.payload)
-                                                           : "base64:" + Base64(r.payload)));
-    }
+    if (o.payload) row.push_back(Cell::Text(payload_text(r)));
     table.AddRow(std::move(row));
     return true;
   });
@@ -78,7 +92,7 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
   if (!o.central.db.empty()) return RunCentralSessions(o);
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);  // also checks the zone
   if (!range.ok()) return ReportError(range.status());
   const MicrosUtc from = range->from, until = range->until;
   auto store = OpenStore(global, /*read_only=*/true);
@@ -143,7 +157,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   records->add_option("--source", o->source, "Only this source id (linac, TDS root, database)");
   records->add_option("--since", o->since, "From this time (inclusive): YYYY-MM-DD[ HH:MM[:SS]]");
   records->add_option("--until", o->until, "Up to this time (exclusive)");
-  records->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
+  AddZoneOption(*records, &o->zone);
   AddLimitOption(*records, &o->limit, "records");
   records->add_option("--format", o->format, "table (default), json or csv");
   records->add_flag("--payload", o->payload, "Include the raw payload (base64 when binary)");
@@ -159,7 +173,7 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   sessions->add_option("--serial", so->serial, "Only this linac serial number (uses the index)");
   sessions->add_option("--since", so->since, "Sessions starting at or after this time");
   sessions->add_option("--until", so->until, "Sessions starting before this time");
-  sessions->add_option("--tz", so->zone, "Zone for --since/--until and shown times (default UTC)");
+  AddZoneOption(*sessions, &so->zone);
   AddLimitOption(*sessions, &so->limit, "sessions");
   sessions->add_option("--format", so->format, "table (default), json (full payloads) or csv");
   sessions->add_option("--source-kind", so->source_kind, "With --db postgres: only this kind (mpc, dqa3, icom, trf)");

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/model/json_model.h"
 #include "cli/output.h"
 #include "cli/query_postgres.h"
 #include "ingest/icom/decoder.h"
@@ -31,20 +32,8 @@ std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
   return out;
 }
-std::string When(MicrosUtc t, const std::string& zone) { return LocalTime(t, zone); }
 
 // ---- query deliveries ------------------------------------------------------
-
-nlohmann::json DeliveryJson(const Delivery& d, const std::string& zone) {
-  nlohmann::json j = nlohmann::json::parse(icom::EncodeDelivery(d));
-  j.erase("last_delivery_mu");  // the builder's own state, not a result
-  j.erase("last_segment");
-  j["start_utc"] = FormatUtcIso(d.start);
-  j["end_utc"] = FormatUtcIso(d.end);
-  j["start_local"] = When(d.start, zone);
-  j["end_local"] = When(d.end, zone);
-  return j;
-}
 
 int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
   if (!o.central.db.empty()) return RunCentralDeliveries(o);
@@ -61,15 +50,16 @@ int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
   const std::vector<Delivery>& deliveries = *read;
 
   if (*format == Format::kJson) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const Delivery& d : deliveries) arr.push_back(DeliveryJson(d, o.zone));
-    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    nlohmann::json items = nlohmann::json::array();
+    for (const Delivery& d : deliveries) items.push_back(model::DeliveryJson(d, /*show_patient=*/true, o.zone));
+    PrintJson(model::ItemsDocument(std::move(items), o.zone), std::cout);
     return kExitOk;
   }
   Table table({"start", "end", "patient_id", "patient_name", "field", "energy", "mu",
-               "prescribed_mu", "gantry", "collimator", "interlocks", "messages", "state", "id"});
+               "prescribed_mu", "gantry", "collimator", "interlocks", "messages", "state", "id"},
+              o.zone);
   for (const Delivery& d : deliveries) {
-    table.AddRow({Cell::Text(When(d.start, o.zone)), Cell::Text(When(d.end, o.zone)),
+    table.AddRow({Cell::Instant(d.start), Cell::Instant(d.end),
                   Cell::Text(d.patient_id), Cell::Text(d.patient_name), Cell::Text(d.field_id),
                   Cell::Text(Join(d.energies, "/")), Cell::Text(ShortestNumber(d.mu)),
                   Cell::Text(ShortestNumber(d.prescribed_mu)), Cell::Text(NumberRange(d.gantry_min, d.gantry_max)),
@@ -92,7 +82,7 @@ int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
 // ---- query icom --at -------------------------------------------------------
 
 struct IcomAtOptions {
-  std::string linac, at, format = "table", zone = "UTC", part = "R";
+  std::string linac, at, format = "table", zone, part = "R";  // zone: AddZoneOption
 };
 
 struct Found {
@@ -163,8 +153,8 @@ OrderedJson MessageJson(uint64_t seq, const Record& record, const icom::IcomMess
                         const IcomAtOptions& o, const icom::Collimation& c) {
   OrderedJson j = {{"seq", seq},
                    {"linac", record.source_id},
-                   {"time", When(record.event_time, o.zone)},
-                   {"linac_clock", m.timestamp},
+                   {"time", FormatRfc3339(record.event_time, o.zone)},
+                   {"source_time", m.timestamp},  // the linac clock's own text
                    {"counter", m.counter},
                    {"patient_id", Opt(m.patient_id)},
                    {"patient_name", Opt(m.patient_name)},
@@ -227,12 +217,15 @@ void PrintMessage(uint64_t seq, const Record& record, const icom::IcomMessage& m
   const icom::Collimation& c = m.collimation[PartIndex(o.part)];
   OrderedJson j = MessageJson(seq, record, m, o, c);
   if (format == Format::kJson) {
-    std::cout << j.dump(2, ' ', false, OrderedJson::error_handler_t::replace) << "\n";
+    OrderedJson doc = {{"v", model::kVersion}, {"zone", o.zone}};
+    doc.update(j);
+    std::cout << doc.dump(2, ' ', false, OrderedJson::error_handler_t::replace) << "\n";
     return;
   }
   Table fields({"field", "value"});
   for (const auto& [k, v] : j.items()) {
-    if (k != "jaws" && k != "mlc") fields.AddRow({Cell::Text(k), Cell::Text(Text(v))});
+    if (k == "jaws" || k == "mlc") continue;
+    fields.AddRow({Cell::Text(k == "time" ? ZonedColumn(k, o.zone) : k), Cell::Text(Text(v))});
   }
   Table jaws({"jaw", "1", "2"});
   for (const auto& [k, v] : j["jaws"].items()) {
@@ -258,6 +251,7 @@ int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
     return ReportError(Status::InvalidArgument("--part must be P (prescribed), S (set) or R "
                                                "(run, as delivered; the default)"));
   }
+  if (Status z = CheckZone(o.zone).WithContext("--tz"); !z.ok()) return ReportError(z);
   auto at = ParseTimeArg(o.at, o.zone);
   if (!at.ok()) return ReportError(at.status().WithContext("--at"));
   auto store = OpenStore(global, /*read_only=*/true);
@@ -302,7 +296,7 @@ void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Act
   deliveries->add_option("--since", o->since,
                          "Deliveries starting at or after this time: YYYY-MM-DD[ HH:MM[:SS]]");
   deliveries->add_option("--until", o->until, "Deliveries starting before this time");
-  deliveries->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
+  AddZoneOption(*deliveries, &o->zone);
   AddLimitOption(*deliveries, &o->limit, "deliveries");
   deliveries->add_option("--format", o->format, "table (default), json (every field) or csv");
   AddCentralDbOptions(*deliveries, &o->central, /*for_backfill=*/false);
@@ -319,7 +313,7 @@ void RegisterQueryIcomCommands(CLI::App& query, const GlobalOptions& global, Act
       "Example: qcflow query icom --linac LA1 --at '2026-01-05 08:15:30' --format json");
   at->add_option("--linac", io->linac, "The linac (the [[source.icom]] name)")->required();
   at->add_option("--at", io->at, "The time: YYYY-MM-DD[ HH:MM[:SS]] (read in --tz)")->required();
-  at->add_option("--tz", io->zone, "Zone for --at and the shown time (default UTC)");
+  AddZoneOption(*at, &io->zone, "--at");
   at->add_option("--part", io->part, "Collimation part: R (run, delivered; default), S or P");
   at->add_option("--format", io->format, "table (default), json or csv");
   at->callback([action, &global, io] {

@@ -47,13 +47,16 @@ class QueryIcomTest : public ::testing::Test {
   static std::string Query(const std::string& args) {
     return "--store " + dir_->Sub("store") + " query " + args;
   }
-  // Runs a query with --format json and parses its output.
+  // Runs a query with --format json (times in UTC unless `args` names a
+  // zone) and parses its document: a list's items, or the one object.
   static nlohmann::json Json(const std::string& args) {
-    testing::Run r = Qcflow(Query(args + " --format json"));
+    const std::string zone = args.find("--tz") == std::string::npos ? " --tz UTC" : "";
+    testing::Run r = Qcflow(Query(args + zone + " --format json"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
+    EXPECT_EQ(j.value("v", 0), 1) << r.out;
+    return j.contains("items") ? j["items"] : j;
   }
 
   static testing::TempDir* dir_;
@@ -68,7 +71,7 @@ TEST_F(QueryIcomTest, DeliveriesOfALinacMatchTheTruth) {
   ASSERT_GE(all.size(), 4u);
   for (size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i]["patient_id"], truth_->fields[i].patient_id);
-    EXPECT_EQ(all[i]["field_id"], truth_->fields[i].field_id);
+    EXPECT_EQ(all[i]["field"], truth_->fields[i].field_id);
     EXPECT_NEAR(all[i]["mu"].get<double>(), truth_->fields[i].mu, 1e-6);
     EXPECT_EQ(all[i]["linac"], "LA1");
     EXPECT_FALSE(all[i].contains("last_delivery_mu"));
@@ -88,13 +91,13 @@ TEST_F(QueryIcomTest, FiltersByPatientFieldAndTime) {
   for (const auto& d : p) EXPECT_EQ(d["patient_id"], pick.patient_id);
   nlohmann::json f = Json("deliveries --linac LA1 --field " + pick.field_id);
   EXPECT_EQ(f.size(), by_field);
-  for (const auto& d : f) EXPECT_EQ(d["field_id"], pick.field_id);
+  for (const auto& d : f) EXPECT_EQ(d["field"], pick.field_id);
   nlohmann::json pf =
       Json("deliveries --linac LA1 --patient " + pick.patient_id + " --field " + pick.field_id);
   EXPECT_EQ(pf.size(), both);
 
   nlohmann::json all = Json("deliveries --linac LA1");
-  const std::string third = all.at(2)["start_utc"];  // "...Z": read as UTC
+  const std::string third = all.at(2)["start"];  // with its offset: that instant
   nlohmann::json since = Json("deliveries --linac LA1 --since " + third);
   EXPECT_EQ(since.size(), all.size() - 2);
   EXPECT_EQ(since.at(0)["id"], all.at(2)["id"]);
@@ -106,15 +109,23 @@ TEST_F(QueryIcomTest, FiltersByPatientFieldAndTime) {
 }
 
 TEST_F(QueryIcomTest, TableAndCsvFormats) {
-  testing::Run csv = Qcflow(Query("deliveries --linac LA2 --format csv"));
+  testing::Run csv = Qcflow(Query("deliveries --linac LA2 --format csv --tz Europe/Berlin"));
   ASSERT_EQ(csv.exit_code, 0) << csv.out;
   std::istringstream lines(csv.out);
   std::string header, line;
   std::getline(lines, header);
-  EXPECT_EQ(header.rfind("start,end,patient_id,patient_name,field,energy,mu", 0), 0u) << header;
+  EXPECT_EQ(header.rfind("start (Europe/Berlin),end (Europe/Berlin),patient_id,patient_name,field,energy,mu", 0), 0u)
+      << header;
+  const nlohmann::json same = Json("deliveries --linac LA2 --tz Europe/Berlin");
   size_t rows = 0;
-  while (std::getline(lines, line)) rows += !line.empty();
-  EXPECT_EQ(rows, Json("deliveries --linac LA2").size());
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    ASSERT_LT(rows, same.size());
+    // The CSV's instant is the JSON's text: one notion of time in every format.
+    EXPECT_EQ(line.substr(0, line.find(',')), same[rows]["start"].get<std::string>()) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, same.size());
 
   testing::Run table = Qcflow(Query("deliveries --linac LA1"));
   ASSERT_EQ(table.exit_code, 0) << table.out;
@@ -160,8 +171,14 @@ TEST_F(QueryIcomTest, IcomAtShowsTheNearestMessageDecoded) {
   // LA1's messages are seqs 1..1500, 4 per second from 2026-01-05 08:00:00 UTC.
   nlohmann::json j = Json("icom --linac LA1 --at '2026-01-05 08:01:40'");
   ASSERT_TRUE(j.is_object());
-  EXPECT_EQ(j["linac_clock"], "2026-01-0508:01:40");
+  EXPECT_EQ(j["source_time"], "2026-01-0508:01:40");
+  EXPECT_EQ(j["time"], "2026-01-05T08:01:40+00:00");
   EXPECT_EQ(j["seq"], 401);  // the first message of that second
+  // The same instant asked and shown in Berlin's clock.
+  nlohmann::json berlin = Json("icom --linac LA1 --at '2026-01-05 09:01:40' --tz Europe/Berlin");
+  EXPECT_EQ(berlin["seq"], 401);
+  EXPECT_EQ(berlin["time"], "2026-01-05T09:01:40+01:00");
+  EXPECT_EQ(berlin["zone"], "Europe/Berlin");
   icom::IcomMessage want = Decoded(dir_->Sub("store"), 401);
   EXPECT_EQ(j["counter"], want.counter);
   EXPECT_DOUBLE_EQ(j["gantry_deg"].get<double>(), *want.gantry_deg);

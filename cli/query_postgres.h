@@ -12,14 +12,14 @@
 namespace qcflow::cli {
 
 struct SessionsOptions {
-  std::string serial, since, until, format = "table", zone = "UTC";
+  std::string serial, since, until, format = "table", zone;  // zone: AddZoneOption
   size_t limit = 100;
   std::string source_kind;  // central only: "mpc", "icom", ... ("" any)
   CentralDbOptions central;  // db empty: the local store
 };
 
 struct DeliveriesOptions {
-  std::string linac, patient, field, since, until, format = "table", zone = "UTC";
+  std::string linac, patient, field, since, until, format = "table", zone;  // zone: AddZoneOption
   size_t limit = 100;
   CentralDbOptions central;
 };

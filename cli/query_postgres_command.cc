@@ -63,9 +63,10 @@ int RunCentralDeliveries(const DeliveriesOptions& o) {
   // Cell::Number is integral; MU and angles stay text as in the local `query deliveries`.
   auto number = [](const std::optional<double>& v) { return Cell::Text(ShortestNumber(v)); };
   Table table({"site", "start", "end", "linac", "source", "field", "field_name", "energy", "mu", "prescribed_mu",
-               "gantry", "collimator", "interlocks", "patient_id", "user_key"});
+               "gantry", "collimator", "interlocks", "patient_id", "user_key"},
+              o.zone);
   for (const postgres::SiteDelivery& d : *rows) {
-    table.AddRow({Cell::Text(d.site), Cell::Text(LocalTime(d.started, o.zone)), Cell::Text(LocalTime(d.ended, o.zone)),
+    table.AddRow({Cell::Text(d.site), Cell::Instant(d.started), Cell::Instant(d.ended),
                   Cell::Text(d.row.linac), Cell::Text(d.row.source_kind), Cell::Text(d.row.field),
                   Cell::Text(d.row.field_name), Cell::Text(d.row.energy), number(d.row.mu),
                   number(d.row.prescribed_mu), Cell::Text(NumberRange(d.row.gantry_min, d.row.gantry_max)),

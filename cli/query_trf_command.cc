@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/model/json_model.h"
 #include "cli/output.h"
 #include "process/trf/icom_match.h"
 #include "process/trf/trf_delivery.h"
@@ -20,7 +21,7 @@ namespace {
 using trf::TrfDelivery;
 
 struct TrfQueryOptions {
-  std::string linac, field, since, until, format = "table", zone = "UTC";
+  std::string linac, field, since, until, format = "table", zone;  // zone: AddZoneOption
   size_t limit = 100;
   trf::IcomMatchOptions match;
   long tolerance_s = 120;
@@ -64,12 +65,12 @@ Status ReadTrfDeliveries(Store& store, const TrfQueryOptions& o, const TimeRange
   return Status::OK();
 }
 
-nlohmann::json IcomMatchJson(const std::optional<trf::IcomMatch>& m) {
+nlohmann::json IcomMatchJson(const std::optional<trf::IcomMatch>& m, const std::string& zone) {
   if (!m) return nullptr;
   const icom::Delivery& d = m->delivery;
   return {{"id", d.Id()},
-          {"start_utc", FormatUtcIso(d.start)},
-          {"end_utc", FormatUtcIso(d.end)},
+          {"start", FormatRfc3339(d.start, zone)},
+          {"end", FormatRfc3339(d.end, zone)},
           {"field_id", d.field_id},
           {"mu", d.mu},
           {"mu_difference", m->mu_difference},
@@ -82,12 +83,12 @@ nlohmann::json Span(const trf::AxisRange& r) {
   return {{"min", *r.min}, {"max", *r.max}};
 }
 
-nlohmann::json TrfDeliveryJson(const TrfRow& row) {
+nlohmann::json TrfDeliveryJson(const TrfRow& row, const std::string& zone) {
   const TrfDelivery& d = row.log;
   return {{"file", d.file},
           {"linac", d.linac},
-          {"start", d.StartWithOffset()},
-          {"start_utc", d.start ? nlohmann::json(FormatUtcIso(*d.start)) : nlohmann::json(nullptr)},
+          {"start", d.start ? nlohmann::json(FormatRfc3339(*d.start, zone)) : nlohmann::json(nullptr)},
+          {"source_start", d.StartWithOffset()},  // the header's own date and UTC offset
           {"field_label", d.field_label},
           {"field_name", d.field_name},
           {"version", d.version},
@@ -105,7 +106,7 @@ nlohmann::json TrfDeliveryJson(const TrfRow& row) {
           {"issues", d.issues},
           {"first_issue", d.first_issue},
           {"id", d.id},
-          {"icom", IcomMatchJson(row.icom)}};
+          {"icom", IcomMatchJson(row.icom, zone)}};
 }
 
 int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
@@ -124,19 +125,20 @@ int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
   if (Status s = ReadTrfDeliveries(**store, opts, *range, &deliveries); !s.ok()) return ReportError(s);
 
   if (*format == Format::kJson) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const TrfRow& row : deliveries) arr.push_back(TrfDeliveryJson(row));
-    std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    nlohmann::json items = nlohmann::json::array();
+    for (const TrfRow& row : deliveries) items.push_back(TrfDeliveryJson(row, o.zone));
+    PrintJson(model::ItemsDocument(std::move(items), o.zone), std::cout);
     return kExitOk;
   }
   Table table({"start", "linac", "field_label", "field_name", "mu", "header_mu", "icom_mu", "duration_s",
                "rows", "gantry", "collimator", "first_state", "last_state", "interrupted", "version",
-               "issues", "file", "icom_delivery"});
+               "issues", "file", "icom_delivery"},
+              o.zone);
   size_t matched = 0;
   for (const TrfRow& row : deliveries) {
     const TrfDelivery& d = row.log;
     matched += row.icom.has_value();
-    table.AddRow({Cell::Text(d.start ? LocalTime(*d.start, o.zone) : ""), Cell::Text(d.linac),
+    table.AddRow({d.start ? Cell::Instant(*d.start) : Cell::Text(""), Cell::Text(d.linac),
                   Cell::Text(d.field_label), Cell::Text(d.field_name), Cell::Text(ShortestNumber(d.mu)),
                   Cell::Text(ShortestNumber(d.header_mu)),
                   Cell::Text(row.icom ? ShortestNumber(row.icom->delivery.mu) : ""),
@@ -144,7 +146,7 @@ int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
                   Cell::Number(static_cast<long long>(d.rows)),
                   Cell::Text(NumberRange(d.gantry.min, d.gantry.max)),
                   Cell::Text(NumberRange(d.collimator.min, d.collimator.max)), Cell::Text(d.first_state),
-                  Cell::Text(d.last_state), Cell::Text(d.interrupted ? "yes" : "no"),
+                  Cell::Text(d.last_state), Cell::Bool(d.interrupted),
                   Cell::Number(d.version), Cell::Number(static_cast<long long>(d.issues)),
                   Cell::Text(d.file), Cell::Text(row.icom ? row.icom->delivery.Id() : "")});
   }
@@ -177,7 +179,7 @@ void RegisterQueryTrfCommand(CLI::App& query, const GlobalOptions& global, Actio
   cmd->add_option("--since", o->since, "Logs starting at or after this time");
   cmd->add_option("--until", o->until, "Logs starting before this time");
   cmd->add_option("--field", o->field, "Only this field: its label (1-1), name (DIR E) or both (1-1/DIR E)");
-  cmd->add_option("--tz", o->zone, "Zone for --since/--until and shown times (default UTC)");
+  AddZoneOption(*cmd, &o->zone);
   AddLimitOption(*cmd, &o->limit, "deliveries");
   cmd->add_option("--format", o->format, "table (default), json or csv");
   cmd->add_option("--icom-linac", o->match.icom_linac,

@@ -28,6 +28,16 @@ namespace fs = std::filesystem;
 testing::Run Qcflow(const std::string& args) { return testing::RunQcflow(QCFLOW_BIN, args); }
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
+// A list command's JSON document (times in UTC where the command was given
+// --tz UTC): its items, after checking the envelope.
+nlohmann::json Items(const testing::Run& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_TRUE(j.is_object() && j.value("v", 0) == 1 && j["items"].is_array()) << r.out;
+  return j.is_object() ? j["items"] : nlohmann::json::array();
+}
+std::string Utc(MicrosUtc t) { return FormatRfc3339(t, "UTC"); }
+
 class QueryTrfTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -47,13 +57,7 @@ class QueryTrfTest : public ::testing::Test {
     return Qcflow(Store() + "backfill trf --from " + Quoted(dir_->Sub("logs")) + " --from " +
                   Quoted(dir_->Sub("copies")) + " --linac LA1");
   }
-  static nlohmann::json Json(const std::string& args) {
-    testing::Run r = Qcflow(Store() + "query trf --format json " + args);
-    EXPECT_EQ(r.exit_code, 0) << r.out;
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_TRUE(j.is_array()) << r.out;
-    return j;
-  }
+  static nlohmann::json Json(const std::string& args) { return Items(Qcflow(Store() + "query trf --format json --tz UTC " + args)); }
   static testing::TempDir* dir_;
 };
 testing::TempDir* QueryTrfTest::dir_ = nullptr;
@@ -75,11 +79,7 @@ TEST_F(QueryTrfTest, BackfillTwiceAppendsNothingTheSecondTime) {
   EXPECT_NE(second.out.find("deliveries derived    0"), std::string::npos) << second.out;
   EXPECT_EQ(Json("").size(), Fixtures());
   // The journal holds each log once, as a record of the kind the store registered.
-  testing::Run records = Qcflow(Store() + "query records --kind trf --format json");
-  ASSERT_EQ(records.exit_code, 0) << records.out;
-  auto j = nlohmann::json::parse(records.out, nullptr, false);
-  ASSERT_TRUE(j.is_array()) << records.out;
-  EXPECT_EQ(j.size(), Fixtures());
+  EXPECT_EQ(Items(Qcflow(Store() + "query records --kind trf --format json")).size(), Fixtures());
 }
 
 TEST_F(QueryTrfTest, QueryShowsTheDerivedFieldsOfEachLog) {
@@ -91,8 +91,8 @@ TEST_F(QueryTrfTest, QueryShowsTheDerivedFieldsOfEachLog) {
   for (const nlohmann::json& d : all) by_name[fs::path(d["file"].get<std::string>()).filename()] = &d;
   std::string previous;
   for (const nlohmann::json& d : all) {  // oldest first
-    EXPECT_LE(previous, d["start_utc"].get<std::string>());
-    previous = d["start_utc"].get<std::string>();
+    EXPECT_LE(previous, d["start"].get<std::string>());  // all +00:00: text order is time order
+    previous = d["start"].get<std::string>();
   }
   trf::TrfLog log;
   for (const std::string& path : testing::TrfFixtureFiles(QCFLOW_TRF_FIXTURES)) {
@@ -106,9 +106,9 @@ TEST_F(QueryTrfTest, QueryShowsTheDerivedFieldsOfEachLog) {
       EXPECT_TRUE(d.contains(key)) << key;
     }
     EXPECT_EQ(d["linac"], "LA1");
-    EXPECT_EQ(d["start_utc"], FormatUtcIso(*log.header.start));
-    const std::string start = d["start"];
-    EXPECT_EQ(start.substr(start.size() - 6), log.header.utc_offset) << start;
+    EXPECT_EQ(d["start"], Utc(*log.header.start));
+    const std::string source_start = d["source_start"];  // the header's clock and offset
+    EXPECT_EQ(source_start.substr(source_start.size() - 6), log.header.utc_offset) << source_start;
     EXPECT_EQ(d["field_label"], log.header.field_label);
     EXPECT_EQ(d["field_name"], log.header.field_name);
     EXPECT_EQ(d["version"], log.header.version);
@@ -146,9 +146,11 @@ TEST_F(QueryTrfTest, FiltersByLinacTimeAndField) {
   EXPECT_EQ(Json("--since 2017-05-01 --until 2018-01-01").size(), 1u);
   EXPECT_EQ(Json("--linac LA1 --since 2018-01-01").size(), Fixtures() - 5);
   EXPECT_EQ(Json("--limit 2").size(), 2u);
-  testing::Run csv = Qcflow(Store() + "query trf --format csv");
+  testing::Run csv = Qcflow(Store() + "query trf --format csv --tz Europe/Berlin");
   ASSERT_EQ(csv.exit_code, 0) << csv.out;
-  EXPECT_EQ(csv.out.rfind("start,linac,field_label,field_name,mu,", 0), 0u) << csv.out;
+  EXPECT_EQ(csv.out.rfind("start (Europe/Berlin),linac,field_label,field_name,mu,", 0), 0u) << csv.out;
+  // The first log's header says 2017-04-19 21:18:39 UTC: 23:18:39 on a Berlin summer clock.
+  EXPECT_NE(csv.out.find("\n2017-04-19T23:18:39+02:00,LA1,"), std::string::npos) << csv.out;
   testing::Run bad = Qcflow(Store() + "query trf --since yesterday-ish");
   EXPECT_NE(bad.exit_code, 0);
 }
@@ -177,12 +179,12 @@ TEST(QueryTrfIcomTest, EachLogIsShownBesideTheIcomDeliveryOfTheSameBeam) {
   ASSERT_TRUE(trf::DecodeTrf(testing::ReadTrfFixture(fixtures[0]), testing::TrfColumns(QCFLOW_TRF_COLUMNS),
                              &log).ok());
   // The stream saw the first log's beam 20 s late by its clock, and 0.4 MU short.
-  const nlohmann::json before = nlohmann::json::parse(Qcflow(store + "query trf --format json").out);
+  const nlohmann::json before = Items(Qcflow(store + "query trf --format json --tz UTC"));
   ASSERT_EQ(before.size(), 2u);
   const nlohmann::json* first = nullptr;
   for (const nlohmann::json& d : before) {
     EXPECT_TRUE(d["icom"].is_null()) << "nothing to pair with yet";
-    if (d["start_utc"] == FormatUtcIso(*log.header.start)) first = &d;
+    if (d["start"] == Utc(*log.header.start)) first = &d;
   }
   ASSERT_NE(first, nullptr);
   icom::Delivery beam;
@@ -195,11 +197,11 @@ TEST(QueryTrfIcomTest, EachLogIsShownBesideTheIcomDeliveryOfTheSameBeam) {
   beam.mu = (*first)["mu"].get<double>() - 0.4;
   PutIcomDelivery(dir.Sub("store"), beam);
 
-  const nlohmann::json after = nlohmann::json::parse(Qcflow(store + "query trf --format json").out);
+  const nlohmann::json after = Items(Qcflow(store + "query trf --format json --tz UTC"));
   ASSERT_EQ(after.size(), 2u);
   size_t matched = 0;
   for (const nlohmann::json& d : after) {
-    if (d["start_utc"] != FormatUtcIso(*log.header.start)) {
+    if (d["start"] != Utc(*log.header.start)) {
       EXPECT_TRUE(d["icom"].is_null()) << d.dump();
       continue;
     }
@@ -213,10 +215,10 @@ TEST(QueryTrfIcomTest, EachLogIsShownBesideTheIcomDeliveryOfTheSameBeam) {
   EXPECT_EQ(matched, 1u);
   // Under another name in the iCom source, or beyond the clock tolerance: no pair.
   const nlohmann::json renamed =
-      nlohmann::json::parse(Qcflow(store + "query trf --format json --icom-linac LA9").out);
+      Items(Qcflow(store + "query trf --format json --icom-linac LA9"));
   for (const nlohmann::json& d : renamed) EXPECT_TRUE(d["icom"].is_null());
   const nlohmann::json strict =
-      nlohmann::json::parse(Qcflow(store + "query trf --format json --match-tolerance 0").out);
+      Items(Qcflow(store + "query trf --format json --match-tolerance 0"));
   size_t strict_matched = 0;  // 20 s late still overlaps a beam longer than 20 s
   for (const nlohmann::json& d : strict) strict_matched += d["icom"].is_object();
   EXPECT_EQ(strict_matched, log.rows * 0.04 > 20 ? 1u : 0u);
@@ -246,8 +248,7 @@ TEST(BackfillTrfTest, TheSameLogInsideZipsAndLooseIsOneRecord) {
   EXPECT_NE(second.out.find("appended              0\n"), std::string::npos) << second.out;
 
   testing::Run q = Qcflow("--store " + Quoted(dir.Sub("store")) + " query trf --format json");
-  ASSERT_EQ(q.exit_code, 0) << q.out;
-  const nlohmann::json all = nlohmann::json::parse(q.out);
+  const nlohmann::json all = Items(q);
   ASSERT_EQ(all.size(), 2u);
   std::set<std::string> files;
   for (const nlohmann::json& d : all) files.insert(d["file"].get<std::string>());

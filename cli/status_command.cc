@@ -26,8 +26,12 @@ using component::ProcessState;
 using component::SinkState;
 using component::SourceState;
 
-std::string When(MicrosUtc t) { return t == 0 ? "never" : FormatUtcIso(t); }
-std::string Or(const std::string& s, const char* empty) { return s.empty() ? empty : s; }
+Cell When(MicrosUtc t) { return t == 0 ? Cell::Missing("never") : Cell::Instant(t); }
+std::string WhenText(MicrosUtc t, const std::string& zone) { return t == 0 ? "never" : FormatRfc3339(t, zone); }
+// A stored UTC text in `zone`; null when it never happened.
+nlohmann::json StoredInstantJson(const std::string& utc_text, const std::string& zone) {
+  return utc_text.empty() ? nlohmann::json(nullptr) : nlohmann::json(RezoneUtcText(utc_text, zone));
+}
 
 // A sink's state from its outbox counters: the last sink error (401, 5xx, ...) with
 // its time, and "ok" again once a delivery succeeded after it (the error is history).
@@ -36,11 +40,11 @@ struct SinkHealth {
   std::string last_error;  // "<time>: <error>" (+ "; delivering again since <time>")
 };
 
-SinkHealth Health(const SinkCounters& c) {
+SinkHealth Health(const SinkCounters& c, const std::string& zone) {
   if (c.last_error.empty()) return {"ok", ""};
-  const std::string error = When(c.last_error_at) + ": " + c.last_error;
+  const std::string error = WhenText(c.last_error_at, zone) + ": " + c.last_error;
   if (c.last_success > c.last_error_at) {
-    return {"ok", error + "; delivering again since " + When(c.last_success)};
+    return {"ok", error + "; delivering again since " + WhenText(c.last_success, zone)};
   }
   return {"error", error};
 }
@@ -52,32 +56,36 @@ struct DaemonLine {
   nlohmann::json json;
 };
 
-DaemonLine DescribeDaemon(Store& store) {
+DaemonLine DescribeDaemon(Store& store, const std::string& zone) {
   auto p = component::LoadProcessState(store);
   if (!p.ok()) {
     if (!p.status().IsNotFound()) return {"unknown", "unknown (" + p.status().message() + ")", nullptr};
     return {"never ran", "qcflow run has not run on this store", {{"state", "never ran"}}};
   }
   DaemonLine d;
+  const std::string started = RezoneUtcText(p->started_at, zone), stopped = RezoneUtcText(p->stopped_at, zone);
   // kill(pid, 0) probes without sending: EPERM still means "alive".
   const bool alive = p->pid > 0 && (kill(pid_t(p->pid), 0) == 0 || errno == EPERM);
   if (p->stopped_at.empty() && alive) {
     d.state = "running";
-    d.text = "running since " + p->started_at + " (pid " + std::to_string(p->pid) + ")";
+    d.text = "running since " + started + " (pid " + std::to_string(p->pid) + ")";
   } else if (!p->stopped_at.empty()) {
     d.state = "stopped";
-    d.text = "not running; stopped cleanly at " + p->stopped_at;
+    d.text = "not running; stopped cleanly at " + stopped;
   } else {
     d.state = "ended without a clean stop";
-    d.text = "not running; the run started at " + p->started_at + " ended without a clean stop";
+    d.text = "not running; the run started at " + started + " ended without a clean stop";
   }
-  d.json = {{"state", d.state}, {"pid", p->pid},          {"started_at", p->started_at},
-            {"stopped_at", p->stopped_at}, {"version", p->version}};
+  d.json = {{"state", d.state},
+            {"pid", p->pid},
+            {"started_at", StoredInstantJson(p->started_at, zone)},
+            {"stopped_at", StoredInstantJson(p->stopped_at, zone)},
+            {"version", p->version}};
   return d;
 }
 
-Table ToTable(const component::StatusTable& t) {
-  Table out(t.columns);
+Table ToTable(const component::StatusTable& t, const std::string& zone) {
+  Table out(t.columns, zone);
   for (const auto& row : t.rows) {
     std::vector<Cell> cells;
     for (const component::StatusCell& c : row) {
@@ -89,20 +97,24 @@ Table ToTable(const component::StatusTable& t) {
 }
 
 // The persisted record (kind-specific fields included) plus its name.
-nlohmann::json SourceJson(const SourceState& s) {
+// Its times are stored as UTC texts; shown in `zone` like every instant.
+nlohmann::json SourceJson(const SourceState& s, const std::string& zone) {
   nlohmann::json j = nlohmann::json::parse(component::EncodeSourceState(s));
   j["source"] = s.name;
+  for (const char* key : {"last_run", "last_ok", "next_run"}) {
+    if (j.contains(key) && j[key].is_string()) j[key] = StoredInstantJson(j[key].get<std::string>(), zone);
+  }
   return j;
 }
 
-nlohmann::json SinkJson(const SinkState& s) {
+nlohmann::json SinkJson(const SinkState& s, const std::string& zone) {
   return {{"sink", s.name},
           {"kind", s.kind},
           {"state", s.state},
           {"paused", s.paused},
-          {"last_run", s.last_run},
-          {"last_ok", s.last_ok},
-          {"next_run", s.next_run},
+          {"last_run", StoredInstantJson(s.last_run, zone)},
+          {"last_ok", StoredInstantJson(s.last_ok, zone)},
+          {"next_run", StoredInstantJson(s.next_run, zone)},
           {"last_error", s.last_error},
           {"delivered_last_run", s.delivered_last_run},
           {"dead_lettered_last_run", s.dead_lettered_last_run}};
@@ -140,9 +152,11 @@ void RenderPeople(const std::vector<Section>& sections, std::ostream& out) {
   }
 }
 
-int RunStatus(const GlobalOptions& global, const std::string& format_name, const std::string& only) {
+int RunStatus(const GlobalOptions& global, const std::string& format_name, const std::string& only,
+              const std::string& zone) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return ReportError(format.status());
+  if (Status z = CheckZone(zone).WithContext("--tz"); !z.ok()) return ReportError(z);
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
   auto stats = (*store)->Stats();
@@ -161,13 +175,13 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
   }
   auto sink_states = component::LoadSinkStates(**store);
   if (!sink_states.ok()) return ReportError(sink_states.status());
-  const DaemonLine daemon = DescribeDaemon(**store);
+  const DaemonLine daemon = DescribeDaemon(**store, zone);
 
-  Table summary({"store", "records", "bytes_on_disk", "daemon_state", "daemon"});
+  Table summary({"store", "records", "bytes_on_disk", "daemon_state", "daemon"}, zone);
   summary.AddRow({Cell::Text((*store)->dir()), Cell::Number((long long)stats->last_seq),
                   Cell::Number((long long)stats->bytes_on_disk), Cell::Text(daemon.state),
                   Cell::Text(daemon.text)});
-  Table sources({"kind", "source", "records", "quarantined"});
+  Table sources({"kind", "source", "records", "quarantined"}, zone);
   for (const SourceCount& c : stats->sources) {
     sources.AddRow({Cell::Text(KindName(c.kind)), Cell::Text(c.source_id),
                     Cell::Number(c.records), Cell::Number(c.quarantined)});
@@ -180,47 +194,49 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
     if (std::find(sinks->begin(), sinks->end(), s.name) == sinks->end()) sinks->push_back(s.name);
   }
   Table sink_table({"sink", "state", "pending", "in_backoff", "dead_letters", "delivered", "last_success",
-                    "last_error"});
+                    "last_error"},
+                   zone);
   // What the daemon's sink workers last recorded, next to the outbox counters.
-  Table sink_workers({"sink", "state", "paused", "last_run", "next_run", "last_error"});
+  Table sink_workers({"sink", "state", "paused", "last_run", "next_run", "last_error"}, zone);
   const MicrosUtc now = NowMicros();
   for (const std::string& sink : *sinks) {
     auto c = (*store)->outbox().Counters(sink, now);
     if (!c.ok()) return ReportError(c.status());
-    const SinkHealth health = Health(*c);
+    const SinkHealth health = Health(*c, zone);
     sink_table.AddRow({Cell::Text(sink), Cell::Text(health.state), Cell::Number(c->pending),
                        Cell::Number(c->in_backoff),
                        Cell::Number(c->dead_letters),
-                       Cell::Number(c->delivered), Cell::Text(When(c->last_success)),
+                       Cell::Number(c->delivered), When(c->last_success),
                        Cell::Text(health.last_error)});
     auto w = worker.find(sink);
     if (w == worker.end()) continue;
     const SinkState& s = *w->second;
-    sink_workers.AddRow({Cell::Text(sink), Cell::Text(s.state), Cell::Text(s.paused ? "yes" : "no"),
-                         Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.next_run, "-")),
+    sink_workers.AddRow({Cell::Text(sink), Cell::Text(s.state), Cell::Bool(s.paused),
+                         Cell::StoredInstant(s.last_run, "never"), Cell::StoredInstant(s.next_run, "-"),
                          Cell::Text(s.last_error)});
   }
   // Dead letters need a person: show each with the server's reason.
-  Table dead({"sink", "item", "attempts", "since", "reason"});
+  Table dead({"sink", "item", "attempts", "since", "reason"}, zone);
   for (const std::string& sink : *sinks) {
     auto items = (*store)->outbox().List(sink, SIZE_MAX, /*include_dead=*/true);
     if (!items.ok()) return ReportError(items.status());
     for (const OutboxItem& item : *items) {
       if (item.state != OutboxState::kDeadLetter) continue;
       dead.AddRow({Cell::Text(sink), Cell::Text(item.item_id), Cell::Number(item.attempts),
-                   Cell::Text(When(item.updated_at)), Cell::Text(item.last_error)});
+                   When(item.updated_at), Cell::Text(item.last_error)});
     }
   }
   Table daemon_sources({"source", "state", "last_run", "last_ok", "records_last_run", "next_run",
-                        "last_error"});
+                        "last_error"},
+                       zone);
   for (const SourceState& s : *source_states) {
     if (report.shown.count(s.name)) continue;
     daemon_sources.AddRow({Cell::Text(s.name), Cell::Text(s.state),
-                           Cell::Text(Or(s.last_run, "never")), Cell::Text(Or(s.last_ok, "never")),
-                           Cell::Number(s.records_last_run), Cell::Text(Or(s.next_run, "-")),
+                           Cell::StoredInstant(s.last_run, "never"), Cell::StoredInstant(s.last_ok, "never"),
+                           Cell::Number(s.records_last_run), Cell::StoredInstant(s.next_run, "-"),
                            Cell::Text(s.last_error)});
   }
-  Table notes({"note"});
+  Table notes({"note"}, zone);
   for (const std::string& note : report.notes) notes.AddRow({Cell::Text(note)});
 
   // In the order the table format prints them.
@@ -229,7 +245,7 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
   sections.push_back({"sources", "", sources});
   sections.push_back({"daemon_sources", "Sources, as `qcflow run` last saw them:", daemon_sources});
   for (size_t i = 0; i < report.tables.size(); ++i) {
-    sections.push_back({kind_table_names[i], report.tables[i].title, ToTable(report.tables[i])});
+    sections.push_back({kind_table_names[i], report.tables[i].title, ToTable(report.tables[i], zone)});
   }
   sections.push_back({"sinks", "", sink_table});
   sections.push_back({"daemon_sinks", "Sinks, as `qcflow run` last saw them:", sink_workers});
@@ -264,10 +280,12 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
     return kExitOk;
   }
   nlohmann::json daemon_sources_json = nlohmann::json::array();
-  for (const SourceState& s : *source_states) daemon_sources_json.push_back(SourceJson(s));
+  for (const SourceState& s : *source_states) daemon_sources_json.push_back(SourceJson(s, zone));
   nlohmann::json daemon_sinks_json = nlohmann::json::array();
-  for (const SinkState& s : *sink_states) daemon_sinks_json.push_back(SinkJson(s));
-  nlohmann::json doc = {{"store", (*store)->dir()},
+  for (const SinkState& s : *sink_states) daemon_sinks_json.push_back(SinkJson(s, zone));
+  nlohmann::json doc = {{"v", 1},
+                        {"zone", zone},
+                        {"store", (*store)->dir()},
                         {"records", stats->last_seq},
                         {"bytes_on_disk", stats->bytes_on_disk},
                         {"sources", sources.ToJson()},
@@ -277,7 +295,7 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
                         {"daemon_sinks", daemon_sinks_json},
                         {"dead_letters", dead.ToJson()}};
   for (const auto& [field, value] : report.json_fields) doc[field] = value;
-  std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  PrintJson(doc, std::cout);
   return kExitOk;
 }
 
@@ -300,8 +318,10 @@ void RegisterStatusCommand(CLI::App& app, const GlobalOptions& global, Action* a
                   "one per source kind the store has (mpc, dqa3, icom, files, file_mover, trf), "
                   "sinks, daemon_sinks, dead_letters, notes")
       ->type_name("NAME");
-  cmd->callback([action, &global, format, section] {
-    *action = [&global, format, section] { return RunStatus(global, *format, *section); };
+  auto zone = std::make_shared<std::string>();
+  AddZoneOption(*cmd, zone.get(), "");
+  cmd->callback([action, &global, format, section, zone] {
+    *action = [&global, format, section, zone] { return RunStatus(global, *format, *section, *zone); };
   });
 }
 

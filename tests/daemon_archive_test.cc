@@ -174,7 +174,7 @@ TEST_F(DaemonArchiveTest, SigkillNeverLeavesHalfADocumentOrASessionTwice) {
   testing::Run q = testing::RunQcflow(QCFLOW_BIN, "query sessions --store " + dir_.Sub("store") +
                                                       " --limit 1000 --format json");
   ASSERT_EQ(q.exit_code, 0) << q.out;
-  const json sessions = json::parse(q.out.substr(q.out.find('[')));
+  const json sessions = json::parse(q.out.substr(q.out.find("{\n")))["items"];
   ASSERT_EQ(sessions.size(), size_t(kRuns));
   const QuaacSeen seen = ReadQuaac();
   std::map<std::string, int> quip = ReadQuip();

@@ -2,7 +2,8 @@
 // stored deliveries), for the console's iCom page. Internal to cli/console/.
 //
 // Patient identity is protected health information: the Patient ID is
-// masked to its last three characters and the name left out, unless
+// masked to its last three characters and the name left out
+// (cli/model/json_model.h), unless
 // [console] show_patient_names is true. A patient filter takes the real ID.
 #ifndef QCFLOW_CLI_CONSOLE_DELIVERIES_API_H_
 #define QCFLOW_CLI_CONSOLE_DELIVERIES_API_H_
@@ -12,9 +13,6 @@
 #include "cli/console/console_api.h"
 
 namespace qcflow::console {
-
-// "QC000123" -> "*****123"; three characters or fewer: all stars.
-std::string MaskPatientId(const std::string& id);
 
 // ?linac= (required), patient=, field=, since=, until=, limit=, offset=.
 HttpAnswer Deliveries(const ConsoleBackend& backend, const ParsedTarget& t);
