@@ -125,6 +125,9 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section, std::
   backend.deliveries = [&daemon](const icom::DeliveryQuery& q) {
     return icom::ReadDeliveries(daemon.derived(), q);
   };
+  backend.records = [&daemon](const IndexQuery& q, const Journal::Visitor& visit) {
+    return daemon.store()->journal().Query(q, visit);
+  };
   backend.log_lines = [](const std::string& component, int min_level) {
     return RecentLog().Lines(component, min_level);
   };

@@ -29,6 +29,7 @@
 #include "cli/runtime/status_snapshot.h"
 #include "process/common/trend.h"
 #include "process/icom/delivery_query.h"
+#include "store/journal.h"
 #include "store/status.h"
 
 namespace qcflow::console {
@@ -46,6 +47,9 @@ struct ConsoleBackend {
   std::function<Result<TrendSeries>(const TrendQuery&)> trend;
   // An iCom linac's stored deliveries (process/icom/delivery_query.h).
   std::function<Result<std::vector<icom::Delivery>>(const icom::DeliveryQuery&)> deliveries;
+  // Journal records through the time index (store/journal.h's Query): the
+  // visitor sees each in time order and returns false to stop.
+  std::function<Status(const IndexQuery&, const Journal::Visitor&)> records;
   // The recent log (cli/runtime/log_tail.h): lines of a component ("" = all)
   // at a level or above, newest first.
   std::function<std::vector<cli::LogLine>(const std::string& component, int min_level)> log_lines;
