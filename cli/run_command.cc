@@ -128,6 +128,9 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section, std::
   backend.records = [&daemon](const IndexQuery& q, const Journal::Visitor& visit) {
     return daemon.store()->journal().Query(q, visit);
   };
+  backend.sessions = [&daemon](MicrosUtc from, const std::function<bool(const StoredSession&)>& visit) {
+    return ForEachSession(daemon.derived(), from, visit);
+  };
   backend.log_lines = [](const std::string& component, int min_level) {
     return RecentLog().Lines(component, min_level);
   };

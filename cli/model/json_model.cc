@@ -49,8 +49,15 @@ json RecordJson(uint64_t seq, const RecordView& r, std::string_view zone) {
           {"meta", MetaJson(r.meta)}};
 }
 
-json SessionJson(const QcSession& s, std::string_view zone) {
+json SessionJson(const QcSession& s, std::string_view zone, bool file_contents) {
   json j = json::parse(EncodeQcSession(s));
+  if (!file_contents) {
+    for (json& t : j["tests"]) {
+      if (!t.contains("file")) continue;
+      t["file"]["bytes"] = t["file"]["value"].get_ref<const std::string&>().size();
+      t["file"].erase("value");
+    }
+  }
   j.erase("v");  // the stored encoding's version, not this document's
   j.erase("zone");
   j["source_zone"] = s.zone.empty() ? "UTC" : s.zone;

@@ -40,7 +40,9 @@ nlohmann::json RecordJson(uint64_t seq, const RecordView& r, std::string_view zo
 
 // A QA session as stored (process/common/qc_session.h), with work_started and
 // work_completed as instants and the source's clock zone as source_zone.
-nlohmann::json SessionJson(const QcSession& s, std::string_view zone);
+// Without `file_contents` an uploaded file's value (up to megabytes) is left
+// out and its size given as file.bytes.
+nlohmann::json SessionJson(const QcSession& s, std::string_view zone, bool file_contents = true);
 
 // A closed or open iCom delivery. Unless `show_patient`, the Patient ID is
 // masked and patient_name and rx_site are null (protected health information).

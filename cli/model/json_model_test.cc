@@ -59,6 +59,20 @@ TEST(JsonModelTest, SessionTimesAreInstantsAndItsClockZoneIsNamed) {
   EXPECT_FALSE(j.contains("v"));  // the store's encoding version is not the document's
 }
 
+TEST(JsonModelTest, AFilesContentsCanBeLeftOut) {
+  QcSession s;
+  s.user_key = "files/1";
+  TestResult t;
+  t.key = "upload";
+  t.file = FileValue{"profile.csv", "text", "a,b\n1,2\n"};
+  s.tests.push_back(t);
+  EXPECT_EQ(SessionJson(s, "UTC")["tests"][0]["file"]["value"], "a,b\n1,2\n");
+  const nlohmann::json lean = SessionJson(s, "UTC", /*file_contents=*/false)["tests"][0]["file"];
+  EXPECT_FALSE(lean.contains("value"));
+  EXPECT_EQ(lean["bytes"], 8);
+  EXPECT_EQ(lean["filename"], "profile.csv");
+}
+
 TEST(JsonModelTest, DeliveryHidesThePatientUnlessAsked) {
   icom::Delivery d;
   d.linac = "LA1";

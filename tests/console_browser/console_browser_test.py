@@ -207,6 +207,7 @@ to = ["qatrack"]
             "/api/v1/deliveries": {"linac": "LA1", "since": ICOM_DAY},
             "/api/v1/log": {"limit": 1000},
             "/api/v1/records": {"kind": "mpc", "limit": 1000},
+            "/api/v1/sessions": {"limit": 1000},
         }
         with open(os.path.join(ARGS.root, "docs/api.md")) as f:
             doc = f.read()
