@@ -30,14 +30,34 @@ struct Cell {
   bool boolean = false;              // text is "yes" or "no"
   std::optional<int64_t> instant;    // UTC µs; text is unused
   bool null = false;                 // JSON null; text is what people read
-  static Cell Text(std::string s) { return {std::move(s)}; }
-  static Cell Number(long long n) { return {std::to_string(n), true}; }
+  static Cell Text(std::string s) {
+    Cell c;
+    c.text = std::move(s);
+    return c;
+  }
+  static Cell Number(long long n) {
+    Cell c = Text(std::to_string(n));
+    c.numeric = true;
+    return c;
+  }
   // "yes"/"no" for people; true/false in JSON and CSV.
-  static Cell Bool(bool b) { return {b ? "yes" : "no", false, true}; }
+  static Cell Bool(bool b) {
+    Cell c = Text(b ? "yes" : "no");
+    c.boolean = true;
+    return c;
+  }
   // RFC 3339 in the table's zone, which the column's header names.
-  static Cell Instant(int64_t utc_micros) { return {"", false, false, utc_micros}; }
+  static Cell Instant(int64_t utc_micros) {
+    Cell c;
+    c.instant = utc_micros;
+    return c;
+  }
   // A value that is not there ("never", "-"): null in JSON.
-  static Cell Missing(std::string shown) { return {std::move(shown), false, false, std::nullopt, true}; }
+  static Cell Missing(std::string shown) {
+    Cell c = Text(std::move(shown));
+    c.null = true;
+    return c;
+  }
   // A stored UTC text ("...Z", as FormatUtcIso writes) as an instant; ""
   // is Missing(missing), text that does not read stays text.
   static Cell StoredInstant(const std::string& utc_text, const char* missing);

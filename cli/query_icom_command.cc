@@ -17,6 +17,7 @@
 #include "cli/query_postgres.h"
 #include "ingest/icom/decoder.h"
 #include "process/icom/delivery_query.h"
+#include "process/icom/message_at.h"
 #include "store/derived.h"
 #include "store/journal.h"
 
@@ -85,54 +86,6 @@ struct IcomAtOptions {
   std::string linac, at, format = "table", zone, part = "R";  // zone: AddZoneOption
 };
 
-struct Found {
-  uint64_t seq = 0;
-  MicrosUtc time = 0;
-};
-
-// The linac's iCom record nearest `at` (ties: the earlier; of messages
-// sharing a timestamp, the first). Looks forward
-// with one indexed read, and backward through windows growing tenfold (the
-// index reads forward only), so a busy linac costs a few index entries.
-Result<std::optional<Found>> Nearest(Store& store, const std::string& linac, MicrosUtc at) {
-  std::optional<Found> after, before;
-  IndexQuery q;
-  q.kind = Kind::kIcom;
-  q.source_id = linac;
-  q.from = at;
-  q.limit = 1;
-  QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
-    after = Found{seq, r.event_time};
-    return false;
-  }));
-  q.limit = std::numeric_limits<size_t>::max();
-  constexpr MicrosUtc kMaxWindow = 1000000LL * 3600 * kMicrosPerSecond;  // ~114 years
-  MicrosUtc upper = at;  // [upper, at) has been searched
-  for (MicrosUtc window = kMicrosPerSecond; !before && window <= kMaxWindow; window *= 10) {
-    if (after && at - upper > after->time - at) break;  // nothing before can be nearer
-    q.from = at - window;
-    q.until = upper;
-    QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
-      before = Found{seq, r.event_time};  // the last one visited is the nearest
-      return true;
-    }));
-    upper = q.from;
-  }
-  if (before) {
-    // Several messages share a second: of equally near ones, show the first.
-    q.from = before->time;
-    q.until = before->time + 1;
-    q.limit = 1;
-    QCFLOW_RETURN_IF_ERROR(store.journal().Query(q, [&](uint64_t seq, const RecordView& r) {
-      before = Found{seq, r.event_time};
-      return false;
-    }));
-  }
-  if (!before) return after;
-  if (!after) return before;
-  return (at - before->time <= after->time - at) ? before : after;
-}
-
 int PartIndex(const std::string& part) {
   if (part == "P") return icom::kPartP;
   if (part == "S") return icom::kPartS;
@@ -141,63 +94,6 @@ int PartIndex(const std::string& part) {
 }
 
 using OrderedJson = nlohmann::ordered_json;
-
-OrderedJson Opt(const std::optional<double>& v) { return v ? OrderedJson(*v) : OrderedJson(); }
-OrderedJson Opt(const std::optional<std::string>& v) {
-  return v ? OrderedJson(*v) : OrderedJson();
-}
-
-// One decoded message as JSON, fields in the spec's table order; numbers stay
-// numbers, absent values are null. Table and CSV are rendered from it.
-OrderedJson MessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
-                        const IcomAtOptions& o, const icom::Collimation& c) {
-  OrderedJson j = {{"seq", seq},
-                   {"linac", record.source_id},
-                   {"time", FormatRfc3339(record.event_time, o.zone)},
-                   {"source_time", m.timestamp},  // the linac clock's own text
-                   {"counter", m.counter},
-                   {"patient_id", Opt(m.patient_id)},
-                   {"patient_name", Opt(m.patient_name)},
-                   {"rx_site", Opt(m.rx_site)},
-                   {"field_id", Opt(m.field_id)},
-                   {"machine_id", Opt(m.machine_id)},
-                   {"radiation_type", Opt(m.radiation_type)},
-                   {"energy", Opt(m.energy)},
-                   {"wedge", Opt(m.wedge)},
-                   {"segment", Opt(m.segment)},
-                   {"total_mu", Opt(m.total_mu)},
-                   {"delivery_mu", Opt(m.delivery_mu)},
-                   {"backup_delivery_mu", Opt(m.backup_delivery_mu)},
-                   {"segment_mu", Opt(m.segment_mu)},
-                   {"beam_timer", Opt(m.beam_timer)},
-                   {"gantry_deg", Opt(m.gantry_deg)},
-                   {"collimator_deg", Opt(m.collimator_deg)},
-                   {"table_column_deg", Opt(m.table_column_deg)},
-                   {"table_isocentric_deg", Opt(m.table_isocentric_deg)},
-                   {"table_vertical", Opt(m.table_vertical)},
-                   {"table_longitudinal", Opt(m.table_longitudinal)},
-                   {"table_lateral", Opt(m.table_lateral)},
-                   {"beam_description", Opt(m.beam_description)},
-                   {"interlocks", m.interlocks},
-                   {"previous_interlocks", m.previous_interlocks},
-                   {"part", o.part},
-                   {"mlc_pairs", c.mlc_pairs()}};
-  OrderedJson issues = OrderedJson::array();
-  for (const icom::DecodeIssue& i : m.issues) {
-    issues.push_back("byte " + std::to_string(i.offset) + ": " + i.what);
-  }
-  j["decode_issues"] = std::move(issues);
-  OrderedJson jaws = OrderedJson::object();
-  if (c.asym_x) jaws["x"] = {(*c.asym_x)[0], (*c.asym_x)[1]};
-  if (c.asym_y) jaws["y"] = {(*c.asym_y)[0], (*c.asym_y)[1]};
-  j["jaws"] = std::move(jaws);
-  OrderedJson leaves = OrderedJson::array();
-  for (size_t i = 0; i < c.mlc_pairs(); ++i) {
-    leaves.push_back({{"leaf_pair", i + 1}, {"a", c.mlc[2 * i]}, {"b", c.mlc[2 * i + 1]}});
-  }
-  j["mlc"] = std::move(leaves);
-  return j;
-}
 
 std::string Text(const OrderedJson& v) {
   if (v.is_null()) return "";
@@ -214,8 +110,7 @@ std::string Text(const OrderedJson& v) {
 // JSON: one object. Table and CSV: three sections (fields, jaws, MLC rows).
 void PrintMessage(uint64_t seq, const Record& record, const icom::IcomMessage& m,
                   const IcomAtOptions& o, Format format) {
-  const icom::Collimation& c = m.collimation[PartIndex(o.part)];
-  OrderedJson j = MessageJson(seq, record, m, o, c);
+  OrderedJson j = model::IcomMessageJson(seq, record, m, o.part, o.zone, /*show_patient=*/true);
   if (format == Format::kJson) {
     OrderedJson doc = {{"v", model::kVersion}, {"zone", o.zone}};
     doc.update(j);
@@ -256,13 +151,13 @@ int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
   if (!at.ok()) return ReportError(at.status().WithContext("--at"));
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
-  auto found = Nearest(**store, o.linac, *at);
+  auto found = icom::FindIcomMessageNear((*store)->journal(), o.linac, *at);
   if (!found.ok()) return ReportError(found.status());
   if (!*found) {
     return ReportError(Status::NotFound("no iCom messages from linac '" + o.linac +
                                         "' in the store; check the name with `qcflow status`"));
   }
-  const Found& f = **found;
+  const icom::IcomMessageAt& f = **found;
   auto record = (*store)->journal().Get(f.seq);
   if (!record.ok()) return ReportError(record.status());
   icom::IcomMessage m;

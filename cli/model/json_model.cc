@@ -24,7 +24,69 @@ json MetaJson(std::string_view meta) {
   return j.is_discarded() ? json(std::string(meta)) : j;
 }
 
+using OrderedJson = nlohmann::ordered_json;
+
+OrderedJson Opt(const std::optional<double>& v) { return v ? OrderedJson(*v) : OrderedJson(); }
+OrderedJson Opt(const std::optional<std::string>& v) {
+  return v ? OrderedJson(*v) : OrderedJson();
+}
+
 }  // namespace
+
+OrderedJson IcomMessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
+                            std::string_view part, std::string_view zone, bool show_patient) {
+  const int index = part == "P" ? icom::kPartP : part == "S" ? icom::kPartS : icom::kPartR;
+  const icom::Collimation& c = m.collimation[index];
+  const std::optional<std::string> patient_id =
+      show_patient || !m.patient_id ? m.patient_id : std::optional<std::string>(MaskPatientId(*m.patient_id));
+  const std::optional<std::string> hidden;
+  OrderedJson j = {{"seq", seq},
+                   {"linac", record.source_id},
+                   {"time", FormatRfc3339(record.event_time, zone)},
+                   {"source_time", m.timestamp},  // the linac clock's own text
+                   {"counter", m.counter},
+                   {"patient_id", Opt(patient_id)},
+                   {"patient_name", Opt(show_patient ? m.patient_name : hidden)},
+                   {"rx_site", Opt(show_patient ? m.rx_site : hidden)},
+                   {"field_id", Opt(m.field_id)},
+                   {"machine_id", Opt(m.machine_id)},
+                   {"radiation_type", Opt(m.radiation_type)},
+                   {"energy", Opt(m.energy)},
+                   {"wedge", Opt(m.wedge)},
+                   {"segment", Opt(m.segment)},
+                   {"total_mu", Opt(m.total_mu)},
+                   {"delivery_mu", Opt(m.delivery_mu)},
+                   {"backup_delivery_mu", Opt(m.backup_delivery_mu)},
+                   {"segment_mu", Opt(m.segment_mu)},
+                   {"beam_timer", Opt(m.beam_timer)},
+                   {"gantry_deg", Opt(m.gantry_deg)},
+                   {"collimator_deg", Opt(m.collimator_deg)},
+                   {"table_column_deg", Opt(m.table_column_deg)},
+                   {"table_isocentric_deg", Opt(m.table_isocentric_deg)},
+                   {"table_vertical", Opt(m.table_vertical)},
+                   {"table_longitudinal", Opt(m.table_longitudinal)},
+                   {"table_lateral", Opt(m.table_lateral)},
+                   {"beam_description", Opt(m.beam_description)},
+                   {"interlocks", m.interlocks},
+                   {"previous_interlocks", m.previous_interlocks},
+                   {"part", std::string(part)},
+                   {"mlc_pairs", c.mlc_pairs()}};
+  OrderedJson issues = OrderedJson::array();
+  for (const icom::DecodeIssue& i : m.issues) {
+    issues.push_back("byte " + std::to_string(i.offset) + ": " + i.what);
+  }
+  j["decode_issues"] = std::move(issues);
+  OrderedJson jaws = OrderedJson::object();
+  if (c.asym_x) jaws["x"] = {(*c.asym_x)[0], (*c.asym_x)[1]};
+  if (c.asym_y) jaws["y"] = {(*c.asym_y)[0], (*c.asym_y)[1]};
+  j["jaws"] = std::move(jaws);
+  OrderedJson leaves = OrderedJson::array();
+  for (size_t i = 0; i < c.mlc_pairs(); ++i) {
+    leaves.push_back({{"leaf_pair", i + 1}, {"a", c.mlc[2 * i]}, {"b", c.mlc[2 * i + 1]}});
+  }
+  j["mlc"] = std::move(leaves);
+  return j;
+}
 
 json ItemsDocument(json items, std::string_view zone) {
   return {{"v", kVersion}, {"zone", std::string(zone)}, {"items", std::move(items)}};

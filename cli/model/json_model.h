@@ -18,6 +18,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "ingest/icom/icom_message.h"
 #include "process/common/qc_session.h"
 #include "process/icom/delivery.h"
 #include "store/record.h"
@@ -47,6 +48,14 @@ nlohmann::json SessionJson(const QcSession& s, std::string_view zone, bool file_
 // A closed or open iCom delivery. Unless `show_patient`, the Patient ID is
 // masked and patient_name and rx_site are null (protected health information).
 nlohmann::json DeliveryJson(const icom::Delivery& d, bool show_patient, std::string_view zone);
+
+// One decoded iCom message, fields in the spec's table order (ordered, so a
+// table reads as the spec does): `time` in `zone`, `source_time` the linac
+// clock's text, numbers as numbers, absent values null, and the jaws and MLC
+// of `part` ("P" prescribed, "S" set, anything else "R", as delivered).
+// Unless `show_patient`, the Patient ID is masked and name and site are null.
+nlohmann::ordered_json IcomMessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
+                                       std::string_view part, std::string_view zone, bool show_patient);
 
 }  // namespace qcflow::model
 
