@@ -4,6 +4,7 @@
 
 #include "cli/console/api_json.h"
 #include "cli/console/deliveries_api.h"
+#include "cli/console/icom_at_api.h"
 #include "cli/console/records_api.h"
 #include "cli/console/sessions_api.h"
 
@@ -202,6 +203,7 @@ HttpAnswer HandleApi(const ConsoleBackend& backend, const HttpExchange& request)
       {"/api/v1/deliveries", false, [](auto& b, auto&, auto& t) { return Deliveries(b, t); }},
       {"/api/v1/records", false, [](auto& b, auto&, auto& t) { return Records(b, t); }},
       {"/api/v1/sessions", false, [](auto& b, auto&, auto& t) { return Sessions(b, t); }},
+      {"/api/v1/icom/at", false, [](auto& b, auto&, auto& t) { return IcomAt(b, t); }},
       {"/api/v1/log", false, [](auto& b, auto&, auto& t) { return Log(b, t); }},
   };
   const bool get = request.method == "GET" || request.method == "HEAD";

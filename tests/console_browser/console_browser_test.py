@@ -208,6 +208,7 @@ to = ["qatrack"]
             "/api/v1/log": {"limit": 1000},
             "/api/v1/records": {"kind": "mpc", "limit": 1000},
             "/api/v1/sessions": {"limit": 1000},
+            "/api/v1/icom/at": {"linac": "LA1", "at": ICOM_DAY + "T12:00"},
         }
         with open(os.path.join(ARGS.root, "docs/api.md")) as f:
             doc = f.read()
