@@ -13,6 +13,17 @@ namespace {
 
 using nlohmann::json;
 
+// A part's own fields as one object; a value that is not JSON (never written
+// so, but the store outlives versions) is kept as its text.
+json DetailsJson(const std::map<std::string, std::string>& details) {
+  json out = json::object();
+  for (const auto& [key, text] : details) {
+    json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    out[key] = v.is_discarded() ? json(text) : v;
+  }
+  return out;
+}
+
 json ComponentJson(const cli::ComponentSnapshot& c, std::string_view zone) {
   auto at = [zone](const std::string& utc) { return InstantOrNull(utc, zone); };
   return {{"name", c.name},
@@ -32,7 +43,8 @@ json ComponentJson(const cli::ComponentSnapshot& c, std::string_view zone) {
           {"in_backoff", NumberOrNull(c.in_backoff)},
           {"dead_letters", NumberOrNull(c.dead_letters)},
           {"delivered", NumberOrNull(c.delivered)},
-          {"last_success", at(c.last_success)}};
+          {"last_success", at(c.last_success)},
+          {"details", DetailsJson(c.details)}};
 }
 
 // Constant time in the length of `given`, so timing tells nothing of the token.

@@ -27,6 +27,8 @@ struct Fake {
     src.last_run = "2026-01-02T03:04:05Z";
     src.records = 12;
     src.quarantined = 1;
+    src.details = {{"reconnects", "2"}, {"connected", "true"}, {"last_message", "\"2026-01-02T03:04:00Z\""},
+                   {"odd", "not json"}};
     cli::ComponentSnapshot sink;
     sink.name = "qatrack";
     sink.role = "sink";
@@ -107,6 +109,12 @@ TEST(ConsoleApi, StatusHasEveryComponentWithTypedFields) {
   EXPECT_EQ(j["console"]["write_enabled"], false);
   EXPECT_EQ(j["zone"], "UTC");
   EXPECT_EQ(src["last_run"], "2026-01-02T03:04:05+00:00");
+  // The part's own fields, typed as it stored them.
+  EXPECT_EQ(src["details"]["reconnects"], 2);
+  EXPECT_EQ(src["details"]["connected"], true);
+  EXPECT_EQ(src["details"]["last_message"], "2026-01-02T03:04:00Z");
+  EXPECT_EQ(src["details"]["odd"], "not json");
+  EXPECT_TRUE(sink["details"].is_object() && sink["details"].empty());
 }
 
 TEST(ConsoleApi, StatusInstantsAreInTheDisplayZoneItNames) {

@@ -39,6 +39,7 @@ void AddSource(const component::Component& c, const std::map<std::string, compon
   if (auto it = states.find(c.name()); it != states.end()) {
     CopyPassFacts(it->second, &s);
     s.records_last_run = it->second.records_last_run;
+    s.details = it->second.extra.values();
   }
   out->components.push_back(std::move(s));
 }

@@ -8,6 +8,7 @@
 #define QCFLOW_CLI_RUNTIME_STATUS_SNAPSHOT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct ComponentSnapshot {
   // Sinks: the outbox.
   std::optional<uint64_t> pending, in_backoff, dead_letters, delivered;
   std::string last_success;
+  // Sources: the fields the part keeps beside its pass facts (SourceState's
+  // extra: an iCom linac's messages, reconnects, gaps, ...), each a JSON text.
+  std::map<std::string, std::string> details;
 };
 
 struct StatusSnapshot {

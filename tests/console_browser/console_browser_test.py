@@ -313,6 +313,14 @@ to = ["qatrack"]
         berlin = zoneinfo.ZoneInfo("Europe/Berlin")
         for value, label in ticks:
             self.assertEqual(label, datetime.datetime.fromtimestamp(value / 1000, berlin).strftime("%H:%M:%S"))
+        # The capture line says what the daemon recorded of the linac's connection.
+        b.wait_for("document.getElementById('capture').dataset.messages !== undefined")
+        details = next(c for c in self.api("/api/v1/components")["items"] if c["name"] == "LA1")["details"]
+        self.assertIn("reconnects", details)
+        shown = b.evaluate("document.getElementById('capture').textContent")
+        self.assertIn(f"{details['reconnects']} reconnects", shown)
+        self.assertRegex(shown, r"LA1 capture: (connected|not connected) · \d+ messages")
+        self.assertEqual(b.evaluate("document.getElementById('start-head').textContent"), "start (Europe/Berlin)")
         self.shot("icom")
 
     def test_4_log_page_shows_a_components_lines_by_level(self):

@@ -1,7 +1,10 @@
 // iCom: what one linac delivered over a day or a week (/api/v1/deliveries):
 // a timeline of the fields (Chart.js floating bars, when installed) and the
 // same deliveries as a table, with the capture's counter gaps and losses.
-// Patient IDs arrive masked unless the console may show names.
+// Patient IDs arrive masked unless the console may show names. Above them,
+// the linac's capture as the daemon last recorded it (/api/v1/components
+// details): connected, messages and their rate between two polls,
+// reconnects, counter gaps, dropped bytes.
 "use strict";
 
 const kPageSize = 1000;
@@ -9,9 +12,12 @@ const kMaxPages = 20;
 const kDayMs = 86400000;
 let chart = null;
 let zone = "UTC";  // the display zone: days and clock times are its
+const kCapturePollMs = 5000;
+let lastCapture = null;  // {linac, messages, at}: the previous poll, for messages/s
 
 async function loadLinacs() {
   zone = await qcflow.zone();
+  document.getElementById("start-head").textContent = "start (" + zone + ")";
   const doc = await qcflow.api("/api/v1/components?limit=1000");
   const names = doc.items.filter((c) => c.kind === "source.icom").map((c) => c.name);
   const select = document.getElementById("linac");
@@ -97,6 +103,34 @@ async function show() {
   }
 }
 
+async function showCapture() {
+  const linac = document.getElementById("linac").value;
+  if (!linac) return;
+  const doc = await qcflow.api("/api/v1/components?limit=1000");
+  const c = doc.items.find((i) => i.name === linac);
+  const d = (c && c.details) || {};
+  const box = document.getElementById("capture");
+  if (d.messages === undefined) {
+    box.textContent = linac + ": no capture recorded yet";
+    return;
+  }
+  const now = Date.now();
+  let rate = "–";
+  if (lastCapture && lastCapture.linac === linac && now > lastCapture.at) {
+    rate = ((d.messages - lastCapture.messages) * 1000 / (now - lastCapture.at)).toFixed(1);
+  }
+  lastCapture = { linac, messages: d.messages, at: now };
+  box.textContent = linac + " capture: " + (d.connected ? "connected" : "not connected") + " · " +
+      d.messages + " messages · " + rate + " messages/s · " + d.reconnects + " reconnects · " +
+      d.gaps + " counter gaps · " + d.dropped + " bytes dropped";
+  box.dataset.reconnects = String(d.reconnects);
+  box.dataset.messages = String(d.messages);
+}
+
+function pollCapture() {
+  showCapture().catch((e) => qcflow.problem("cannot read the capture: " + e.message));
+}
+
 document.getElementById("pick").addEventListener("submit", (event) => {
   event.preventDefault();
   show();
@@ -108,5 +142,7 @@ loadLinacs().then((n) => {
     document.body.dataset.loaded = "true";
     return;
   }
+  pollCapture();
+  setInterval(pollCapture, kCapturePollMs);
   show();
 }).catch((e) => qcflow.problem("cannot list the linacs: " + e.message));
