@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "cli/model/json_values.h"
 #include "store/time_util.h"
 
 namespace qcflow::cli {
@@ -102,7 +103,7 @@ nlohmann::json Table::ToJson() const {
 
 void Table::Render(Format format, std::ostream& out) const {
   if (format == Format::kJson) {
-    PrintJson({{"v", 1}, {"zone", zone_}, {"items", ToJson()}}, out);
+    PrintJson({{"v", model::kVersion}, {"zone", zone_}, {"items", ToJson()}}, out);
     return;
   }
   const std::vector<std::string> headers = Headers();

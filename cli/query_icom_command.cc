@@ -86,13 +86,6 @@ struct IcomAtOptions {
   std::string linac, at, format = "table", zone, part = "R";  // zone: AddZoneOption
 };
 
-int PartIndex(const std::string& part) {
-  if (part == "P") return icom::kPartP;
-  if (part == "S") return icom::kPartS;
-  if (part == "R") return icom::kPartR;
-  return -1;
-}
-
 using OrderedJson = nlohmann::ordered_json;
 
 std::string Text(const OrderedJson& v) {
@@ -141,11 +134,7 @@ void PrintMessage(uint64_t seq, const Record& record, const icom::IcomMessage& m
 int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  const int part = PartIndex(o.part);
-  if (part < 0) {
-    return ReportError(Status::InvalidArgument("--part must be P (prescribed), S (set) or R "
-                                               "(run, as delivered; the default)"));
-  }
+  if (!model::IsIcomPart(o.part)) return ReportError(Status::InvalidArgument(std::string("--part ") + model::kIcomPartRule));
   if (Status z = CheckZone(o.zone).WithContext("--tz"); !z.ok()) return ReportError(z);
   auto at = ParseTimeArg(o.at, o.zone);
   if (!at.ok()) return ReportError(at.status().WithContext("--at"));

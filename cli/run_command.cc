@@ -125,9 +125,6 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section, std::
   backend.deliveries = [&daemon](const icom::DeliveryQuery& q) {
     return icom::ReadDeliveries(daemon.derived(), q);
   };
-  backend.records = [&daemon](const IndexQuery& q, const Journal::Visitor& visit) {
-    return daemon.store()->journal().Query(q, visit);
-  };
   backend.journal = [&daemon] { return &daemon.store()->journal(); };
   backend.sessions = [&daemon](MicrosUtc from, const std::function<bool(const StoredSession&)>& visit) {
     return ForEachSession(daemon.derived(), from, visit);

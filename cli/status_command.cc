@@ -13,6 +13,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "cli/model/json_values.h"
 #include "cli/output.h"
 #include "process/component/component.h"
 #include "process/component/worker_state.h"
@@ -28,10 +29,7 @@ using component::SourceState;
 
 Cell When(MicrosUtc t) { return t == 0 ? Cell::Missing("never") : Cell::Instant(t); }
 std::string WhenText(MicrosUtc t, const std::string& zone) { return t == 0 ? "never" : FormatRfc3339(t, zone); }
-// A stored UTC text in `zone`; null when it never happened.
-nlohmann::json StoredInstantJson(const std::string& utc_text, const std::string& zone) {
-  return utc_text.empty() ? nlohmann::json(nullptr) : nlohmann::json(RezoneUtcText(utc_text, zone));
-}
+using model::InstantOrNull;
 
 // A sink's state from its outbox counters: the last sink error (401, 5xx, ...) with
 // its time, and "ok" again once a delivery succeeded after it (the error is history).
@@ -78,8 +76,8 @@ DaemonLine DescribeDaemon(Store& store, const std::string& zone) {
   }
   d.json = {{"state", d.state},
             {"pid", p->pid},
-            {"started_at", StoredInstantJson(p->started_at, zone)},
-            {"stopped_at", StoredInstantJson(p->stopped_at, zone)},
+            {"started_at", InstantOrNull(p->started_at, zone)},
+            {"stopped_at", InstantOrNull(p->stopped_at, zone)},
             {"version", p->version}};
   return d;
 }
@@ -102,7 +100,7 @@ nlohmann::json SourceJson(const SourceState& s, const std::string& zone) {
   nlohmann::json j = nlohmann::json::parse(component::EncodeSourceState(s));
   j["source"] = s.name;
   for (const char* key : {"last_run", "last_ok", "next_run"}) {
-    if (j.contains(key) && j[key].is_string()) j[key] = StoredInstantJson(j[key].get<std::string>(), zone);
+    if (j.contains(key) && j[key].is_string()) j[key] = InstantOrNull(j[key].get<std::string>(), zone);
   }
   return j;
 }
@@ -112,9 +110,9 @@ nlohmann::json SinkJson(const SinkState& s, const std::string& zone) {
           {"kind", s.kind},
           {"state", s.state},
           {"paused", s.paused},
-          {"last_run", StoredInstantJson(s.last_run, zone)},
-          {"last_ok", StoredInstantJson(s.last_ok, zone)},
-          {"next_run", StoredInstantJson(s.next_run, zone)},
+          {"last_run", InstantOrNull(s.last_run, zone)},
+          {"last_ok", InstantOrNull(s.last_ok, zone)},
+          {"next_run", InstantOrNull(s.next_run, zone)},
           {"last_error", s.last_error},
           {"delivered_last_run", s.delivered_last_run},
           {"dead_lettered_last_run", s.dead_lettered_last_run}};
@@ -283,7 +281,7 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
   for (const SourceState& s : *source_states) daemon_sources_json.push_back(SourceJson(s, zone));
   nlohmann::json daemon_sinks_json = nlohmann::json::array();
   for (const SinkState& s : *sink_states) daemon_sinks_json.push_back(SinkJson(s, zone));
-  nlohmann::json doc = {{"v", 1},
+  nlohmann::json doc = {{"v", model::kVersion},
                         {"zone", zone},
                         {"store", (*store)->dir()},
                         {"records", stats->last_seq},

@@ -20,17 +20,11 @@ bool ParseCount(const std::string& text, size_t* out) {
 }  // namespace
 
 HttpAnswer JsonAnswer(int status, json doc) {
-  doc["v"] = 1;
+  doc["v"] = model::kVersion;
   HttpAnswer a;
   a.status = status;
   a.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
   return a;
-}
-
-json TextOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
-
-json InstantOrNull(const std::string& utc_text, std::string_view zone) {
-  return utc_text.empty() ? json(nullptr) : json(RezoneUtcText(utc_text, zone));
 }
 
 Page ParsePage(const ParsedTarget& t) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/console/http_types.h"
+#include "cli/model/json_values.h"
 #include "store/time_util.h"
 
 namespace qcflow::console {
@@ -20,17 +21,12 @@ namespace qcflow::console {
 // The document with "v": 1 added, as `status`.
 HttpAnswer JsonAnswer(int status, nlohmann::json doc);
 
-// null for "" (a missing text).
-nlohmann::json TextOrNull(const std::string& t);
-
-// A stored UTC text ("...Z") as RFC 3339 in `zone`; null for "" (a time that
-// never happened).
-nlohmann::json InstantOrNull(const std::string& utc_text, std::string_view zone);
-
-template <typename T>
-nlohmann::json NumberOrNull(const std::optional<T>& n) {
-  return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
-}
+// Missing values, stored instants and stored JSON texts read as in every
+// other document (cli/model/json_values.h).
+using model::InstantOrNull;
+using model::NumberOrNull;
+using model::StoredJson;
+using model::TextOrNull;
 
 // ?limit= (1..1000, default 100) and ?offset= (0 or more).
 struct Page {

@@ -13,14 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-// A part's own fields as one object; a value that is not JSON (never written
-// so, but the store outlives versions) is kept as its text.
+// A part's own fields (each a stored JSON text) as one object.
 json DetailsJson(const std::map<std::string, std::string>& details) {
   json out = json::object();
-  for (const auto& [key, text] : details) {
-    json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    out[key] = v.is_discarded() ? json(text) : v;
-  }
+  for (const auto& [key, text] : details) out[key] = StoredJson(text);
   return out;
 }
 

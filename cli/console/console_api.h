@@ -48,11 +48,8 @@ struct ConsoleBackend {
   std::function<Result<TrendSeries>(const TrendQuery&)> trend;
   // An iCom linac's stored deliveries (process/icom/delivery_query.h).
   std::function<Result<std::vector<icom::Delivery>>(const icom::DeliveryQuery&)> deliveries;
-  // Journal records through the time index (store/journal.h's Query): the
-  // visitor sees each in time order and returns false to stop.
-  std::function<Status(const IndexQuery&, const Journal::Visitor&)> records;
-  // The journal itself, for reads the visitor cannot express (icom/at's
-  // nearest message); valid while the daemon runs.
+  // The journal (records, icom/at's nearest message); valid while the
+  // daemon runs.
   std::function<Journal*()> journal;
   // Every stored session whose work started at or after `from`
   // (process/common/session_index.h's ForEachSession), until visit says stop.

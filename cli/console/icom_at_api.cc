@@ -20,13 +20,10 @@ HttpAnswer IcomAt(const ConsoleBackend& b, const ParsedTarget& t) {
   if (linac.empty() || Arg(t, "at").empty()) {
     return ErrorAnswer(400, "icom/at needs ?linac=<the [[source.icom]] name>&at=<time, e.g. 2026-01-05T08:01:40>");
   }
-  if (part != "P" && part != "S" && part != "R") {
-    return ErrorAnswer(400, "part must be P (prescribed), S (set) or R (run, as delivered; the default)");
-  }
+  if (!model::IsIcomPart(part)) return ErrorAnswer(400, std::string("part ") + model::kIcomPartRule);
   MicrosUtc at = 0;
   if (std::string e = ParseBound(t, "at", b.zone, &at); !e.empty()) return ErrorAnswer(400, e);
-  auto found = b.journal ? icom::FindIcomMessageNear(*b.journal(), linac, at)
-                                 : Result<std::optional<icom::IcomMessageAt>>(Status::Unavailable("no journal"));
+  auto found = icom::FindIcomMessageNear(*b.journal(), linac, at);
   if (!found.ok()) return ErrorAnswer(503, "cannot read the journal: " + found.status().message());
   if (!*found) return ErrorAnswer(404, "no iCom messages from linac '" + linac + "' in the store");
   auto record = b.journal()->Get((*found)->seq);
@@ -36,8 +33,8 @@ HttpAnswer IcomAt(const ConsoleBackend& b, const ParsedTarget& t) {
     return ErrorAnswer(503, "the iCom message at journal seq " + std::to_string((*found)->seq) +
                                 " cannot be decoded: " + s.message());
   }
-  nlohmann::ordered_json j = model::IcomMessageJson((*found)->seq, *record, m, part, b.zone, b.show_patient_names);
-  return JsonAnswer(200, nlohmann::json::parse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  return JsonAnswer(200, nlohmann::json(model::IcomMessageJson((*found)->seq, *record, m, part, b.zone,
+                                                               b.show_patient_names)));
 }
 
 }  // namespace qcflow::console

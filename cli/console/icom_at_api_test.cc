@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/console/api_testing.h"
+
 #include "ingest/icom/decoder.h"
 #include "store/store.h"
 #include "tests/testing/icom_journal.h"
@@ -29,12 +31,7 @@ class IcomAtApi : public ::testing::Test {
     backend_.zone = "Europe/Berlin";
     backend_.journal = [this] { return &store_->journal(); };
   }
-  std::pair<int, json> Get(const std::string& target) {
-    HttpAnswer a = HandleApi(backend_, HttpExchange{"GET", target, {}, ""});
-    json j = json::parse(a.body, nullptr, false);
-    EXPECT_EQ(j.value("v", 0), 1) << a.body;
-    return {a.status, j};
-  }
+  std::pair<int, json> Get(const std::string& target) { return ApiGet(backend_, target); }
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   ConsoleBackend backend_;

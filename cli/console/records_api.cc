@@ -25,7 +25,7 @@ HttpAnswer Records(const ConsoleBackend& b, const ParsedTarget& t) {
   nlohmann::json items = nlohmann::json::array();
   size_t seen = 0;
   bool more = false;
-  Status read = b.records(q, [&](uint64_t seq, const RecordView& r) {
+  Status read = b.journal()->Query(q, [&](uint64_t seq, const RecordView& r) {
     if (seen++ < p.offset) return true;
     if (items.size() == p.limit) {
       more = true;

@@ -1,6 +1,7 @@
 #include "cli/console/sessions_api.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "cli/console/api_json.h"
 #include "cli/model/json_model.h"

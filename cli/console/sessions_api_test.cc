@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/console/api_testing.h"
+
 namespace qcflow::console {
 namespace {
 
@@ -44,12 +46,7 @@ struct FakeSessions {
       return Status::OK();
     };
   }
-  std::pair<int, json> Get(const std::string& target) {
-    HttpAnswer a = HandleApi(backend, HttpExchange{"GET", target, {}, ""});
-    json j = json::parse(a.body, nullptr, false);
-    EXPECT_EQ(j.value("v", 0), 1) << a.body;
-    return {a.status, j};
-  }
+  std::pair<int, json> Get(const std::string& target) { return ApiGet(backend, target); }
 };
 
 std::vector<std::string> Keys(const json& doc) {

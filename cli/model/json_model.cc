@@ -9,21 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-json NumberOrNull(const std::optional<T>& n) {
-  return n ? json(*n) : json(nullptr);
-}
-
-json TextOrNull(const std::string& t) { return t.empty() ? json(nullptr) : json(t); }
-
-// meta is small JSON the source wrote; an old or foreign record may hold
-// other text, which is shown as it is rather than dropped.
-json MetaJson(std::string_view meta) {
-  if (meta.empty()) return json(nullptr);
-  json j = json::parse(meta, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? json(std::string(meta)) : j;
-}
-
 using OrderedJson = nlohmann::ordered_json;
 
 OrderedJson Opt(const std::optional<double>& v) { return v ? OrderedJson(*v) : OrderedJson(); }
@@ -32,6 +17,8 @@ OrderedJson Opt(const std::optional<std::string>& v) {
 }
 
 }  // namespace
+
+bool IsIcomPart(std::string_view part) { return part == "P" || part == "S" || part == "R"; }
 
 OrderedJson IcomMessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
                             std::string_view part, std::string_view zone, bool show_patient) {
@@ -108,7 +95,7 @@ json RecordJson(uint64_t seq, const RecordView& r, std::string_view zone) {
           {"bytes", r.payload.size()},
           {"dedup_key", std::string(r.dedup_key)},
           {"quarantined", r.quarantined()},
-          {"meta", MetaJson(r.meta)}};
+          {"meta", StoredJson(r.meta)}};
 }
 
 json SessionJson(const QcSession& s, std::string_view zone, bool file_contents) {
@@ -125,7 +112,6 @@ json SessionJson(const QcSession& s, std::string_view zone, bool file_contents) 
   j["source_zone"] = s.zone.empty() ? "UTC" : s.zone;
   j["work_started"] = FormatRfc3339(s.work_started, zone);
   j["work_completed"] = FormatRfc3339(s.work_completed, zone);
-  j["amendment"] = s.amendment;
   return j;
 }
 

@@ -13,20 +13,19 @@
 #define QCFLOW_CLI_MODEL_JSON_MODEL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "cli/model/json_values.h"
 #include "ingest/icom/icom_message.h"
 #include "process/common/qc_session.h"
 #include "process/icom/delivery.h"
 #include "store/record.h"
 
 namespace qcflow::model {
-
-// The version every document carries as "v".
-inline constexpr int kVersion = 1;
 
 // {"v": 1, "zone": zone, "items": items}: what a CLI query prints.
 nlohmann::json ItemsDocument(nlohmann::json items, std::string_view zone);
@@ -49,10 +48,16 @@ nlohmann::json SessionJson(const QcSession& s, std::string_view zone, bool file_
 // masked and patient_name and rx_site are null (protected health information).
 nlohmann::json DeliveryJson(const icom::Delivery& d, bool show_patient, std::string_view zone);
 
+// The collimation parts a message carries: "P" prescribed, "S" set, "R" run
+// (as delivered). kIcomPartRule says so to a person who gave another.
+bool IsIcomPart(std::string_view part);
+inline constexpr const char* kIcomPartRule =
+    "must be P (prescribed), S (set) or R (run, as delivered; the default)";
+
 // One decoded iCom message, fields in the spec's table order (ordered, so a
 // table reads as the spec does): `time` in `zone`, `source_time` the linac
 // clock's text, numbers as numbers, absent values null, and the jaws and MLC
-// of `part` ("P" prescribed, "S" set, anything else "R", as delivered).
+// of `part`. REQUIRES: IsIcomPart(part).
 // Unless `show_patient`, the Patient ID is masked and name and site are null.
 nlohmann::ordered_json IcomMessageJson(uint64_t seq, const Record& record, const icom::IcomMessage& m,
                                        std::string_view part, std::string_view zone, bool show_patient);
