@@ -11,8 +11,7 @@
 #include "cli/query_postgres.h"
 #include "cli/session_output.h"
 #include "process/common/qc_session.h"
-#include "process/mpc/mpc_transform.h"
-#include "store/coding.h"
+#include "process/common/session_select.h"
 #include "store/derived.h"
 #include "store/journal.h"
 #include "store/text_util.h"
@@ -94,50 +93,19 @@ int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);  // also checks the zone
   if (!range.ok()) return ReportError(range.status());
-  const MicrosUtc from = range->from, until = range->until;
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
 
-  std::vector<QcSession> sessions;
-  Status bad;
-  auto take = [&](std::string_view value) {
-    auto s = DecodeQcSession(value);
-    if (!s.ok()) {
-      bad = s.status();
-      return false;
-    }
-    if (s->work_started >= from && s->work_started < until &&
-        (o.serial.empty() || s->machine.serial == o.serial)) {
-      sessions.push_back(std::move(*s));
-    }
-    return true;
-  };
-  Status s;
-  if (!o.serial.empty()) {
-    // The index is ordered by serial, then work_started: a range read.
-    std::string lo = o.serial + '\0', hi = o.serial + '\0';
-    coding::PutBigEndian64(&lo, coding::OrderedFromSigned(from));
-    coding::PutBigEndian64(&hi, coding::OrderedFromSigned(until));
-    s = (*store)->derived().ScanIndex(mpc::kSessionBySerial, lo, hi,
-        [&](std::string_view, std::string_view ns, std::string_view key) {
-          auto v = (*store)->derived().Get(ns, key);
-          if (!v.ok() || !v->has_value()) {
-            bad = v.ok() ? Status::Corruption("session index points at a missing session") : v.status();
-            return false;
-          }
-          return take(**v) && sessions.size() < o.limit;
-        });
-  } else {
-    s = (*store)->derived().Scan(mpc::kSessionNs, "", [&](std::string_view, std::string_view v) {
-      return take(v);
-    });
-    std::sort(sessions.begin(), sessions.end(),
-              [](const QcSession& a, const QcSession& b) { return a.work_started < b.work_started; });
-  }
-  if (!s.ok()) return ReportError(s);
-  if (!bad.ok()) return ReportError(bad);
-  if (sessions.size() > o.limit) sessions.resize(o.limit);
-
+  SessionFilter filter;
+  filter.source_id = o.source;
+  filter.source_kind = o.source_kind;
+  filter.machine = o.serial;
+  filter.from = range->from;
+  filter.until = range->until;
+  filter.max = o.limit;
+  auto selected = SelectSessions(WalkStoredSessions((*store)->derived()), filter);
+  if (!selected.ok()) return ReportError(selected.status());
+  const std::vector<QcSession>& sessions = selected->sessions;
   PrintSessions(sessions, {}, *format, o.zone, std::cout);
   if (*format == Format::kTable) HintLimit(sessions.size(), o.limit);
   return kExitOk;
@@ -168,15 +136,17 @@ void RegisterQueryCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   auto so = std::make_shared<SessionsOptions>();
   auto* sessions = query->add_subcommand(
       "sessions",
-      "List QA sessions built from MPC runs (what is, or will be, uploaded).\n"
+      "List the QA sessions built from every source (MPC runs, DQA3 rows, uploaded files...):\n"
+      "what is, or will be, uploaded, in the order their work started.\n"
       "Example: qcflow query sessions --serial 1234 --since 2024-05-01 --format json");
-  sessions->add_option("--serial", so->serial, "Only this linac serial number (uses the index)");
+  sessions->add_option("--serial", so->serial, "Only this machine: its serial, else its name (as the console's trends name it)");
+  sessions->add_option("--source", so->source, "Only this source id (TDS root, DQA3 database, ...)");
+  sessions->add_option("--source-kind", so->source_kind, "Only this kind: mpc, dqa3, files, ...");
   sessions->add_option("--since", so->since, "Sessions starting at or after this time");
   sessions->add_option("--until", so->until, "Sessions starting before this time");
   AddZoneOption(*sessions, &so->zone);
   AddLimitOption(*sessions, &so->limit, "sessions");
   sessions->add_option("--format", so->format, "table (default), json (full payloads) or csv");
-  sessions->add_option("--source-kind", so->source_kind, "With --db postgres: only this kind (mpc, dqa3, icom, trf)");
   AddCentralDbOptions(*sessions, &so->central, /*for_backfill=*/false);
   sessions->callback([action, &global, so] {
     *action = [&global, so] { return RunSessions(global, *so); };

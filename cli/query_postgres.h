@@ -14,7 +14,7 @@ namespace qcflow::cli {
 struct SessionsOptions {
   std::string serial, since, until, format = "table", zone;  // zone: AddZoneOption
   size_t limit = 100;
-  std::string source_kind;  // central only: "mpc", "icom", ... ("" any)
+  std::string source_kind, source;  // "" any
   CentralDbOptions central;  // db empty: the local store
 };
 

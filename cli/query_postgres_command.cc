@@ -32,7 +32,7 @@ int RunCentralSessions(const SessionsOptions& o) {
   if (!range.ok()) return ReportError(range.status());
   auto source = Source(o.central);
   if (!source.ok()) return ReportError(source.status());
-  postgres::PgSessionQuery q{o.central.site, o.serial, o.source_kind, range->from, range->until, o.limit};
+  postgres::PgSessionQuery q{o.central.site, o.serial, o.source_kind, o.source, range->from, range->until, o.limit};
   auto rows = postgres::QuerySessions(*source, q);
   if (!rows.ok()) return ReportError(rows.status());
   std::vector<QcSession> sessions;

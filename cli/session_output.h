@@ -1,7 +1,8 @@
 // The printing of `qcflow query sessions`, shared by the local store's answer
 // and the central PostgreSQL's (query_postgres_command.cc), so both read alike:
 // JSON is {"v", "zone", "items"} with each session as the read API shows it
-// (cli/model/json_model.h), table and CSV one row per session. From the central database every row also names its site.
+// (cli/model/json_model.h), table and CSV one row per session (its machine: the
+// serial, else the name). From the central database every row also names its site.
 #ifndef QCFLOW_CLI_SESSION_OUTPUT_H_
 #define QCFLOW_CLI_SESSION_OUTPUT_H_
 

@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -170,6 +171,22 @@ TEST_F(DaemonFilesTest, UploadsEachFileOnceAsItsUnitsUploadTest) {
   const json text = Upload(stored, "profile.txt");
   EXPECT_EQ(text["tests"]["upload"]["encoding"], "text");
   EXPECT_EQ(text["tests"]["upload"]["sent"]["value"], "a,b\n1,2\n");
+
+  // `qcflow query sessions` lists every kind's sessions, not only MPC's.
+  auto sessions = testing::RunQcflow(QCFLOW_BIN, "query sessions --store " + store() + " --format json --limit 0");
+  ASSERT_EQ(sessions.exit_code, 0) << sessions.out;
+  std::set<std::string> listed;
+  const json listed_doc = json::parse(sessions.out);
+  for (const json& s : listed_doc["items"]) {
+    EXPECT_EQ(s["source_kind"], "files") << s.dump();
+    listed.insert(s["user_key"].get<std::string>());
+  }
+  std::set<std::string> uploaded;
+  for (const auto& [key, r] : stored) uploaded.insert(key);
+  EXPECT_EQ(listed, uploaded);
+  auto mpc_only = testing::RunQcflow(QCFLOW_BIN, "query sessions --store " + store() + " --source-kind mpc --format json");
+  ASSERT_EQ(mpc_only.exit_code, 0) << mpc_only.out;
+  EXPECT_TRUE(json::parse(mpc_only.out)["items"].empty()) << mpc_only.out;
 
   auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store());
   EXPECT_NE(status.out.find("File upload sources"), std::string::npos) << status.out;

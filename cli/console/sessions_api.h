@@ -8,8 +8,9 @@
 
 namespace qcflow::console {
 
-// ?source=, serial= (the machine's serial, else its name), since=, until=
-// (work started in [since, until)), limit=, offset=. In time order.
+// ?source=, kind=, serial= (the machine's serial, else its name), since=,
+// until= (work started in [since, until)), limit=, offset=. In time order;
+// selected as `qcflow query sessions` selects (process/common/session_select.h).
 HttpAnswer Sessions(const ConsoleBackend& backend, const ParsedTarget& t);
 
 }  // namespace qcflow::console

@@ -22,7 +22,7 @@ struct FakeSessions {
   FakeSessions() {
     auto add = [this](const char* source, const char* serial, MicrosUtc at, const char* key) {
       StoredSession s;
-      s.session.source_kind = "mpc";
+      s.session.source_kind = std::string(source) == "dqa" ? "dqa3" : "mpc";
       s.session.source_id = source;
       s.session.machine.serial = serial;
       s.session.work_started = s.session.work_completed = at;
@@ -68,9 +68,10 @@ TEST(SessionsApi, EveryKindInTimeOrderInTheDisplayZone) {
   EXPECT_EQ(file["bytes"], 1000);
 }
 
-TEST(SessionsApi, FiltersBySourceMachineAndTime) {
+TEST(SessionsApi, FiltersBySourceKindMachineAndTime) {
   FakeSessions f;
   EXPECT_EQ(Keys(f.Get("/api/v1/sessions?source=dqa").second), (std::vector<std::string>{"dqa/2"}));
+  EXPECT_EQ(Keys(f.Get("/api/v1/sessions?kind=mpc").second), (std::vector<std::string>{"tb/1", "tb/3", "tb/4"}));
   EXPECT_EQ(Keys(f.Get("/api/v1/sessions?serial=1101&limit=1&offset=1").second),
             (std::vector<std::string>{"tb/3"}));
   // 09:00 to 11:00 Berlin is 08:00Z to 10:00Z.

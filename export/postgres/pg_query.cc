@@ -77,11 +77,13 @@ Result<std::vector<SiteSession>> QuerySessions(const PgSource& source, const PgS
         "SELECT s.site, CAST(r.session AS text) FROM {s}.sessions s JOIN {s}.session_revisions r "
         "ON r.site = s.site AND r.user_key = s.user_key AND r.revision = s.revision "
         "WHERE (:site = '' OR s.site = :site) AND (:serial = '' OR s.machine_serial = :serial) "
-        "AND (:kind = '' OR s.source_kind = :kind)" + TimeRange("s.work_started", q.from, q.until) +
+        "AND (:kind = '' OR s.source_kind = :kind) AND (:source = '' OR s.source_id = :source)" +
+        TimeRange("s.work_started", q.from, q.until) +
         " ORDER BY s.work_started, s.user_key COLLATE \"C\", s.site COLLATE \"C\"" + Limit(q.limit),
         source.schema);
     soci::rowset<soci::row> rows = ((*sql)->prepare << text, soci::use(q.site, "site"),
-                                    soci::use(q.serial, "serial"), soci::use(q.source_kind, "kind"));
+                                    soci::use(q.serial, "serial"), soci::use(q.source_kind, "kind"),
+                                    soci::use(q.source_id, "source"));
     for (const soci::row& r : rows) {
       auto s = DecodeQcSession(r.get<std::string>(1));
       if (!s.ok()) return s.status().WithContext("a session of site " + r.get<std::string>(0) + " in PostgreSQL");

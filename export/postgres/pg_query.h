@@ -24,7 +24,7 @@ struct PgSource {
 
 // Filters; "" / the open range mean "any". Rows start in [from, until).
 struct PgSessionQuery {
-  std::string site, serial, source_kind;
+  std::string site, serial, source_kind, source_id;  // "": any
   MicrosUtc from = std::numeric_limits<MicrosUtc>::min();
   MicrosUtc until = std::numeric_limits<MicrosUtc>::max();
   size_t limit = 100;  // REQUIRES: >= 1; SIZE_MAX (the CLI's --limit 0) = no limit
