@@ -19,6 +19,7 @@
 #include "process/component/worker_state.h"
 #include "store/journal.h"
 #include "store/outbox.h"
+#include "store/time_util.h"
 
 namespace qcflow::cli {
 namespace {
@@ -87,7 +88,9 @@ Table ToTable(const component::StatusTable& t, const std::string& zone) {
   for (const auto& row : t.rows) {
     std::vector<Cell> cells;
     for (const component::StatusCell& c : row) {
-      cells.push_back(c.number ? Cell::Number((long long)*c.number) : Cell::Text(c.text));
+      cells.push_back(c.number    ? Cell::Number((long long)*c.number)
+                      : c.instant ? Cell::StoredInstant(c.text, "never")
+                                  : Cell::Text(c.text));
     }
     out.AddRow(std::move(cells));
   }
@@ -95,12 +98,18 @@ Table ToTable(const component::StatusTable& t, const std::string& zone) {
 }
 
 // The persisted record (kind-specific fields included) plus its name.
-// Its times are stored as UTC texts; shown in `zone` like every instant.
+// Its times are stored as UTC texts; shown in `zone` like every instant,
+// whichever field holds them.
 nlohmann::json SourceJson(const SourceState& s, const std::string& zone) {
   nlohmann::json j = nlohmann::json::parse(component::EncodeSourceState(s));
   j["source"] = s.name;
-  for (const char* key : {"last_run", "last_ok", "next_run"}) {
-    if (j.contains(key) && j[key].is_string()) j[key] = InstantOrNull(j[key].get<std::string>(), zone);
+  for (const char* key : {"last_run", "last_ok", "next_run", "first_start"}) {
+    if (j.contains(key) && j[key] == "") j[key] = nullptr;  // a time that never came
+  }
+  for (auto& [key, value] : j.items()) {  // the kind's own instants too (an iCom last_message)
+    if (value.is_string() && IsUtcIsoText(value.get_ref<const std::string&>())) {
+      value = RezoneUtcText(value.get_ref<const std::string&>(), zone);
+    }
   }
   return j;
 }

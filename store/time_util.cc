@@ -93,6 +93,22 @@ std::string FormatRfc3339(MicrosUtc t, std::string_view zone) {
   return buf;
 }
 
+bool IsUtcIsoText(std::string_view text) {
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  if (text.size() < kShape.size() + 1 || text.back() != 'Z') return false;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return false;
+  }
+  std::string_view rest = text.substr(kShape.size(), text.size() - kShape.size() - 1);
+  if (rest.empty()) return true;
+  if (rest.size() < 2 || rest[0] != '.') return false;
+  for (char c : rest.substr(1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 std::string RezoneUtcText(std::string_view utc_text, std::string_view zone) {
   if (utc_text.empty()) return "";
   auto t = ParseTimeArg(utc_text, "UTC");

@@ -28,6 +28,9 @@ MicrosUtc NowMicros();
 
 // "2026-11-23T03:43:26.123456Z" (micros omitted when zero).
 std::string FormatUtcIso(MicrosUtc t);
+// Whether `text` has FormatUtcIso's shape (digits, "T", optional fraction,
+// "Z"), so a stored field that holds an instant can be told from other text.
+bool IsUtcIsoText(std::string_view text);
 
 // RFC 3339 in `zone` with its offset at that instant: "2026-07-01T09:30:00+02:00"
 // (".ffffff" when micros != 0; "+00:00" in UTC). A zone this machine lacks

@@ -96,5 +96,15 @@ TEST(TimeUtil, SystemZoneHonoursTz) {
   if (old) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
 }
 
+TEST(TimeUtilTest, UtcIsoTextIsToldFromOtherText) {
+  EXPECT_TRUE(IsUtcIsoText(FormatUtcIso(1700000000123456)));
+  EXPECT_TRUE(IsUtcIsoText(FormatUtcIso(1700000000000000)));
+  EXPECT_FALSE(IsUtcIsoText("2026-12-07T08:00:00+01:00"));  // already zoned
+  EXPECT_FALSE(IsUtcIsoText("2026-12-07 08:00:00Z"));
+  EXPECT_FALSE(IsUtcIsoText("2026-12-07T08:00:00.Z"));
+  EXPECT_FALSE(IsUtcIsoText("connected"));
+  EXPECT_FALSE(IsUtcIsoText(""));
+}
+
 }  // namespace
 }  // namespace qcflow

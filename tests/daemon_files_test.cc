@@ -190,6 +190,14 @@ TEST_F(DaemonFilesTest, UploadsEachFileOnceAsItsUnitsUploadTest) {
 
   auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store());
   EXPECT_NE(status.out.find("File upload sources"), std::string::npos) << status.out;
+  // The kind's own table shows its instants in --tz, the zone named in the header
+  // (Kolkata: +05:30 all year).
+  auto kolkata = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() +
+                                                    " --section files --format csv --tz Asia/Kolkata");
+  ASSERT_EQ(kolkata.exit_code, 0) << kolkata.out;
+  EXPECT_NE(kolkata.out.find("last_pass (Asia/Kolkata)"), std::string::npos) << kolkata.out;
+  EXPECT_NE(kolkata.out.find("+05:30,"), std::string::npos) << kolkata.out;
+  EXPECT_EQ(kolkata.out.find("Z,"), std::string::npos) << "no UTC text left:\n" << kolkata.out;
   auto quarantined = testing::RunQcflow(QCFLOW_BIN, "query records --store " + store() +
                                                         " --kind files --format json");
   EXPECT_EQ(quarantined.exit_code, 0) << quarantined.out;

@@ -25,6 +25,7 @@ HttpAnswer JsonAnswer(int status, nlohmann::json doc);
 // other document (cli/model/json_values.h).
 using model::InstantOrNull;
 using model::NumberOrNull;
+using model::StoredField;
 using model::StoredJson;
 using model::TextOrNull;
 

@@ -13,10 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-// A part's own fields (each a stored JSON text) as one object.
-json DetailsJson(const std::map<std::string, std::string>& details) {
+// A part's own fields (each a stored JSON text) as one object, instants in `zone`.
+json DetailsJson(const std::map<std::string, std::string>& details, std::string_view zone) {
   json out = json::object();
-  for (const auto& [key, text] : details) out[key] = StoredJson(text);
+  for (const auto& [key, text] : details) out[key] = StoredField(text, zone);
   return out;
 }
 
@@ -40,7 +40,7 @@ json ComponentJson(const cli::ComponentSnapshot& c, std::string_view zone) {
           {"dead_letters", NumberOrNull(c.dead_letters)},
           {"delivered", NumberOrNull(c.delivered)},
           {"last_success", at(c.last_success)},
-          {"details", DetailsJson(c.details)}};
+          {"details", DetailsJson(c.details, zone)}};
 }
 
 // Constant time in the length of `given`, so timing tells nothing of the token.

@@ -112,7 +112,7 @@ TEST(ConsoleApi, StatusHasEveryComponentWithTypedFields) {
   // The part's own fields, typed as it stored them.
   EXPECT_EQ(src["details"]["reconnects"], 2);
   EXPECT_EQ(src["details"]["connected"], true);
-  EXPECT_EQ(src["details"]["last_message"], "2026-01-02T03:04:00Z");
+  EXPECT_EQ(src["details"]["last_message"], "2026-01-02T03:04:00+00:00");  // an instant, as every instant
   EXPECT_EQ(src["details"]["odd"], "not json");
   EXPECT_TRUE(sink["details"].is_object() && sink["details"].empty());
 }
@@ -125,6 +125,7 @@ TEST(ConsoleApi, StatusInstantsAreInTheDisplayZoneItNames) {
   EXPECT_EQ(j["zone"], "Europe/Berlin");
   EXPECT_EQ(j["components"][0]["last_run"], "2026-01-02T04:04:05+01:00");  // 03:04:05Z in winter
   EXPECT_TRUE(j["components"][0]["last_ok"].is_null());                    // never: still null
+  EXPECT_EQ(j["components"][0]["details"]["last_message"], "2026-01-02T04:04:00+01:00");  // a kind's own instant
   std::tie(code, j) = f.Call("GET", "/api/v1/components?limit=1");
   EXPECT_EQ(j["items"][0]["last_run"], "2026-01-02T04:04:05+01:00");
 }

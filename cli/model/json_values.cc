@@ -22,4 +22,12 @@ json StoredJson(std::string_view text) {
   return j.is_discarded() ? json(std::string(text)) : j;
 }
 
+json StoredField(std::string_view text, std::string_view zone) {
+  json j = StoredJson(text);
+  if (j.is_string() && IsUtcIsoText(j.get_ref<const std::string&>())) {
+    return RezoneUtcText(j.get_ref<const std::string&>(), zone);
+  }
+  return j;
+}
+
 }  // namespace qcflow::model

@@ -152,7 +152,7 @@ Status Dqa3Status(Store&, std::vector<component::SourceState>* states,
     report->shown.insert(s.name);
     t.rows.push_back({StatusCell::Text(s.name), StatusCell::Text(s.state),
                       StatusCell::Text(s.extra.Text("schema")),
-                      StatusCell::Text(s.last_run.empty() ? "never" : s.last_run),
+                      StatusCell::Instant(s.last_run),
                       StatusCell::Number(s.records_last_run),
                       StatusCell::Number(s.extra.Number("race_flagged")),
                       StatusCell::Text(component::JoinNames(s.extra.List("unmapped"))),

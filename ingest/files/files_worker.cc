@@ -163,7 +163,7 @@ Status FilesStatus(Store&, std::vector<component::SourceState>* states,
     if (s.kind != "files") continue;
     report->shown.insert(s.name);
     t.rows.push_back({StatusCell::Text(s.name), StatusCell::Text(s.state),
-                      StatusCell::Text(s.last_run.empty() ? "never" : s.last_run),
+                      StatusCell::Instant(s.last_run),
                       StatusCell::Number(s.extra.Number("files_seen")),
                       StatusCell::Number(s.records_last_run),
                       StatusCell::Number(s.extra.Number("unsettled")),

@@ -409,7 +409,7 @@ Status IcomStatus(Store& store, std::vector<SourceState>* states, component::Sta
                       StatusCell::Number(s.extra.Number("reconnects")),
                       StatusCell::Number(s.extra.Number("gaps")),
                       StatusCell::Number(s.extra.Number("dropped")),
-                      StatusCell::Text(last_message.empty() ? "never" : last_message),
+                      StatusCell::Instant(last_message),
                       StatusCell::Number(s.extra.Number("deliveries")), StatusCell::Text(s.last_error)});
   }
   if (!t.rows.empty()) report->tables.push_back(std::move(t));

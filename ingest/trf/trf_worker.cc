@@ -134,7 +134,7 @@ Status TrfStatus(Store&, std::vector<component::SourceState>* states, component:
     report->shown.insert(s.name);
     t.rows.push_back({StatusCell::Text(s.name), StatusCell::Text(s.extra.Text("linac")),
                       StatusCell::Text(s.state),
-                      StatusCell::Text(s.last_run.empty() ? "never" : s.last_run),
+                      StatusCell::Instant(s.last_run),
                       StatusCell::Number(s.extra.Number("logs_seen")),
                       StatusCell::Number(s.extra.Number("backups_seen")),
                       StatusCell::Number(s.records_last_run),

@@ -52,12 +52,16 @@ struct IntervalKey {
   std::chrono::milliseconds min, max;
 };
 
-// One cell of a status table: text, or a number (right-aligned, a JSON number).
+// One cell of a status table: text, a number (right-aligned, a JSON number)
+// or an instant (a stored UTC text; `qcflow status` shows it in its --tz zone
+// and names the zone in the header; "" reads "never").
 struct StatusCell {
   std::string text;
   std::optional<uint64_t> number;
-  static StatusCell Text(std::string t) { return {std::move(t), std::nullopt}; }
-  static StatusCell Number(uint64_t n) { return {"", n}; }
+  bool instant = false;
+  static StatusCell Text(std::string t) { return {std::move(t), std::nullopt, false}; }
+  static StatusCell Number(uint64_t n) { return {"", n, false}; }
+  static StatusCell Instant(std::string utc_text) { return {std::move(utc_text), std::nullopt, true}; }
 };
 
 struct StatusTable {
