@@ -9,6 +9,7 @@
 
 #include "cli/progress.h"
 #include "cli/runtime/display_zone.h"
+#include "process/component/worker_state.h"
 
 namespace qcflow::cli {
 
@@ -57,12 +58,24 @@ Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& un
 }
 
 void AddZoneOption(CLI::App& cmd, std::string* zone, const std::string& reads) {
-  auto shown = config::ResolveDisplayZone("", nullptr);
-  *zone = shown.ok() ? *shown : "UTC";
+  auto machine = config::ResolveDisplayZone("", std::string_view());
   const std::string what = reads.empty() ? "every time shown" : reads + " without an offset and for every time shown";
   cmd.add_option("--tz", *zone,
-                 "IANA zone for " + what + " (default: $TZ, else this machine's zone; now " + *zone + ")")
+                 "IANA zone for " + what + " (default: $TZ, else the zone qcflow run shows: its [display] zone "
+                 "or first source's, else this machine's zone, " + (machine.ok() ? *machine : "UTC") + ")")
       ->type_name("ZONE");
+}
+
+Status ResolveShownZone(Store* store, std::string* zone) {
+  std::string configured;
+  if (zone->empty() && store != nullptr) {
+    // Before any `qcflow run` (a backfilled store) there is no record: fine.
+    if (auto p = component::LoadProcessState(*store); p.ok()) configured = p->display_zone;
+  }
+  auto shown = config::ResolveDisplayZone(*zone, configured);
+  if (!shown.ok()) return shown.status();
+  *zone = std::move(*shown);
+  return Status::OK();
 }
 
 void AddLimitOption(CLI::App& cmd, size_t* limit, const std::string& what) {

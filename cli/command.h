@@ -46,10 +46,17 @@ Result<TimeRange> ParseTimeRange(const std::string& since, const std::string& un
                                  const std::string& zone);
 
 // `--tz ZONE` on a command that reads --since/--until (or `reads`; "" for
-// none) and shows instants. *zone starts as the display zone a command without a config
-// knows: $TZ, else the machine's zone (cli/runtime/display_zone.h); the
-// flag replaces it. ParseTimeRange checks it.
+// none) and shows instants. *zone stays "" unless the flag is given;
+// ResolveShownZone then decides.
 void AddZoneOption(CLI::App& cmd, std::string* zone, const std::string& reads = "--since/--until");
+
+// The zone a command shows and reads times in, into *zone: its --tz (*zone,
+// checked) when given, else $TZ, else the zone `qcflow run` recorded in
+// `store` from its config ([display] zone, else its first source's), else
+// this machine's. So a Berlin clinic's `qcflow status` on a UTC server shows
+// Berlin time, as its console does. `store` may be nullptr (the central
+// database). InvalidArgument for an unknown --tz.
+Status ResolveShownZone(Store* store, std::string* zone);
 
 // Prints "qcflow: <message>" to stderr and returns the exit code for `status`.
 int ReportError(const Status& status);

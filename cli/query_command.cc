@@ -27,13 +27,14 @@ struct RecordsOptions {
   bool payload = false;
 };
 
-int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
+int RunRecords(const GlobalOptions& global, RecordsOptions o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);  // also checks the zone
-  if (!range.ok()) return ReportError(range.status());
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &o.zone); !z.ok()) return ReportError(z);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
   // After the open: a kind a component registered (trf) is known once its store is.
   auto kind = ParseKind(o.kind);
   if (!kind) {
@@ -87,14 +88,15 @@ int RunRecords(const GlobalOptions& global, const RecordsOptions& o) {
   return kExitOk;
 }
 
-int RunSessions(const GlobalOptions& global, const SessionsOptions& o) {
+int RunSessions(const GlobalOptions& global, SessionsOptions o) {
   if (!o.central.db.empty()) return RunCentralSessions(o);
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);  // also checks the zone
-  if (!range.ok()) return ReportError(range.status());
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &o.zone); !z.ok()) return ReportError(z);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
 
   SessionFilter filter;
   filter.source_id = o.source;

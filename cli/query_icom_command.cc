@@ -36,15 +36,16 @@ std::string Join(const std::vector<std::string>& v, const char* sep = "; ") {
 
 // ---- query deliveries ------------------------------------------------------
 
-int RunDeliveries(const GlobalOptions& global, const DeliveriesOptions& o) {
+int RunDeliveries(const GlobalOptions& global, DeliveriesOptions o) {
   if (!o.central.db.empty()) return RunCentralDeliveries(o);
   if (o.linac.empty()) return ReportError(Status::InvalidArgument("--linac is required (except with --db postgres)"));
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);
-  if (!range.ok()) return ReportError(range.status());
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &o.zone); !z.ok()) return ReportError(z);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
   icom::DeliveryQuery q{o.linac, o.patient, o.field, range->from, range->until, o.limit};
   auto read = icom::ReadDeliveries((*store)->derived(), q);
   if (!read.ok()) return ReportError(read.status());
@@ -131,15 +132,15 @@ void PrintMessage(uint64_t seq, const Record& record, const icom::IcomMessage& m
   mlc.Render(format, std::cout);
 }
 
-int RunIcomAt(const GlobalOptions& global, const IcomAtOptions& o) {
+int RunIcomAt(const GlobalOptions& global, IcomAtOptions o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
   if (!model::IsIcomPart(o.part)) return ReportError(Status::InvalidArgument(std::string("--part ") + model::kIcomPartRule));
-  if (Status z = CheckZone(o.zone).WithContext("--tz"); !z.ok()) return ReportError(z);
-  auto at = ParseTimeArg(o.at, o.zone);
-  if (!at.ok()) return ReportError(at.status().WithContext("--at"));
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &o.zone); !z.ok()) return ReportError(z);
+  auto at = ParseTimeArg(o.at, o.zone);
+  if (!at.ok()) return ReportError(at.status().WithContext("--at"));
   auto found = icom::FindIcomMessageNear((*store)->journal(), o.linac, *at);
   if (!found.ok()) return ReportError(found.status());
   if (!*found) {

@@ -25,8 +25,8 @@ struct DeliveriesOptions {
 };
 
 // REQUIRES: o.central.db is not empty.
-int RunCentralSessions(const SessionsOptions& o);
-int RunCentralDeliveries(const DeliveriesOptions& o);
+int RunCentralSessions(SessionsOptions o);
+int RunCentralDeliveries(DeliveriesOptions o);
 
 }  // namespace qcflow::cli
 

@@ -25,7 +25,9 @@ Result<postgres::PgSource> Source(const CentralDbOptions& o) {
 
 }  // namespace
 
-int RunCentralSessions(const SessionsOptions& o) {
+int RunCentralSessions(SessionsOptions o) {
+  // No local store to read the configured zone from: --tz, else $TZ, else this machine's.
+  if (Status z = ResolveShownZone(nullptr, &o.zone); !z.ok()) return ReportError(z);
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
   auto range = ParseTimeRange(o.since, o.until, o.zone);
@@ -46,7 +48,9 @@ int RunCentralSessions(const SessionsOptions& o) {
   return kExitOk;
 }
 
-int RunCentralDeliveries(const DeliveriesOptions& o) {
+int RunCentralDeliveries(DeliveriesOptions o) {
+  // No local store to read the configured zone from: --tz, else $TZ, else this machine's.
+  if (Status z = ResolveShownZone(nullptr, &o.zone); !z.ok()) return ReportError(z);
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
   if (!o.patient.empty()) {

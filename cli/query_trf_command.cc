@@ -109,20 +109,20 @@ nlohmann::json TrfDeliveryJson(const TrfRow& row, const std::string& zone) {
           {"icom", IcomMatchJson(row.icom, zone)}};
 }
 
-int RunTrfQuery(const GlobalOptions& global, const TrfQueryOptions& o) {
+int RunTrfQuery(const GlobalOptions& global, TrfQueryOptions o) {
   auto format = ParseFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto range = ParseTimeRange(o.since, o.until, o.zone);
-  if (!range.ok()) return ReportError(range.status());
   if (o.tolerance_s < 0 || o.tolerance_s > 86400) {
     return ReportError(Status::InvalidArgument("--match-tolerance must be 0 to 86400 seconds"));
   }
-  TrfQueryOptions opts = o;
-  opts.match.tolerance = std::chrono::seconds(o.tolerance_s);
+  o.match.tolerance = std::chrono::seconds(o.tolerance_s);
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &o.zone); !z.ok()) return ReportError(z);
+  auto range = ParseTimeRange(o.since, o.until, o.zone);
+  if (!range.ok()) return ReportError(range.status());
   std::vector<TrfRow> deliveries;
-  if (Status s = ReadTrfDeliveries(**store, opts, *range, &deliveries); !s.ok()) return ReportError(s);
+  if (Status s = ReadTrfDeliveries(**store, o, *range, &deliveries); !s.ok()) return ReportError(s);
 
   if (*format == Format::kJson) {
     nlohmann::json items = nlohmann::json::array();

@@ -160,12 +160,12 @@ void RenderPeople(const std::vector<Section>& sections, std::ostream& out) {
 }
 
 int RunStatus(const GlobalOptions& global, const std::string& format_name, const std::string& only,
-              const std::string& zone) {
+              std::string zone) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return ReportError(format.status());
-  if (Status z = CheckZone(zone).WithContext("--tz"); !z.ok()) return ReportError(z);
   auto store = OpenStore(global, /*read_only=*/true);
   if (!store.ok()) return ReportError(store.status());
+  if (Status z = ResolveShownZone(store->get(), &zone); !z.ok()) return ReportError(z);
   auto stats = (*store)->Stats();
   if (!stats.ok()) return ReportError(stats.status());
   auto source_states = component::LoadSourceStates(**store);

@@ -13,6 +13,7 @@
 #include <sys/time.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 #include <filesystem>
@@ -70,7 +71,7 @@ class DaemonFilesTest : public ::testing::Test {
     const std::string path = dir_.Sub("qcflow.toml");
     const std::string common = "test_list = \"Reports\"\nsettle = \"0s\"\ninterval = \"300ms\"\n";
     testing::WriteFile(
-        path, "[store]\npath = \"" + store() + "\"\n[log]\nfile = \"" + dir_.Sub("qcflow.log") +
+        path, "[display]\nzone = \"Asia/Kolkata\"\n[store]\npath = \"" + store() + "\"\n[log]\nfile = \"" + dir_.Sub("qcflow.log") +
                   "\"\n[[source.files]]\nname = \"text\"\ndirs = [{ path = \"" + a_ +
                   "\", unit = \"TB1\"" + Destination(out_a_) + " }, { path = \"" + b_ +
                   "\", unit = 2" + Destination(out_b_) + " }]\npattern = \"*.txt\"\n" +
@@ -190,10 +191,15 @@ TEST_F(DaemonFilesTest, UploadsEachFileOnceAsItsUnitsUploadTest) {
 
   auto status = testing::RunQcflow(QCFLOW_BIN, "status --store " + store());
   EXPECT_NE(status.out.find("File upload sources"), std::string::npos) << status.out;
-  // The kind's own table shows its instants in --tz, the zone named in the header
+  // The kind's own table shows its instants in the zone the daemon's [display]
+  // names (it records it in the store; TZ unset), the zone named in the header
   // (Kolkata: +05:30 all year).
-  auto kolkata = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() +
-                                                    " --section files --format csv --tz Asia/Kolkata");
+  const std::string saved_tz = std::getenv("TZ") ? std::getenv("TZ") : "";
+  unsetenv("TZ");
+  auto kolkata = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --section files --format csv");
+  auto utc = testing::RunQcflow(QCFLOW_BIN, "status --store " + store() + " --section files --format csv --tz UTC");
+  if (!saved_tz.empty()) setenv("TZ", saved_tz.c_str(), 1);
+  EXPECT_NE(utc.out.find("last_pass (UTC)"), std::string::npos) << "--tz beats the recorded zone\n" << utc.out;
   ASSERT_EQ(kolkata.exit_code, 0) << kolkata.out;
   EXPECT_NE(kolkata.out.find("last_pass (Asia/Kolkata)"), std::string::npos) << kolkata.out;
   EXPECT_NE(kolkata.out.find("+05:30,"), std::string::npos) << kolkata.out;

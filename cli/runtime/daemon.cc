@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli/runtime/display_zone.h"
 #include "cli/runtime/metrics_server.h"
 #include "cli/runtime/process_metrics.h"
 #include "cli/runtime/systemd_notify.h"
@@ -172,6 +173,7 @@ void Daemon::PersistProcess(bool stopped) {
   p.started_at = component::IsoOrEmpty(started_at_);
   p.stopped_at = stopped ? component::IsoOrEmpty(options_.clock()) : "";
   p.version = kQcflowVersion;
+  p.display_zone = config::ConfiguredZone(options_.config);
   WriteSet ws;
   ws.ReplaceDerived(component::kDaemonNs, component::kDaemonProcessKey, component::EncodeProcessState(p));
   auto r = store_->Commit(ws);

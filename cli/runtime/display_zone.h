@@ -23,6 +23,15 @@ struct Config;
 // InvalidArgument, saying what to write, when `flag` is not a known zone.
 Result<std::string> ResolveDisplayZone(std::string_view flag, const Config* config);
 
+// Steps 3 and 4 alone: the zone `config` names for the clinic ("" if none).
+// `qcflow run` records it in the store, so a command that reads only the store
+// shows the same zone (cli/command.h ShownZone).
+std::string ConfiguredZone(const Config& config);
+
+// The same order with steps 3 and 4 given as `configured` ("" for none): a
+// command that knows the configured zone from the store rather than the file.
+Result<std::string> ResolveDisplayZone(std::string_view flag, std::string_view configured);
+
 }  // namespace qcflow::config
 
 #endif  // QCFLOW_CLI_RUNTIME_DISPLAY_ZONE_H_

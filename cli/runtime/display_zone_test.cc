@@ -70,6 +70,19 @@ TEST(DisplayZone, FlagBeatsTzBeatsTheFile) {
   }
 }
 
+TEST(DisplayZone, AConfiguredZoneFromTheStoreStandsForTheFile) {
+  ScopedTz tz(nullptr);
+  Config display = Parse(std::string("[display]\nzone = \"Europe/Berlin\"\n") + kTwoSources);
+  EXPECT_EQ(ConfiguredZone(display), "Europe/Berlin");
+  EXPECT_EQ(ConfiguredZone(Parse(kTwoSources)), "America/Chicago");
+  EXPECT_EQ(ConfiguredZone(Parse("")), "");
+  EXPECT_EQ(*ResolveDisplayZone("", std::string_view("Asia/Tokyo")), "Asia/Tokyo");
+  EXPECT_EQ(*ResolveDisplayZone("UTC", std::string_view("Asia/Tokyo")), "UTC");
+  // Recorded by a machine whose tzdata knows a zone this one lacks: skipped.
+  EXPECT_EQ(*ResolveDisplayZone("", std::string_view("Mars/Olympus")), SystemZone());
+  EXPECT_EQ(*ResolveDisplayZone("", std::string_view("")), SystemZone());
+}
+
 TEST(DisplayZone, UnknownZonesAreRefusedWithWhatToWrite) {
   auto flag = ResolveDisplayZone("Mars/Olympus", nullptr);
   ASSERT_FALSE(flag.ok());

@@ -137,7 +137,8 @@ std::string EncodeProcessState(const ProcessState& p) {
   return Dump({{"pid", p.pid},
                {"started_at", p.started_at},
                {"stopped_at", p.stopped_at},
-               {"version", p.version}});
+               {"version", p.version},
+               {"display_zone", p.display_zone}});
 }
 
 Result<SourceState> DecodeSourceState(std::string_view name, std::string_view text) {
@@ -193,6 +194,7 @@ Result<ProcessState> DecodeProcessState(std::string_view text) {
   Take(*j, "started_at", &p.started_at);
   Take(*j, "stopped_at", &p.stopped_at);
   Take(*j, "version", &p.version);
+  Take(*j, "display_zone", &p.display_zone);  // absent before it was recorded
   return p;
 }
 

@@ -90,6 +90,9 @@ struct ProcessState {
   std::string started_at;
   std::string stopped_at;  // "" while running (or after a crash)
   std::string version;
+  // The zone its config names for the clinic ([display] zone, else its first
+  // source's; "" none), so store-reading commands show the same times.
+  std::string display_zone;
 };
 
 std::string EncodeSourceState(const SourceState& s);

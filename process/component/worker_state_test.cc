@@ -85,12 +85,17 @@ TEST(WorkerState, ProcessStateRoundTrips) {
   p.pid = 4242;
   p.started_at = "2026-12-01T00:00:00Z";
   p.version = "1.2.3";
+  p.display_zone = "Europe/Berlin";
   auto back = DecodeProcessState(EncodeProcessState(p));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->pid, 4242);
   EXPECT_EQ(back->started_at, p.started_at);
   EXPECT_EQ(back->stopped_at, "");
   EXPECT_EQ(back->version, "1.2.3");
+  EXPECT_EQ(back->display_zone, "Europe/Berlin");
+  auto old = DecodeProcessState(R"({"pid":1,"started_at":"2026-12-01T00:00:00Z","version":"1.0"})");
+  ASSERT_TRUE(old.ok());  // recorded before display_zone existed
+  EXPECT_EQ(old->display_zone, "");
 }
 
 }  // namespace
