@@ -61,8 +61,9 @@ void AddZoneOption(CLI::App& cmd, std::string* zone, const std::string& reads) {
   auto machine = config::ResolveDisplayZone("", std::string_view());
   const std::string what = reads.empty() ? "every time shown" : reads + " without an offset and for every time shown";
   cmd.add_option("--tz", *zone,
-                 "IANA zone for " + what + " (default: $TZ, else the zone qcflow run shows: its [display] zone "
-                 "or first source's, else this machine's zone, " + (machine.ok() ? *machine : "UTC") + ")")
+                 "IANA zone for " + what + " (default: $TZ, else the zone the store's `qcflow run` config names "
+                 "([display] zone, else its first source's), else this machine's: " +
+                     (machine.ok() ? *machine : "UTC") + ")")
       ->type_name("ZONE");
 }
 

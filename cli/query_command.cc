@@ -109,7 +109,7 @@ int RunSessions(const GlobalOptions& global, SessionsOptions o) {
   if (!selected.ok()) return ReportError(selected.status());
   const std::vector<QcSession>& sessions = selected->sessions;
   PrintSessions(sessions, {}, *format, o.zone, std::cout);
-  if (*format == Format::kTable) HintLimit(sessions.size(), o.limit);
+  if (*format == Format::kTable && selected->truncated) HintLimit(sessions.size(), o.limit, "--since/--until");
   return kExitOk;
 }
 

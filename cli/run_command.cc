@@ -126,9 +126,7 @@ Status StartConsole(Daemon& daemon, const config::ConsoleSection& section, std::
     return icom::ReadDeliveries(daemon.derived(), q);
   };
   backend.journal = [&daemon] { return &daemon.store()->journal(); };
-  backend.sessions = [&daemon](MicrosUtc from, const std::function<bool(const StoredSession&)>& visit) {
-    return ForEachSession(daemon.derived(), from, visit);
-  };
+  backend.sessions = WalkStoredSessions(daemon.derived());
   backend.log_lines = [](const std::string& component, int min_level) {
     return RecentLog().Lines(component, min_level);
   };

@@ -106,11 +106,7 @@ nlohmann::json SourceJson(const SourceState& s, const std::string& zone) {
   for (const char* key : {"last_run", "last_ok", "next_run", "first_start"}) {
     if (j.contains(key) && j[key] == "") j[key] = nullptr;  // a time that never came
   }
-  for (auto& [key, value] : j.items()) {  // the kind's own instants too (an iCom last_message)
-    if (value.is_string() && IsUtcIsoText(value.get_ref<const std::string&>())) {
-      value = RezoneUtcText(value.get_ref<const std::string&>(), zone);
-    }
-  }
+  for (auto& [key, value] : j.items()) value = model::ZonedIfInstant(std::move(value), zone);  // a kind's too
   return j;
 }
 

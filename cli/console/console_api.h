@@ -27,7 +27,7 @@
 #include "cli/console/http_types.h"
 #include "cli/runtime/log_tail.h"
 #include "cli/runtime/status_snapshot.h"
-#include "process/common/session_index.h"
+#include "process/common/session_select.h"
 #include "process/common/trend.h"
 #include "process/icom/delivery_query.h"
 #include "store/journal.h"
@@ -53,7 +53,7 @@ struct ConsoleBackend {
   std::function<Journal*()> journal;
   // Every stored session whose work started at or after `from`
   // (process/common/session_index.h's ForEachSession), until visit says stop.
-  std::function<Status(MicrosUtc from, const std::function<bool(const StoredSession&)>&)> sessions;
+  SessionWalk sessions;
   // The recent log (cli/runtime/log_tail.h): lines of a component ("" = all)
   // at a level or above, newest first.
   std::function<std::vector<cli::LogLine>(const std::string& component, int min_level)> log_lines;

@@ -113,5 +113,15 @@ TEST(JsonModelTest, DocumentCarriesVersionAndZone) {
   EXPECT_EQ(doc["items"].size(), 2u);
 }
 
+TEST(JsonValues, AStoredInstantIsShownInTheZoneOtherValuesAsStored) {
+  using nlohmann::json;
+  EXPECT_EQ(ZonedIfInstant(json("2026-01-05T07:00:00Z"), "Europe/Berlin"), "2026-01-05T08:00:00+01:00");
+  EXPECT_EQ(ZonedIfInstant(json("connected"), "Europe/Berlin"), "connected");
+  EXPECT_EQ(ZonedIfInstant(json(7), "Europe/Berlin"), 7);
+  EXPECT_EQ(StoredField("\"2026-07-05T07:00:00.5Z\"", "Europe/Berlin"), "2026-07-05T09:00:00.500000+02:00");
+  EXPECT_EQ(StoredField("not json", "Europe/Berlin"), "not json");
+  EXPECT_TRUE(StoredField("", "Europe/Berlin").is_null());
+}
+
 }  // namespace
 }  // namespace qcflow::model

@@ -22,12 +22,13 @@ json StoredJson(std::string_view text) {
   return j.is_discarded() ? json(std::string(text)) : j;
 }
 
-json StoredField(std::string_view text, std::string_view zone) {
-  json j = StoredJson(text);
-  if (j.is_string() && IsUtcIsoText(j.get_ref<const std::string&>())) {
-    return RezoneUtcText(j.get_ref<const std::string&>(), zone);
+json ZonedIfInstant(json value, std::string_view zone) {
+  if (value.is_string() && IsUtcIsoText(value.get_ref<const std::string&>())) {
+    return RezoneUtcText(value.get_ref<const std::string&>(), zone);
   }
-  return j;
+  return value;
 }
+
+json StoredField(std::string_view text, std::string_view zone) { return ZonedIfInstant(StoredJson(text), zone); }
 
 }  // namespace qcflow::model

@@ -29,9 +29,11 @@ nlohmann::json InstantOrNull(const std::string& utc_text, std::string_view zone)
 // value; null for ""; text that is not JSON (an old or foreign record) is
 // kept as that text rather than dropped.
 nlohmann::json StoredJson(std::string_view text);
-// StoredJson, with a stored UTC instant (a string of FormatUtcIso's shape: a
-// component's kind-specific "last_message") shown in `zone` like every
-// instant, so no kind needs to say which of its fields are times.
+// `value`, or when it is a stored UTC instant (a string of FormatUtcIso's
+// shape: a component's kind-specific "last_message") that instant in `zone`
+// like every instant, so no kind needs to say which of its fields are times.
+nlohmann::json ZonedIfInstant(nlohmann::json value, std::string_view zone);
+// ZonedIfInstant(StoredJson(text), zone).
 nlohmann::json StoredField(std::string_view text, std::string_view zone);
 
 }  // namespace qcflow::model

@@ -25,7 +25,7 @@ Result<std::string> ResolveDisplayZone(std::string_view flag, const Config* conf
 
 // Steps 3 and 4 alone: the zone `config` names for the clinic ("" if none).
 // `qcflow run` records it in the store, so a command that reads only the store
-// shows the same zone (cli/command.h ShownZone).
+// shows the same zone (cli/command.h ResolveShownZone).
 std::string ConfiguredZone(const Config& config);
 
 // The same order with steps 3 and 4 given as `configured` ("" for none): a
