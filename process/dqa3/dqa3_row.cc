@@ -273,8 +273,14 @@ Result<Dqa3Row> ParseDqa3Payload(std::string_view payload) {
   const Value& data_key = Get(row, k.data_key);
   const Value& started = Get(row, k.work_started);
   const Value& machine = Get(row, k.machine_id);
-  if (data_key.null()) return Status::InvalidArgument(std::string("DQA3 row has no ") + k.data_key);
-  if (machine.null()) return Status::InvalidArgument(std::string("DQA3 row has no ") + k.machine_id);
+  // An empty id ("" where the vendor writes a number) keys nothing: no session
+  // or dedup key can be built from it, so the row is quarantined, not guessed at.
+  if (data_key.null() || data_key.Text().empty()) {
+    return Status::InvalidArgument(std::string("DQA3 row has no ") + k.data_key);
+  }
+  if (machine.null() || machine.Text().empty()) {
+    return Status::InvalidArgument(std::string("DQA3 row has no ") + k.machine_id);
+  }
   if (started.type != Value::kString || !ParseDateTime(started.s, &r.work_started)) {
     return Status::InvalidArgument(std::string("DQA3 row has no readable ") + k.work_started +
                                    " (\"YYYY-MM-DD HH:MM:SS\")");

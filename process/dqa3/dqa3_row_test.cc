@@ -213,6 +213,14 @@ TEST(Dqa3Row, UnreadablePayloadsSayWhy) {
   t.Set("tr.DATA_KEY", nullptr);
   EXPECT_FALSE(ParseDqa3Payload(EncodeTestPayload(t)).ok());
   t = MakeTestRow("01.04", BeamSpec{});
+  t.Set("tr.DATA_KEY", std::string(""));  // found by fuzz.dqa3_row: an empty id was accepted
+  auto empty = ParseDqa3Payload(EncodeTestPayload(t));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("has no tr.DATA_KEY"), std::string::npos) << empty.status().message();
+  t = MakeTestRow("01.04", BeamSpec{});
+  t.Set("mach.MACH_KEY", std::string(""));
+  EXPECT_FALSE(ParseDqa3Payload(EncodeTestPayload(t)).ok());
+  t = MakeTestRow("01.04", BeamSpec{});
   t.Set("tr.MEASURED_DATETIME", std::string("yesterday"));
   EXPECT_FALSE(ParseDqa3Payload(EncodeTestPayload(t)).ok());
 }
