@@ -155,6 +155,8 @@ std::string QuipCode(std::string_view measure) {
   return it != kDqa3.end() ? it->second : Upper(Slugify(measure));
 }
 
+std::string QuipCodeOf(const TestResult& test) { return QuipCode(MeasureOf(test)); }
+
 Status AppendSession(const QcSession& session, Document* doc) {
   const std::string where = "session '" + session.user_key + "'";
   Machine machine{.serial = session.machine.serial};
@@ -189,7 +191,7 @@ Status AppendSession(const QcSession& session, Document* doc) {
   }
   for (const TestResult* t : values) {
     const QuipUnit unit = QuipUnitOf(t->unit);
-    DataValue d{.code = QuipCode(MeasureOf(*t)), .raw = t->role != TestRole::kDeviation,
+    DataValue d{.code = QuipCodeOf(*t), .raw = t->role != TestRole::kDeviation,
                 .unit = unit.name, .is_baseline = t->role == TestRole::kReference,
                 .value = ShiftDecimal(*t->number, unit.shift)};
     for (const auto& [k, v] : t->parameters) {

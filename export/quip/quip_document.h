@@ -91,6 +91,9 @@ double ShiftDecimal(double v, int shift);
 // -> DELTA_ENERGY); any other name upper-cased and slugged
 // ("BeamGroup/BeamOutputChange" -> "BEAMGROUP_BEAMOUTPUTCHANGE").
 std::string QuipCode(std::string_view measure);
+// The data value code `test` is written with: QuipCode of its measure (its
+// name, else key, without a reference's "_baseline" / a deviation's "_diff").
+std::string QuipCodeOf(const TestResult& test);
 
 // Appends `session` as one test of its machine: the machine with the same
 // identity and configuration, appended when none has them. Identity: the
