@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -61,8 +62,32 @@ bool InRange(const Document& doc, const DataPoint& dp) {
          all_in(dp.attachments, doc.attachments.size());
 }
 
+// The "(<name>) <hash>" reference of each listed object, hashed once however
+// many datapoints name it (a day of deliveries names one linac 1,000 times).
+class References {
+ public:
+  explicit References(const Document& doc)
+      : doc_(doc), users_(doc.users.size()), equipment_(doc.equipment.size()),
+        attachments_(doc.attachments.size()) {}
+  // REQUIRES: i < the list's size.
+  const std::string& User(size_t i) { return Get(doc_.users, i, &users_); }
+  const std::string& Equipment(size_t i) { return Get(doc_.equipment, i, &equipment_); }
+  const std::string& Attachment(size_t i) { return Get(doc_.attachments, i, &attachments_); }
+
+ private:
+  using Cache = std::vector<std::optional<std::string>>;
+  template <typename T>
+  const std::string& Get(const std::vector<T>& list, size_t i, Cache* cache) {
+    std::optional<std::string>& slot = (*cache)[i];
+    if (!slot) slot = Ref(list, i);
+    return *slot;
+  }
+  const Document& doc_;
+  Cache users_, equipment_, attachments_;
+};
+
 // REQUIRES: InRange(doc, dp)
-ordered Written(const Document& doc, const DataPoint& dp) {
+ordered Written(const DataPoint& dp, References& refs) {
   ordered o;
   o["name"] = dp.name;
   o["perform datetime"] = FormatPerformDatetime(dp.performed, dp.utc_offset_minutes);
@@ -74,13 +99,13 @@ ordered Written(const Document& doc, const DataPoint& dp) {
   o["performer comment"] = dp.performer_comment;
   o["parameters"] = ordered::object();
   for (const auto& [k, v] : dp.parameters) o["parameters"][k] = v;
-  o["performer"] = Ref(doc.users, dp.performer);
-  o["reviewer"] = dp.reviewer ? ordered(Ref(doc.users, *dp.reviewer)) : ordered(nullptr);
-  o["primary equipment"] = Ref(doc.equipment, dp.primary_equipment);
+  o["performer"] = refs.User(dp.performer);
+  o["reviewer"] = dp.reviewer ? ordered(refs.User(*dp.reviewer)) : ordered(nullptr);
+  o["primary equipment"] = refs.Equipment(dp.primary_equipment);
   o["ancillary equipment"] = ordered::array();
-  for (size_t i : dp.ancillary_equipment) o["ancillary equipment"].push_back(Ref(doc.equipment, i));
+  for (size_t i : dp.ancillary_equipment) o["ancillary equipment"].push_back(refs.Equipment(i));
   o["attachments"] = ordered::array();
-  for (size_t i : dp.attachments) o["attachments"].push_back(Ref(doc.attachments, i));
+  for (size_t i : dp.attachments) o["attachments"].push_back(refs.Attachment(i));
   return o;
 }
 
@@ -147,7 +172,8 @@ std::string HashOf(const User& u) { return Hash(ObjectKind::kUser, u); }
 std::string HashOf(const Attachment& a) { return Hash(ObjectKind::kAttachment, a); }
 
 std::string HashOf(const Document& doc, const DataPoint& dp) {
-  auto h = ObjectHash(ObjectKind::kDataPoint, json(Written(doc, dp)));
+  References refs(doc);
+  auto h = ObjectHash(ObjectKind::kDataPoint, json(Written(dp, refs)));
   return h.ok() ? *h : std::string();
 }
 
@@ -155,6 +181,7 @@ Result<std::string> WriteQuaacJson(const Document& doc, int indent) {
   for (const User& u : doc.users) {
     QCFLOW_RETURN_IF_ERROR(ValidateEmail(u.email).WithContext("user '" + u.name + "'"));
   }
+  References refs(doc);
   ordered out;
   out["version"] = std::string(kVersion);
   out["datapoints"] = ordered::array();
@@ -164,8 +191,9 @@ Result<std::string> WriteQuaacJson(const Document& doc, int indent) {
       return Status::InvalidArgument("datapoint " + std::to_string(i) + " ('" + dp.name +
                                      "') references an object the document does not list");
     }
-    ordered o = Written(doc, dp);
-    o["hash"] = HashOf(doc, dp);
+    ordered o = Written(dp, refs);
+    auto hash = ObjectHash(ObjectKind::kDataPoint, json(o));  // before "hash" is added
+    o["hash"] = hash.ok() ? *hash : std::string();
     out["datapoints"].push_back(std::move(o));
   }
   WriteList(ObjectKind::kEquipment, doc.equipment, &out["equipment"]);
