@@ -1,11 +1,16 @@
 // `qcflow query sessions|deliveries --db postgres`: the history every site
 // mirrored, read from the central database (export/postgres/pg_query.h),
 // printed as the local store's answers are. Sessions go through the same
-// printer as the local `query sessions` (session_output.h); deliveries carry
-// no patient (none leaves a site), so their columns are the central table's.
+// printer as the local `query sessions` (session_output.h). Deliveries carry
+// no patient (none leaves a site), so their table columns are the central
+// table's; their JSON has the local `query deliveries` keys, typed alike.
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "cli/model/json_model.h"
+#include "cli/model/json_values.h"
 #include "cli/output.h"
 #include "cli/query_postgres.h"
 #include "cli/session_output.h"
@@ -21,6 +26,51 @@ Result<postgres::PgSource> Source(const CentralDbOptions& o) {
   source.connect = {db->sink.conninfo, db->sink.password, db->sink.connect_timeout_seconds, ""};
   source.schema = db->sink.schema;
   return source;
+}
+
+std::vector<std::string> Split(const std::optional<std::string>& joined) {
+  std::vector<std::string> out;
+  if (!joined || joined->empty()) return out;
+  for (size_t at = 0;;) {
+    const size_t comma = joined->find(", ", at);
+    out.push_back(joined->substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) return out;
+    at = comma + 2;
+  }
+}
+
+// A central delivery as the local `query deliveries --format json` writes one
+// (model::DeliveryJson): the same keys, numbers as numbers, lists as lists.
+// What no site mirrors (the patient, the linac clock's own text, the stream's
+// counters, the close reason) is null; site, source and user_key are added.
+nlohmann::json CentralDeliveryJson(const postgres::SiteDelivery& d, const std::string& zone) {
+  constexpr std::string_view kIcomKey = "qcflow/icom/";  // delivery_session.h: + Delivery::Id()
+  const bool icom = d.user_key.rfind(kIcomKey, 0) == 0;
+  nlohmann::json j = {{"id", icom ? d.user_key.substr(kIcomKey.size()) : d.user_key},
+                      {"linac", d.row.linac},
+                      {"open", false},  // only closed deliveries are sessions
+                      {"start", FormatRfc3339(d.started, zone)},
+                      {"end", FormatRfc3339(d.ended, zone)},
+                      {"field", d.row.field},
+                      {"machine_id", d.row.machine_id},
+                      {"beam_description", model::TextOrNull(d.row.field_name)},
+                      {"energies", Split(d.row.energy)},
+                      {"mu", model::NumberOrNull(d.row.mu)},
+                      {"prescribed_mu", model::NumberOrNull(d.row.prescribed_mu)},
+                      {"gantry_min", model::NumberOrNull(d.row.gantry_min)},
+                      {"gantry_max", model::NumberOrNull(d.row.gantry_max)},
+                      {"collimator_min", model::NumberOrNull(d.row.collimator_min)},
+                      {"collimator_max", model::NumberOrNull(d.row.collimator_max)},
+                      {"interlocks", Split(d.row.interlocks)},
+                      {"site", d.site},
+                      {"source", d.row.source_kind},
+                      {"user_key", d.user_key}};
+  for (const char* unknown : {"source_start", "source_end", "patient_id", "patient_name", "rx_site",
+                              "radiation_type", "segments", "messages", "counter_gaps", "continuations",
+                              "capture_losses", "malformed", "close_reason"}) {
+    j[unknown] = nullptr;
+  }
+  return j;
 }
 
 }  // namespace
@@ -64,6 +114,12 @@ int RunCentralDeliveries(DeliveriesOptions o) {
   postgres::PgDeliveryQuery q{o.central.site, o.linac, o.field, range->from, range->until, o.limit};
   auto rows = postgres::QueryDeliveries(*source, q);
   if (!rows.ok()) return ReportError(rows.status());
+  if (*format == Format::kJson) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const postgres::SiteDelivery& d : *rows) items.push_back(CentralDeliveryJson(d, o.zone));
+    PrintJson(model::ItemsDocument(std::move(items), o.zone), std::cout);
+    return kExitOk;
+  }
   // Cell::Number is integral; MU and angles stay text as in the local `query deliveries`.
   auto number = [](const std::optional<double>& v) { return Cell::Text(ShortestNumber(v)); };
   Table table({"site", "start", "end", "linac", "source", "field", "field_name", "energy", "mu", "prescribed_mu",
