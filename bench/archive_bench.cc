@@ -21,18 +21,15 @@
 #include <vector>
 
 #include "bench/bench_dir.h"
+#include "bench/sample_histories.h"
 #include "export/archive/document_update.h"
 #include "export/quaac/quaac_archive.h"
 #include "export/quip/quip_archive.h"
-#include "process/common/sample_sessions_testing.h"
-#include "process/icom/delivery_session.h"
 #include "store/durable_file.h"
 
 namespace {
 
 using namespace qcflow;  // NOLINT: a benchmark file
-
-constexpr MicrosUtc kHour = 3600LL * kMicrosPerSecond;
 
 struct History {
   const char* name;
@@ -46,53 +43,9 @@ void Die(const Status& s) {
   std::abort();
 }
 
-std::vector<QcSession> MpcSessions(const History& h) {
-  std::vector<QcSession> out;
-  const QcSession base = testing::SampleMpcSession();
-  for (int i = 0; i < h.sessions; ++i) {
-    QcSession s = base;
-    s.user_key = base.user_key + "/" + std::to_string(i);
-    s.work_started = base.work_started + (i / h.per_day) * 24 * kHour + (i % h.per_day) * 60 * kMicrosPerSecond;
-    s.work_completed = s.work_started + 30 * kMicrosPerSecond;
-    for (TestResult& t : s.tests) {
-      if (t.number) *t.number += 0.001 * (i % 97);
-    }
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-// Closed deliveries of one linac, each beam 2 minutes from 07:00 UTC on.
-std::vector<QcSession> DeliverySessions(const History& h) {
-  std::vector<QcSession> out;
-  const MicrosUtc day0 = *ParseTimeArg("2024-01-01T07:00:00Z");
-  for (int i = 0; i < h.sessions; ++i) {
-    icom::Delivery d;
-    d.linac = "LA1";
-    d.machine_id = "2001";
-    d.open = false;
-    d.close_reason = icom::kCloseField;
-    d.first_seq = uint64_t(i) * 60 + 1;
-    d.last_seq = d.first_seq + 59;
-    d.field_id = std::to_string(1 + i % 4);
-    d.radiation_type = "PHOTON";
-    d.beam_description = "Arc " + d.field_id;
-    d.energies = {"6 MV"};
-    d.start = day0 + (i / h.per_day) * 24 * kHour + (i % h.per_day) * 120 * kMicrosPerSecond;
-    d.end = d.start + 90 * kMicrosPerSecond;
-    d.mu = 100 + 0.1 * (i % 1000);
-    d.prescribed_mu = d.mu;
-    d.gantry_min = 0.5;
-    d.gantry_max = 359.5;
-    d.collimator_min = d.collimator_max = 30;
-    d.segments = 1 + i % 120;
-    out.push_back(icom::DeliverySession(d, "Europe/Berlin"));
-  }
-  return out;
-}
-
 std::vector<QcSession> Sessions(const History& h) {
-  return std::string_view(h.name) == "mpc" ? MpcSessions(h) : DeliverySessions(h);
+  return std::string_view(h.name) == "mpc" ? bench::MpcHistory(h.sessions, h.per_day)
+                                           : bench::DeliveryHistory(h.sessions, h.per_day);
 }
 
 archive::ArchiveFormat Format(int which) {
