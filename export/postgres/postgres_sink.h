@@ -127,11 +127,14 @@ class PostgresSink {
   // Writes `ready` in one transaction and counts the outcome in `report`; a
   // database error drops the connection and is returned.
   Status WriteBatch(const std::vector<Prepared>& ready, PgDeliveryReport* report);
+  // Once per connection, after its first batch that inserted a session.
+  void AnalyzeSessions();
   std::string Clean(std::string msg) const;
 
   Store* store_;
   PostgresSinkConfig config_;
   std::unique_ptr<soci::session> sql_;
+  bool analyzed_ = false;  // AnalyzeSessions ran on this connection
 };
 
 }  // namespace qcflow::postgres

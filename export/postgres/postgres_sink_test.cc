@@ -3,6 +3,7 @@
 // twice, an amended session, and a server that goes away and comes back.
 #include "export/postgres/postgres_sink.h"
 
+#include <chrono>
 #include <thread>
 
 #include "export/postgres/postgres_test_fixture.h"
@@ -55,6 +56,61 @@ TEST_F(PostgresSinkTest, MirrorsSessionsAndTheirValuesAsRows) {
   ASSERT_TRUE(queued.ok() && *queued);
   EXPECT_EQ(DeliverAll(*sink).inserted, 1u);
   EXPECT_EQ(Count("sessions", "base_user_key = '" + key + "'"), 2);
+}
+
+// Every column of a value row as written, for values that are easy to bend on
+// the way: doubles needing all 17 digits, extremes, text with quotes, a
+// backslash and non-ASCII, nulls, a file name (one statement per session).
+TEST_F(PostgresSinkTest, ValueRowsHoldEveryFieldExactly) {
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(store && sink);
+  QcSession s = NumberedCouchSession(kPrefix, 0);
+  s.tests.clear();
+  s.tests.push_back({.key = "a_sum", .number = 0.1 + 0.2, .name = "Sum", .unit = "mm",
+                     .reference = 1e-300, .tolerance = -1.7976931348623157e308, .evaluation = "Pass"});
+  s.tests.push_back({.key = "b_text", .text = "it's \"6 MV\" \\ 10° Ü", .comment = "line 1\nline 2",
+                     .name = "Note", .role = TestRole::kContext});
+  s.tests.push_back({.key = "c_skipped", .skipped = true, .name = "Skipped"});
+  s.tests.push_back({.key = "d_file", .name = "Log", .file = FileValue{"run 1.csv", "text", "a,b\n"}});
+  auto queued = qcflow::testing::CommitSession(*store, kSink, s);
+  ASSERT_TRUE(queued.ok() && *queued) << queued.status().ToString();
+  ASSERT_EQ(DeliverAll(*sink).inserted, 1u);
+  const std::string row =
+      "SELECT concat_ws('|', key, name, coalesce(number::text, 'null'), coalesce(text_value, 'null'), skipped, "
+      "unit, role, coalesce(reference::text, 'null'), coalesce(tolerance::text, 'null'), evaluation, comment, "
+      "coalesce(file_name, 'null')) FROM qcflow.session_values WHERE key = ";
+  EXPECT_EQ(Sql(row + "'a_sum'"), "a_sum|Sum|0.30000000000000004|null|f|mm|measured|1e-300|"
+                                  "-1.7976931348623157e+308|Pass||null");
+  EXPECT_EQ(Sql(row + "'b_text'"), "b_text|Note|null|it's \"6 MV\" \\ 10° Ü|f||context|null|null||"
+                                   "line 1\nline 2|null");
+  EXPECT_EQ(Sql(row + "'c_skipped'"), "c_skipped|Skipped|null|null|t||measured|null|null|||null");
+  EXPECT_EQ(Sql(row + "'d_file'"), "d_file|Log|null|null|f||measured|null|null|||run 1.csv");
+  EXPECT_EQ(Count("session_values"), 4);
+}
+
+// The foreign-key check of each value row looks its session up by key, not by
+// reading every session of the site (a plan made before `sessions` had
+// statistics did, and a backfill went quadratic): counted by the server's own
+// statistics of rows read through the site-leading sessions_base index.
+TEST_F(PostgresSinkTest, ValueRowsDoNotReadEverySessionOfTheSite) {
+  constexpr int kSessions = 800;  // 8 batches of 100, 4 values each
+  auto store = OpenStore("a");
+  auto sink = Sink(store.get(), Config("site-a"));
+  ASSERT_TRUE(store && sink);
+  Queue(*store, 0, kSessions);
+  EXPECT_EQ(DeliverAll(*sink).inserted, size_t(kSessions));
+  sink.reset();  // the backend exits and reports its statistics
+  std::string inserted;
+  for (int i = 0; i < 100 && inserted != std::to_string(kSessions); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    inserted = Sql("SELECT n_tup_ins FROM pg_stat_user_tables WHERE schemaname = 'qcflow' AND relname = 'sessions'");
+  }
+  ASSERT_EQ(inserted, std::to_string(kSessions));
+  const long read = std::stol(Sql("SELECT idx_tup_read FROM pg_stat_user_indexes WHERE schemaname = 'qcflow' "
+                                  "AND indexrelname = 'sessions_base'"));
+  // Quadratic: about 4 x 800^2 / 2 = 1.28M. Bounded: at most what the first batch can read.
+  EXPECT_LT(read, 4L * 100 * 100) << "value rows scanned the site's sessions";
 }
 
 TEST_F(PostgresSinkTest, TwoSitesWithTheSameSerialsKeepTheirRowsApart) {
