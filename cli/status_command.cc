@@ -196,8 +196,8 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
   for (const SinkState& s : *sink_states) {  // a configured sink with nothing queued yet
     if (std::find(sinks->begin(), sinks->end(), s.name) == sinks->end()) sinks->push_back(s.name);
   }
-  Table sink_table({"sink", "state", "pending", "in_backoff", "dead_letters", "delivered", "last_success",
-                    "last_error"},
+  Table sink_table({"sink", "state", "pending", "oldest_pending", "in_backoff", "dead_letters", "delivered",
+                    "last_success", "last_error"},
                    zone);
   // What the daemon's sink workers last recorded, next to the outbox counters.
   Table sink_workers({"sink", "state", "paused", "last_run", "next_run", "last_error"}, zone);
@@ -207,6 +207,7 @@ int RunStatus(const GlobalOptions& global, const std::string& format_name, const
     if (!c.ok()) return ReportError(c.status());
     const SinkHealth health = Health(*c, zone);
     sink_table.AddRow({Cell::Text(sink), Cell::Text(health.state), Cell::Number(c->pending),
+                       c->oldest_pending == 0 ? Cell::Missing("-") : Cell::Instant(c->oldest_pending),
                        Cell::Number(c->in_backoff),
                        Cell::Number(c->dead_letters),
                        Cell::Number(c->delivered), When(c->last_success),

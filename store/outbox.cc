@@ -306,6 +306,9 @@ Result<SinkCounters> Outbox::Counters(const std::string& sink, MicrosUtc now) {
     } else {
       ++c.pending;
       if (item.next_try_at > now) ++c.in_backoff;
+      if (item.enqueued_at > 0 && (c.oldest_pending == 0 || item.enqueued_at < c.oldest_pending)) {
+        c.oldest_pending = item.enqueued_at;
+      }
     }
   }
   c.delivered = stats->delivered;

@@ -42,6 +42,7 @@ struct OutboxItem {
 struct SinkCounters {
   uint64_t pending = 0;        // queued, not dead
   uint64_t in_backoff = 0;     // pending with next_try_at in the future
+  MicrosUtc oldest_pending = 0;  // when the longest-waiting pending item was queued; 0: none (the lag)
   uint64_t dead_letters = 0;
   uint64_t delivered = 0;
   MicrosUtc last_success = 0;  // 0: never

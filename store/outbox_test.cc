@@ -92,12 +92,16 @@ TEST_F(OutboxTest, UpdateBackoffAndDeadLetterThenRequeue) {
   EXPECT_EQ(c.in_backoff, 1u);
   EXPECT_EQ(c.dead_letters, 1u);
   auto a = (*store_->outbox().List("qatrack", 1))[0];
+  ASSERT_GT(a.enqueued_at, 0);
+  EXPECT_EQ(c.oldest_pending, a.enqueued_at);  // the dead letter does not count as waiting
   EXPECT_EQ(a.attempts, 3u);
   EXPECT_EQ(a.last_error, "HTTP 503");
 
   EXPECT_EQ(*store_->outbox().RequeueDeadLetters("qatrack", 77), 1u);
   EXPECT_EQ(Ids(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ((*store_->outbox().Counters("qatrack", 1000)).dead_letters, 0u);
+  EXPECT_EQ((*store_->outbox().Counters("qatrack", 1000)).oldest_pending,
+            std::min(a.enqueued_at, (*store_->outbox().List("qatrack", 2))[1].enqueued_at));
 }
 
 TEST_F(OutboxTest, UpdateOfAckedItemIsNotFoundAndSinksAreListed) {

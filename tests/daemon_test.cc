@@ -227,6 +227,15 @@ TEST_F(DaemonTest, MaxDurationBeforeIdleExitsThree) {
   // What is left, and why.
   EXPECT_NE(log.find("not done: sink qatrack: 1 session(s) not delivered (0 waiting out a retry "
                      "delay): QATrack+ at http://127.0.0.1:"), std::string::npos) << log;
+  // The lag: status says since when the session has waited.
+  json status = json::parse(Capture("status --store " + toml_.store + " --format json"), nullptr, false);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["sinks"][0]["pending"], 1) << status.dump();
+  ASSERT_TRUE(status["sinks"][0]["oldest_pending"].is_string()) << status.dump();
+  auto queued = ParseTimeArg(status["sinks"][0]["oldest_pending"].get<std::string>());
+  ASSERT_TRUE(queued.ok()) << status.dump();
+  EXPECT_LE(*queued, NowMicros());
+  EXPECT_GT(*queued, NowMicros() - 120 * kMicrosPerSecond);
 }
 
 const char* kUploads = "/api/qa/testlistinstances/";
@@ -248,6 +257,7 @@ TEST_F(DaemonTest, UntilIdleWaitsOutRetryDelaysAfterResetsAndTimeouts) {
   ASSERT_TRUE(status.is_object());
   EXPECT_EQ(status["sinks"][0]["pending"], 0) << status.dump();
   EXPECT_EQ(status["sinks"][0]["delivered"], 1) << status.dump();
+  EXPECT_TRUE(status["sinks"][0]["oldest_pending"].is_null()) << status.dump();
   const std::string log = ReadAll(toml_.log_file);
   EXPECT_NE(log.find("idle (--until-idle)"), std::string::npos) << log;
   EXPECT_EQ(log.find("not done:"), std::string::npos) << log;

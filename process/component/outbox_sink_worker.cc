@@ -145,6 +145,9 @@ void OutboxSinkWorker::AddMetrics(const std::vector<SourceCount>&, MicrosUtc now
   };
   sample("qcflow_sink_pending", "gauge", "Queued items, dead letters excluded.", double(c.pending));
   sample("qcflow_sink_in_backoff", "gauge", "Pending items waiting out a retry delay.", double(c.in_backoff));
+  sample("qcflow_sink_oldest_pending_age_seconds", "gauge",
+         "How long the longest-waiting pending item has been queued (0: none pending).",
+         c.oldest_pending > 0 && c.oldest_pending < now ? double(now - c.oldest_pending) / kMicrosPerSecond : 0.0);
   sample("qcflow_sink_dead_letters", "gauge", "Items the sink refused; need a person.",
          double(c.dead_letters));
   sample("qcflow_sink_delivered_total", "counter", "Items delivered, ever.", double(c.delivered));
