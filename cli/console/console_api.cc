@@ -36,6 +36,7 @@ json ComponentJson(const cli::ComponentSnapshot& c, std::string_view zone) {
           {"quarantined", NumberOrNull(c.quarantined)},
           {"records_last_run", NumberOrNull(c.records_last_run)},
           {"pending", NumberOrNull(c.pending)},
+          {"oldest_pending", at(c.oldest_pending)},
           {"in_backoff", NumberOrNull(c.in_backoff)},
           {"dead_letters", NumberOrNull(c.dead_letters)},
           {"delivered", NumberOrNull(c.delivered)},

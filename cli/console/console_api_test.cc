@@ -36,6 +36,7 @@ struct Fake {
     sink.state = "paused";
     sink.paused = true;
     sink.pending = 2;
+    sink.oldest_pending = "2026-01-02T03:00:00Z";
     sink.dead_letters = 3;
     sink.last_error = "HTTP 403: forbidden";
     snapshot.components = {src, sink};
@@ -103,6 +104,8 @@ TEST(ConsoleApi, StatusHasEveryComponentWithTypedFields) {
   const json& sink = j["components"][1];
   EXPECT_EQ(sink["paused"], true);
   EXPECT_EQ(sink["dead_letters"], 3);
+  EXPECT_EQ(sink["oldest_pending"], "2026-01-02T03:00:00+00:00");
+  EXPECT_TRUE(src["oldest_pending"].is_null());
   EXPECT_EQ(sink["last_error"], "HTTP 403: forbidden");
   EXPECT_EQ(j["dead_letters"], 3);
   EXPECT_EQ(j["pending"], 2);

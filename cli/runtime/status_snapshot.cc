@@ -62,6 +62,7 @@ Status AddSink(const component::Component& c, const std::map<std::string, compon
   s.dead_letters = counters->dead_letters;
   s.delivered = counters->delivered;
   s.last_success = IsoOrEmpty(counters->last_success);
+  s.oldest_pending = IsoOrEmpty(counters->oldest_pending);
   // The outbox's error is the one with a time; the worker's wins while it has one.
   if (s.last_error.empty() && counters->last_error_at > counters->last_success) {
     s.last_error = counters->last_error;

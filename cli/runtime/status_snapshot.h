@@ -35,6 +35,7 @@ struct ComponentSnapshot {
   // Sinks: the outbox.
   std::optional<uint64_t> pending, in_backoff, dead_letters, delivered;
   std::string last_success;
+  std::string oldest_pending;  // UTC text of when the longest-waiting item was queued; "": none
   // Sources: the fields the part keeps beside its pass facts (SourceState's
   // extra: an iCom linac's messages, reconnects, gaps, ...), each a JSON text.
   std::map<std::string, std::string> details;
