@@ -15,6 +15,7 @@
 #include "cli/query_postgres.h"
 #include "cli/session_output.h"
 #include "export/postgres/pg_query.h"
+#include "process/icom/delivery_session.h"
 
 namespace qcflow::cli {
 namespace {
@@ -44,9 +45,9 @@ std::vector<std::string> Split(const std::optional<std::string>& joined) {
 // What no site mirrors (the patient, the linac clock's own text, the stream's
 // counters, the close reason) is null; site, source and user_key are added.
 nlohmann::json CentralDeliveryJson(const postgres::SiteDelivery& d, const std::string& zone) {
-  constexpr std::string_view kIcomKey = "qcflow/icom/";  // delivery_session.h: + Delivery::Id()
-  const bool icom = d.user_key.rfind(kIcomKey, 0) == 0;
-  nlohmann::json j = {{"id", icom ? d.user_key.substr(kIcomKey.size()) : d.user_key},
+  const std::string_view prefix = icom::kDeliveryUserKeyPrefix;
+  const bool from_icom = d.user_key.rfind(prefix, 0) == 0;
+  nlohmann::json j = {{"id", from_icom ? d.user_key.substr(prefix.size()) : d.user_key},
                       {"linac", d.row.linac},
                       {"open", false},  // only closed deliveries are sessions
                       {"start", FormatRfc3339(d.started, zone)},

@@ -88,12 +88,11 @@ void PostgresWorker::AddMetrics(const std::vector<SourceCount>& counts, MicrosUt
     m->Family(family, type, help);
     m->Sample(family, label, value);
   };
-  // Lag: how long the oldest item still waiting has been queued (0: nothing waits).
+  // Lag, as the common qcflow_sink_oldest_pending_age_seconds (kept under its
+  // first name for dashboards built on it): from the outbox's counters.
   MicrosUtc oldest = 0;
-  auto head = env_.store->outbox().List(name_, 1);
-  if (head.ok() && !head->empty() && head->front().enqueued_at > 0 && head->front().enqueued_at < now) {
-    oldest = now - head->front().enqueued_at;
-  }
+  auto c = env_.store->outbox().Counters(name_, now);
+  if (c.ok() && c->oldest_pending > 0 && c->oldest_pending < now) oldest = now - c->oldest_pending;
   sample("qcflow_postgres_oldest_pending_age_seconds", "gauge",
          "Age of the oldest session not yet mirrored (0: none pending).", double(oldest) / kMicrosPerSecond);
   sample("qcflow_postgres_mirrored_total", "counter",

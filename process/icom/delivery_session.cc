@@ -28,7 +28,7 @@ QcSession DeliverySession(const Delivery& d, const std::string& zone) {
   s.zone = zone;
   s.work_started = d.start;
   s.work_completed = std::max(d.end, d.start);
-  s.user_key = "qcflow/icom/" + d.Id();
+  s.user_key = std::string(kDeliveryUserKeyPrefix) + d.Id();
   std::map<std::string, std::string> beam;
   if (!d.field_id.empty()) beam["field_id"] = d.field_id;
   if (!d.energies.empty()) beam["energy"] = Joined(d.energies);
