@@ -1,6 +1,6 @@
-// Encoding: nlohmann::json writes (shortest round-trip doubles, escaping);
-// simdjson's DOM reads (validates UTF-8, exact double parsing, never throws
-// with the error-code API used here). Both stay inside this file.
+// Encoding: JsonWriter writes as it goes (no document built; nlohmann's
+// number formatting and escaping). Decoding: simdjson's DOM (validates UTF-8,
+// exact double parsing, never throws with the error-code API used here).
 #include "process/common/qc_session.h"
 
 #include <simdjson.h>
@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <nlohmann/json.hpp>
 
+#include "process/common/json_writer.h"
 #include "store/text_util.h"
 
 namespace qcflow {
@@ -22,16 +22,6 @@ namespace {
 constexpr int64_t kVersion = 3;
 constexpr int64_t kOldestVersion = 1;
 constexpr size_t kMaxUserKeyChars = 255;  // QATrack+ column width
-
-using Json = nlohmann::ordered_json;  // stable, readable field order
-
-// JSON has no NaN/Infinity; keep them as strings so a session still
-// round-trips (ValidateQcSession rejects them before upload).
-Json NumberToJson(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  return d;
-}
 
 Status Bad(std::string_view field, std::string_view what) {
   return Status::Corruption("QcSession: field '" + std::string(field) + "' " + std::string(what));
@@ -184,72 +174,133 @@ std::string_view TestRoleName(TestRole role) {
 
 namespace {
 
-// Writes the non-empty string fields only: sessions are stored by the million.
-void PutIfSet(Json& j, const char* field, const std::string& value) {
-  if (!value.empty()) j[field] = value;
+// JSON has no NaN/Infinity; keep them as strings so a session still
+// round-trips (ValidateQcSession rejects them before upload).
+void PutNumber(JsonWriter& w, const char* field, double d) {
+  w.Key(field);
+  if (std::isnan(d)) {
+    w.String("NaN");
+  } else if (std::isinf(d)) {
+    w.String(d > 0 ? "Infinity" : "-Infinity");
+  } else {
+    w.Double(d);
+  }
 }
 
-Json EncodeTest(const TestResult& t) {
-  Json jt;
-  jt["key"] = t.key;
-  if (t.number) jt["number"] = NumberToJson(*t.number);
-  if (t.text) jt["text"] = *t.text;
-  if (t.skipped) jt["skipped"] = true;
-  PutIfSet(jt, "comment", t.comment);
-  PutIfSet(jt, "name", t.name);
-  PutIfSet(jt, "unit", t.unit);
-  if (t.role != TestRole::kMeasured) jt["role"] = std::string(TestRoleName(t.role));
-  PutIfSet(jt, "measure", t.measure);
-  if (t.reference) jt["reference"] = NumberToJson(*t.reference);
-  if (t.tolerance) jt["tolerance"] = NumberToJson(*t.tolerance);
-  PutIfSet(jt, "evaluation", t.evaluation);
-  if (!t.parameters.empty()) jt["parameters"] = Json(t.parameters);
-  if (t.file) {
-    jt["file"] = {{"filename", t.file->filename}, {"encoding", t.file->encoding},
-                  {"value", t.file->value}};
+void PutString(JsonWriter& w, std::string_view field, std::string_view value) {
+  w.Key(field);
+  w.String(value);
+}
+
+// Writes the non-empty string fields only: sessions are stored by the million.
+void PutIfSet(JsonWriter& w, const char* field, const std::string& value) {
+  if (!value.empty()) PutString(w, field, value);
+}
+
+void PutStringMap(JsonWriter& w, const char* field, const std::map<std::string, std::string>& m) {
+  w.Key(field);
+  w.BeginObject();
+  for (const auto& [k, v] : m) PutString(w, k, v);
+  w.EndObject();
+}
+
+void PutStrings(JsonWriter& w, const char* field, const std::vector<std::string>& v) {
+  w.Key(field);
+  w.BeginArray();
+  for (const std::string& s : v) w.String(s);
+  w.EndArray();
+}
+
+void EncodeTest(JsonWriter& w, const TestResult& t) {
+  w.BeginObject();
+  PutString(w, "key", t.key);
+  if (t.number) PutNumber(w, "number", *t.number);
+  if (t.text) PutString(w, "text", *t.text);
+  if (t.skipped) {
+    w.Key("skipped");
+    w.Bool(true);
   }
-  return jt;
+  PutIfSet(w, "comment", t.comment);
+  PutIfSet(w, "name", t.name);
+  PutIfSet(w, "unit", t.unit);
+  if (t.role != TestRole::kMeasured) PutString(w, "role", TestRoleName(t.role));
+  PutIfSet(w, "measure", t.measure);
+  if (t.reference) PutNumber(w, "reference", *t.reference);
+  if (t.tolerance) PutNumber(w, "tolerance", *t.tolerance);
+  PutIfSet(w, "evaluation", t.evaluation);
+  if (!t.parameters.empty()) PutStringMap(w, "parameters", t.parameters);
+  if (t.file) {
+    w.Key("file");
+    w.BeginObject();
+    PutString(w, "filename", t.file->filename);
+    PutString(w, "encoding", t.file->encoding);
+    PutString(w, "value", t.file->value);
+    w.EndObject();
+  }
+  w.EndObject();
 }
 
 }  // namespace
 
+// Written field by field in a fixed order (the order nlohmann::ordered_json
+// kept before, so encodings compare equal across the change; the test holds
+// the old encoder as its reference). Strings are expected to be UTF-8; a
+// stray byte (an odd file name) becomes U+FFFD rather than an exception.
 std::string EncodeQcSession(const QcSession& s) {
-  Json j;
-  j["v"] = kVersion;
-  j["source_kind"] = s.source_kind;
-  j["source_id"] = s.source_id;
-  Json machine = Json::object();
-  PutIfSet(machine, "serial", s.machine.serial);
-  PutIfSet(machine, "name", s.machine.name);
-  PutIfSet(machine, "id", s.machine.id);
-  PutIfSet(machine, "type", s.machine.type);
-  PutIfSet(machine, "manufacturer", s.machine.manufacturer);
-  PutIfSet(machine, "model", s.machine.model);
-  j["machine"] = std::move(machine);
+  std::string out;
+  out.reserve(256 + 160 * s.tests.size());
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("v");
+  w.Int(kVersion);
+  PutString(w, "source_kind", s.source_kind);
+  PutString(w, "source_id", s.source_id);
+  w.Key("machine");
+  w.BeginObject();
+  PutIfSet(w, "serial", s.machine.serial);
+  PutIfSet(w, "name", s.machine.name);
+  PutIfSet(w, "id", s.machine.id);
+  PutIfSet(w, "type", s.machine.type);
+  PutIfSet(w, "manufacturer", s.machine.manufacturer);
+  PutIfSet(w, "model", s.machine.model);
+  w.EndObject();
   if (!s.device.type.empty() || !s.device.serial.empty()) {
-    j["device"] = {{"type", s.device.type}, {"serial", s.device.serial}};
+    w.Key("device");
+    w.BeginObject();
+    PutString(w, "type", s.device.type);
+    PutString(w, "serial", s.device.serial);
+    w.EndObject();
   }
-  PutIfSet(j, "procedure", s.procedure);
-  PutIfSet(j, "performer", s.performer);
-  PutIfSet(j, "zone", s.zone);
-  j["unit_name"] = s.unit_name;
-  if (s.unit_number) j["unit_number"] = *s.unit_number;
-  j["test_list_name"] = s.test_list_name;
-  j["machine_names"] = s.machine_names;
-  j["test_list_vars"] = Json(s.test_list_vars);
-  j["work_started"] = s.work_started;
-  j["work_completed"] = s.work_completed;
-  j["user_key"] = s.user_key;
-  Json tests = Json::array();
-  for (const TestResult& t : s.tests) tests.push_back(EncodeTest(t));
-  j["tests"] = std::move(tests);
-  j["comment"] = s.comment;
-  j["source_files"] = s.source_files;
-  j["source_seqs"] = s.source_seqs;
-  j["amendment"] = s.amendment;
-  // Strings are expected to be UTF-8; a stray byte (an odd file name) becomes
-  // U+FFFD rather than an exception.
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  PutIfSet(w, "procedure", s.procedure);
+  PutIfSet(w, "performer", s.performer);
+  PutIfSet(w, "zone", s.zone);
+  PutString(w, "unit_name", s.unit_name);
+  if (s.unit_number) {
+    w.Key("unit_number");
+    w.Int(*s.unit_number);
+  }
+  PutString(w, "test_list_name", s.test_list_name);
+  PutStrings(w, "machine_names", s.machine_names);
+  PutStringMap(w, "test_list_vars", s.test_list_vars);
+  w.Key("work_started");
+  w.Int(s.work_started);
+  w.Key("work_completed");
+  w.Int(s.work_completed);
+  PutString(w, "user_key", s.user_key);
+  w.Key("tests");
+  w.BeginArray();
+  for (const TestResult& t : s.tests) EncodeTest(w, t);
+  w.EndArray();
+  PutString(w, "comment", s.comment);
+  PutStrings(w, "source_files", s.source_files);
+  w.Key("source_seqs");
+  w.BeginArray();
+  for (uint64_t seq : s.source_seqs) w.Uint(seq);
+  w.EndArray();
+  w.Key("amendment");
+  w.Bool(s.amendment);
+  w.EndObject();
+  return out;
 }
 
 namespace {
