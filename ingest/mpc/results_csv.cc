@@ -328,7 +328,11 @@ void CheckRowComplete(const Lines& lines, const Columns& cols, size_t n, std::st
   }
 }
 
-Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
+// Which rows the table keeps: none (a verdict only), all, or all but per-leaf.
+enum class Keep { kNone, kAll, kAllButPerLeaf };
+
+Result<ResultsTable> Parse(std::string_view bytes, Keep keep) {
+  const bool keep_rows = keep != Keep::kNone;
   // Lines are cut in place, so the parser works on its own copy (real files: 5-100 KB).
   std::string text(bytes);
   // Lines end at '\n'; a file with classic-Mac '\r' endings is rewritten.
@@ -434,6 +438,8 @@ Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
                            "' is not a number; kept as no value");
     }
     if (!keep_rows) continue;
+    const bool per_leaf = IsPerLeafRow(name);
+    if (per_leaf && keep == Keep::kAllButPerLeaf) continue;
     ResultRow& row = table.rows.emplace_back();
     row.name.assign(name);
     row.value_text.assign(value_text);
@@ -441,7 +447,7 @@ Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
     row.threshold_text.assign(field(cols.threshold));
     row.threshold = ParseNumber(row.threshold_text, sep == ';');
     row.evaluation.assign(field(cols.evaluation));
-    row.per_leaf = IsPerLeafRow(row.name);
+    row.per_leaf = per_leaf;
   }
 
   if (!have_header) return NoHeader(first_line);
@@ -451,10 +457,10 @@ Result<ResultsTable> Parse(std::string_view bytes, bool keep_rows) {
 }
 
 // Runs Parse, turning libfccp's exceptions into values: nothing may escape.
-Result<ResultsTable> ParseCaught(std::string_view bytes, bool keep_rows) {
+Result<ResultsTable> ParseCaught(std::string_view bytes, Keep keep) {
   QCFLOW_RETURN_IF_ERROR(CheckBytes(bytes));
   try {
-    return Parse(bytes, keep_rows);
+    return Parse(bytes, keep);
   } catch (const io::error::base& e) {
     return NotAResultsTable(e.what());
   } catch (const std::bad_alloc&) {
@@ -469,8 +475,8 @@ Result<ResultsTable> ParseCaught(std::string_view bytes, bool keep_rows) {
 
 }  // namespace
 
-Result<ResultsTable> ParseResultsCsv(std::string_view bytes) {
-  return ParseCaught(bytes, /*keep_rows=*/true);
+Result<ResultsTable> ParseResultsCsv(std::string_view bytes, PerLeafRows per_leaf) {
+  return ParseCaught(bytes, per_leaf == PerLeafRows::kKeep ? Keep::kAll : Keep::kAllButPerLeaf);
 }
 
 Status CheckComplete(const ResultsTable& table) {
@@ -483,7 +489,7 @@ Status CheckComplete(const ResultsTable& table) {
 }
 
 Status CheckResultsCsv(std::string_view bytes) {
-  auto table = ParseCaught(bytes, /*keep_rows=*/false);
+  auto table = ParseCaught(bytes, Keep::kNone);
   if (!table.ok() && table.status().code() == Status::Code::kInvalidArgument) {
     return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
   }

@@ -541,5 +541,29 @@ TEST(ResultsCsvTest, TrueBeam3PerLeafRowsInAFile) {
   EXPECT_TRUE(t.rows[1].per_leaf);
 }
 
+TEST(ResultsCsvTest, DroppingPerLeafRowsKeepsEveryOtherRowAndEveryVerdict) {
+  // A cut per-leaf value: still a problem when the per-leaf rows are dropped.
+  const std::string cut = RealisticGeometryCsv() +
+                          "CollimationGroup/MLCGroup/MLCLeavesA/MLCLeaf31 [mm], 0.0";
+  for (const std::string& csv : {RealisticGeometryCsv(), cut}) {
+    auto all = ParseResultsCsv(csv);
+    auto kept = ParseResultsCsv(csv, PerLeafRows::kDrop);
+    ASSERT_TRUE(all.ok() && kept.ok());
+    std::vector<std::string> expected, got;
+    for (const ResultRow& r : all->rows) {
+      if (!r.per_leaf) expected.push_back(r.name + "|" + r.value_text + "|" + r.threshold_text);
+    }
+    for (const ResultRow& r : kept->rows) {
+      EXPECT_FALSE(r.per_leaf) << r.name;
+      got.push_back(r.name + "|" + r.value_text + "|" + r.threshold_text);
+    }
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(got.size(), 32u);
+    EXPECT_EQ(kept->warnings, all->warnings);
+    EXPECT_EQ(kept->problems, all->problems);
+  }
+  EXPECT_FALSE(CheckComplete(*ParseResultsCsv(cut, PerLeafRows::kDrop)).ok());
+}
+
 }  // namespace
 }  // namespace qcflow::mpc

@@ -1,6 +1,7 @@
 #include "process/common/slug.h"
 
 #include <cstdint>
+#include <unordered_map>
 
 namespace qcflow {
 namespace {
@@ -184,10 +185,18 @@ std::string Slugify(std::string_view text) {
 }
 
 std::string MacroSlug(std::string_view name, std::string_view beam_label) {
-  std::string joined;
-  joined.reserve(name.size() + 1 + beam_label.size());
-  joined.append(name).append("_").append(beam_label);
-  return Slugify(joined);
+  // Results.csv files repeat the same few dozen row names per beam, so a
+  // backfill slugs the same text hundreds of thousands of times: remembered
+  // per thread, bounded (real trees have a few hundred distinct names).
+  constexpr size_t kMaxRemembered = 4096;
+  thread_local std::unordered_map<std::string, std::string> remembered;
+  thread_local std::string joined;
+  joined.assign(name).append("_").append(beam_label);
+  if (auto it = remembered.find(joined); it != remembered.end()) return it->second;
+  std::string slug = Slugify(joined);
+  if (remembered.size() >= kMaxRemembered) remembered.clear();
+  remembered.emplace(joined, slug);
+  return slug;
 }
 
 }  // namespace qcflow

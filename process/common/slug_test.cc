@@ -121,5 +121,17 @@ TEST(Slugify, DashesFromWhitespaceAreNotStable) {
   EXPECT_EQ(Slugify("_2_5x"), "_2_5x");
 }
 
+TEST(MacroSlug, RememberedSlugsStayTheSlugOfTheirText) {
+  // Past the bound the memory is cleared: every call still gives its own slug.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 5000; ++i) {
+      const std::string name = "Group/Value" + std::to_string(i) + " [mm]";
+      const std::string beam = i % 2 ? "6X" : "2.5X FFF";
+      ASSERT_EQ(MacroSlug(name, beam), Slugify(name + "_" + beam)) << name;
+    }
+  }
+  EXPECT_EQ(MacroSlug("BeamGroup/BeamOutputChange [%]", "2.5X"), "beamgroup_beamoutputchange_per_2_5x");
+}
+
 }  // namespace
 }  // namespace qcflow

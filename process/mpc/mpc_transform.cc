@@ -120,7 +120,7 @@ Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
   if (!folder.ok()) {
     return Status::InvalidArgument("run folder name not understood: " + folder.status().message());
   }
-  auto table = ParseResultsCsv(payload);
+  auto table = ParseResultsCsv(payload, PerLeafRows::kDrop);
   if (!table.ok()) {
     return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
   }
@@ -128,8 +128,6 @@ Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
   QCFLOW_RETURN_IF_ERROR(CheckComplete(*table));
   p.folder = std::move(*folder);
   p.table.rows = std::move(table->rows);
-  std::erase_if(p.table.rows,
-                [](const ResultRow& r) { return r.per_leaf || IsPerLeafRow(r.name); });
   p.table.rows.shrink_to_fit();
   return p;
 }
