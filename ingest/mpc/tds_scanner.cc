@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -170,6 +173,72 @@ Status TdsScanner::Flush(std::vector<Candidate>* files, std::vector<Record>* bat
   return committed.status();
 }
 
+Status TdsScanner::ReadAndJournal(std::vector<ToRead>* files, MicrosUtc now,
+                                  ScanReport* report) {
+  struct Read {
+    Result<std::string> bytes = std::string();
+    Status shape;      // CheckResultsCsv's verdict, when it was checked
+    std::string hash;  // Fnv1a64Hex of the bytes
+  };
+  std::vector<Read> reads(files->size());
+  oneapi::tbb::parallel_for(
+      oneapi::tbb::blocked_range<size_t>(0, files->size(), 8),
+      [&](const oneapi::tbb::blocked_range<size_t>& range) {
+        for (size_t i = range.begin(); i != range.end(); ++i) {
+          const ToRead& f = (*files)[i];
+          Read& r = reads[i];
+          // Never opened when it is not a regular file: opening a FIFO would block
+          // (journaled empty, quarantined).
+          if (f.file.not_regular.empty()) r.bytes = ReadWholeFile(f.file.path);
+          if (!r.bytes.ok()) continue;
+          // Not a Results table at all, or incomplete (cut short): quarantined, never uploaded.
+          if (f.reason.empty()) r.shape = CheckResultsCsv(*r.bytes);
+          r.hash = Fnv1a64Hex(*r.bytes);
+        }
+      });
+
+  std::vector<Record> batch;
+  std::vector<Candidate> batch_files;
+  for (size_t i = 0; i < files->size(); ++i) {
+    ToRead& f = (*files)[i];
+    Read& read = reads[i];
+    Candidate& c = f.file;
+    if (!read.bytes.ok()) {
+      report->problems.push_back(read.bytes.status().message() + " (will retry)");
+      continue;
+    }
+    ++report->files_read;
+    report->bytes_read += read.bytes->size();
+    std::string reason = std::move(f.reason);
+    if (!read.shape.ok()) {
+      if (read.shape.code() == Status::Code::kUnavailable) {  // out of memory: not the file's fault
+        report->problems.push_back(c.relative + ": " + read.shape.message());
+        continue;
+      }
+      reason = read.shape.message();
+    }
+    Record r;
+    r.kind = Kind::kMpc;
+    r.source_id = config_.source_id;
+    r.event_time = f.event_time;
+    r.event_time_text = f.time_text;
+    r.capture_time = now;
+    r.dedup_key = (f.folder_ok ? c.folder : c.relative) + "/" + read.hash;
+    nlohmann::json meta = {{"folder", c.folder}, {"path", c.relative}, {"size", c.state.size}};
+    if (!reason.empty()) {
+      r.flags |= kFlagQuarantined;
+      meta["reason"] = reason;
+      report->problems.push_back(c.relative + ": " + reason);
+    }
+    r.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r.payload = std::move(*read.bytes);
+    batch.push_back(std::move(r));
+    batch_files.push_back(std::move(c));
+  }
+  files->clear();
+  return Flush(&batch_files, &batch, report);
+}
+
 Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress) {
   if (!memory_loaded_) {
     QCFLOW_RETURN_IF_ERROR(LoadMemory());
@@ -179,8 +248,7 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
   std::vector<Candidate> candidates;
   QCFLOW_RETURN_IF_ERROR(ListCandidates(&candidates, &report));
 
-  std::vector<Record> batch;
-  std::vector<Candidate> batch_files;
+  std::vector<ToRead> to_read;
   for (Candidate& c : candidates) {
     ++report.files_seen;
     if (progress && report.files_seen % 256 == 0) progress(report);
@@ -195,61 +263,30 @@ Result<ScanReport> TdsScanner::Scan(MicrosUtc now, const ScanProgress& progress)
       ++report.unsettled;
       continue;
     }
+    ToRead f;
     auto folder = ParseRunFolder(c.folder);
-    MicrosUtc event_time = mtime_us;
-    std::string reason;
+    f.folder_ok = folder.ok();
+    f.event_time = mtime_us;
     if (folder.ok()) {
       auto t = CivilToUtc(folder->run_time, config_.site_zone);
       if (!t.ok()) return t.status();  // the zone is config, already checked
-      event_time = *t;
-      if (config_.since && event_time < *config_.since) {
+      f.event_time = *t;
+      f.time_text = folder->time_text;
+      if (config_.since && f.event_time < *config_.since) {
         ++report.too_old;
         continue;
       }
     } else {
-      reason = folder.status().message();
+      f.reason = folder.status().message();
     }
-    if (reason.empty() && !c.not_regular.empty()) reason = NotRegularReason(c.not_regular);
-    // Never opened when it is not a regular file: opening a FIFO would block.
-    auto bytes = c.not_regular.empty() ? ReadWholeFile(c.path) : Result<std::string>(std::string());
-    if (!bytes.ok()) {
-      report.problems.push_back(bytes.status().message() + " (will retry)");
-      continue;
-    }
-    ++report.files_read;
-    report.bytes_read += bytes->size();
-    if (reason.empty()) {
-      // Not a Results table at all, or incomplete (cut short): quarantined, never uploaded.
-      if (Status shape = CheckResultsCsv(*bytes); !shape.ok()) {
-        if (shape.code() == Status::Code::kUnavailable) {  // out of memory: not the file's fault
-          report.problems.push_back(c.relative + ": " + shape.message());
-          continue;
-        }
-        reason = shape.message();
-      }
-    }
-    Record r;
-    r.kind = Kind::kMpc;
-    r.source_id = config_.source_id;
-    r.event_time = event_time;
-    r.event_time_text = folder.ok() ? folder->time_text : "";
-    r.capture_time = now;
-    r.dedup_key = (folder.ok() ? c.folder : c.relative) + "/" + Fnv1a64Hex(*bytes);
-    nlohmann::json meta = {{"folder", c.folder}, {"path", c.relative}, {"size", c.state.size}};
-    if (!reason.empty()) {
-      r.flags |= kFlagQuarantined;
-      meta["reason"] = reason;
-      report.problems.push_back(c.relative + ": " + reason);
-    }
-    r.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    r.payload = std::move(*bytes);
-    batch.push_back(std::move(r));
-    batch_files.push_back(std::move(c));
-    if (batch.size() >= config_.batch_size) {
-      QCFLOW_RETURN_IF_ERROR(Flush(&batch_files, &batch, &report));
+    if (f.reason.empty() && !c.not_regular.empty()) f.reason = NotRegularReason(c.not_regular);
+    f.file = std::move(c);
+    to_read.push_back(std::move(f));
+    if (to_read.size() >= config_.batch_size) {
+      QCFLOW_RETURN_IF_ERROR(ReadAndJournal(&to_read, now, &report));
     }
   }
-  QCFLOW_RETURN_IF_ERROR(Flush(&batch_files, &batch, &report));
+  QCFLOW_RETURN_IF_ERROR(ReadAndJournal(&to_read, now, &report));
   if (progress) progress(report);
   return report;
 }

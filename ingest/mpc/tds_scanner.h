@@ -93,8 +93,19 @@ class TdsScanner {
     std::string not_regular;  // "a FIFO (named pipe)", ...: quarantined, never opened
     FileState state;
   };
+  // A candidate to read, with what the scan decided from its name.
+  struct ToRead {
+    Candidate file;
+    bool folder_ok = false;
+    std::string time_text;    // the folder's run time as written
+    MicrosUtc event_time = 0;
+    std::string reason;       // quarantine reason known before reading
+  };
   Status LoadMemory();
   Status ListCandidates(std::vector<Candidate>* out, ScanReport* report);
+  // Reads, checks and hashes `files` in parallel (network shares and parsing
+  // both gain), then journals them in their order (deterministic seqs).
+  Status ReadAndJournal(std::vector<ToRead>* files, MicrosUtc now, ScanReport* report);
   // Journals `batch` and remembers the files it came from.
   Status Flush(std::vector<Candidate>* files, std::vector<Record>* batch, ScanReport* report);
 
