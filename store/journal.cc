@@ -195,6 +195,36 @@ Result<Record> Journal::Get(uint64_t seq) {
   return view->ToRecord();
 }
 
+Result<std::vector<std::optional<Record>>> Journal::GetMany(const std::vector<uint64_t>& seqs) {
+  auto use = core_->Use();
+  if (!use.ok()) return use.status();
+  std::vector<size_t> order(seqs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seqs[a] < seqs[b]; });
+  std::vector<std::string> key_bytes(seqs.size());
+  std::vector<rocksdb::Slice> keys(seqs.size());
+  for (size_t j = 0; j < order.size(); ++j) {
+    key_bytes[j] = keys::Seq(seqs[order[j]]);
+    keys[j] = rocksdb::Slice(key_bytes[j]);
+  }
+  std::vector<rocksdb::PinnableSlice> values(seqs.size());
+  std::vector<rocksdb::Status> statuses(seqs.size());
+  if (!seqs.empty()) {
+    core_->db->MultiGet(rocksdb::ReadOptions(), core_->journal, keys.size(), keys.data(),
+                        values.data(), statuses.data(), /*sorted_input=*/true);
+  }
+  std::vector<std::optional<Record>> out(seqs.size());
+  for (size_t j = 0; j < order.size(); ++j) {
+    const uint64_t seq = seqs[order[j]];
+    if (statuses[j].IsNotFound()) continue;
+    QCFLOW_RETURN_IF_ERROR(FromRocks(statuses[j], "reading journal record " + std::to_string(seq)));
+    auto view = DecodeEnvelope(std::string_view(values[j].data(), values[j].size()));
+    if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
+    out[order[j]] = view->ToRecord();
+  }
+  return out;
+}
+
 Result<uint64_t> Journal::Scan(uint64_t from_seq, size_t limit, const Visitor& visit) {
   auto use = core_->Use();
   if (!use.ok()) return use.status();

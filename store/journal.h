@@ -63,6 +63,10 @@ class Journal {
   Result<std::vector<AppendResult>> AppendBatch(const std::vector<Record>& records);
 
   Result<Record> Get(uint64_t seq);
+  // The records of `seqs` (any order, duplicates allowed), in that order; a
+  // seq with no record is nullopt. One batched read: records sharing a block
+  // decompress it once, where a Get per record may decompress it per record.
+  Result<std::vector<std::optional<Record>>> GetMany(const std::vector<uint64_t>& seqs);
 
   // Visits records with seq >= from_seq in seq order, at most `limit`.
   // Returns the seq to continue from (last visited + 1, or from_seq if none).

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "store/raw_db_for_test.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -54,6 +55,43 @@ TEST_F(JournalTest, AppendAssignsConsecutiveSeqsAndGetReturnsRecord) {
   EXPECT_EQ(got->payload, "payload-b");
   EXPECT_EQ(got->capture_time, 205);
   EXPECT_TRUE(journal().Get(3).status().IsNotFound());
+}
+
+TEST_F(JournalTest, GetManyReturnsEachRecordInTheOrderAsked) {
+  std::vector<Record> batch;
+  for (int i = 1; i <= 300; ++i) {
+    batch.push_back(Make(Kind::kMpc, "tds", i, "k" + std::to_string(i), std::string(3000, char('a' + i % 26))));
+  }
+  ASSERT_TRUE(journal().AppendBatch(batch).ok());
+  store_.reset();
+  {  // into SST blocks: read from there, not only from the memtable
+    testing::RawDb raw(dir_.Sub("store"));
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE(raw.db()->Flush(rocksdb::FlushOptions(), raw.journal()).ok());
+  }
+  Reopen();
+  ASSERT_TRUE(journal().Append(Make(Kind::kMpc, "tds", 301, "k301")).ok());  // memtable
+  const std::vector<uint64_t> seqs = {301, 7, 999, 7, 1, 150, 300, 0};
+  auto got = journal().GetMany(seqs);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    SCOPED_TRACE(seqs[i]);
+    auto one = journal().Get(seqs[i]);
+    if (!one.ok()) {
+      EXPECT_TRUE(one.status().IsNotFound());
+      EXPECT_FALSE((*got)[i].has_value());
+      continue;
+    }
+    ASSERT_TRUE((*got)[i].has_value());
+    EXPECT_EQ((*got)[i]->dedup_key, one->dedup_key);
+    EXPECT_EQ((*got)[i]->payload, one->payload);
+    EXPECT_EQ((*got)[i]->event_time, one->event_time);
+  }
+  EXPECT_EQ((*got)[0]->dedup_key, "k301");
+  EXPECT_EQ((*got)[1]->dedup_key, "k7");
+  EXPECT_FALSE((*got)[2].has_value());
+  EXPECT_TRUE(journal().GetMany({})->empty());
 }
 
 TEST_F(JournalTest, DuplicateKeyReportsExistingSeqAndWritesNothing) {

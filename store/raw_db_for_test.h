@@ -25,6 +25,7 @@ class RawDb {
   }
   bool ok() const { return ok_; }
   rocksdb::DB* db() { return db_; }
+  rocksdb::ColumnFamilyHandle* journal() { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* dedup() { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* index() { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* meta() { return handles_[6]; }

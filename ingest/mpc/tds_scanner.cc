@@ -229,6 +229,8 @@ Status TdsScanner::ReadAndJournal(std::vector<ToRead>* files, MicrosUtc now,
       r.flags |= kFlagQuarantined;
       meta["reason"] = reason;
       report->problems.push_back(c.relative + ": " + reason);
+    } else {
+      meta["complete"] = true;  // CheckResultsCsv accepted it: the transform parses it once
     }
     r.meta = meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     r.payload = std::move(*read.bytes);

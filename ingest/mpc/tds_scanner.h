@@ -12,8 +12,11 @@
 //   the journal drops re-captures. (A folder name that does not parse: the path
 //   below the root instead.) Never change it: stores dedup against it.
 // - Meta (JSON): "folder" (the run folder's name, what the transform reads),
-//   "path" (below the root), "size", and "reason" when quarantined. Records
-//   journaled before "folder" was written lack it (process/mpc reads those too).
+//   "path" (below the root), "size", and "reason" when quarantined, else
+//   "complete": true (CheckResultsCsv accepted the bytes, so the transform
+//   groups the run by its folder name and parses the file once, when it builds
+//   the session). Records journaled before "folder" or "complete" was written
+//   lack them (process/mpc reads those too).
 // - A folder name or file that cannot be parsed, an incomplete Results.csv (cut
 //   short, a damaged value: see results_csv.h) and a Results.csv that is not a
 //   regular file (a FIFO is never opened) are journaled as quarantined records

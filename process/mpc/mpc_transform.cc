@@ -70,6 +70,7 @@ constexpr size_t kBatchesInFlight = 8;
 struct MpcMeta {
   std::string path;    // meta.path: the Results.csv below the TDS root
   std::string folder;  // meta.folder: the run folder's name
+  bool complete = false;  // meta.complete: the scanner found a complete table
 };
 
 // Fields absent, or meta not JSON, read as "".
@@ -81,6 +82,8 @@ MpcMeta ReadMeta(std::string_view meta) {
   std::string_view v;
   if (doc["path"].get_string().get(v) == simdjson::SUCCESS) m.path = v;
   if (doc["folder"].get_string().get(v) == simdjson::SUCCESS) m.folder = v;
+  bool complete = false;
+  if (doc["complete"].get_bool().get(complete) == simdjson::SUCCESS) m.complete = complete;
   return m;
 }
 
@@ -107,10 +110,18 @@ struct ParsedRun {
   std::string path;
   RunFolder folder;
   ResultsTable table;
+  bool has_table = false;  // false: grouped by its folder, parsed when built
 };
 
+// Which records need their Results.csv parsed to be grouped: those the scanner
+// did not find complete (journaled before it said so). A complete one is
+// grouped by its folder name and parsed once, when its session is built: a
+// backfill holds thousands of runs pending, and parsing each twice (here, then
+// again after its cached table was evicted) cost more than the parse itself.
+enum class Table { kIfUnchecked, kAlways };
+
 Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
-                              std::string_view payload) {
+                              std::string_view payload, Table table_wanted) {
   ParsedRun p;
   MpcMeta m = ReadMeta(meta);
   p.path = std::move(m.path);
@@ -119,6 +130,10 @@ Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
   auto folder = ParseRunFolder(folder_name);
   if (!folder.ok()) {
     return Status::InvalidArgument("run folder name not understood: " + folder.status().message());
+  }
+  if (m.complete && table_wanted == Table::kIfUnchecked) {
+    p.folder = std::move(*folder);
+    return p;
   }
   auto table = ParseResultsCsv(payload, PerLeafRows::kDrop);
   if (!table.ok()) {
@@ -129,6 +144,7 @@ Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
   p.folder = std::move(*folder);
   p.table.rows = std::move(table->rows);
   p.table.rows.shrink_to_fit();
+  p.has_table = true;
   return p;
 }
 
@@ -213,8 +229,11 @@ struct MpcTransform::Impl {
     std::string encoded;
   };
   // Thread-safe against other Build calls: takes the group's tables out of
-  // the cache without changing its structure; misses re-read the journal.
-  BuiltGroup Build(const RunGroup& g);
+  // the cache without changing its structure; misses are read from
+  // `records` (the step's batched read), else from the journal.
+  BuiltGroup Build(const RunGroup& g, const std::unordered_map<uint64_t, Record>& records);
+  // The journal records of the groups' runs whose tables are not cached.
+  Result<std::unordered_map<uint64_t, Record>> ReadUncached(const std::vector<RunGroup>& groups);
   // The seq of an earlier record of the late run's folder in its emitted window.
   Result<std::optional<uint64_t>> EarlierCopyOf(const LateRun& l,
                                                 const std::vector<EmittedWindow>& emitted);
@@ -269,7 +288,7 @@ void MpcTransform::Impl::Classify(Work& w, WriteSet* ws, StepReport* report) {
   ws->PutDerived(kRunNs, scope + BigEndian64(w.seq), EncodeRun(run, *t, p.path));
   const bool needed_later = *added == MpcGrouper::Added::kPending ||
                             config.grouping.late_policy == LatePolicy::kAmend;
-  if (needed_later && cache_bytes + w.payload_bytes <= config.cache_budget_bytes) {
+  if (needed_later && p.has_table && cache_bytes + w.payload_bytes <= config.cache_budget_bytes) {
     cache_bytes += w.payload_bytes;
     cache.emplace(w.seq, CachedRun{std::move(p), w.payload_bytes});
   }
@@ -297,7 +316,8 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
                               if (w.candidate) {
                                 w.dedup_key.assign(rec.dedup_key);
                                 w.meta.assign(rec.meta);
-                                w.payload.assign(rec.payload);
+                                // A complete record's table is read when it is built.
+                                if (!ReadMeta(rec.meta).complete) w.payload.assign(rec.payload);
                                 w.payload_bytes = rec.payload.size();
                               }
                               return true;
@@ -320,7 +340,7 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
   flow::function_node<BatchPtr, BatchPtr> parser(g, flow::unlimited, [](BatchPtr batch) {
     for (Work& w : batch->items) {
       if (!w.candidate) continue;
-      auto p = ParseRecord(w.dedup_key, w.meta, w.payload);
+      auto p = ParseRecord(w.dedup_key, w.meta, w.payload, Table::kIfUnchecked);
       if (p.ok()) {
         w.parsed = std::move(*p);
       } else {
@@ -354,7 +374,25 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
   return next;
 }
 
-MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(const RunGroup& g) {
+Result<std::unordered_map<uint64_t, Record>> MpcTransform::Impl::ReadUncached(
+    const std::vector<RunGroup>& groups) {
+  std::vector<uint64_t> seqs;
+  for (const RunGroup& g : groups) {
+    for (const MpcRun& run : g.runs) {
+      if (!cache.contains(run.seq)) seqs.push_back(run.seq);
+    }
+  }
+  auto records = store->journal().GetMany(seqs);
+  if (!records.ok()) return records.status().WithContext("re-reading MPC runs");
+  std::unordered_map<uint64_t, Record> out;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if ((*records)[i]) out.emplace(seqs[i], std::move(*(*records)[i]));
+  }
+  return out;
+}
+
+MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(
+    const RunGroup& g, const std::unordered_map<uint64_t, Record>& records) {
   BuiltGroup b;
   std::vector<RunResults> members;
   members.reserve(g.runs.size());
@@ -363,13 +401,16 @@ MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(const RunGroup& g) {
     if (auto it = cache.find(run.seq); it != cache.end()) {
       p = std::move(it->second.run);  // each run is in one group only; erased after the build
     } else {
-      auto rec = store->journal().Get(run.seq);
+      auto read = records.find(run.seq);
+      auto rec = read != records.end() ? Result<Record>(read->second) : store->journal().Get(run.seq);
       if (!rec.ok()) {
         b.error = rec.status().WithContext("re-reading MPC run " + run.folder);
         return b;
       }
-      auto parsed = ParseRecord(rec->dedup_key, rec->meta, rec->payload);
-      if (!parsed.ok()) {  // it parsed when it was added: only a changed parser gets here
+      auto parsed = ParseRecord(rec->dedup_key, rec->meta, rec->payload, Table::kAlways);
+      // The scanner (complete records) or this transform (others) read it when
+      // it was added: only a changed parser gets here.
+      if (!parsed.ok()) {
         b.problems.push_back("MPC run " + run.folder + " (journal seq " +
                              std::to_string(run.seq) + ") left out of " + g.UserKey() + ": " +
                              parsed.status().message());
@@ -464,13 +505,18 @@ Result<StepReport> MpcTransform::Impl::Step(MicrosUtc now) {
   if (caught_up) groups = grouper.TakeReady(*now_naive, config.groups_per_step);
   report.groups_taken = groups.size();
   std::vector<LateRun> late = grouper.TakeLate();
-  // Building sessions (slugs, JSON) costs as much as parsing: spread it too.
+  auto uncached = ReadUncached(groups);
+  if (!uncached.ok()) {
+    Reset();
+    return uncached.status();
+  }
+  // Building sessions (parsing, slugs, JSON) is the costly part: spread it.
   std::vector<BuiltGroup> built(groups.size());
   try {
     oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<size_t>(0, groups.size(), 16),
                               [&](const oneapi::tbb::blocked_range<size_t>& r) {
                                 for (size_t i = r.begin(); i != r.end(); ++i) {
-                                  built[i] = Build(groups[i]);
+                                  built[i] = Build(groups[i], *uncached);
                                 }
                               });
   } catch (const std::exception& e) {

@@ -15,9 +15,13 @@
 //
 // Scope: only MPC records whose source id equals config.session.source_id are
 // consumed (all MPC records when it is empty), so several MPC sources can share
-// one store. Quarantined records are skipped (the source already reported them). Parsed
-// results of pending runs are kept in memory (bounded); after a restart, or
-// beyond the bound, they are re-read from the journal when their group is built.
+// one store. Quarantined records are skipped (the source already reported them).
+// Records the scanner found complete (meta "complete") are grouped by their
+// run folder and their Results.csv is parsed once, when the group is built
+// (re-read from the journal by seq); a failure then leaves the run out of its
+// session with a problem. Older records are parsed when read (an unreadable
+// one is skipped) and their tables kept in memory (bounded); after a restart,
+// or beyond the bound, they are re-read when their group is built.
 #ifndef QCFLOW_PROCESS_MPC_MPC_TRANSFORM_H_
 #define QCFLOW_PROCESS_MPC_MPC_TRANSFORM_H_
 

@@ -1,7 +1,9 @@
 // The bounded step (groups_per_step, cache_budget_bytes) changes memory, not
 // results: a synthetic TDS tree transformed in one unbounded step and in many
 // small ones, with every parsed table re-read from the journal, gives the same
-// sessions, byte for byte.
+// sessions, byte for byte. So does the record shape: records the scanner marks
+// complete (parsed once, when built) and the same records as older scanners
+// wrote them (parsed when read).
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -11,6 +13,7 @@
 #include "process/common/qc_session.h"
 #include "process/common/stored_sessions_testing.h"
 #include "process/mpc/mpc_transform.h"
+#include "store/journal.h"
 #include "store/store.h"
 #include "store/time_util.h"
 #include "tests/testing/temp_dir.h"
@@ -18,21 +21,44 @@
 namespace qcflow::mpc {
 namespace {
 
-std::map<std::string, std::string> Transformed(const std::string& tds, const std::string& dir,
-                                               MpcTransformConfig config, size_t* steps) {
-  auto store = qcflow::testing::OpenTestStore(dir);
-  EXPECT_NE(store, nullptr);
-  if (!store) return {};
+const MicrosUtc kNow = NowMicros() + 3600 * kMicrosPerSecond;  // everything settled and due
+
+void ScanInto(const std::string& tds, Store* store) {
   TdsScanConfig scan;
   scan.root = tds;
   scan.source_id = "tds";
   scan.site_zone = "Europe/Berlin";
-  TdsScanner scanner(scan, store.get());
-  const MicrosUtc now = NowMicros() + 3600 * kMicrosPerSecond;  // everything settled and due
-  EXPECT_TRUE(scanner.Scan(now).ok());
+  TdsScanner scanner(scan, store);
+  EXPECT_TRUE(scanner.Scan(kNow).ok());
+}
+
+// How scanners before meta "complete" journaled the same tree: each record of
+// `from` (scanned now) copied in order with that field taken out, so the
+// transform parses every Results.csv when it reads it (the older path).
+void CopyAsOlderScannersWroteIt(Store* from, Store* to) {
+  size_t stripped = 0;
+  ASSERT_TRUE(from->journal()
+                  .Scan(0, std::numeric_limits<size_t>::max(),
+                        [&](uint64_t, const RecordView& v) {
+                          Record r = v.ToRecord();
+                          const std::string field = "\"complete\":true,";
+                          if (size_t at = r.meta.find(field); at != std::string::npos) {
+                            r.meta.erase(at, field.size());
+                            ++stripped;
+                          }
+                          EXPECT_TRUE(to->journal().Append(r).ok());
+                          return true;
+                        })
+                  .ok());
+  EXPECT_GT(stripped, 0u);
+}
+
+std::map<std::string, std::string> TransformStore(Store* store, MpcTransformConfig config,
+                                                  size_t* steps) {
+  const MicrosUtc now = kNow;
   config.session.source_id = "tds";
   config.session.site_zone = "Europe/Berlin";
-  MpcTransform transform(store.get(), config);
+  MpcTransform transform(store, config);
   EXPECT_TRUE(transform.Restore().ok());
   *steps = 0;
   for (;;) {
@@ -42,10 +68,19 @@ std::map<std::string, std::string> Transformed(const std::string& tds, const std
     if (!r.ok() || r->caught_up || !r->progressed()) break;
   }
   std::map<std::string, std::string> out;
-  for (const auto& [key, s] : qcflow::testing::StoredSessions(store.get(), kSessionNs)) {
+  for (const auto& [key, s] : qcflow::testing::StoredSessions(store, kSessionNs)) {
     out[key] = EncodeQcSession(s);
   }
   return out;
+}
+
+std::map<std::string, std::string> Transformed(const std::string& tds, const std::string& dir,
+                                               MpcTransformConfig config, size_t* steps) {
+  auto store = qcflow::testing::OpenTestStore(dir);
+  EXPECT_NE(store, nullptr);
+  if (!store) return {};
+  ScanInto(tds, store.get());
+  return TransformStore(store.get(), config, steps);
 }
 
 TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedStep) {
@@ -78,6 +113,33 @@ TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedS
     ASSERT_NE(it, many.end()) << key;
     EXPECT_EQ(it->second, encoded) << key;
   }
+}
+
+}  // namespace
+}  // namespace qcflow::mpc
+
+namespace qcflow::mpc {
+namespace {
+
+// Records the scanner marks complete are parsed once, when their group is
+// built; older records are parsed when read. Both paths give the same sessions.
+TEST(MpcTransformBounded, CompleteRecordsGiveTheSameSessionsAsRecordsOfOlderScanners) {
+  testing::TempDir tmp;
+  synthetic::SyntheticTdsOptions o;
+  o.folders = 300;
+  auto written = synthetic::WriteSyntheticTds(tmp.Sub("TDS"), o);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto now_store = qcflow::testing::OpenTestStore(tmp.Sub("now"));
+  auto older_store = qcflow::testing::OpenTestStore(tmp.Sub("older"));
+  ASSERT_TRUE(now_store && older_store);
+  ScanInto(tmp.Sub("TDS"), now_store.get());
+  CopyAsOlderScannersWroteIt(now_store.get(), older_store.get());
+
+  size_t steps = 0;
+  const auto now = TransformStore(now_store.get(), MpcTransformConfig(), &steps);
+  const auto older = TransformStore(older_store.get(), MpcTransformConfig(), &steps);
+  EXPECT_EQ(now.size(), written->sessions);
+  EXPECT_EQ(now, older);
 }
 
 }  // namespace

@@ -372,6 +372,41 @@ TEST_F(MpcRecordShapeTest, RecordsJournaledBeforeMetaHadTheFolderAreStillRead) {
   ExpectOneBeamWindowSessionOfThreeRuns();
 }
 
+TEST_F(MpcRecordShapeTest, CompleteRecordsAreReadWhenTheirGroupIsBuilt) {
+  // Marked complete, as the scanner does once CheckResultsCsv accepted the file.
+  for (const std::string& f : kBeamFolders) {
+    AppendRecord(f + "/0123456789abcdef",
+                 R"({"complete":true,"folder":")" + f + R"(","path":"TB1234/MPCChecks/x/Results.csv","size":3})",
+                 Csv());
+  }
+  ExpectOneBeamWindowSessionOfThreeRuns();
+}
+
+TEST_F(MpcRecordShapeTest, CompleteRecordThisBuildCannotReadIsLeftOutOfItsSession) {
+  // A record marked complete by a scanner whose parser accepted what this one
+  // refuses: grouped by its folder, then left out of the session, said, when
+  // its file is read; the other runs are uploaded.
+  const std::string meta_tail = R"(","path":"TB1234/MPCChecks/x/Results.csv","size":3})";
+  AppendRecord(kBeamFolders[0] + "/a", R"({"complete":true,"folder":")" + kBeamFolders[0] + meta_tail,
+               Csv());
+  AppendRecord(kBeamFolders[1] + "/b", R"({"complete":true,"folder":")" + kBeamFolders[1] + meta_tail,
+               "???");
+  AppendRecord(kBeamFolders[2] + "/c", R"({"complete":true,"folder":")" + kBeamFolders[2] + meta_tail,
+               Csv());
+  StepReport r = Run(Local(9, 0));
+  EXPECT_EQ(r.runs_added, 3u);
+  EXPECT_EQ(r.sessions_emitted, 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("left out of " + std::string(kBeamKey)), std::string::npos)
+      << r.problems[0];
+  EXPECT_NE(r.problems[0].find("Results.csv not readable"), std::string::npos) << r.problems[0];
+  auto sessions = Sessions();
+  ASSERT_EQ(sessions.count(kBeamKey), 1u);
+  EXPECT_EQ(sessions[kBeamKey].source_seqs, (std::vector<uint64_t>{1, 3}));
+  EXPECT_NE(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_10x"), nullptr);
+  EXPECT_EQ(FindTest(sessions[kBeamKey], "beamgroup_beamoutputchange_per_6fff"), nullptr);
+}
+
 // Small steps with the objects dropped between them (no Sync, no Restore: Step
 // restores by itself) must end exactly where one uninterrupted pass ends.
 TEST_F(MpcTransformTest, DroppedBetweenStepsEndsInTheSameState) {
