@@ -5,6 +5,7 @@
 
 #include "bench/measure.h"
 #include "bench/synthetic_tds.h"
+#include "bench/tree_floor.h"
 #include "store/store.h"
 
 namespace qcflow::bench {
@@ -53,6 +54,14 @@ Result<MpcBenchReport> RunMpcBench(const std::string& dir, const MpcBenchOptions
   report.sessions_expected = tree->sessions;
   report.rows = tree->rows;
   report.tree_bytes = tree->bytes;
+
+  step("floors: stat walk and read of the tree");
+  auto walk = StatWalkFloor(root);
+  if (!walk.ok()) return walk.status();
+  report.stat_walk_s = walk->seconds;
+  auto read = ReadAllFloor(root);
+  if (!read.ok()) return read.status();
+  report.read_all_s = read->seconds;
 
   auto store = Store::Open(dir + "/store");
   if (!store.ok()) return store.status();

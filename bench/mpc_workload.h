@@ -34,6 +34,10 @@ struct MpcBenchReport {
   size_t folders = 0, sessions_expected = 0, sessions = 0, rows = 0;
   uint64_t tree_bytes = 0;
   double write_tree_s = 0;   // writing the synthetic tree (not part of qcflow's work)
+  // Floors, same tree, same run (bench/tree_floor.h): a stat of every file,
+  // and reading every file's bytes on one thread.
+  double stat_walk_s = 0;
+  double read_all_s = 0;
   double first_scan_s = 0;   // TdsScanner::Scan into a fresh store
   double rescan_s = 0;       // the same scanner over the unchanged tree
   double transform_s = 0;    // MpcTransform::RunUntilCaughtUp: parse, group, sessions

@@ -114,6 +114,17 @@ TEST_F(BenchCommandTest, MpcEmitsEverySyntheticSession) {
   EXPECT_GT(Value(mode, "first scan", "folders/s"), 0);
   EXPECT_GT(Value(mode, "transform to sessions", "sessions/s"), 0);
   EXPECT_GT(Value(mode, "sessions", "sessions"), 10);
+  // The floors are measured beside the figures they bound, and the ratios shown.
+  EXPECT_GT(Value(mode, "floor: stat of every file", "ms"), 0);
+  EXPECT_GT(Value(mode, "floor: read every file, one thread", "ms"), 0);
+  for (const auto& row : mode["results"]) {
+    if (row["measurement"] == "re-scan, unchanged tree") {
+      EXPECT_NE(row["note"].get<std::string>().find("x the stat walk"), std::string::npos) << row;
+    }
+    if (row["measurement"] == "backfill (first scan + transform)") {
+      EXPECT_NE(row["note"].get<std::string>().find("x the read"), std::string::npos) << row;
+    }
+  }
   for (const auto& row : mode["results"]) {
     if (row["measurement"] == "sessions") {
       EXPECT_EQ(row["note"], "expected " + std::to_string(row["value"].get<int>()));

@@ -221,6 +221,7 @@ Result<std::vector<std::optional<Record>>> Journal::GetMany(const std::vector<ui
     auto view = DecodeEnvelope(std::string_view(values[j].data(), values[j].size()));
     if (!view.ok()) return view.status().WithContext("journal record " + std::to_string(seq));
     out[order[j]] = view->ToRecord();
+    values[j].Reset();  // a copied value is not held twice
   }
   return out;
 }
