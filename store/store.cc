@@ -411,8 +411,15 @@ Result<CommitResult> Store::Commit(const WriteSet& ws) {
 
 Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
   CommitResult result;
-  rocksdb::WriteBatch batch;
-  std::map<std::string, std::string> staged;  // derived keys written by this WriteSet
+  // Reserved up front: a step's batch holds megabytes of session JSON, which
+  // growing by doubling copied several times over (and faulted in anew).
+  size_t bytes = 0;
+  for (const WriteSet::Op& op : ws.ops()) {
+    bytes += op.a.size() + op.b.size() + op.c.size() + op.d.size() + 48;
+  }
+  rocksdb::WriteBatch batch(bytes);
+  // Derived keys written by this WriteSet -> their value (in `ws`, which outlives this).
+  std::map<std::string, const std::string*> staged;
   std::set<std::string> enqueued;
   const MicrosUtc now = NowMicros();
   for (const WriteSet::Op& op : ws.ops()) {
@@ -427,7 +434,7 @@ Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
           std::string existing;
           bool found = false;
           if (auto st = staged.find(key); st != staged.end()) {
-            existing = st->second;
+            existing = *st->second;
             found = true;
           } else {
             auto s = core_->db->Get(rocksdb::ReadOptions(), core_->derived, key, &existing);
@@ -446,8 +453,8 @@ Result<CommitResult> Store::StageAndWrite(const WriteSet& ws) {
           }
         }
         ++result.derived_created;
-        staged[key] = op.c;
         batch.Put(core_->derived, key, op.c);
+        staged[std::move(key)] = &op.c;
         break;
       }
       case WriteSet::OpType::kDeleteDerived: {

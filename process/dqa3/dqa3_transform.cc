@@ -203,10 +203,23 @@ struct Dqa3Transform::Impl {
   std::string DescribeSeq(uint64_t seq);
   // Data problems are reported and skip the row; an error (the store failed) fails the step.
   Status Consume(Work& w, WriteSet* ws, std::set<std::string>* keys, StepReport* report);
-  Status EmitGroup(const WindowGroup& g, WriteSet* ws, std::set<std::string>* keys,
-                   StepReport* report);
+  // A ready window's session, built in parallel with the step's other windows
+  // from `records` (the members' journal records, read in one batch).
+  struct BuiltGroup {
+    Status error;                      // a member is missing: the step fails
+    std::vector<std::string> problems;
+    std::optional<QcSession> session;  // nullopt: nothing to emit
+    std::string machine;
+    std::string encoded;
+  };
+  BuiltGroup BuildGroup(const WindowGroup& g,
+                        const std::unordered_map<uint64_t, Record>& records) const;
+  // Serial, in window order: stages the built sessions.
+  Status EmitGroups(const std::vector<WindowGroup>& groups, WriteSet* ws,
+                    std::set<std::string>* keys, StepReport* report);
+  // `encoded`: EncodeQcSession(s) when the caller has it, else "".
   Status Emit(QcSession s, const std::string& machine, WriteSet* ws, std::set<std::string>* keys,
-              StepReport* report);
+              StepReport* report, std::string encoded = "");
 };
 
 Status Dqa3Transform::Impl::Restore() {
@@ -288,11 +301,12 @@ std::string Dqa3Transform::Impl::DescribeSeq(uint64_t seq) {
 }
 
 Status Dqa3Transform::Impl::Emit(QcSession s, const std::string& machine, WriteSet* ws,
-                                 std::set<std::string>* keys, StepReport* report) {
+                                 std::set<std::string>* keys, StepReport* report,
+                                 std::string encoded) {
   // A taken key can only come from a window shorter than a minute (two windows
   // of one machine in the same minute): StageSession keeps both.
   const std::string base = s.user_key;
-  std::string encoded = EncodeQcSession(s);
+  if (encoded.empty()) encoded = EncodeQcSession(s);
   auto staged = StageSession(store->derived(), target, machine, &s, std::move(encoded), keys, ws);
   if (!staged.ok()) return staged.status();
   if (staged->renamed) {
@@ -365,36 +379,78 @@ Status Dqa3Transform::Impl::Consume(Work& w, WriteSet* ws, std::set<std::string>
   return Status::OK();
 }
 
-Status Dqa3Transform::Impl::EmitGroup(const WindowGroup& g, WriteSet* ws,
-                                      std::set<std::string>* keys, StepReport* report) {
+Dqa3Transform::Impl::BuiltGroup Dqa3Transform::Impl::BuildGroup(
+    const WindowGroup& g, const std::unordered_map<uint64_t, Record>& records) const {
+  BuiltGroup b;
   const std::string window_key = WindowKey(FromNaive(g.open));
   const std::string user_key = GroupedUserKey(g.key, window_key, g.amendment);
   std::vector<SeqRow> rows;
   for (const WindowMember& m : g.members) {
-    auto rec = store->journal().Get(m.seq);
-    if (!rec.ok()) return rec.status().WithContext("re-reading DQA3 row for " + user_key);
-    auto row = ParseDqa3Payload(rec->payload);
+    auto rec = records.find(m.seq);
+    if (rec == records.end()) {
+      b.error = Status::Corruption("DQA3 row " + std::to_string(m.seq) + " of " + user_key +
+                                   " is missing from the journal");
+      return b;
+    }
+    auto row = ParseDqa3Payload(rec->second.payload);
     if (!row.ok()) {  // it parsed when it was added: only a changed parser gets here
-      report->problems.push_back("DQA3 journal record " + std::to_string(m.seq) + " left out of " +
-                                 user_key + ": " + row.status().message());
+      b.problems.push_back("DQA3 journal record " + std::to_string(m.seq) + " left out of " +
+                           user_key + ": " + row.status().message());
       continue;
     }
     rows.push_back({m.seq, std::move(*row)});
   }
-  if (rows.empty()) return Status::OK();
+  if (rows.empty()) return b;
   auto unit = UnitFor(rows.front().row);
   if (!unit) {
-    report->problems.push_back("DQA3 session " + user_key + " not sent: machine '" +
-                               rows.front().row.DisplayName() + "' left the unit map");
-    return Status::OK();
+    b.problems.push_back("DQA3 session " + user_key + " not sent: machine '" +
+                         rows.front().row.DisplayName() + "' left the unit map");
+    return b;
   }
-  const std::string machine = rows.front().row.DisplayName();
+  b.machine = rows.front().row.DisplayName();
   auto s = BuildGroupedSession(std::move(rows), window_key, g.amendment, *unit, options);
   if (!s.ok()) {
-    report->problems.push_back("DQA3 session " + user_key + " not built: " + s.status().message());
-    return Status::OK();
+    b.problems.push_back("DQA3 session " + user_key + " not built: " + s.status().message());
+    return b;
   }
-  return Emit(std::move(*s), machine, ws, keys, report);
+  b.encoded = EncodeQcSession(*s);
+  b.session = std::move(*s);
+  return b;
+}
+
+Status Dqa3Transform::Impl::EmitGroups(const std::vector<WindowGroup>& groups, WriteSet* ws,
+                                       std::set<std::string>* keys, StepReport* report) {
+  // The members of every window of the step in one batched read, then the
+  // sessions (parse, build, encode: the costly part) on every core.
+  std::vector<uint64_t> seqs;
+  for (const WindowGroup& g : groups) {
+    for (const WindowMember& m : g.members) seqs.push_back(m.seq);
+  }
+  auto read = store->journal().GetMany(seqs);
+  if (!read.ok()) return read.status().WithContext("re-reading DQA3 rows");
+  std::unordered_map<uint64_t, Record> records;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if ((*read)[i]) records.emplace(seqs[i], std::move(*(*read)[i]));
+  }
+  std::vector<BuiltGroup> built(groups.size());
+  try {
+    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<size_t>(0, groups.size(), 8),
+                              [&](const oneapi::tbb::blocked_range<size_t>& r) {
+                                for (size_t i = r.begin(); i != r.end(); ++i) {
+                                  built[i] = BuildGroup(groups[i], records);
+                                }
+                              });
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("building DQA3 sessions failed: ") + e.what());
+  }
+  for (BuiltGroup& b : built) {
+    QCFLOW_RETURN_IF_ERROR(b.error);
+    for (std::string& p : b.problems) report->problems.push_back(std::move(p));
+    if (!b.session) continue;
+    QCFLOW_RETURN_IF_ERROR(
+        Emit(std::move(*b.session), b.machine, ws, keys, report, std::move(b.encoded)));
+  }
+  return Status::OK();
 }
 
 Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
@@ -441,9 +497,7 @@ Result<StepReport> Dqa3Transform::Impl::Step(MicrosUtc now) {
     // More windows ready than one step builds: not caught up until they are out.
     const auto next_ready = grouper.NextReadyTime();
     more_ready = caught_up && next_ready && *next_ready <= *now_naive;
-    for (const WindowGroup& g : groups) {
-      if (Status s = EmitGroup(g, &ws, &keys, &report); !s.ok()) return fail(s);
-    }
+    if (Status s = EmitGroups(groups, &ws, &keys, &report); !s.ok()) return fail(s);
     std::vector<LateMember> late = grouper.TakeLate();
     std::set<std::pair<std::string, NaiveMicros>> touched;
     for (const WindowGroup& g : groups) touched.insert({g.key, g.open});
