@@ -29,6 +29,18 @@ const Dqa3Column* FindColumn(const Dqa3Row& row, std::string_view name) {
   return nullptr;
 }
 
+// The column named `name` + `suffix`, without building that name (asked for
+// every measured column of every row).
+const Dqa3Column* FindColumn(const Dqa3Row& row, std::string_view name, std::string_view suffix) {
+  for (const Dqa3Column& c : row.columns) {
+    const std::string_view n = c.name;
+    if (n.size() == name.size() + suffix.size() && n.starts_with(name) && n.ends_with(suffix)) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
 // One column as a test. `key_of` turns a column name into its key (the column
 // itself for single sessions, column + beam for grouped ones), so a baseline or
 // diff names the key of the measure it belongs to.
@@ -48,19 +60,19 @@ TestResult ToTest(const Dqa3Row& row, const Dqa3Column& c, const KeyOf& key_of) 
     t.role = TestRole::kContext;
     return t;
   }
-  std::string measure = c.name;
+  std::string_view measure = c.name;
   if (EndsWith(c.name, "_baseline")) {
     t.role = TestRole::kReference;
-    measure.resize(measure.size() - 9);
+    measure.remove_suffix(9);
   } else if (EndsWith(c.name, "_diff")) {
     t.role = TestRole::kDeviation;
-    measure.resize(measure.size() - 5);
+    measure.remove_suffix(5);
   }
   if (t.role == TestRole::kMeasured) {
-    const Dqa3Column* baseline = FindColumn(row, c.name + "_baseline");
+    const Dqa3Column* baseline = FindColumn(row, c.name, "_baseline");
     if (baseline && baseline->number) t.reference = *baseline->number;
   } else {
-    t.measure = key_of(measure);
+    t.measure = key_of(std::string(measure));
   }
   for (const char* var : {"beam_name", "energy", "beam_type", "wedge_type", "wedge_angle",
                           "wedge_orient"}) {
