@@ -16,7 +16,6 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/parallel_for.h>
-#include <simdjson.h>
 
 #include <exception>
 #include <map>
@@ -31,6 +30,7 @@
 #include "process/common/qc_session.h"
 #include "process/common/session_stage.h"
 #include "process/common/step_loop.h"
+#include "process/mpc/run_record.h"
 #include "process/mpc/transform_problems.h"
 #include "process/mpc/transform_records.h"
 #include "store/coding.h"
@@ -52,6 +52,10 @@ using internal::EncodeWindow;
 using internal::kRunNs;
 using internal::kWindowNs;
 using internal::LateProblem;
+using internal::ParsedRun;
+using internal::ParseRecord;
+using internal::ReadMeta;
+using internal::TableWanted;
 using internal::WindowRecordKey;
 
 // Records per graph message.
@@ -65,88 +69,6 @@ constexpr size_t kBatchSize = 16;
 // Batches in flight between the journal reader and the classifier: bounds the
 // payloads held while parse nodes work (kBatchSize records each).
 constexpr size_t kBatchesInFlight = 8;
-
-// What the transform reads from an MPC record's meta JSON (the scanner's).
-struct MpcMeta {
-  std::string path;    // meta.path: the Results.csv below the TDS root
-  std::string folder;  // meta.folder: the run folder's name
-  bool complete = false;  // meta.complete: the scanner found a complete table
-};
-
-// Fields absent, or meta not JSON, read as "".
-MpcMeta ReadMeta(std::string_view meta) {
-  thread_local simdjson::dom::parser parser;  // parse nodes run on many threads
-  simdjson::dom::element doc;
-  MpcMeta m;
-  if (parser.parse(meta.data(), meta.size()).get(doc) != simdjson::SUCCESS) return m;
-  std::string_view v;
-  if (doc["path"].get_string().get(v) == simdjson::SUCCESS) m.path = v;
-  if (doc["folder"].get_string().get(v) == simdjson::SUCCESS) m.folder = v;
-  bool complete = false;
-  if (doc["complete"].get_bool().get(complete) == simdjson::SUCCESS) m.complete = complete;
-  return m;
-}
-
-// Only for records journaled before the scanner wrote meta.folder: the run
-// folder name derived from the dedup key "<run folder>/<content hash>"; when it
-// holds a path instead, or no '/', from meta.path's parent folder.
-std::string FolderOfRecordWithoutMetaFolder(std::string_view dedup_key, std::string_view path) {
-  size_t slash = dedup_key.rfind('/');
-  if (slash != std::string_view::npos && slash > 0 &&
-      dedup_key.substr(0, slash).find('/') == std::string_view::npos) {
-    return std::string(dedup_key.substr(0, slash));
-  }
-  std::string_view p = path;
-  size_t file = p.find_last_of("/\\");
-  if (file == std::string_view::npos) return std::string(dedup_key.substr(0, slash));
-  p = p.substr(0, file);
-  size_t parent = p.find_last_of("/\\");
-  return std::string(parent == std::string_view::npos ? p : p.substr(parent + 1));
-}
-
-// What parsing one record yields: only what a session needs (per-leaf rows
-// and warnings dropped, the journal keeps them).
-struct ParsedRun {
-  std::string path;
-  RunFolder folder;
-  ResultsTable table;
-  bool has_table = false;  // false: grouped by its folder, parsed when built
-};
-
-// Which records need their Results.csv parsed to be grouped: those the scanner
-// did not find complete (journaled before it said so). A complete one is
-// grouped by its folder name and parsed once, when its session is built: a
-// backfill holds thousands of runs pending, and parsing each twice (here, then
-// again after its cached table was evicted) cost more than the parse itself.
-enum class Table { kIfUnchecked, kAlways };
-
-Result<ParsedRun> ParseRecord(std::string_view dedup_key, std::string_view meta,
-                              std::string_view payload, Table table_wanted) {
-  ParsedRun p;
-  MpcMeta m = ReadMeta(meta);
-  p.path = std::move(m.path);
-  const std::string folder_name =
-      m.folder.empty() ? FolderOfRecordWithoutMetaFolder(dedup_key, p.path) : std::move(m.folder);
-  auto folder = ParseRunFolder(folder_name);
-  if (!folder.ok()) {
-    return Status::InvalidArgument("run folder name not understood: " + folder.status().message());
-  }
-  if (m.complete && table_wanted == Table::kIfUnchecked) {
-    p.folder = std::move(*folder);
-    return p;
-  }
-  auto table = ParseResultsCsv(payload, PerLeafRows::kDrop);
-  if (!table.ok()) {
-    return Status::InvalidArgument("Results.csv not readable: " + table.status().message());
-  }
-  // The source quarantines incomplete files; records journaled before it did are refused here.
-  QCFLOW_RETURN_IF_ERROR(CheckComplete(*table));
-  p.folder = std::move(*folder);
-  p.table.rows = std::move(table->rows);
-  p.table.rows.shrink_to_fit();
-  p.has_table = true;
-  return p;
-}
 
 // One journal record travelling through the graph.
 struct Work {
@@ -340,7 +262,7 @@ Result<uint64_t> MpcTransform::Impl::Consume(uint64_t cursor, WriteSet* ws, Step
   flow::function_node<BatchPtr, BatchPtr> parser(g, flow::unlimited, [](BatchPtr batch) {
     for (Work& w : batch->items) {
       if (!w.candidate) continue;
-      auto p = ParseRecord(w.dedup_key, w.meta, w.payload, Table::kIfUnchecked);
+      auto p = ParseRecord(w.dedup_key, w.meta, w.payload, TableWanted::kUnlessComplete);
       if (p.ok()) {
         w.parsed = std::move(*p);
       } else {
@@ -407,7 +329,7 @@ MpcTransform::Impl::BuiltGroup MpcTransform::Impl::Build(
         b.error = rec.status().WithContext("re-reading MPC run " + run.folder);
         return b;
       }
-      auto parsed = ParseRecord(rec->dedup_key, rec->meta, rec->payload, Table::kAlways);
+      auto parsed = ParseRecord(rec->dedup_key, rec->meta, rec->payload, TableWanted::kAlways);
       // The scanner (complete records) or this transform (others) read it when
       // it was added: only a changed parser gets here.
       if (!parsed.ok()) {
