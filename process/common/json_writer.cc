@@ -12,27 +12,21 @@ void JsonWriter::BeforeValue() {
   need_comma_ = true;
 }
 
-void JsonWriter::BeginObject() {
+void JsonWriter::Open(char bracket) {
   BeforeValue();
-  out_->push_back('{');
+  out_->push_back(bracket);
   need_comma_ = false;
 }
 
-void JsonWriter::EndObject() {
-  out_->push_back('}');
+void JsonWriter::Close(char bracket) {
+  out_->push_back(bracket);
   need_comma_ = true;
 }
 
-void JsonWriter::BeginArray() {
-  BeforeValue();
-  out_->push_back('[');
-  need_comma_ = false;
-}
-
-void JsonWriter::EndArray() {
-  out_->push_back(']');
-  need_comma_ = true;
-}
+void JsonWriter::BeginObject() { Open('{'); }
+void JsonWriter::EndObject() { Close('}'); }
+void JsonWriter::BeginArray() { Open('['); }
+void JsonWriter::EndArray() { Close(']'); }
 
 void JsonWriter::Key(std::string_view key) {
   if (need_comma_) out_->push_back(',');

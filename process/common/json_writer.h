@@ -39,6 +39,8 @@ class JsonWriter {
 
  private:
   void BeforeValue();
+  void Open(char bracket);   // '{' or '['
+  void Close(char bracket);  // '}' or ']'
   void AppendQuoted(std::string_view s);
 
   std::string* out_;

@@ -83,12 +83,19 @@ std::map<std::string, std::string> Transformed(const std::string& tds, const std
   return TransformStore(store.get(), config, steps);
 }
 
-TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedStep) {
-  testing::TempDir tmp;
+// A synthetic tree of 300 run folders under tmp/TDS; its session count (0 on failure).
+size_t WriteTree(testing::TempDir& tmp) {
   synthetic::SyntheticTdsOptions o;
   o.folders = 300;
   auto written = synthetic::WriteSyntheticTds(tmp.Sub("TDS"), o);
-  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_TRUE(written.ok()) << written.status().ToString();
+  return written.ok() ? written->sessions : 0;
+}
+
+TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedStep) {
+  testing::TempDir tmp;
+  const size_t sessions = WriteTree(tmp);
+  ASSERT_GT(sessions, 0u);
 
   MpcTransformConfig unbounded;
   unbounded.records_per_step = std::numeric_limits<size_t>::max();
@@ -104,9 +111,9 @@ TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedS
   size_t bounded_steps = 0;
   const auto many = Transformed(tmp.Sub("TDS"), tmp.Sub("b"), bounded, &bounded_steps);
 
-  EXPECT_EQ(one.size(), written->sessions);
+  EXPECT_EQ(one.size(), sessions);
   EXPECT_EQ(unbounded_steps, 1u);
-  EXPECT_GT(bounded_steps, written->sessions / 5) << "the groups were emitted 5 per step";
+  EXPECT_GT(bounded_steps, sessions / 5) << "the groups were emitted 5 per step";
   ASSERT_EQ(many.size(), one.size());
   for (const auto& [key, encoded] : one) {
     auto it = many.find(key);
@@ -115,20 +122,12 @@ TEST(MpcTransformBounded, SmallStepsAndNoCacheGiveTheSameSessionsAsOneUnboundedS
   }
 }
 
-}  // namespace
-}  // namespace qcflow::mpc
-
-namespace qcflow::mpc {
-namespace {
-
 // Records the scanner marks complete are parsed once, when their group is
 // built; older records are parsed when read. Both paths give the same sessions.
 TEST(MpcTransformBounded, CompleteRecordsGiveTheSameSessionsAsRecordsOfOlderScanners) {
   testing::TempDir tmp;
-  synthetic::SyntheticTdsOptions o;
-  o.folders = 300;
-  auto written = synthetic::WriteSyntheticTds(tmp.Sub("TDS"), o);
-  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  const size_t sessions = WriteTree(tmp);
+  ASSERT_GT(sessions, 0u);
   auto now_store = qcflow::testing::OpenTestStore(tmp.Sub("now"));
   auto older_store = qcflow::testing::OpenTestStore(tmp.Sub("older"));
   ASSERT_TRUE(now_store && older_store);
@@ -138,7 +137,7 @@ TEST(MpcTransformBounded, CompleteRecordsGiveTheSameSessionsAsRecordsOfOlderScan
   size_t steps = 0;
   const auto now = TransformStore(now_store.get(), MpcTransformConfig(), &steps);
   const auto older = TransformStore(older_store.get(), MpcTransformConfig(), &steps);
-  EXPECT_EQ(now.size(), written->sessions);
+  EXPECT_EQ(now.size(), sessions);
   EXPECT_EQ(now, older);
 }
 
